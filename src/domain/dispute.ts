@@ -1,0 +1,193 @@
+// The unified dispute model. Literals equal the SDL enum values, so the only mapping
+// layer in the gateway is provider wire shape -> domain (see src/providers/*/transformers.ts).
+
+export const PROVIDERS = ['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const DISPUTE_STATUSES = [
+  'WARNING_NEEDS_RESPONSE',
+  'WARNING_UNDER_REVIEW',
+  'WARNING_CLOSED',
+  'NEEDS_RESPONSE',
+  'UNDER_REVIEW',
+  'WON',
+  'LOST',
+  'PREVENTED',
+  'CHARGE_REFUNDED',
+  'EARLY_DISPUTE_WARNING',
+  'EARLY_DISPUTE_RESOLVED',
+  'MERCHANT_REFUNDED',
+  'MERCHANT_VOIDED',
+  'UNKNOWN',
+] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+
+export const DISPUTE_REASONS = [
+  'BANK_CANNOT_PROCESS',
+  'CHECK_RETURNED',
+  'CREDIT_NOT_PROCESSED',
+  'CUSTOMER_INITIATED',
+  'DEBIT_NOT_AUTHORIZED',
+  'DUPLICATE',
+  'FRAUDULENT',
+  'GENERAL',
+  'INCORRECT_ACCOUNT_DETAILS',
+  'INSUFFICIENT_FUNDS',
+  'NONCOMPLIANT',
+  'PRODUCT_NOT_RECEIVED',
+  'PRODUCT_UNACCEPTABLE',
+  'SUBSCRIPTION_CANCELED',
+  'UNRECOGNIZED',
+  'ORDER_CANCELED',
+  'INCORRECT_AMOUNT',
+  'PAID_BY_OTHER_MEANS',
+  'FRAUDULENT_MERCHANT',
+  'UNKNOWN',
+] as const;
+export type DisputeReason = (typeof DISPUTE_REASONS)[number];
+
+/** Statuses from which the merchant may still close (accept) a dispute. */
+const CLOSABLE: ReadonlySet<DisputeStatus> = new Set(['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE']);
+
+/**
+ * Statuses that are final. Deliberately conservative: only explicit upstream end states are final;
+ * UNKNOWN is not, so an unmapped value never short-circuits a close the provider might accept.
+ */
+const FINAL: ReadonlySet<DisputeStatus> = new Set([
+  'WON',
+  'LOST',
+  'WARNING_CLOSED',
+  'PREVENTED',
+  'CHARGE_REFUNDED',
+  'EARLY_DISPUTE_RESOLVED',
+  'MERCHANT_REFUNDED',
+  'MERCHANT_VOIDED',
+]);
+
+export const isClosable = (s: DisputeStatus): boolean => CLOSABLE.has(s);
+export const isFinal = (s: DisputeStatus): boolean => FINAL.has(s);
+
+export interface FileRef {
+  id: string;
+  filename: string | null;
+}
+
+export interface DisputeEvidence {
+  accessActivityLog: string | null;
+  billingAddress: string | null;
+  cancellationPolicy: FileRef | null;
+  cancellationPolicyDisclosure: string | null;
+  cancellationRebuttal: string | null;
+  customerCommunication: FileRef | null;
+  customerEmailAddress: string | null;
+  customerName: string | null;
+  customerPurchaseIp: string | null;
+  customerSignature: FileRef | null;
+  duplicateChargeDocumentation: FileRef | null;
+  duplicateChargeExplanation: string | null;
+  duplicateChargeId: string | null;
+  productDescription: string | null;
+  receipt: FileRef | null;
+  refundPolicy: FileRef | null;
+  refundPolicyDisclosure: string | null;
+  refundRefusalExplanation: string | null;
+  serviceDate: string | null;
+  serviceDocumentation: FileRef | null;
+  shippingAddress: string | null;
+  shippingCarrier: string | null;
+  shippingDate: string | null;
+  shippingDocumentation: FileRef | null;
+  shippingTrackingNumber: string | null;
+  uncategorizedFile: FileRef | null;
+  uncategorizedText: string | null;
+}
+
+export interface DisputeEvidenceDetails {
+  dueBy: Date | null;
+  hasEvidence: boolean;
+  pastDue: boolean;
+  submissionCount: number;
+}
+
+export interface BalanceTransaction {
+  id: string;
+  amount: number;
+  currency: string;
+  fee: number;
+  net: number;
+  status: string;
+  type: string;
+  reportingCategory: string | null;
+  description: string | null;
+  created: Date;
+  availableOn: Date | null;
+  feeDetails: { amount: number; currency: string; type: string; description: string | null }[];
+}
+
+export interface PaymentMethodDetails {
+  type: string;
+  card: {
+    brand: string;
+    network: string | null;
+    caseType: string | null;
+    networkReasonCode: string | null;
+  } | null;
+}
+
+export interface Dispute {
+  provider: ProviderName;
+  providerAccount: string;
+  providerDisputeId: string;
+  amount: number;
+  currency: string;
+  status: DisputeStatus;
+  providerStatus: string;
+  reason: DisputeReason;
+  providerReason: string | null;
+  created: Date;
+  charge: string | null;
+  paymentIntent: string | null;
+  isChargeRefundable: boolean | null;
+  livemode: boolean;
+  metadata: Record<string, unknown>;
+  evidence: DisputeEvidence;
+  evidenceDetails: DisputeEvidenceDetails;
+  balanceTransactions: BalanceTransaction[];
+  paymentMethodDetails: PaymentMethodDetails | null;
+  networkReasonCode: string | null;
+  enhancedEligibilityTypes: string[];
+}
+
+/** The 27 evidence fields, in the order Stripe documents them, split by kind. */
+export const EVIDENCE_FILE_FIELDS = [
+  'cancellationPolicy',
+  'customerCommunication',
+  'customerSignature',
+  'duplicateChargeDocumentation',
+  'receipt',
+  'refundPolicy',
+  'serviceDocumentation',
+  'shippingDocumentation',
+  'uncategorizedFile',
+] as const satisfies readonly (keyof DisputeEvidence)[];
+
+export const EVIDENCE_TEXT_FIELDS = [
+  'accessActivityLog',
+  'billingAddress',
+  'cancellationPolicyDisclosure',
+  'cancellationRebuttal',
+  'customerEmailAddress',
+  'customerName',
+  'customerPurchaseIp',
+  'duplicateChargeExplanation',
+  'duplicateChargeId',
+  'productDescription',
+  'refundPolicyDisclosure',
+  'refundRefusalExplanation',
+  'serviceDate',
+  'shippingAddress',
+  'shippingCarrier',
+  'shippingDate',
+  'shippingTrackingNumber',
+  'uncategorizedText',
+] as const satisfies readonly (keyof DisputeEvidence)[];

@@ -1,0 +1,54 @@
+// Gateway error taxonomy. Domain code throws these; the GraphQL layer turns them into
+// GraphQLErrors with `extensions.code` in one place (src/graphql/errors.ts).
+import type { ProviderName } from './dispute.js';
+
+/** The client sent something the gateway cannot accept (malformed id, cursor, page size...). */
+export class BadUserInput extends Error {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'BadUserInput';
+  }
+}
+
+export type ProviderErrorCode = 'PROVIDER_ERROR' | 'PROVIDER_UNAVAILABLE' | 'PROVIDER_AUTH_FAILED' | 'RATE_LIMITED';
+
+/**
+ * A provider call failed. `code` is the gateway's classification; `providerCode` is the provider's
+ * own error code (e.g. Stripe `resource_missing`), `requestId` its request id, `status` its HTTP status.
+ * Messages are built by the gateway, never copied from a request, so they cannot carry credentials.
+ */
+export class ProviderError extends Error {
+  readonly code: ProviderErrorCode;
+  readonly provider: ProviderName;
+  readonly status: number | undefined;
+  readonly providerCode: string | undefined;
+  readonly requestId: string | undefined;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    code: ProviderErrorCode;
+    provider: ProviderName;
+    message: string;
+    status?: number;
+    providerCode?: string;
+    requestId?: string;
+    retryable?: boolean;
+    retryAfterMs?: number;
+    cause?: unknown;
+  }) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'ProviderError';
+    this.code = init.code;
+    this.provider = init.provider;
+    this.status = init.status;
+    this.providerCode = init.providerCode;
+    this.requestId = init.requestId;
+    this.retryable = init.retryable ?? false;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}

@@ -1,0 +1,108 @@
+// closeDispute: accept a dispute as lost, at most once per idempotency key.
+import { isClosable, isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
+import { BadUserInput, ProviderError } from '../domain/errors.js';
+import { decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
+import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
+import type { DisputeProviderClient } from '../providers/types.js';
+import type { IdempotencyStore } from './idempotency.js';
+import type { Loaders } from './loaders.js';
+
+export interface UserError {
+  code: string;
+  message: string;
+  field: string[] | null;
+}
+
+export interface CloseResult {
+  dispute: Dispute | null;
+  userErrors: UserError[];
+}
+
+export interface CloseServices {
+  clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
+  loaders: Loaders;
+  idempotency: IdempotencyStore<CloseResult>;
+  /** Closes in flight in this process, by scoped key, so concurrent retries share one attempt. */
+  inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
+}
+
+const KEY = /^[\x20-\x7e]{1,255}$/;
+
+const failed = (code: string, message: string, field: string[] | null = ['input', 'id']): CloseResult => ({
+  dispute: null,
+  userErrors: [{ code, message, field }],
+});
+
+export async function closeDispute(s: CloseServices, input: { id: string; idempotencyKey?: string | null }): Promise<CloseResult> {
+  let ref: DisputeRef;
+  try {
+    ref = decodeDisputeId(input.id);
+  } catch (err) {
+    if (err instanceof BadUserInput) return failed('BAD_USER_INPUT', err.message);
+    throw err;
+  }
+  const key = input.idempotencyKey ?? undefined;
+  if (key !== undefined && !KEY.test(key)) {
+    return failed('BAD_USER_INPUT', 'idempotencyKey must be 1 to 255 printable ASCII characters', ['input', 'idempotencyKey']);
+  }
+  const client = s.clients.get(ref.provider);
+  if (!client || client.account !== ref.account) return notFound();
+  if (key === undefined) return attempt(s, client, ref, newIdempotencyKey());
+
+  // Keys are scoped to the provider account they close at.
+  const scoped = `${ref.provider}:${ref.account}:${key}`;
+  const fingerprint = refKey(ref);
+  const previous = await s.idempotency.get(scoped);
+  if (previous) return previous.fingerprint === fingerprint ? previous.result : keyReused();
+  const running = s.inflight.get(scoped);
+  if (running) return running.fingerprint === fingerprint ? running.result : keyReused();
+  const result = (async () => {
+    const r = await attempt(s, client, ref, key);
+    // Only a completed close is remembered: a user error or a provider failure may be retried.
+    if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
+    return r;
+  })();
+  s.inflight.set(scoped, { fingerprint, result });
+  try {
+    return await result;
+  } finally {
+    s.inflight.delete(scoped);
+  }
+}
+
+async function attempt(s: CloseServices, client: DisputeProviderClient, ref: DisputeRef, upstreamKey: string): Promise<CloseResult> {
+  const current = await s.loaders.dispute.load(ref);
+  if (!current) return notFound();
+  const guard = closeGuard(current);
+  if (guard) return guard;
+  let closed: Dispute;
+  try {
+    closed = await client.close(ref.providerDisputeId, { idempotencyKey: upstreamKey });
+  } catch (err) {
+    // The provider refused: if the dispute moved on meanwhile, say so as data, not as a failure.
+    if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) throw err;
+    s.loaders.dispute.clear(ref);
+    const now = await s.loaders.dispute.load(ref);
+    if (!now) return notFound();
+    const moved = closeGuard(now);
+    if (moved) return moved;
+    throw err;
+  }
+  s.loaders.prime([closed]);
+  return { dispute: closed, userErrors: [] };
+}
+
+function closeGuard(d: Dispute): CloseResult | null {
+  const name = providerDisplayName(d.provider);
+  if (isFinal(d.status)) {
+    return failed('DISPUTE_ALREADY_CLOSED', `The dispute is already ${d.status} at ${name} (${d.providerStatus}); nothing was sent.`);
+  }
+  if (!isClosable(d.status)) {
+    return failed('DISPUTE_NOT_CLOSABLE', `A dispute in status ${d.status} (${name}: ${d.providerStatus}) cannot be closed.`);
+  }
+  return null;
+}
+
+const notFound = () => failed('NOT_FOUND', 'No dispute exists with this id.');
+const keyReused = () =>
+  failed('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used to close a different dispute.', ['input', 'idempotencyKey']);

@@ -1,0 +1,42 @@
+// Where closeDispute remembers what it did for an idempotency key. An interface, so several
+// gateway replicas can later share one store; the default lives in process memory.
+
+export interface IdempotencyRecord<T> {
+  /** What the key was first used for; the same key with another input is refused. */
+  fingerprint: string;
+  result: T;
+}
+
+export interface IdempotencyStore<T> {
+  get(key: string): Promise<IdempotencyRecord<T> | undefined>;
+  set(key: string, record: IdempotencyRecord<T>): Promise<void>;
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export class InMemoryIdempotencyStore<T> implements IdempotencyStore<T> {
+  private readonly entries = new Map<string, { record: IdempotencyRecord<T>; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs = IDEMPOTENCY_TTL_MS,
+    private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(key: string) {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.record;
+  }
+
+  async set(key: string, record: IdempotencyRecord<T>) {
+    this.entries.delete(key);
+    // Map iteration is insertion order: the first entry is the oldest.
+    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { record, expiresAt: this.now() + this.ttlMs });
+  }
+}

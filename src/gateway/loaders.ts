@@ -1,0 +1,44 @@
+// Per-request DataLoaders. Built for each request in the context and dropped with it, so
+// nothing one caller loaded is ever served to another.
+import DataLoader from 'dataloader';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+import { refKey, type DisputeRef } from '../domain/ids.js';
+import type { DisputeProviderClient } from '../providers/types.js';
+
+export interface Loaders {
+  /** Null when the dispute does not exist (or lives at a provider or account not configured). */
+  dispute: DataLoader<DisputeRef, Dispute | null, string>;
+  /** Makes later loads of these disputes in this request free. */
+  prime(disputes: Iterable<Dispute>): void;
+}
+
+export const disputeRef = (d: Dispute): DisputeRef => ({
+  provider: d.provider,
+  account: d.providerAccount,
+  providerDisputeId: d.providerDisputeId,
+});
+
+export function createLoaders(clients: ReadonlyMap<ProviderName, DisputeProviderClient>): Loaders {
+  const dispute = new DataLoader<DisputeRef, Dispute | null, string>(
+    // Providers have no batch retrieve: one batch is one concurrent retrieve per distinct dispute.
+    async (refs) =>
+      Promise.all(
+        refs.map(async (ref) => {
+          const client = clients.get(ref.provider);
+          if (!client || client.account !== ref.account) return null;
+          try {
+            return await client.retrieve(ref.providerDisputeId);
+          } catch (err) {
+            return err instanceof Error ? err : new Error(String(err));
+          }
+        }),
+      ),
+    { cacheKeyFn: refKey, maxBatchSize: 100 },
+  );
+  return {
+    dispute,
+    prime(disputes) {
+      for (const d of disputes) dispute.clear(disputeRef(d)).prime(disputeRef(d), d);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+
+// Full ISO-8601 date-times with an explicit offset or Z; dates without a time are ambiguous.
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+function parseDateTime(v: unknown): Date {
+  if (typeof v !== 'string' || !ISO.test(v)) throw badInput(`DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(v)}`);
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw badInput(`DateTime ${JSON.stringify(v)} is not a real instant`);
+  return d;
+}
+
+export const DateTime = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  serialize(v) {
+    if (v instanceof Date) return v.toISOString();
+    if (typeof v === 'string') return parseDateTime(v).toISOString();
+    throw new GraphQLError('DateTime cannot represent a non-date value');
+  },
+  parseValue: parseDateTime,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw badInput('DateTime must be a string');
+    return parseDateTime(ast.value);
+  },
+});
+
+function literalToJson(ast: ValueNode, variables?: Record<string, unknown> | null): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map((v) => literalToJson(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literalToJson(f.value, variables)]));
+    case Kind.VARIABLE:
+      return variables?.[ast.name.value];
+    default:
+      throw badInput('unsupported JSON literal');
+  }
+}
+
+export const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+  parseLiteral: literalToJson,
+});

@@ -1,0 +1,249 @@
+// The one request pipeline every provider client goes through: URL and body encoding, auth
+// headers, timeouts, retries with backoff, body consumption and the error taxonomy. Provider
+// folders supply only how to authenticate and how to read their error envelope.
+import { randomUUID } from 'node:crypto';
+import { request, type Dispatcher } from 'undici';
+import type { ProviderName } from '../domain/dispute.js';
+import { ProviderError, type ProviderErrorCode } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import { encodeForm, type FormValue } from './form.js';
+import { MalformedUpstream } from './wire.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, FormValue>;
+  /** Sent form-encoded or as JSON, per `encoding`. */
+  body?: Record<string, FormValue>;
+  encoding?: 'form' | 'json';
+  /** Sent as `Idempotency-Key` when the provider supports it; makes a POST safe to retry. */
+  idempotencyKey?: string;
+  /** Extra headers for this request only. */
+  headers?: Record<string, string>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body. */
+  json: unknown;
+  requestId: string | undefined;
+}
+
+/** What a provider's error envelope says, read from a non-2xx response. */
+export interface EnvelopeInfo {
+  providerCode?: string;
+  message?: string;
+}
+
+export interface PipelineOptions {
+  provider: ProviderName;
+  baseUrl: string;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  authHeaders: () => Record<string, string>;
+  readErrorEnvelope: (json: unknown) => EnvelopeInfo;
+  /** Response header carrying the provider's request id. */
+  requestIdHeader?: string;
+  /** Whether the provider honours an `Idempotency-Key` header. */
+  sendsIdempotencyKey?: boolean;
+  timeoutMs?: number;
+  maxRetries?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+const DISPLAY: Record<ProviderName, string> = { STRIPE: 'Stripe', WOOSHPAY: 'WooshPay', FLEX: 'Flex', AFTERPAY: 'Afterpay' };
+export const providerDisplayName = (p: ProviderName): string => DISPLAY[p];
+
+export class HttpPipeline {
+  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader'>> & { requestIdHeader: string };
+
+  constructor(opts: PipelineOptions) {
+    this.o = {
+      requestIdHeader: 'request-id',
+      sendsIdempotencyKey: true,
+      timeoutMs: 10_000,
+      maxRetries: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 2_000,
+      ...opts,
+      baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+    };
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    // A write is retried only when it carries an idempotency key: without one the provider
+    // cannot tell a retry from a second request.
+    const retriable = req.method === 'GET' || req.idempotencyKey !== undefined;
+    for (let attempt = 0; ; attempt++) {
+      let failure: ProviderError;
+      try {
+        const res = await this.once(req);
+        if (res.status >= 200 && res.status < 300) return res;
+        failure = this.errorFor(res);
+        const shouldRetry = headerValue(res.headers['stripe-should-retry']);
+        if (shouldRetry === 'false') throw failure;
+        if (shouldRetry !== 'true' && !failure.retryable) throw failure;
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        failure = err;
+        if (!failure.retryable) throw failure;
+      }
+      if (!retriable || attempt >= this.o.maxRetries) throw failure;
+      const delay = this.delayFor(attempt, failure.retryAfterMs);
+      if (delay === null) throw failure;
+      this.o.logger.debug('provider request retry', {
+        provider: this.o.provider,
+        path: req.path,
+        attempt: attempt + 1,
+        delayMs: delay,
+        code: failure.code,
+      });
+      await sleep(delay);
+    }
+  }
+
+  private async once(req: HttpRequest): Promise<HttpResponse> {
+    const name = providerDisplayName(this.o.provider);
+    const qs = req.query ? encodeForm(req.query) : '';
+    const url = `${this.o.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...this.o.authHeaders(), ...req.headers };
+    let body: string | undefined;
+    if (req.method === 'POST') {
+      const encoding = req.encoding ?? 'form';
+      body = encoding === 'json' ? JSON.stringify(req.body ?? {}) : encodeForm(req.body ?? {});
+      headers['content-type'] = encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+    }
+    if (req.idempotencyKey !== undefined && this.o.sendsIdempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher: this.o.dispatcher,
+        headersTimeout: this.o.timeoutMs,
+        bodyTimeout: this.o.timeoutMs,
+      });
+    } catch (cause) {
+      throw new ProviderError({
+        code: 'PROVIDER_UNAVAILABLE',
+        provider: this.o.provider,
+        message: `${name} could not be reached (${errCode(cause)})`,
+        providerCode: errCode(cause),
+        retryable: true,
+        cause,
+      });
+    }
+    const requestId = headerValue(res.headers[this.o.requestIdHeader]);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (cause) {
+      throw new ProviderError({
+        code: 'PROVIDER_UNAVAILABLE',
+        provider: this.o.provider,
+        message: `${name} response was cut off (${errCode(cause)})`,
+        status: res.statusCode,
+        requestId,
+        retryable: true,
+        cause,
+      });
+    }
+    let json: unknown;
+    try {
+      json = text.length === 0 ? null : JSON.parse(text);
+    } catch (cause) {
+      throw new ProviderError({
+        code: res.statusCode >= 500 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR',
+        provider: this.o.provider,
+        message: `${name} answered HTTP ${res.statusCode} with a body that is not JSON`,
+        status: res.statusCode,
+        providerCode: 'malformed_response',
+        requestId,
+        retryable: res.statusCode >= 500,
+        cause,
+      });
+    }
+    return { status: res.statusCode, headers: res.headers, json, requestId };
+  }
+
+  private errorFor(res: HttpResponse): ProviderError {
+    const name = providerDisplayName(this.o.provider);
+    let info: EnvelopeInfo = {};
+    try {
+      info = this.o.readErrorEnvelope(res.json);
+    } catch {
+      // An error body we cannot read still has a status to classify by.
+    }
+    const code = classify(res.status);
+    const detail = info.message ? `: ${this.o.logger.redact(info.message)}` : '';
+    return new ProviderError({
+      code,
+      provider: this.o.provider,
+      message: `${name} answered HTTP ${res.status}${info.providerCode ? ` (${info.providerCode})` : ''}${detail}`,
+      status: res.status,
+      providerCode: info.providerCode,
+      requestId: res.requestId,
+      retryable: res.status === 409 || res.status === 429 || res.status >= 500,
+      retryAfterMs: parseRetryAfter(headerValue(res.headers['retry-after'])),
+    });
+  }
+
+  /** Null means: the provider asked us to wait longer than we are willing to; give up now. */
+  private delayFor(attempt: number, retryAfterMs: number | undefined): number | null {
+    if (retryAfterMs !== undefined) return retryAfterMs <= this.o.maxDelayMs ? retryAfterMs : null;
+    const exp = Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** attempt);
+    return Math.round(exp / 2 + (Math.random() * exp) / 2);
+  }
+}
+
+export function classify(status: number): ProviderErrorCode {
+  if (status === 401 || status === 403) return 'PROVIDER_AUTH_FAILED';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'PROVIDER_UNAVAILABLE';
+  return 'PROVIDER_ERROR';
+}
+
+export function parseRetryAfter(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function errCode(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : 'network_error';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const newIdempotencyKey = (): string => `dg_${randomUUID()}`;
+
+/**
+ * Runs a pure transformer over a response body; a wrong shape becomes PROVIDER_ERROR naming
+ * the provider and the path that did not match, never an unmasked TypeError.
+ */
+export function decodeUpstream<T>(provider: ProviderName, res: HttpResponse, read: (json: unknown) => T): T {
+  try {
+    return read(res.json);
+  } catch (cause) {
+    if (!(cause instanceof MalformedUpstream)) throw cause;
+    throw new ProviderError({
+      code: 'PROVIDER_ERROR',
+      provider,
+      message: `${providerDisplayName(provider)} answered with an unexpected body (${cause.message})`,
+      status: res.status,
+      providerCode: 'malformed_response',
+      requestId: res.requestId,
+      cause,
+    });
+  }
+}

@@ -1,0 +1,85 @@
+// How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
+import { ProviderError } from '../../domain/errors.js';
+import { decodeUpstream, HttpPipeline } from '../http.js';
+import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import { readStripeErrorEnvelope } from './errors.js';
+import { readStripeList, stripeListParams, stripeToDispute } from './transformers.js';
+
+export interface StripeConfig {
+  secretKey: string;
+  apiBase: string;
+  account: string;
+  timeoutMs: number;
+}
+
+export class StripeClient implements DisputeProviderClient {
+  readonly name = 'STRIPE' as const;
+  readonly account: string;
+  readonly capabilities: ProviderCapabilities = {
+    list: true,
+    retrieve: true,
+    close: true,
+    filters: ['charge', 'paymentIntent', 'created'],
+  };
+  private readonly http: HttpPipeline;
+
+  constructor(config: StripeConfig, deps: ProviderDeps) {
+    this.account = config.account;
+    // Basic auth with the secret key as the user name and an empty password, as Stripe documents.
+    const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
+    this.http = new HttpPipeline({
+      provider: 'STRIPE',
+      baseUrl: config.apiBase,
+      dispatcher: deps.dispatcher,
+      logger: deps.logger,
+      timeoutMs: config.timeoutMs,
+      authHeaders: () => ({ authorization }),
+      readErrorEnvelope: readStripeErrorEnvelope,
+      requestIdHeader: 'request-id',
+    });
+  }
+
+  async list(q: ListQuery): Promise<ListPage> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/v1/disputes',
+      query: {
+        limit: q.limit,
+        starting_after: q.startingAfter,
+        ending_before: q.endingBefore,
+        ...stripeListParams(q.filter),
+      },
+    });
+    return decodeUpstream('STRIPE', res, (json) => {
+      const list = readStripeList(json);
+      return {
+        items: list.data.map((d) => {
+          const dispute = stripeToDispute(d, this.account);
+          return { dispute, position: dispute.providerDisputeId };
+        }),
+        hasMore: list.hasMore,
+      };
+    });
+  }
+
+  async retrieve(id: string) {
+    try {
+      const res = await this.http.send({ method: 'GET', path: `/v1/disputes/${encodeURIComponent(id)}` });
+      return decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async close(id: string, opts: { idempotencyKey: string }) {
+    const res = await this.http.send({
+      method: 'POST',
+      path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+      body: {},
+      encoding: 'form',
+      idempotencyKey: opts.idempotencyKey,
+    });
+    return decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
+  }
+}

@@ -1,0 +1,273 @@
+// A fake of Stripe's dispute API that speaks its wire protocol: Basic (or Bearer) auth with the
+// secret key, bracketed form encoding, Stripe's error envelope, 400 on unknown parameters,
+// newest-first lists with starting_after / ending_before / has_more, idempotent POSTs, and
+// state that changes on update and close.
+import { createHash, randomBytes } from 'node:crypto';
+import { decodeForm } from '../../form.js';
+import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
+import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../wire.js';
+
+type ErrorType = StripeErrorBody['error']['type'];
+
+const error = (status: number, type: ErrorType, message: string, extra: { code?: string; param?: string } = {}): FakeResponse => ({
+  status,
+  body: { error: { type, message, ...extra } },
+});
+
+const LIST_PARAMS = new Set(['charge', 'payment_intent', 'created', 'limit', 'starting_after', 'ending_before', 'expand']);
+const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
+const CLOSABLE = new Set(['needs_response', 'warning_needs_response']);
+const EVIDENCE_KEYS = new Set<string>([...STRIPE_EVIDENCE_TEXT_KEYS, ...STRIPE_EVIDENCE_FILE_KEYS]);
+
+/** Newest first; ties on `created` ordered by id, so the order is total and stable. */
+const newestFirst = (a: StripeDispute, b: StripeDispute) => b.created - a.created || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+interface IdempotentRecord {
+  fingerprint: string;
+  response: FakeResponse;
+}
+
+export class StripeFake {
+  readonly server: FakeServer;
+  private readonly disputes = new Map<string, StripeDispute>();
+  private ordered: StripeDispute[] = [];
+  private readonly idempotency = new Map<string, IdempotentRecord>();
+  private requestSeq = 0;
+  /** Closes actually carried out (idempotent replays excluded). */
+  closesExecuted = 0;
+
+  constructor(
+    readonly secretKey: string,
+    disputes: StripeDispute[],
+  ) {
+    for (const d of disputes) this.disputes.set(d.id, structuredClone(d));
+    this.reorder();
+    this.server = new FakeServer((req) => this.withRequestId(this.handle(req)));
+  }
+
+  /** A copy of a stored dispute, as the fake would serve it. */
+  get(id: string): StripeDispute | undefined {
+    const d = this.disputes.get(id);
+    return d && structuredClone(d);
+  }
+
+  /** Every dispute, newest first. */
+  all(): StripeDispute[] {
+    return this.ordered.map((d) => structuredClone(d));
+  }
+
+  private reorder() {
+    this.ordered = [...this.disputes.values()].sort(newestFirst);
+  }
+
+  private withRequestId(res: FakeResponse): FakeResponse {
+    this.requestSeq += 1;
+    return { ...res, headers: { 'request-id': `req_fake${String(this.requestSeq).padStart(8, '0')}`, ...res.headers } };
+  }
+
+  private handle(req: FakeRequest): FakeResponse {
+    const denied = this.authenticate(req);
+    if (denied) return denied;
+    const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === 'v1' && parts[1] === 'disputes') {
+      if (parts.length === 2 && req.method === 'GET') return this.list(req);
+      if (parts.length === 3 && req.method === 'GET') return this.retrieve(req, parts[2]!);
+      if (parts.length === 3 && req.method === 'POST') return this.idempotent(req, () => this.update(req, parts[2]!));
+      if (parts.length === 4 && parts[3] === 'close' && req.method === 'POST') return this.idempotent(req, () => this.closeDispute(req, parts[2]!));
+    }
+    return error(404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${req.path}).`);
+  }
+
+  private authenticate(req: FakeRequest): FakeResponse | null {
+    const header = req.headers.authorization ?? '';
+    let key = '';
+    if (header.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0] ?? '';
+    else if (header.startsWith('Bearer ')) key = header.slice(7);
+    if (!key) {
+      return error(
+        401,
+        'invalid_request_error',
+        'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth.',
+      );
+    }
+    if (key !== this.secretKey) {
+      return error(401, 'invalid_request_error', `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}`);
+    }
+    return null;
+  }
+
+  private params(req: FakeRequest): Record<string, unknown> {
+    if (req.method === 'GET') return decodeForm(req.query);
+    return decodeForm(req.body);
+  }
+
+  private unknownParam(params: Record<string, unknown>, allowed: Set<string>): FakeResponse | null {
+    for (const key of Object.keys(params)) {
+      if (!allowed.has(key)) return error(400, 'invalid_request_error', `Received unknown parameter: ${key}`, { code: 'parameter_unknown', param: key });
+    }
+    return null;
+  }
+
+  private list(req: FakeRequest): FakeResponse {
+    const p = this.params(req);
+    const bad = this.unknownParam(p, LIST_PARAMS);
+    if (bad) return bad;
+    if (p.expand !== undefined) return error(400, 'invalid_request_error', 'This property cannot be expanded.', { param: 'expand' });
+
+    let limit = 10;
+    if (p.limit !== undefined) {
+      if (typeof p.limit !== 'string' || !/^-?\d+$/.test(p.limit)) return error(400, 'invalid_request_error', 'Invalid integer: ' + String(p.limit), { code: 'parameter_invalid_integer', param: 'limit' });
+      limit = Number(p.limit);
+      if (limit < 1 || limit > 100) return error(400, 'invalid_request_error', 'This value must be between 1 and 100.', { code: 'parameter_invalid_integer', param: 'limit' });
+    }
+    if (p.starting_after !== undefined && p.ending_before !== undefined) {
+      return error(400, 'invalid_request_error', 'You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
+    }
+    const range = this.createdRange(p.created);
+    if ('status' in range) return range;
+
+    const matches = (d: StripeDispute) =>
+      (p.charge === undefined || d.charge === p.charge) &&
+      (p.payment_intent === undefined || d.payment_intent === p.payment_intent) &&
+      (range.gt === undefined || d.created > range.gt) &&
+      (range.gte === undefined || d.created >= range.gte) &&
+      (range.lt === undefined || d.created < range.lt) &&
+      (range.lte === undefined || d.created <= range.lte);
+
+    let data: StripeDispute[];
+    let hasMore: boolean;
+    const cursorParam = p.starting_after !== undefined ? 'starting_after' : p.ending_before !== undefined ? 'ending_before' : null;
+    if (cursorParam) {
+      const cursorId = String(p[cursorParam]);
+      const anchor = this.disputes.get(cursorId);
+      if (!anchor) return error(400, 'invalid_request_error', `No such dispute: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
+      if (cursorParam === 'starting_after') {
+        const older = this.ordered.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
+        data = older.slice(0, limit);
+        hasMore = older.length > limit;
+      } else {
+        // The `limit` items nearest the anchor on the newer side, still newest first.
+        const newer = this.ordered.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
+        data = newer.slice(Math.max(0, newer.length - limit));
+        hasMore = newer.length > limit;
+      }
+    } else {
+      const all = this.ordered.filter(matches);
+      data = all.slice(0, limit);
+      hasMore = all.length > limit;
+    }
+    return { status: 200, body: { object: 'list', url: '/v1/disputes', has_more: hasMore, data } };
+  }
+
+  private createdRange(v: unknown): { gt?: number; gte?: number; lt?: number; lte?: number } | FakeResponse {
+    if (v === undefined) return {};
+    const num = (x: unknown, param: string): number | FakeResponse =>
+      typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : error(400, 'invalid_request_error', `Invalid integer: ${String(x)}`, { code: 'parameter_invalid_integer', param });
+    if (typeof v === 'string') {
+      const n = num(v, 'created');
+      return typeof n === 'number' ? { gte: n, lte: n } : n;
+    }
+    const out: Record<string, number> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (!RANGE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: created[${k}]`, { code: 'parameter_unknown', param: `created[${k}]` });
+      const n = num(x, `created[${k}]`);
+      if (typeof n !== 'number') return n;
+      out[k] = n;
+    }
+    return out;
+  }
+
+  private missing(id: string): FakeResponse {
+    return error(404, 'invalid_request_error', `No such dispute: '${id}'`, { code: 'resource_missing', param: 'dispute' });
+  }
+
+  private retrieve(req: FakeRequest, id: string): FakeResponse {
+    const bad = this.unknownParam(this.params(req), new Set(['expand']));
+    if (bad) return bad;
+    const d = this.disputes.get(id);
+    return d ? { status: 200, body: d } : this.missing(id);
+  }
+
+  private update(req: FakeRequest, id: string): FakeResponse {
+    const p = this.params(req);
+    const bad = this.unknownParam(p, new Set(['evidence', 'metadata', 'submit', 'expand']));
+    if (bad) return bad;
+    const d = this.disputes.get(id);
+    if (!d) return this.missing(id);
+    if (!CLOSABLE.has(d.status)) {
+      return error(400, 'invalid_request_error', `This dispute is ${d.status} and its evidence can no longer be updated.`);
+    }
+    if (p.evidence !== undefined) {
+      if (typeof p.evidence !== 'object' || p.evidence === null) return error(400, 'invalid_request_error', 'Invalid hash', { param: 'evidence' });
+      for (const [k, v] of Object.entries(p.evidence)) {
+        if (!EVIDENCE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
+        (d.evidence as Record<string, unknown>)[k] = v === '' ? null : v;
+      }
+      d.evidence_details.has_evidence = true;
+    }
+    if (p.metadata !== undefined) {
+      if (p.metadata === '') d.metadata = {};
+      else for (const [k, v] of Object.entries(p.metadata as Record<string, string>)) {
+        if (v === '') delete d.metadata[k];
+        else d.metadata[k] = v;
+      }
+    }
+    if (p.submit !== 'false' && p.evidence !== undefined) {
+      d.evidence_details.submission_count += 1;
+      d.status = d.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
+    }
+    return { status: 200, body: d };
+  }
+
+  private closeDispute(req: FakeRequest, id: string): FakeResponse {
+    const bad = this.unknownParam(this.params(req), new Set(['expand']));
+    if (bad) return bad;
+    const d = this.disputes.get(id);
+    if (!d) return this.missing(id);
+    // Stripe documents needs_response -> lost and calls closing irreversible; what it answers for
+    // a dispute that is no longer open is undocumented, so the fake answers a plain 400.
+    if (!CLOSABLE.has(d.status)) {
+      return error(400, 'invalid_request_error', `This dispute is already ${d.status} and cannot be closed.`);
+    }
+    d.status = 'lost';
+    d.is_charge_refundable = false;
+    this.closesExecuted += 1;
+    return { status: 200, body: d };
+  }
+
+  /**
+   * Stripe's idempotency: the first response to a key is saved and replayed for every request
+   * with that key; the same key with other parameters is an idempotency_error.
+   */
+  private idempotent(req: FakeRequest, run: () => FakeResponse): FakeResponse {
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string') return run();
+    if (key.length > 255) return error(400, 'invalid_request_error', 'Idempotency-Key must be at most 255 characters.');
+    const fingerprint = createHash('sha256').update(`${req.method} ${req.path}\n${req.body}`).digest('hex');
+    const seen = this.idempotency.get(key);
+    if (seen) {
+      if (seen.fingerprint !== fingerprint) {
+        return error(
+          400,
+          'idempotency_error',
+          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        );
+      }
+      return { ...seen.response, headers: { ...seen.response.headers, 'idempotent-replayed': 'true' } };
+    }
+    const response = run();
+    this.idempotency.set(key, { fingerprint, response: structuredClone(response) });
+    return response;
+  }
+
+  async start(port = 0): Promise<string> {
+    return this.server.listen(port);
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+/** A sandbox secret key, fresh per process, so nothing real is ever printed. */
+export const sandboxStripeKey = (): string => `sk_test_sandbox${randomBytes(12).toString('hex')}`;

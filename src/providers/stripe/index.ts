@@ -1,0 +1,27 @@
+// Stripe, as the registry sees it: environment, construction, secrets and its sandbox fake.
+import type { ProviderDefinition } from '../types.js';
+import { positiveIntEnv } from '../env.js';
+import { StripeClient, type StripeConfig } from './client.js';
+import { seedStripeDisputes } from './fake/seed.js';
+import { sandboxStripeKey, StripeFake } from './fake/server.js';
+
+export const stripe: ProviderDefinition<StripeConfig> = {
+  name: 'STRIPE',
+  configFromEnv(env) {
+    const secretKey = env.STRIPE_SECRET_KEY?.trim();
+    if (!secretKey) return null;
+    return {
+      secretKey,
+      apiBase: env.STRIPE_API_BASE?.trim() || 'https://api.stripe.com',
+      account: 'default',
+      timeoutMs: positiveIntEnv(env, 'STRIPE_TIMEOUT_MS', 10_000),
+    };
+  },
+  create: (config, deps) => new StripeClient(config, deps),
+  secrets: (config) => [config.secretKey],
+  async startFake({ seed }) {
+    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed));
+    const url = await fake.start();
+    return { url, env: { STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url }, close: () => fake.close() };
+  },
+};

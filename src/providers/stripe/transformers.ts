@@ -1,0 +1,224 @@
+// Pure transformations between Stripe's wire shapes and the unified model. No I/O.
+// Stripe-compatible providers (WooshPay) reuse these readers for the fields they share.
+import type {
+  BalanceTransaction,
+  Dispute,
+  DisputeEvidence,
+  DisputeEvidenceDetails,
+  DisputeReason,
+  DisputeStatus,
+  FileRef,
+  PaymentMethodDetails,
+  ProviderName,
+} from '../../domain/dispute.js';
+import type { ListFilter } from '../types.js';
+import {
+  arr,
+  bool,
+  boolOrNull,
+  idOrExpanded,
+  int,
+  intOrNull,
+  obj,
+  str,
+  strOrNull,
+  unixTime,
+  type Obj,
+} from '../wire.js';
+import type { FormValue } from '../form.js';
+import {
+  STRIPE_EVIDENCE_FILE_KEYS,
+  STRIPE_EVIDENCE_TEXT_KEYS,
+  type StripeDisputeReason,
+  type StripeDisputeStatus,
+} from './wire.js';
+
+// Exhaustive by type: adding a value to STRIPE_STATUSES fails to compile until it is mapped here.
+const STATUS: Record<StripeDisputeStatus, DisputeStatus> = {
+  warning_needs_response: 'WARNING_NEEDS_RESPONSE',
+  warning_under_review: 'WARNING_UNDER_REVIEW',
+  warning_closed: 'WARNING_CLOSED',
+  needs_response: 'NEEDS_RESPONSE',
+  under_review: 'UNDER_REVIEW',
+  won: 'WON',
+  lost: 'LOST',
+  prevented: 'PREVENTED',
+};
+
+const REASON: Record<StripeDisputeReason, DisputeReason> = {
+  bank_cannot_process: 'BANK_CANNOT_PROCESS',
+  check_returned: 'CHECK_RETURNED',
+  credit_not_processed: 'CREDIT_NOT_PROCESSED',
+  customer_initiated: 'CUSTOMER_INITIATED',
+  debit_not_authorized: 'DEBIT_NOT_AUTHORIZED',
+  duplicate: 'DUPLICATE',
+  fraudulent: 'FRAUDULENT',
+  general: 'GENERAL',
+  incorrect_account_details: 'INCORRECT_ACCOUNT_DETAILS',
+  insufficient_funds: 'INSUFFICIENT_FUNDS',
+  noncompliant: 'NONCOMPLIANT',
+  product_not_received: 'PRODUCT_NOT_RECEIVED',
+  product_unacceptable: 'PRODUCT_UNACCEPTABLE',
+  subscription_canceled: 'SUBSCRIPTION_CANCELED',
+  unrecognized: 'UNRECOGNIZED',
+};
+
+/** Looks a raw value up in an exhaustive table; an unknown value maps to UNKNOWN, never to a guess. */
+export function lookup<K extends string, V>(table: Record<K, V>, raw: string | null, fallback: V): V {
+  return raw !== null && Object.hasOwn(table, raw) ? table[raw as K] : fallback;
+}
+
+export const mapStripeStatus = (raw: string): DisputeStatus => lookup(STATUS, raw, 'UNKNOWN');
+export const mapStripeReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
+
+const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function fileRef(v: unknown, path: string): FileRef | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'string') return { id: v, filename: null };
+  const o = obj(v, path);
+  return { id: str(o.id, `${path}.id`), filename: strOrNull(o.filename, `${path}.filename`) };
+}
+
+export function readStripeEvidence(v: unknown, path: string): DisputeEvidence {
+  const o = v === null || v === undefined ? {} : obj(v, path);
+  const out: Record<string, unknown> = {};
+  for (const k of STRIPE_EVIDENCE_TEXT_KEYS) out[camel(k)] = strOrNull(o[k], `${path}.${k}`);
+  for (const k of STRIPE_EVIDENCE_FILE_KEYS) out[camel(k)] = fileRef(o[k], `${path}.${k}`);
+  return out as unknown as DisputeEvidence;
+}
+
+export function readStripeEvidenceDetails(v: unknown, path: string): DisputeEvidenceDetails {
+  const o = obj(v, path);
+  const due = intOrNull(o.due_by, `${path}.due_by`);
+  return {
+    // Stripe documents 0 as "no response allowed"; the unified model says that with null.
+    dueBy: due ? new Date(due * 1000) : null,
+    hasEvidence: bool(o.has_evidence, `${path}.has_evidence`),
+    pastDue: bool(o.past_due, `${path}.past_due`),
+    submissionCount: int(o.submission_count, `${path}.submission_count`),
+  };
+}
+
+function readBalanceTransaction(v: unknown, path: string): BalanceTransaction {
+  const o = obj(v, path);
+  const available = intOrNull(o.available_on, `${path}.available_on`);
+  return {
+    id: str(o.id, `${path}.id`),
+    amount: int(o.amount, `${path}.amount`),
+    currency: str(o.currency, `${path}.currency`),
+    fee: int(o.fee, `${path}.fee`),
+    net: int(o.net, `${path}.net`),
+    status: str(o.status, `${path}.status`),
+    type: str(o.type, `${path}.type`),
+    reportingCategory: strOrNull(o.reporting_category, `${path}.reporting_category`),
+    description: strOrNull(o.description, `${path}.description`),
+    created: unixTime(o.created, `${path}.created`),
+    availableOn: available === null ? null : new Date(available * 1000),
+    feeDetails: (o.fee_details === undefined ? [] : arr(o.fee_details, `${path}.fee_details`)).map((f, i) => {
+      const fo = obj(f, `${path}.fee_details[${i}]`);
+      return {
+        amount: int(fo.amount, `${path}.fee_details[${i}].amount`),
+        currency: str(fo.currency, `${path}.fee_details[${i}].currency`),
+        type: str(fo.type, `${path}.fee_details[${i}].type`),
+        description: strOrNull(fo.description, `${path}.fee_details[${i}].description`),
+      };
+    }),
+  };
+}
+
+export function readStripeBalanceTransactions(v: unknown, path: string): BalanceTransaction[] {
+  if (v === undefined || v === null) return [];
+  return arr(v, path).map((bt, i) => readBalanceTransaction(bt, `${path}[${i}]`));
+}
+
+export function readStripePaymentMethodDetails(v: unknown, path: string): PaymentMethodDetails | null {
+  if (v === undefined || v === null) return null;
+  const o = obj(v, path);
+  const card = o.card === undefined || o.card === null ? null : obj(o.card, `${path}.card`);
+  return {
+    type: str(o.type, `${path}.type`),
+    card: card && {
+      brand: str(card.brand, `${path}.card.brand`),
+      network: strOrNull(card.network, `${path}.card.network`),
+      caseType: strOrNull(card.case_type, `${path}.card.case_type`),
+      networkReasonCode: strOrNull(card.network_reason_code, `${path}.card.network_reason_code`),
+    },
+  };
+}
+
+function stringMap(v: unknown, path: string): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  return { ...obj(v, path) };
+}
+
+/** Reads a Stripe-shaped dispute object into the unified model. Throws MalformedUpstream. */
+export function readStripeShapedDispute(
+  v: unknown,
+  provider: ProviderName,
+  account: string,
+  path = 'dispute',
+): { dispute: Dispute; raw: Obj } {
+  const o = obj(v, path);
+  const status = str(o.status, `${path}.status`);
+  const reason = strOrNull(o.reason, `${path}.reason`);
+  const pmd = readStripePaymentMethodDetails(o.payment_method_details, `${path}.payment_method_details`);
+  const topReasonCode = strOrNull(o.network_reason_code, `${path}.network_reason_code`);
+  const dispute: Dispute = {
+    provider,
+    providerAccount: account,
+    providerDisputeId: str(o.id, `${path}.id`),
+    amount: int(o.amount, `${path}.amount`),
+    currency: str(o.currency, `${path}.currency`).toLowerCase(),
+    status: mapStripeStatus(status),
+    providerStatus: status,
+    reason: mapStripeReason(reason),
+    providerReason: reason,
+    created: unixTime(o.created, `${path}.created`),
+    charge: idOrExpanded(o.charge, `${path}.charge`),
+    paymentIntent: idOrExpanded(o.payment_intent, `${path}.payment_intent`),
+    isChargeRefundable: boolOrNull(o.is_charge_refundable, `${path}.is_charge_refundable`),
+    livemode: bool(o.livemode, `${path}.livemode`),
+    metadata: stringMap(o.metadata, `${path}.metadata`),
+    evidence: readStripeEvidence(o.evidence, `${path}.evidence`),
+    evidenceDetails: readStripeEvidenceDetails(o.evidence_details, `${path}.evidence_details`),
+    balanceTransactions: readStripeBalanceTransactions(o.balance_transactions, `${path}.balance_transactions`),
+    paymentMethodDetails: pmd,
+    networkReasonCode: topReasonCode ?? pmd?.card?.networkReasonCode ?? null,
+    enhancedEligibilityTypes:
+      o.enhanced_eligibility_types === undefined
+        ? []
+        : arr(o.enhanced_eligibility_types, `${path}.enhanced_eligibility_types`).map((t, i) =>
+            str(t, `${path}.enhanced_eligibility_types[${i}]`),
+          ),
+  };
+  return { dispute, raw: o };
+}
+
+export function stripeToDispute(v: unknown, account: string): Dispute {
+  return readStripeShapedDispute(v, 'STRIPE', account).dispute;
+}
+
+/** Reads a Stripe list envelope; the caller transforms the items. */
+export function readStripeList(v: unknown): { data: unknown[]; hasMore: boolean } {
+  const o = obj(v, 'list');
+  if (o.object !== 'list') str(undefined, 'list.object');
+  return { data: arr(o.data, 'list.data'), hasMore: bool(o.has_more, 'list.has_more') };
+}
+
+const unix = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** Unified list filter -> Stripe list parameters (`created[gte]` etc.). */
+export function stripeListParams(filter: ListFilter): Record<string, FormValue> {
+  const c = filter.created;
+  return {
+    charge: filter.charge,
+    payment_intent: filter.paymentIntent,
+    created: c && {
+      gt: c.gt && unix(c.gt),
+      gte: c.gte && unix(c.gte),
+      lt: c.lt && unix(c.lt),
+      lte: c.lte && unix(c.lte),
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// The contract every provider folder implements. The gateway only ever talks to providers
+// through this interface; wire formats stay inside each provider's folder.
+import type { Dispatcher } from 'undici';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Logger } from '../logger.js';
+
+export interface CreatedRange {
+  gt?: Date;
+  gte?: Date;
+  lt?: Date;
+  lte?: Date;
+}
+
+export interface ListFilter {
+  charge?: string;
+  paymentIntent?: string;
+  created?: CreatedRange;
+}
+
+export interface ListQuery {
+  /** 1..100 */
+  limit: number;
+  /** Position of an item; return the items after it (older). Exclusive with endingBefore. */
+  startingAfter?: string;
+  /** Position of an item; return the items before it (newer), still newest first. */
+  endingBefore?: string;
+  filter: ListFilter;
+}
+
+export interface ListPage {
+  /** Newest first, whichever direction was asked. `position` is what a cursor stores. */
+  items: { dispute: Dispute; position: string }[];
+  /** More items exist beyond this page in the direction asked. */
+  hasMore: boolean;
+}
+
+export interface ProviderCapabilities {
+  list: boolean;
+  retrieve: boolean;
+  close: boolean;
+  filters: ('charge' | 'paymentIntent' | 'created')[];
+}
+
+export interface DisputeProviderClient {
+  readonly name: ProviderName;
+  readonly account: string;
+  readonly capabilities: ProviderCapabilities;
+  list(query: ListQuery): Promise<ListPage>;
+  /** Null when the provider says the dispute does not exist. */
+  retrieve(providerDisputeId: string): Promise<Dispute | null>;
+  /** Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt. */
+  close(providerDisputeId: string, opts: { idempotencyKey: string }): Promise<Dispute>;
+}
+
+export interface ProviderDeps {
+  dispatcher: Dispatcher;
+  logger: Logger;
+}
+
+/** A running fake of a provider, for the sandbox and the tests. */
+export interface ProviderFake {
+  url: string;
+  /** Environment that points the gateway at this fake. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** What the registry knows about a provider: how to configure it, build it, and fake it. */
+export interface ProviderDefinition<C = unknown> {
+  name: ProviderName;
+  /** Null when the environment does not enable this provider. */
+  configFromEnv(env: NodeJS.ProcessEnv): C | null;
+  create(config: C, deps: ProviderDeps): DisputeProviderClient;
+  /** Every credential in the config, so the logger can redact them. */
+  secrets(config: C): string[];
+  startFake(opts: { seed: number }): Promise<ProviderFake>;
+}

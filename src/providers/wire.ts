@@ -1,0 +1,51 @@
+// Boundary validation for upstream JSON. Transformers read wire objects only through these,
+// so a wrong shape becomes one typed MalformedUpstream error naming the path, never a crash.
+
+export class MalformedUpstream extends Error {
+  constructor(readonly path: string, expected: string) {
+    super(`unexpected upstream shape at ${path}: expected ${expected}`);
+    this.name = 'MalformedUpstream';
+  }
+}
+
+export type Obj = Record<string, unknown>;
+
+export function obj(v: unknown, path: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MalformedUpstream(path, 'object');
+  return v as Obj;
+}
+export function arr(v: unknown, path: string): unknown[] {
+  if (!Array.isArray(v)) throw new MalformedUpstream(path, 'array');
+  return v;
+}
+export function str(v: unknown, path: string): string {
+  if (typeof v !== 'string') throw new MalformedUpstream(path, 'string');
+  return v;
+}
+export function strOrNull(v: unknown, path: string): string | null {
+  return v === null || v === undefined ? null : str(v, path);
+}
+export function int(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new MalformedUpstream(path, 'integer');
+  return v;
+}
+export function intOrNull(v: unknown, path: string): number | null {
+  return v === null || v === undefined ? null : int(v, path);
+}
+export function bool(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') throw new MalformedUpstream(path, 'boolean');
+  return v;
+}
+export function boolOrNull(v: unknown, path: string): boolean | null {
+  return v === null || v === undefined ? null : bool(v, path);
+}
+/** Unix seconds -> Date. */
+export function unixTime(v: unknown, path: string): Date {
+  return new Date(int(v, path) * 1000);
+}
+/** A string id, or an expanded object carrying one (Stripe's expandable fields). */
+export function idOrExpanded(v: unknown, path: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  return str(obj(v, path).id, `${path}.id`);
+}
