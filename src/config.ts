@@ -15,7 +15,8 @@ export interface ProcessConfig {
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boolean): ProcessConfig {
-  const port = env.PORT?.trim() ? positiveIntEnv(env, 'PORT', 4000) : 4000;
+  // PORT=0 asks the OS for a free port (the ready line says which).
+  const port = env.PORT?.trim() === '0' ? 0 : positiveIntEnv(env, 'PORT', 4000);
   if (port > 65535) throw new ConfigError(`PORT must be at most 65535, got ${port}`);
   const level = (env.LOG_LEVEL?.trim() || 'info') as Level;
   if (!LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);

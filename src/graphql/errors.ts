@@ -5,10 +5,15 @@ import { BadUserInput, ProviderError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { providerDisplayName } from '../providers/http.js';
 
+// By name rather than instanceof: a process can hold graphql's CJS and ESM builds at once.
+const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
+
 export function makeMaskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
-    const graphqlError = error instanceof GraphQLError ? error : undefined;
-    const original = graphqlError?.originalError ?? error;
+    const graphqlError = isGraphQLError(error) ? error : undefined;
+    // Executors wrap errors in located GraphQLErrors, sometimes more than once: find the cause.
+    let original: unknown = error;
+    while (isGraphQLError(original) && original.originalError) original = original.originalError;
     const located = (msg: string, extensions: Record<string, unknown>) =>
       new GraphQLError(msg, {
         nodes: graphqlError?.nodes,
@@ -39,10 +44,8 @@ export function makeMaskError(logger: Logger) {
     if (original instanceof BadUserInput) {
       return located(original.message, { code: 'BAD_USER_INPUT', ...(original.field && { field: original.field }) });
     }
-    // GraphQL's own errors (syntax, validation, coercion) and errors we raised deliberately.
-    if (graphqlError && (!graphqlError.originalError || graphqlError.originalError instanceof GraphQLError)) {
-      return graphqlError;
-    }
+    // GraphQL's own errors (syntax, validation, coercion) and GraphQLErrors we raised deliberately.
+    if (graphqlError && isGraphQLError(original)) return graphqlError;
     logger.error('unexpected error', { error: original, path: graphqlError?.path });
     return located(message, { code: 'INTERNAL_SERVER_ERROR' });
   };
