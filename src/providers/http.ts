@@ -77,31 +77,32 @@ export class HttpPipeline {
     // cannot tell a retry from a second request.
     const retriable = req.method === 'GET' || req.idempotencyKey !== undefined;
     for (let attempt = 0; ; attempt++) {
-      let failure: ProviderError;
-      try {
-        const res = await this.once(req);
-        if (res.status >= 200 && res.status < 300) return res;
-        failure = this.errorFor(res);
-        const shouldRetry = headerValue(res.headers['stripe-should-retry']);
-        if (shouldRetry === 'false') throw failure;
-        if (shouldRetry !== 'true' && !failure.retryable) throw failure;
-      } catch (err) {
-        if (!(err instanceof ProviderError)) throw err;
-        failure = err;
-        if (!failure.retryable) throw failure;
-      }
-      if (!retriable || attempt >= this.o.maxRetries) throw failure;
-      const delay = this.delayFor(attempt, failure.retryAfterMs);
-      if (delay === null) throw failure;
+      const outcome = await this.attempt(req);
+      if (!(outcome instanceof ProviderError)) return outcome;
+      if (!outcome.retryable || !retriable || attempt >= this.o.maxRetries) throw outcome;
+      const delay = this.delayFor(attempt, outcome.retryAfterMs);
+      if (delay === null) throw outcome;
       this.o.logger.debug('provider request retry', {
         provider: this.o.provider,
         path: req.path,
         attempt: attempt + 1,
         delayMs: delay,
-        code: failure.code,
+        code: outcome.code,
       });
       await sleep(delay);
     }
+  }
+
+  /** One attempt: a 2xx response, or the typed failure (never throws a ProviderError). */
+  private async attempt(req: HttpRequest): Promise<HttpResponse | ProviderError> {
+    let res: HttpResponse;
+    try {
+      res = await this.once(req);
+    } catch (err) {
+      if (err instanceof ProviderError) return err;
+      throw err;
+    }
+    return res.status >= 200 && res.status < 300 ? res : this.errorFor(res);
   }
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
@@ -187,7 +188,7 @@ export class HttpPipeline {
       status: res.status,
       providerCode: info.providerCode,
       requestId: res.requestId,
-      retryable: res.status === 409 || res.status === 429 || res.status >= 500,
+      retryable: retryableStatus(res.status, headerValue(res.headers['stripe-should-retry'])),
       retryAfterMs: parseRetryAfter(headerValue(res.headers['retry-after'])),
     });
   }
@@ -198,6 +199,13 @@ export class HttpPipeline {
     const exp = Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** attempt);
     return Math.round(exp / 2 + (Math.random() * exp) / 2);
   }
+}
+
+/** 409, 429 and 5xx are worth another try, unless the provider says otherwise (Stripe-Should-Retry). */
+export function retryableStatus(status: number, shouldRetry: string | undefined): boolean {
+  if (shouldRetry === 'false') return false;
+  if (shouldRetry === 'true') return true;
+  return status === 409 || status === 429 || status >= 500;
 }
 
 export function classify(status: number): ProviderErrorCode {

@@ -44,7 +44,11 @@ export class FakeServer {
   private server: Server | undefined;
   private baseUrl = '';
 
-  constructor(private readonly handler: Handler) {}
+  /** `stamp` adds headers to every response, faults included (e.g. a request id). */
+  constructor(
+    private readonly handler: Handler,
+    private readonly stamp: () => Record<string, string> = () => ({}),
+  ) {}
 
   get url(): string {
     return this.baseUrl;
@@ -81,7 +85,7 @@ export class FakeServer {
         void this.answer(fr).then(
           (out) => {
             const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
-            res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
+            res.writeHead(out.status, { 'content-type': 'application/json', ...this.stamp(), ...out.headers });
             res.end(payload);
           },
           (err: unknown) => {

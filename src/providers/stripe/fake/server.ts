@@ -42,7 +42,10 @@ export class StripeFake {
   ) {
     for (const d of disputes) this.disputes.set(d.id, structuredClone(d));
     this.reorder();
-    this.server = new FakeServer((req) => this.withRequestId(this.handle(req)));
+    this.server = new FakeServer(
+      (req) => this.handle(req),
+      () => ({ 'request-id': `req_fake${String((this.requestSeq += 1)).padStart(8, '0')}` }),
+    );
   }
 
   /** A copy of a stored dispute, as the fake would serve it. */
@@ -58,11 +61,6 @@ export class StripeFake {
 
   private reorder() {
     this.ordered = [...this.disputes.values()].sort(newestFirst);
-  }
-
-  private withRequestId(res: FakeResponse): FakeResponse {
-    this.requestSeq += 1;
-    return { ...res, headers: { 'request-id': `req_fake${String(this.requestSeq).padStart(8, '0')}`, ...res.headers } };
   }
 
   private handle(req: FakeRequest): FakeResponse {
