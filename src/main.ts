@@ -20,11 +20,6 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(providers) });
   const gateway = await startGateway({ providers, logger, port: config.port, host: config.host, graphiql: config.graphiql });
 
-  logger.info('Dispute Gateway ready', {
-    url: gateway.url,
-    mode: config.sandbox ? 'sandbox' : 'live',
-    providers: providers.map((p) => p.definition.name),
-  });
   if (sandbox) {
     process.stdout.write(
       `\nSandbox: fake providers on loopback with seeded data (seed ${config.sandboxSeed}); no credentials needed.\n` +
@@ -35,6 +30,13 @@ async function main(): Promise<void> {
         '\n',
     );
   }
+
+  // Last, so whatever waits for this line has seen everything before it.
+  logger.info('Dispute Gateway ready', {
+    url: gateway.url,
+    mode: config.sandbox ? 'sandbox' : 'live',
+    providers: providers.map((p) => p.definition.name),
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { BadUserInput } from '../../src/domain/errors.js';
+import { decodeDisputeId, encodeDisputeId } from '../../src/domain/ids.js';
+import { decodeCursor, encodeCursor, filterFingerprint } from '../../src/gateway/cursor.js';
+import { InMemoryIdempotencyStore } from '../../src/gateway/idempotency.js';
+import { createLogger } from '../../src/logger.js';
+import { decodeForm, encodeForm } from '../../src/providers/form.js';
+import { parseRetryAfter } from '../../src/providers/http.js';
+
+describe('global dispute ids', () => {
+  it('round-trips provider, account slot and provider id, opaquely', () => {
+    const ref = { provider: 'AFTERPAY' as const, account: 'eu-2', providerDisputeId: 'dp_abc.123' };
+    const id = encodeDisputeId(ref);
+    expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(id).not.toContain('dp_abc');
+    expect(decodeDisputeId(id)).toEqual(ref);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not base64url', 'a+b/c='],
+    ['wrong prefix', Buffer.from('xx1:Dispute:STRIPE:default:du_1').toString('base64url')],
+    ['unknown provider', Buffer.from('dg1:Dispute:PAYPAL:default:du_1').toString('base64url')],
+    ['too many parts', Buffer.from('dg1:Dispute:STRIPE:default:du_1:x').toString('base64url')],
+    ['empty provider id', Buffer.from('dg1:Dispute:STRIPE:default:').toString('base64url')],
+    ['space in id', Buffer.from('dg1:Dispute:STRIPE:default:du 1').toString('base64url')],
+    ['too long', 'A'.repeat(2000)],
+  ])('rejects %s with BadUserInput', (_, id) => {
+    expect(() => decodeDisputeId(id)).toThrowError(BadUserInput);
+  });
+});
+
+describe('cursors', () => {
+  const filter = filterFingerprint('STRIPE', { charge: 'ch_1' });
+  const expected = { provider: 'STRIPE' as const, account: 'default', filter };
+
+  it('round-trip and stay opaque', () => {
+    const c = encodeCursor({ ...expected, position: 'du_9' });
+    expect(decodeCursor(c, 'after', expected)).toEqual({ ...expected, position: 'du_9' });
+  });
+
+  it('fingerprint the filter, including the created range', () => {
+    const a = filterFingerprint('STRIPE', { created: { gte: new Date(0) } });
+    const b = filterFingerprint('STRIPE', { created: { gt: new Date(0) } });
+    expect(a).not.toBe(b);
+    expect(filterFingerprint('STRIPE', {})).not.toBe(filterFingerprint('FLEX', {}));
+  });
+
+  it.each([
+    ['another filter', encodeCursor({ ...expected, filter: 'other', position: 'du_1' }), /different filter/],
+    ['another provider', encodeCursor({ ...expected, provider: 'FLEX', position: 'du_1' }), /another provider/],
+    ['an empty position', encodeCursor({ ...expected, position: '' }), /not a valid cursor/],
+    ['JSON that is not a cursor', Buffer.from('[1,2]').toString('base64url'), /not a valid cursor/],
+    ['not base64url', '***', /not a valid cursor/],
+  ])('rejects %s', (_, raw, message) => {
+    expect(() => decodeCursor(raw, 'after', expected)).toThrowError(message);
+  });
+});
+
+describe('form encoding', () => {
+  it('encodes nested objects and arrays with brackets, skipping undefined', () => {
+    const body = encodeForm({ created: { gte: 1, lt: undefined }, expand: ['a', 'b'], metadata: { k: 'v w' }, limit: 10, x: undefined });
+    expect(decodeURIComponent(body)).toBe('created[gte]=1&expand[0]=a&expand[1]=b&metadata[k]=v+w&limit=10');
+    expect(decodeForm(body)).toEqual({ created: { gte: '1' }, expand: { 0: 'a', 1: 'b' }, metadata: { k: 'v w' }, limit: '10' });
+  });
+
+  it('decodes Stripe-style empty brackets as a list', () => {
+    expect(decodeForm('expand[]=a&expand[]=b')).toEqual({ expand: { 0: 'a', 1: 'b' } });
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter('0.5')).toBe(500);
+    expect(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString())).toBeGreaterThan(50_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('logger redaction', () => {
+  it('removes every configured secret from every line, whatever field carries it', () => {
+    const lines: string[] = [];
+    const secret = 'sk_test_abcdef1234567890';
+    const log = createLogger({ secrets: [secret, 'short'], write: (l) => lines.push(l) });
+    log.error(`failed with ${secret}`, { header: `Basic ${secret}:`, nested: { err: new Error(`key ${secret}`) } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(secret);
+    expect(lines[0]).toContain('[REDACTED]');
+    expect(log.redact(`x${secret}x`)).toBe('x[REDACTED]x');
+  });
+});
+
+describe('in-memory idempotency store', () => {
+  it('forgets a record after its time to live', async () => {
+    let now = 0;
+    const store = new InMemoryIdempotencyStore<string>(1000, 10, () => now);
+    await store.set('k', { fingerprint: 'f', result: 'r' });
+    now = 999;
+    expect(await store.get('k')).toEqual({ fingerprint: 'f', result: 'r' });
+    now = 1000;
+    expect(await store.get('k')).toBeUndefined();
+  });
+
+  it('evicts the oldest record when full', async () => {
+    const store = new InMemoryIdempotencyStore<number>(60_000, 2);
+    await store.set('a', { fingerprint: 'a', result: 1 });
+    await store.set('b', { fingerprint: 'b', result: 2 });
+    await store.set('c', { fingerprint: 'c', result: 3 });
+    expect(await store.get('a')).toBeUndefined();
+    expect((await store.get('c'))?.result).toBe(3);
+  });
+});

@@ -1,0 +1,141 @@
+// Stripe wire -> unified model: pure, table-driven, from the documents' own examples.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DISPUTE_REASONS, DISPUTE_STATUSES } from '../../src/domain/dispute.js';
+import { mapStripeReason, mapStripeStatus, stripeListParams, stripeToDispute } from '../../src/providers/stripe/transformers.js';
+import { STRIPE_REASONS, STRIPE_STATUSES } from '../../src/providers/stripe/wire.js';
+import { MalformedUpstream } from '../../src/providers/wire.js';
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/stripe/${name}`, import.meta.url), 'utf8'));
+const docsExample = fixture('dispute-docs-example.json');
+const fixture2026 = fixture('dispute-2026-fixture.json');
+
+describe('stripeToDispute', () => {
+  it('reads the documented retrieve example', () => {
+    const d = stripeToDispute(docsExample, 'default');
+    expect(d).toMatchObject({
+      provider: 'STRIPE',
+      providerAccount: 'default',
+      providerDisputeId: 'du_1MtJUT2eZvKYlo2CNaw2HvEv',
+      amount: 1000,
+      currency: 'usd',
+      status: 'WARNING_NEEDS_RESPONSE',
+      providerStatus: 'warning_needs_response',
+      reason: 'GENERAL',
+      providerReason: 'general',
+      created: new Date(1680651737 * 1000),
+      charge: 'ch_1AZtxr2eZvKYlo2CJDX8whov',
+      paymentIntent: null,
+      isChargeRefundable: true,
+      livemode: false,
+      metadata: {},
+      balanceTransactions: [],
+      paymentMethodDetails: null,
+      networkReasonCode: null,
+      enhancedEligibilityTypes: [],
+    });
+    expect(d.evidenceDetails).toEqual({ dueBy: new Date(1682294399 * 1000), hasEvidence: false, pastDue: false, submissionCount: 0 });
+    expect(Object.keys(d.evidence)).toHaveLength(27);
+    expect(Object.values(d.evidence).every((v) => v === null)).toBe(true);
+  });
+
+  it('reads the 2026 fixture: payment method details, network reason code, eligibility', () => {
+    const d = stripeToDispute(fixture2026, 'acct_slot');
+    expect(d.providerAccount).toBe('acct_slot');
+    expect(d.paymentMethodDetails).toEqual({ type: 'card', card: { brand: 'visa', network: 'visa', caseType: 'inquiry', networkReasonCode: '10.4' } });
+    expect(d.networkReasonCode).toBe('10.4');
+    expect(d.enhancedEligibilityTypes).toEqual(['visa_compelling_evidence_3']);
+  });
+
+  it('reads evidence file fields as ids or as expanded file objects', () => {
+    const raw = structuredClone(docsExample);
+    raw.evidence.receipt = 'file_123';
+    raw.evidence.customer_signature = { id: 'file_456', object: 'file', filename: 'signature.pdf' };
+    raw.evidence.customer_name = 'Ada';
+    const d = stripeToDispute(raw, 'default');
+    expect(d.evidence.receipt).toEqual({ id: 'file_123', filename: null });
+    expect(d.evidence.customerSignature).toEqual({ id: 'file_456', filename: 'signature.pdf' });
+    expect(d.evidence.customerName).toBe('Ada');
+  });
+
+  it('reads expanded charge and payment_intent objects as their ids', () => {
+    const raw = { ...structuredClone(docsExample), charge: { id: 'ch_x', object: 'charge' }, payment_intent: { id: 'pi_x' } };
+    const d = stripeToDispute(raw, 'default');
+    expect([d.charge, d.paymentIntent]).toEqual(['ch_x', 'pi_x']);
+  });
+
+  it('treats due_by 0 (no response allowed) and null as no deadline', () => {
+    for (const due of [0, null]) {
+      const raw = structuredClone(docsExample);
+      raw.evidence_details.due_by = due;
+      expect(stripeToDispute(raw, 'default').evidenceDetails.dueBy).toBeNull();
+    }
+  });
+
+  it('lowercases the currency and keeps balance transactions whole', () => {
+    const raw = structuredClone(docsExample);
+    raw.currency = 'JPY';
+    raw.balance_transactions = [
+      {
+        id: 'txn_1', object: 'balance_transaction', amount: -5000, available_on: 1680700000, created: 1680651737, currency: 'jpy',
+        description: 'Chargeback withdrawal', exchange_rate: null, fee: 2000,
+        fee_details: [{ amount: 2000, application: null, currency: 'jpy', description: 'Dispute fee', type: 'stripe_fee' }],
+        net: -7000, reporting_category: 'dispute', source: 'du_1', status: 'available', type: 'adjustment',
+      },
+    ];
+    const d = stripeToDispute(raw, 'default');
+    expect(d.currency).toBe('jpy');
+    expect(d.balanceTransactions[0]).toEqual({
+      id: 'txn_1', amount: -5000, currency: 'jpy', fee: 2000, net: -7000, status: 'available', type: 'adjustment',
+      reportingCategory: 'dispute', description: 'Chargeback withdrawal', created: new Date(1680651737000),
+      availableOn: new Date(1680700000000), feeDetails: [{ amount: 2000, currency: 'jpy', type: 'stripe_fee', description: 'Dispute fee' }],
+    });
+  });
+
+  it.each([
+    ['id', 42, 'dispute.id'],
+    ['amount', 10.5, 'dispute.amount'],
+    ['amount', '1000', 'dispute.amount'],
+    ['created', '1680651737', 'dispute.created'],
+    ['status', null, 'dispute.status'],
+    ['livemode', 'false', 'dispute.livemode'],
+    ['evidence_details', null, 'dispute.evidence_details'],
+    ['balance_transactions', {}, 'dispute.balance_transactions'],
+  ])('rejects %s = %j, naming the path', (field, value, path) => {
+    const raw = { ...structuredClone(docsExample), [field]: value };
+    expect(() => stripeToDispute(raw, 'default')).toThrowError(MalformedUpstream);
+    expect(() => stripeToDispute(raw, 'default')).toThrowError(path);
+  });
+});
+
+describe('status and reason mapping', () => {
+  it('maps every Stripe status to its own unified status', () => {
+    const mapped = STRIPE_STATUSES.map(mapStripeStatus);
+    expect(mapped).toEqual(STRIPE_STATUSES.map((s) => s.toUpperCase()));
+    for (const s of mapped) expect(DISPUTE_STATUSES).toContain(s);
+  });
+
+  it('maps every documented Stripe reason to its own unified reason', () => {
+    const mapped = STRIPE_REASONS.map((r) => mapStripeReason(r));
+    expect(mapped).toEqual(STRIPE_REASONS.map((r) => r.toUpperCase()));
+    for (const r of mapped) expect(DISPUTE_REASONS).toContain(r);
+  });
+
+  it.each(['charge_refunded', 'something_new', 'constructor', '__proto__', ''])('maps unknown status %j to UNKNOWN and keeps the raw value', (raw) => {
+    expect(mapStripeStatus(raw)).toBe('UNKNOWN');
+    const d = stripeToDispute({ ...structuredClone(docsExample), status: raw, reason: raw }, 'default');
+    expect([d.status, d.providerStatus, d.reason, d.providerReason]).toEqual(['UNKNOWN', raw, 'UNKNOWN', raw]);
+  });
+});
+
+describe('stripeListParams', () => {
+  it('maps the unified filter onto Stripe parameter names and unix seconds', () => {
+    expect(
+      stripeListParams({
+        charge: 'ch_1',
+        paymentIntent: 'pi_1',
+        created: { gte: new Date('2026-01-01T00:00:00Z'), lt: new Date('2026-02-01T00:00:00.999Z') },
+      }),
+    ).toEqual({ charge: 'ch_1', payment_intent: 'pi_1', created: { gt: undefined, gte: 1767225600, lt: 1769904000, lte: undefined } });
+  });
+});
