@@ -1,0 +1,49 @@
+// A person's first contact: GraphiQL in a real (headless) Chromium, against the sandbox-style
+// gateway, running the default example query and showing disputes.
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let h: Harness;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (see .ci/run) or set CHROMIUM_PATH`);
+  h = await startHarness({ count: 30 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+describe('GraphiQL in a browser', () => {
+  it('loads offline, runs the example query and shows disputes', async () => {
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    const external: string[] = [];
+    page.on('request', (r) => {
+      if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(new URL(h.gateway.url).origin)) external.push(r.url());
+    });
+    await page.goto(h.gateway.url);
+    await page.locator('.graphiql-execute-button').click();
+    const result = page.locator('.result-window');
+    await expect.poll(async () => result.innerText(), { timeout: 15_000 }).toContain('"providerDisputeId"');
+    // The editor renders with non-breaking spaces and wraps long values.
+    const text = (await result.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('"provider": "STRIPE"');
+    expect(text).toContain('"hasNextPage": true');
+    expect(await page.title()).toBe('Dispute Gateway');
+    expect(external).toEqual([]);
+    expect(failed).toEqual([]);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/graphiql.png' });
+  }, 60_000);
+});
