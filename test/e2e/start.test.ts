@@ -69,7 +69,7 @@ describe('npm start without credentials', () => {
     let after: string | null = null;
     let count = 0;
     for (;;) {
-      const res = await fetch(url, {
+      const res: Response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -77,7 +77,7 @@ describe('npm start without credentials', () => {
           variables: { after },
         }),
       });
-      const body = await res.json();
+      const body = (await res.json()) as { data: { disputes: { nodes: { status: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } };
       const page = body.data.disputes;
       count += page.nodes.length;
       for (const n of page.nodes) statuses.add(n.status);

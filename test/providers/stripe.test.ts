@@ -2,7 +2,7 @@
 // own OpenAPI description (../shared/reference/stripe-disputes-openapi.json).
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import AjvModule from 'ajv';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/logger.js';
@@ -10,7 +10,6 @@ import { StripeClient } from '../../src/providers/stripe/client.js';
 import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
 import { StripeFake } from '../../src/providers/stripe/fake/server.js';
 
-const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
 const spec = JSON.parse(readFileSync(new URL('../../../shared/reference/stripe-disputes-openapi.json', import.meta.url), 'utf8'));
 const delta = spec['x-delta-2026'];
 
