@@ -1,6 +1,9 @@
 // closeDispute, node refetch and per-request batching, end to end over loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDisputeId } from '../../src/domain/ids.js';
+import { listDisputes } from '../../src/gateway/connection.js';
+import { disputeRef } from '../../src/gateway/loaders.js';
+import { createContext } from '../../src/graphql/context.js';
 import type { StripeDispute } from '../../src/providers/stripe/wire.js';
 import { startHarness, TEST_STRIPE_KEY, type Harness } from '../helpers/harness.js';
 
@@ -122,6 +125,15 @@ describe('per-request batching', () => {
     );
     expect(res.body.errors).toBeUndefined();
     expect(h.stripe.server.count('GET', new RegExp(`/v1/disputes/${d.id}$`)) - before).toBe(1);
+  });
+
+  it('primes the loader from a listed page, so loading those disputes costs no call', async () => {
+    const ctx = createContext(h.gateway.services);
+    const page = await listDisputes(ctx.clients, ctx.loaders, { first: 20 });
+    const before = h.stripe.server.requests.length;
+    const loaded = await Promise.all(page.edges.map((e) => ctx.loaders.dispute.load(disputeRef(e.node))));
+    expect(loaded).toEqual(page.edges.map((e) => e.node));
+    expect(h.stripe.server.requests.length).toBe(before);
   });
 
   it('does not share loaded disputes between requests', async () => {
