@@ -70,6 +70,8 @@ export const isFinal = (s: DisputeStatus): boolean => FINAL.has(s);
 export interface FileRef {
   id: string;
   filename: string | null;
+  /** Flex mirrors its files to Stripe and says under which id. */
+  stripeFileId?: string | null;
 }
 
 export interface DisputeEvidence {
@@ -122,6 +124,8 @@ export interface BalanceTransaction {
   created: Date;
   availableOn: Date | null;
   feeDetails: { amount: number; currency: string; type: string; description: string | null }[];
+  /** Flex's own grouping of the transaction. */
+  category?: string | null;
 }
 
 export interface PaymentMethodDetails {
@@ -156,7 +160,61 @@ export interface Dispute {
   paymentMethodDetails: PaymentMethodDetails | null;
   networkReasonCode: string | null;
   enhancedEligibilityTypes: string[];
+  /** Fields only some providers have; see DisputeExtras. */
+  extras: DisputeExtras;
+  /**
+   * 'summary' when the provider's list omits fields its retrieve has (Flex lists carry no balance
+   * transactions or payment method details): such a dispute never stands in for a retrieved one.
+   */
+  detail: 'full' | 'summary';
 }
+
+/** Provider-specific fields, exposed on Dispute as nullable fields. Nothing a provider returns is dropped. */
+export interface DisputeExtras {
+  // WooshPay
+  reasonType?: string | null;
+  reasonDescription?: string | null;
+  reasonCode?: string | null;
+  // Flex
+  clientReferenceId?: string | null;
+  stripeDisputeId?: string | null;
+  // Afterpay
+  order?: string | null;
+  merchantOrderId?: string | null;
+  openingNote?: string | null;
+  openingNoteAttachments?: string[] | null;
+  closingReason?: string | null;
+  closingNote?: string | null;
+  transactionDate?: Date | null;
+  open?: boolean | null;
+  settlementAmount?: number | null;
+  updatedAt?: Date | null;
+  orderMeta?: {
+    transactionAmount: { amount: number; currency: string } | null;
+    orderType: string | null;
+    network: string | null;
+    networkReferenceId: string | null;
+  } | null;
+}
+
+export const DISPUTE_EXTRA_FIELDS = [
+  'reasonType',
+  'reasonDescription',
+  'reasonCode',
+  'clientReferenceId',
+  'stripeDisputeId',
+  'order',
+  'merchantOrderId',
+  'openingNote',
+  'openingNoteAttachments',
+  'closingReason',
+  'closingNote',
+  'transactionDate',
+  'open',
+  'settlementAmount',
+  'updatedAt',
+  'orderMeta',
+] as const satisfies readonly (keyof DisputeExtras)[];
 
 /** The 27 evidence fields, in the order Stripe documents them, split by kind. */
 export const EVIDENCE_FILE_FIELDS = [

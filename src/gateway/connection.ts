@@ -1,10 +1,12 @@
 // The disputes connection: Relay arguments mapped onto a provider's newest-first list.
 //   first/after  -> limit/starting_after   (hasNextPage from has_more)
 //   last/before  -> limit/ending_before    (hasPreviousPage from has_more)
-//   last alone   -> the oldest `last` disputes, found by walking the list forward (bounded)
+//   last alone   -> the oldest `last` disputes: one call where the provider can (offset lists),
+//                   else found by walking the list forward (bounded)
 import type { Dispute, ProviderName } from '../domain/dispute.js';
 import { BadUserInput } from '../domain/errors.js';
-import type { CreatedRange, DisputeProviderClient, ListFilter, ListPage } from '../providers/types.js';
+import { providerDisplayName } from '../providers/http.js';
+import type { CreatedRange, DisputeProviderClient, FilterField, ListFilter, ListPage } from '../providers/types.js';
 import { decodeCursor, encodeCursor, filterFingerprint } from './cursor.js';
 import type { Loaders } from './loaders.js';
 
@@ -101,6 +103,11 @@ export async function listDisputes(
   const p = plan(args);
   const client = pickProvider(clients, args.filter?.provider);
   const filter = listFilter(args.filter);
+  for (const field of Object.keys(filter) as FilterField[]) {
+    if (!client.capabilities.filters.includes(field)) {
+      throw new BadUserInput(`${providerDisplayName(client.name)} cannot filter by ${field}`, `filter.${field}`);
+    }
+  }
   const fingerprint = filterFingerprint(client.name, filter);
   const field = p.direction === 'forward' ? 'after' : 'before';
   const position = p.cursor === undefined
@@ -119,6 +126,10 @@ export async function listDisputes(
     page = await client.list({ limit: p.size, endingBefore: position, filter });
     hasPreviousPage = page.hasMore;
     hasNextPage = true;
+  } else if (client.capabilities.listFromEnd) {
+    page = await client.list({ limit: p.size, fromEnd: true, filter });
+    hasPreviousPage = page.hasNewer ?? false;
+    hasNextPage = false;
   } else {
     ({ page, hasPreviousPage } = await oldest(client, filter, p.size));
     hasNextPage = false;

@@ -8,7 +8,7 @@ import type { DisputeProviderClient } from '../providers/types.js';
 export interface Loaders {
   /** Null when the dispute does not exist (or lives at a provider or account not configured). */
   dispute: DataLoader<DisputeRef, Dispute | null, string>;
-  /** Makes later loads of these disputes in this request free. */
+  /** Makes later loads of these disputes in this request free (full records only). */
   prime(disputes: Iterable<Dispute>): void;
 }
 
@@ -38,7 +38,7 @@ export function createLoaders(clients: ReadonlyMap<ProviderName, DisputeProvider
   return {
     dispute,
     prime(disputes) {
-      for (const d of disputes) dispute.clear(disputeRef(d)).prime(disputeRef(d), d);
+      for (const d of disputes) if (d.detail === 'full') dispute.clear(disputeRef(d)).prime(disputeRef(d), d);
     },
   };
 }

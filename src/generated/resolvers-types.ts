@@ -26,6 +26,8 @@ export type BalanceTransaction = {
   /** Gross amount in minor units (negative for a withdrawal). */
   amount: Scalars['Int']['output'];
   availableOn?: Maybe<Scalars['DateTime']['output']>;
+  /** Flex: its own grouping of the transaction. */
+  category?: Maybe<Scalars['String']['output']>;
   created: Scalars['DateTime']['output'];
   currency: Scalars['String']['output'];
   description?: Maybe<Scalars['String']['output']>;
@@ -77,8 +79,14 @@ export type Dispute = Node & {
   balanceTransactions: Array<BalanceTransaction>;
   /** The provider's charge id, when there is one. */
   charge?: Maybe<Scalars['String']['output']>;
+  /** Flex: the merchant's reference for the payment. */
+  clientReferenceId?: Maybe<Scalars['String']['output']>;
   /** True while the merchant may still close (accept) the dispute. */
   closable: Scalars['Boolean']['output'];
+  /** Afterpay: details of the decision. */
+  closingNote?: Maybe<Scalars['String']['output']>;
+  /** Afterpay: how the decision was reached (merchant_accepted, evidence_accepted, evidence_rejected, deadline_expired, customer_cancelled). */
+  closingReason?: Maybe<Scalars['String']['output']>;
   created: Scalars['DateTime']['output'];
   /** Lowercase ISO-4217 currency code. */
   currency: Scalars['String']['output'];
@@ -91,9 +99,21 @@ export type Dispute = Node & {
   /** Whether the disputed payment can still be refunded (null when the provider does not say). */
   isChargeRefundable?: Maybe<Scalars['Boolean']['output']>;
   livemode: Scalars['Boolean']['output'];
+  /** Afterpay: the merchant's own id for the order. */
+  merchantOrderId?: Maybe<Scalars['String']['output']>;
   metadata: Scalars['JSON']['output'];
   /** The card network's reason code (e.g. Visa `10.4`), when the provider gives one. */
   networkReasonCode?: Maybe<Scalars['String']['output']>;
+  /** Afterpay: true until a final decision is made. */
+  open?: Maybe<Scalars['Boolean']['output']>;
+  /** Afterpay: the customer's description of why they opened the dispute. */
+  openingNote?: Maybe<Scalars['String']['output']>;
+  /** Afterpay: ids of files the customer attached to the opening note. */
+  openingNoteAttachments?: Maybe<Array<Scalars['String']['output']>>;
+  /** Afterpay: the token of the order the dispute is for. */
+  order?: Maybe<Scalars['String']['output']>;
+  /** Afterpay: extra data to match the payment. */
+  orderMeta?: Maybe<DisputeOrderMeta>;
   /** The provider's payment intent id, when there is one. */
   paymentIntent?: Maybe<Scalars['String']['output']>;
   paymentMethodDetails?: Maybe<DisputePaymentMethodDetails>;
@@ -107,7 +127,21 @@ export type Dispute = Node & {
   /** The provider's raw status, kept verbatim. */
   providerStatus: Scalars['String']['output'];
   reason: DisputeReason;
+  /** WooshPay: the network's reason code. */
+  reasonCode?: Maybe<Scalars['String']['output']>;
+  /** WooshPay: the detailed description of the reason. */
+  reasonDescription?: Maybe<Scalars['String']['output']>;
+  /** WooshPay: the network's reason category (Visa and Mastercard's four categories). */
+  reasonType?: Maybe<Scalars['String']['output']>;
+  /** Afterpay: the settlement amount for audit, in minor units of `currency`. */
+  settlementAmount?: Maybe<Scalars['Int']['output']>;
   status: DisputeStatus;
+  /** Flex: the id of the underlying Stripe dispute, where Flex reports it. */
+  stripeDisputeId?: Maybe<Scalars['String']['output']>;
+  /** Afterpay: when the customer placed the order. */
+  transactionDate?: Maybe<Scalars['DateTime']['output']>;
+  /** Afterpay: when the dispute last changed. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type DisputeCardDetails = {
@@ -182,6 +216,23 @@ export type DisputeFilter = {
   paymentIntent?: InputMaybe<Scalars['String']['input']>;
   /** Only this provider's disputes. Required while several providers are configured. */
   provider?: InputMaybe<DisputeProvider>;
+};
+
+export type DisputeFilterField =
+  | 'CHARGE'
+  | 'CREATED'
+  | 'PAYMENT_INTENT';
+
+/** Afterpay's `meta`: what the merchant needs to match the disputed payment. */
+export type DisputeOrderMeta = {
+  __typename?: 'DisputeOrderMeta';
+  network?: Maybe<Scalars['String']['output']>;
+  networkReferenceId?: Maybe<Scalars['String']['output']>;
+  /** ONLINE or INSTORE. */
+  orderType?: Maybe<Scalars['String']['output']>;
+  /** The order's amount, in minor units. */
+  transactionAmount?: Maybe<Scalars['Int']['output']>;
+  transactionCurrency?: Maybe<Scalars['String']['output']>;
 };
 
 export type DisputePaymentMethodDetails = {
@@ -269,6 +320,8 @@ export type File = {
   filename?: Maybe<Scalars['String']['output']>;
   /** The provider's file id. */
   id: Scalars['ID']['output'];
+  /** Flex: the id of the same file at Stripe. */
+  stripeFileId?: Maybe<Scalars['String']['output']>;
 };
 
 export type Mutation = {
@@ -300,6 +353,34 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+export type ProviderCapabilities = {
+  __typename?: 'ProviderCapabilities';
+  close: Scalars['Boolean']['output'];
+  /** The `DisputeFilter` fields this provider applies upstream. */
+  filters: Array<DisputeFilterField>;
+  list: Scalars['Boolean']['output'];
+  /** How the provider's list pages: by object id cursors or by offset. */
+  pagination: ProviderPagination;
+  retrieve: Scalars['Boolean']['output'];
+};
+
+/** A provider configured on this gateway. */
+export type ProviderInfo = {
+  __typename?: 'ProviderInfo';
+  /** The account slot, as in global ids. */
+  account: Scalars['String']['output'];
+  capabilities: ProviderCapabilities;
+  /** Human-readable name, e.g. `Afterpay`. */
+  displayName: Scalars['String']['output'];
+  provider: DisputeProvider;
+};
+
+export type ProviderPagination =
+  /** Stripe-style `starting_after` / `ending_before` object ids. */
+  | 'ID_CURSOR'
+  /** `offset` / `limit`, with the total count. */
+  | 'OFFSET';
+
 export type Query = {
   __typename?: 'Query';
   /** A dispute by its global id; null when the provider says it does not exist. */
@@ -315,6 +396,8 @@ export type Query = {
   node?: Maybe<Node>;
   /** Refetch several objects; same length and order as `ids`, null where one does not exist. */
   nodes: Array<Maybe<Node>>;
+  /** The providers this gateway is configured for, with what each can do, so a frontend can adapt. */
+  providers: Array<ProviderInfo>;
 };
 
 
@@ -445,6 +528,8 @@ export type ResolversTypes = ResolversObject<{
   DisputeEvidence: ResolverTypeWrapper<DisputeEvidence>;
   DisputeEvidenceDetails: ResolverTypeWrapper<DisputeEvidenceDetails>;
   DisputeFilter: DisputeFilter;
+  DisputeFilterField: DisputeFilterField;
+  DisputeOrderMeta: ResolverTypeWrapper<DisputeOrderMeta>;
   DisputePaymentMethodDetails: ResolverTypeWrapper<DisputePaymentMethodDetails>;
   DisputeProvider: DisputeProvider;
   DisputeReason: DisputeReason;
@@ -456,6 +541,9 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<NodeModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  ProviderCapabilities: ResolverTypeWrapper<ProviderCapabilities>;
+  ProviderInfo: ResolverTypeWrapper<ProviderInfo>;
+  ProviderPagination: ProviderPagination;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UserError: ResolverTypeWrapper<UserError>;
@@ -477,6 +565,7 @@ export type ResolversParentTypes = ResolversObject<{
   DisputeEvidence: DisputeEvidence;
   DisputeEvidenceDetails: DisputeEvidenceDetails;
   DisputeFilter: DisputeFilter;
+  DisputeOrderMeta: DisputeOrderMeta;
   DisputePaymentMethodDetails: DisputePaymentMethodDetails;
   File: File;
   ID: Scalars['ID']['output'];
@@ -485,6 +574,8 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Node: NodeModel;
   PageInfo: PageInfo;
+  ProviderCapabilities: ProviderCapabilities;
+  ProviderInfo: ProviderInfo;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   UserError: UserError;
@@ -493,6 +584,7 @@ export type ResolversParentTypes = ResolversObject<{
 export type BalanceTransactionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['BalanceTransaction'] = ResolversParentTypes['BalanceTransaction']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   availableOn?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   created?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -525,7 +617,10 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   balanceTransactions?: Resolver<Array<ResolversTypes['BalanceTransaction']>, ParentType, ContextType>;
   charge?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  clientReferenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   closable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  closingNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  closingReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   created?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   enhancedEligibilityTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -534,8 +629,14 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isChargeRefundable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   livemode?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  merchantOrderId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   networkReasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  open?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  openingNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  openingNoteAttachments?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orderMeta?: Resolver<Maybe<ResolversTypes['DisputeOrderMeta']>, ParentType, ContextType>;
   paymentIntent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   paymentMethodDetails?: Resolver<Maybe<ResolversTypes['DisputePaymentMethodDetails']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['DisputeProvider'], ParentType, ContextType>;
@@ -544,7 +645,14 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   providerReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['DisputeReason'], ParentType, ContextType>;
+  reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonDescription?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  settlementAmount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['DisputeStatus'], ParentType, ContextType>;
+  stripeDisputeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  transactionDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -603,6 +711,14 @@ export type DisputeEvidenceDetailsResolvers<ContextType = GatewayContext, Parent
   submissionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type DisputeOrderMetaResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeOrderMeta'] = ResolversParentTypes['DisputeOrderMeta']> = ResolversObject<{
+  network?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  networkReferenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orderType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  transactionAmount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  transactionCurrency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type DisputePaymentMethodDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputePaymentMethodDetails'] = ResolversParentTypes['DisputePaymentMethodDetails']> = ResolversObject<{
   card?: Resolver<Maybe<ResolversTypes['DisputeCardDetails']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -611,6 +727,7 @@ export type DisputePaymentMethodDetailsResolvers<ContextType = GatewayContext, P
 export type FileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['File'] = ResolversParentTypes['File']> = ResolversObject<{
   filename?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  stripeFileId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -632,12 +749,28 @@ export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type ProviderCapabilitiesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProviderCapabilities'] = ResolversParentTypes['ProviderCapabilities']> = ResolversObject<{
+  close?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  filters?: Resolver<Array<ResolversTypes['DisputeFilterField']>, ParentType, ContextType>;
+  list?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pagination?: Resolver<ResolversTypes['ProviderPagination'], ParentType, ContextType>;
+  retrieve?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type ProviderInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProviderInfo'] = ResolversParentTypes['ProviderInfo']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  capabilities?: Resolver<ResolversTypes['ProviderCapabilities'], ParentType, ContextType>;
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['DisputeProvider'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType, RequireFields<QueryDisputeArgs, 'id'>>;
   disputeByProviderId?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType, RequireFields<QueryDisputeByProviderIdArgs, 'provider' | 'providerDisputeId'>>;
   disputes?: Resolver<ResolversTypes['DisputeConnection'], ParentType, ContextType, Partial<QueryDisputesArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
+  providers?: Resolver<Array<ResolversTypes['ProviderInfo']>, ParentType, ContextType>;
 }>;
 
 export type UserErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
@@ -657,12 +790,15 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   DisputeEdge?: DisputeEdgeResolvers<ContextType>;
   DisputeEvidence?: DisputeEvidenceResolvers<ContextType>;
   DisputeEvidenceDetails?: DisputeEvidenceDetailsResolvers<ContextType>;
+  DisputeOrderMeta?: DisputeOrderMetaResolvers<ContextType>;
   DisputePaymentMethodDetails?: DisputePaymentMethodDetailsResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  ProviderCapabilities?: ProviderCapabilitiesResolvers<ContextType>;
+  ProviderInfo?: ProviderInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 }>;

@@ -1,16 +1,32 @@
 // Thin resolvers: read arguments, call a loader or a gateway service from the context, return
 // domain objects. No HTTP and no provider vocabulary here.
-import { isClosable, type Dispute } from '../domain/dispute.js';
+import { DISPUTE_EXTRA_FIELDS, isClosable, type Dispute } from '../domain/dispute.js';
+import { providerDisplayName } from '../providers/http.js';
+import type { FilterField } from '../providers/types.js';
 import { BadUserInput } from '../domain/errors.js';
 import { decodeDisputeId, encodeDisputeId } from '../domain/ids.js';
 import { closeDispute } from '../gateway/close.js';
 import { listDisputes } from '../gateway/connection.js';
 import { disputeRef } from '../gateway/loaders.js';
-import type { Resolvers } from '../generated/resolvers-types.js';
+import type { DisputeFilterField, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
 import { DateTime, JSONScalar } from './scalars.js';
 
 const PROVIDER_ID = /^[A-Za-z0-9_\-.]{1,255}$/;
+
+const FILTER_FIELD: Record<FilterField, DisputeFilterField> = { charge: 'CHARGE', paymentIntent: 'PAYMENT_INTENT', created: 'CREATED' };
+
+/** The full record of a dispute: itself when it is one, else the retrieved one (falling back to it). */
+async function full(d: Dispute, ctx: GatewayContext): Promise<Dispute> {
+  if (d.detail === 'full') return d;
+  return (await ctx.loaders.dispute.load(disputeRef(d))) ?? d;
+}
+
+function extraFieldResolvers() {
+  const out: Record<string, (d: Dispute) => unknown> = {};
+  for (const f of DISPUTE_EXTRA_FIELDS) if (f !== 'orderMeta') out[f] = (d) => d.extras[f] ?? null;
+  return out;
+}
 
 const byGlobalId = async (ctx: GatewayContext, id: string, field = "id") => ctx.loaders.dispute.load(decodeDisputeId(id, field));
 
@@ -21,6 +37,19 @@ export const resolvers: Resolvers = {
     __resolveType: () => 'Dispute',
   },
   Query: {
+    providers: (_, __, ctx) =>
+      [...ctx.clients.values()].map((c) => ({
+        provider: c.name,
+        displayName: providerDisplayName(c.name),
+        account: c.account,
+        capabilities: {
+          list: c.capabilities.list,
+          retrieve: c.capabilities.retrieve,
+          close: c.capabilities.close,
+          filters: c.capabilities.filters.map((f) => FILTER_FIELD[f]),
+          pagination: c.capabilities.pagination === 'offset' ? 'OFFSET' : 'ID_CURSOR',
+        },
+      })),
     node: (_, { id }, ctx) => byGlobalId(ctx, id),
     // Each id resolves on its own: one bad id is an error at its index, not a failed list.
     // (graphql-js awaits each list item; the generated type does not model a list of promises.)
@@ -40,6 +69,23 @@ export const resolvers: Resolvers = {
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),
     closable: (d) => isClosable(d.status),
+    // Fields a summary (list) record lacks come from the full record, loaded once per request.
+    balanceTransactions: async (d, _, ctx) => (await full(d, ctx)).balanceTransactions,
+    paymentMethodDetails: async (d, _, ctx) => (await full(d, ctx)).paymentMethodDetails,
+    networkReasonCode: async (d, _, ctx) => (await full(d, ctx)).networkReasonCode,
+    ...extraFieldResolvers(),
+    orderMeta: (d) => {
+      const m = d.extras.orderMeta;
+      return m
+        ? {
+            transactionAmount: m.transactionAmount?.amount ?? null,
+            transactionCurrency: m.transactionAmount?.currency ?? null,
+            orderType: m.orderType,
+            network: m.network,
+            networkReferenceId: m.networkReferenceId,
+          }
+        : null;
+    },
   },
   DisputeConnection: {
     nodes: (c) => c.edges.map((e) => e.node),

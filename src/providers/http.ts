@@ -13,13 +13,15 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   path: string;
   query?: Record<string, FormValue>;
-  /** Sent form-encoded or as JSON, per `encoding`. */
+  /** Sent form-encoded or as JSON, per `encoding` (on a GET too, where a provider documents that). */
   body?: Record<string, FormValue>;
   encoding?: 'form' | 'json';
   /** Sent as `Idempotency-Key` when the provider supports it; makes a POST safe to retry. */
   idempotencyKey?: string;
   /** Extra headers for this request only. */
   headers?: Record<string, string>;
+  /** False: never retry, whatever the method (a write the provider cannot deduplicate). */
+  retry?: boolean;
 }
 
 export interface HttpResponse {
@@ -75,7 +77,7 @@ export class HttpPipeline {
   async send(req: HttpRequest): Promise<HttpResponse> {
     // A write is retried only when it carries an idempotency key: without one the provider
     // cannot tell a retry from a second request.
-    const retriable = req.method === 'GET' || req.idempotencyKey !== undefined;
+    const retriable = req.retry !== false && (req.method === 'GET' || req.idempotencyKey !== undefined);
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(req);
       if (!(outcome instanceof ProviderError)) return outcome;
@@ -111,7 +113,7 @@ export class HttpPipeline {
     const url = `${this.o.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
     const headers: Record<string, string> = { accept: 'application/json', ...this.o.authHeaders(), ...req.headers };
     let body: string | undefined;
-    if (req.method === 'POST') {
+    if (req.method === 'POST' || req.body !== undefined) {
       const encoding = req.encoding ?? 'form';
       body = encoding === 'json' ? JSON.stringify(req.body ?? {}) : encodeForm(req.body ?? {});
       headers['content-type'] = encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';

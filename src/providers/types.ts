@@ -3,6 +3,7 @@
 import type { Dispatcher } from 'undici';
 import type { Dispute, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
+import type { FakeServer } from '../sandbox/fake-server.js';
 
 export interface CreatedRange {
   gt?: Date;
@@ -24,21 +25,32 @@ export interface ListQuery {
   startingAfter?: string;
   /** Position of an item; return the items before it (newer), still newest first. */
   endingBefore?: string;
+  /** Return the oldest `limit` items (still newest first). Only when `capabilities.listFromEnd`. */
+  fromEnd?: boolean;
   filter: ListFilter;
 }
 
 export interface ListPage {
   /** Newest first, whichever direction was asked. `position` is what a cursor stores. */
   items: { dispute: Dispute; position: string }[];
-  /** More items exist beyond this page in the direction asked. */
+  /** More items exist beyond this page in the direction asked (older for fromEnd: none). */
   hasMore: boolean;
+  /** For fromEnd: whether newer items exist before this page. */
+  hasNewer?: boolean;
 }
+
+export type FilterField = 'charge' | 'paymentIntent' | 'created';
 
 export interface ProviderCapabilities {
   list: boolean;
   retrieve: boolean;
   close: boolean;
-  filters: ('charge' | 'paymentIntent' | 'created')[];
+  /** Filters the provider applies upstream. */
+  filters: FilterField[];
+  /** 'id_cursor': Stripe-style starting_after/ending_before; 'offset': offset/limit with a total. */
+  pagination: 'id_cursor' | 'offset';
+  /** Whether list({fromEnd}) is one cheap call (offset lists know their total). */
+  listFromEnd: boolean;
 }
 
 export interface DisputeProviderClient {
@@ -62,6 +74,10 @@ export interface ProviderFake {
   url: string;
   /** Environment that points the gateway at this fake. */
   env: Record<string, string>;
+  /** The HTTP server, for counting requests and injecting faults in tests. */
+  server: FakeServer;
+  /** The provider's dispute ids in the order its list serves them (newest first). */
+  ordered(): string[];
   close(): Promise<void>;
 }
 
@@ -73,5 +89,6 @@ export interface ProviderDefinition<C = unknown> {
   create(config: C, deps: ProviderDeps): DisputeProviderClient;
   /** Every credential in the config, so the logger can redact them. */
   secrets(config: C): string[];
-  startFake(opts: { seed: number }): Promise<ProviderFake>;
+  /** Starts this provider's fake on a loopback port; `count` overrides the seeded number of disputes. */
+  startFake(opts: { seed: number; count?: number }): Promise<ProviderFake>;
 }

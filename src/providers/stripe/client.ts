@@ -20,6 +20,8 @@ export class StripeClient implements DisputeProviderClient {
     retrieve: true,
     close: true,
     filters: ['charge', 'paymentIntent', 'created'],
+    pagination: 'id_cursor',
+    listFromEnd: false,
   };
   private readonly http: HttpPipeline;
 

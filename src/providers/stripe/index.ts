@@ -19,9 +19,15 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   },
   create: (config, deps) => new StripeClient(config, deps),
   secrets: (config) => [config.secretKey],
-  async startFake({ seed }) {
-    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed));
+  async startFake({ seed, count }) {
+    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed, count));
     const url = await fake.start();
-    return { url, env: { STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url }, close: () => fake.close() };
+    return {
+      url,
+      env: { STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url },
+      server: fake.server,
+      ordered: () => fake.all().map((d) => d.id),
+      close: () => fake.close(),
+    };
   },
 };

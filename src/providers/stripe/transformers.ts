@@ -191,6 +191,8 @@ export function readStripeShapedDispute(
         : arr(o.enhanced_eligibility_types, `${path}.enhanced_eligibility_types`).map((t, i) =>
             str(t, `${path}.enhanced_eligibility_types[${i}]`),
           ),
+    extras: {},
+    detail: 'full',
   };
   return { dispute, raw: o };
 }
