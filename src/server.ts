@@ -10,9 +10,10 @@ import { buildSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createProviderSet, type ConfiguredProvider } from './providers/registry.js';
 
-export const EXAMPLE_QUERY = `# Newest disputes. Page on with after: <endCursor>.
+export const EXAMPLE_QUERY = `# Newest disputes at one provider. Page on with after: <endCursor>.
 query Disputes {
-  disputes(first: 10) {
+  providers { provider displayName }
+  disputes(first: 10, filter: { provider: STRIPE }) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id

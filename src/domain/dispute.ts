@@ -46,8 +46,8 @@ export const DISPUTE_REASONS = [
 ] as const;
 export type DisputeReason = (typeof DISPUTE_REASONS)[number];
 
-/** Statuses from which the merchant may still close (accept) a dispute. */
-const CLOSABLE: ReadonlySet<DisputeStatus> = new Set(['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE']);
+/** Where card processors (Stripe and the Stripe-shaped providers) let a merchant close a dispute. */
+export const CARD_CLOSABLE: readonly DisputeStatus[] = ['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE'];
 
 /**
  * Statuses that are final. Deliberately conservative: only explicit upstream end states are final;
@@ -64,7 +64,6 @@ const FINAL: ReadonlySet<DisputeStatus> = new Set([
   'MERCHANT_VOIDED',
 ]);
 
-export const isClosable = (s: DisputeStatus): boolean => CLOSABLE.has(s);
 export const isFinal = (s: DisputeStatus): boolean => FINAL.has(s);
 
 export interface FileRef {

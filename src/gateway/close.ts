@@ -1,5 +1,5 @@
 // closeDispute: accept a dispute as lost, at most once per idempotency key.
-import { isClosable, isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
+import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import { decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
@@ -73,7 +73,7 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
 async function attempt(s: CloseServices, client: DisputeProviderClient, ref: DisputeRef, upstreamKey: string): Promise<CloseResult> {
   const current = await s.loaders.dispute.load(ref);
   if (!current) return notFound();
-  const guard = closeGuard(current);
+  const guard = closeGuard(client, current);
   if (guard) return guard;
   let closed: Dispute;
   try {
@@ -84,7 +84,7 @@ async function attempt(s: CloseServices, client: DisputeProviderClient, ref: Dis
     s.loaders.dispute.clear(ref);
     const now = await s.loaders.dispute.load(ref);
     if (!now) return notFound();
-    const moved = closeGuard(now);
+    const moved = closeGuard(client, now);
     if (moved) return moved;
     throw err;
   }
@@ -92,12 +92,12 @@ async function attempt(s: CloseServices, client: DisputeProviderClient, ref: Dis
   return { dispute: closed, userErrors: [] };
 }
 
-function closeGuard(d: Dispute): CloseResult | null {
+function closeGuard(client: DisputeProviderClient, d: Dispute): CloseResult | null {
   const name = providerDisplayName(d.provider);
   if (isFinal(d.status)) {
     return failed('DISPUTE_ALREADY_CLOSED', `The dispute is already ${d.status} at ${name} (${d.providerStatus}); nothing was sent.`);
   }
-  if (!isClosable(d.status)) {
+  if (!client.capabilities.closableStatuses.includes(d.status)) {
     return failed('DISPUTE_NOT_CLOSABLE', `A dispute in status ${d.status} (${name}: ${d.providerStatus}) cannot be closed.`);
   }
   return null;

@@ -1,6 +1,6 @@
 // Thin resolvers: read arguments, call a loader or a gateway service from the context, return
 // domain objects. No HTTP and no provider vocabulary here.
-import { DISPUTE_EXTRA_FIELDS, isClosable, type Dispute } from '../domain/dispute.js';
+import { DISPUTE_EXTRA_FIELDS, type Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { FilterField } from '../providers/types.js';
 import { BadUserInput } from '../domain/errors.js';
@@ -68,7 +68,7 @@ export const resolvers: Resolvers = {
   },
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),
-    closable: (d) => isClosable(d.status),
+    closable: (d, _, ctx) => ctx.clients.get(d.provider)?.capabilities.closableStatuses.includes(d.status) ?? false,
     // Fields a summary (list) record lacks come from the full record, loaded once per request.
     balanceTransactions: async (d, _, ctx) => (await full(d, ctx)).balanceTransactions,
     paymentMethodDetails: async (d, _, ctx) => (await full(d, ctx)).paymentMethodDetails,

@@ -3,9 +3,12 @@ import { Agent } from 'undici';
 import type { ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import { stripe } from './stripe/index.js';
+import { wooshpay } from './wooshpay/index.js';
+import { flex } from './flex/index.js';
+import { afterpay } from './afterpay/index.js';
 import type { DisputeProviderClient, ProviderDefinition } from './types.js';
 
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition<any>[] = [stripe];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition<any>[] = [stripe, wooshpay, flex, afterpay];
 
 export interface ConfiguredProvider {
   definition: ProviderDefinition<unknown>;

@@ -1,7 +1,7 @@
 // The contract every provider folder implements. The gateway only ever talks to providers
 // through this interface; wire formats stay inside each provider's folder.
 import type { Dispatcher } from 'undici';
-import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Dispute, DisputeStatus, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { FakeServer } from '../sandbox/fake-server.js';
 
@@ -51,6 +51,8 @@ export interface ProviderCapabilities {
   pagination: 'id_cursor' | 'offset';
   /** Whether list({fromEnd}) is one cheap call (offset lists know their total). */
   listFromEnd: boolean;
+  /** Statuses from which the provider lets the merchant close (accept) a dispute. */
+  closableStatuses: readonly DisputeStatus[];
 }
 
 export interface DisputeProviderClient {

@@ -49,3 +49,25 @@ export function idOrExpanded(v: unknown, path: string): string | null {
   if (typeof v === 'string') return v;
   return str(obj(v, path).id, `${path}.id`);
 }
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO-8601 instant with a zone (Flex's `created_at`) -> Date. */
+export function isoTime(v: unknown, path: string): Date {
+  const s = str(v, path);
+  const d = new Date(s);
+  if (!ISO_INSTANT.test(s) || Number.isNaN(d.getTime())) throw new MalformedUpstream(path, 'ISO-8601 date-time');
+  return d;
+}
+export function isoTimeOrNull(v: unknown, path: string): Date | null {
+  return v === null || v === undefined ? null : isoTime(v, path);
+}
+/** Epoch seconds carried as a string (Afterpay's timestamps) -> Date. */
+export function epochSecondsString(v: unknown, path: string): Date {
+  const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : str(v, path);
+  if (!/^\d{1,12}$/.test(s)) throw new MalformedUpstream(path, 'epoch seconds');
+  return new Date(Number(s) * 1000);
+}
+export function epochSecondsStringOrNull(v: unknown, path: string): Date | null {
+  return v === null || v === undefined ? null : epochSecondsString(v, path);
+}

@@ -1,6 +1,7 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
 import { ProviderError } from '../../domain/errors.js';
 import { decodeUpstream, HttpPipeline } from '../http.js';
+import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
 import { readStripeList, stripeListParams, stripeToDispute } from './transformers.js';
@@ -22,6 +23,7 @@ export class StripeClient implements DisputeProviderClient {
     filters: ['charge', 'paymentIntent', 'created'],
     pagination: 'id_cursor',
     listFromEnd: false,
+    closableStatuses: CARD_CLOSABLE,
   };
   private readonly http: HttpPipeline;
 

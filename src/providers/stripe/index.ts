@@ -18,7 +18,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
     };
   },
   create: (config, deps) => new StripeClient(config, deps),
-  secrets: (config) => [config.secretKey],
+  secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
   async startFake({ seed, count }) {
     const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed, count));
     const url = await fake.start();

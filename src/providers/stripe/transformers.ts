@@ -152,11 +152,19 @@ function stringMap(v: unknown, path: string): Record<string, unknown> {
   return { ...obj(v, path) };
 }
 
+export interface StripeShapedVocabulary {
+  mapStatus(raw: string): DisputeStatus;
+  mapReason(raw: string | null): DisputeReason;
+}
+
+const STRIPE_VOCABULARY: StripeShapedVocabulary = { mapStatus: mapStripeStatus, mapReason: mapStripeReason };
+
 /** Reads a Stripe-shaped dispute object into the unified model. Throws MalformedUpstream. */
 export function readStripeShapedDispute(
   v: unknown,
   provider: ProviderName,
   account: string,
+  vocabulary: StripeShapedVocabulary = STRIPE_VOCABULARY,
   path = 'dispute',
 ): { dispute: Dispute; raw: Obj } {
   const o = obj(v, path);
@@ -170,9 +178,9 @@ export function readStripeShapedDispute(
     providerDisputeId: str(o.id, `${path}.id`),
     amount: int(o.amount, `${path}.amount`),
     currency: str(o.currency, `${path}.currency`).toLowerCase(),
-    status: mapStripeStatus(status),
+    status: vocabulary.mapStatus(status),
     providerStatus: status,
-    reason: mapStripeReason(reason),
+    reason: vocabulary.mapReason(reason),
     providerReason: reason,
     created: unixTime(o.created, `${path}.created`),
     charge: idOrExpanded(o.charge, `${path}.charge`),

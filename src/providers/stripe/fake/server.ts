@@ -16,8 +16,9 @@ const error = (status: number, type: ErrorType, message: string, extra: { code?:
 
 const LIST_PARAMS = new Set(['charge', 'payment_intent', 'created', 'limit', 'starting_after', 'ending_before', 'expand']);
 const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
-const CLOSABLE = new Set(['needs_response', 'warning_needs_response']);
 const EVIDENCE_KEYS = new Set<string>([...STRIPE_EVIDENCE_TEXT_KEYS, ...STRIPE_EVIDENCE_FILE_KEYS]);
+
+const isResponse = (p: Record<string, unknown> | FakeResponse): p is FakeResponse => typeof p.status === 'number' && 'body' in p;
 
 /** Newest first; ties on `created` ordered by id, so the order is total and stable. */
 const newestFirst = (a: StripeDispute, b: StripeDispute) => b.created - a.created || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -26,6 +27,25 @@ interface IdempotentRecord {
   fingerprint: string;
   response: FakeResponse;
 }
+
+/** How a Stripe-compatible provider's fake differs from Stripe's (WooshPay uses these). */
+export interface StripeLikeOptions {
+  /** Paths that list disputes. */
+  listPaths: string[];
+  /** Accept JSON request bodies (on GET too) as well as form bodies. */
+  jsonBodies: boolean;
+  /** Close requires `Accept` and `Content-Type: application/json`. */
+  closeRequiresJsonHeaders: boolean;
+  /** Statuses that close (and update) accept. */
+  closable: ReadonlySet<string>;
+}
+
+const STRIPE_OPTIONS: StripeLikeOptions = {
+  listPaths: ['/v1/disputes'],
+  jsonBodies: false,
+  closeRequiresJsonHeaders: false,
+  closable: new Set(['needs_response', 'warning_needs_response']),
+};
 
 export class StripeFake {
   readonly server: FakeServer;
@@ -36,10 +56,14 @@ export class StripeFake {
   /** Closes actually carried out (idempotent replays excluded). */
   closesExecuted = 0;
 
+  private readonly opts: StripeLikeOptions;
+
   constructor(
     readonly secretKey: string,
     disputes: StripeDispute[],
+    opts: Partial<StripeLikeOptions> = {},
   ) {
+    this.opts = { ...STRIPE_OPTIONS, ...opts };
     for (const d of disputes) this.disputes.set(d.id, structuredClone(d));
     this.reorder();
     this.server = new FakeServer(
@@ -67,8 +91,8 @@ export class StripeFake {
     const denied = this.authenticate(req);
     if (denied) return denied;
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (req.method === 'GET' && this.opts.listPaths.includes(req.path.replace(/\/$/, ''))) return this.list(req);
     if (parts[0] === 'v1' && parts[1] === 'disputes') {
-      if (parts.length === 2 && req.method === 'GET') return this.list(req);
       if (parts.length === 3 && req.method === 'GET') return this.retrieve(req, parts[2]!);
       if (parts.length === 3 && req.method === 'POST') return this.idempotent(req, () => this.update(req, parts[2]!));
       if (parts.length === 4 && parts[3] === 'close' && req.method === 'POST') return this.idempotent(req, () => this.closeDispute(req, parts[2]!));
@@ -94,8 +118,23 @@ export class StripeFake {
     return null;
   }
 
-  private params(req: FakeRequest): Record<string, unknown> {
-    if (req.method === 'GET') return decodeForm(req.query);
+  private params(req: FakeRequest): Record<string, unknown> | FakeResponse {
+    const fromQuery = decodeForm(req.query);
+    const isJson = (req.headers['content-type'] ?? '').startsWith('application/json');
+    if (isJson && this.opts.jsonBodies) {
+      let body: unknown = {};
+      try {
+        body = req.body.trim() ? JSON.parse(req.body) : {};
+      } catch {
+        return error(400, 'invalid_request_error', 'Invalid JSON body.');
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return error(400, 'invalid_request_error', 'The JSON body must be an object.');
+      // JSON numbers and booleans read as the strings a form body would carry.
+      const asForm = (v: unknown): unknown =>
+        typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asForm(x)])) : v === null ? '' : String(v);
+      return { ...fromQuery, ...(asForm(body) as Record<string, unknown>) };
+    }
+    if (req.method === 'GET') return fromQuery;
     return decodeForm(req.body);
   }
 
@@ -108,6 +147,7 @@ export class StripeFake {
 
   private list(req: FakeRequest): FakeResponse {
     const p = this.params(req);
+    if (isResponse(p)) return p;
     const bad = this.unknownParam(p, LIST_PARAMS);
     if (bad) return bad;
     if (p.expand !== undefined) return error(400, 'invalid_request_error', 'This property cannot be expanded.', { param: 'expand' });
@@ -180,7 +220,9 @@ export class StripeFake {
   }
 
   private retrieve(req: FakeRequest, id: string): FakeResponse {
-    const bad = this.unknownParam(this.params(req), new Set(['expand']));
+    const p = this.params(req);
+    if (isResponse(p)) return p;
+    const bad = this.unknownParam(p, new Set(['expand']));
     if (bad) return bad;
     const d = this.disputes.get(id);
     return d ? { status: 200, body: d } : this.missing(id);
@@ -188,11 +230,12 @@ export class StripeFake {
 
   private update(req: FakeRequest, id: string): FakeResponse {
     const p = this.params(req);
+    if (isResponse(p)) return p;
     const bad = this.unknownParam(p, new Set(['evidence', 'metadata', 'submit', 'expand']));
     if (bad) return bad;
     const d = this.disputes.get(id);
     if (!d) return this.missing(id);
-    if (!CLOSABLE.has(d.status)) {
+    if (!this.opts.closable.has(d.status)) {
       return error(400, 'invalid_request_error', `This dispute is ${d.status} and its evidence can no longer be updated.`);
     }
     if (p.evidence !== undefined) {
@@ -218,13 +261,21 @@ export class StripeFake {
   }
 
   private closeDispute(req: FakeRequest, id: string): FakeResponse {
-    const bad = this.unknownParam(this.params(req), new Set(['expand']));
+    if (this.opts.closeRequiresJsonHeaders) {
+      const json = (h: string | undefined) => (h ?? '').includes('application/json');
+      if (!json(req.headers.accept) || !json(req.headers['content-type'])) {
+        return error(400, 'invalid_request_error', 'Accept and Content-Type must be application/json.');
+      }
+    }
+    const p = this.params(req);
+    if (isResponse(p)) return p;
+    const bad = this.unknownParam(p, new Set(['expand']));
     if (bad) return bad;
     const d = this.disputes.get(id);
     if (!d) return this.missing(id);
     // Stripe documents needs_response -> lost and calls closing irreversible; what it answers for
     // a dispute that is no longer open is undocumented, so the fake answers a plain 400.
-    if (!CLOSABLE.has(d.status)) {
+    if (!this.opts.closable.has(d.status)) {
       return error(400, 'invalid_request_error', `This dispute is already ${d.status} and cannot be closed.`);
     }
     d.status = 'lost';

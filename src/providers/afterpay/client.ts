@@ -1,0 +1,185 @@
+// How to call Afterpay's Disputes API v2.
+//
+// Paging: Afterpay lists by offset/limit with a total. A cursor position is `offset:total:id`:
+// the dispute's offset and the list's total when it was read, and its id as an anchor. Each page
+// reads one extra item, the anchor itself, to check the list has not moved. When disputes arrived
+// (or went) between pages the anchor is elsewhere: the client finds it (in the window read, else
+// where the change in total puts it) and reads again from there, so a walk neither repeats nor
+// skips a dispute. That costs a second call only on the pages where the list moved.
+//
+// Close is Afterpay's accept. Sources disagree on its method (Clearpay's guide: POST; Afterpay's
+// reference and Cash App's example: GET). The client sends POST, as a state change should be, and
+// falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly.
+import { ProviderError } from '../../domain/errors.js';
+import { decodeUpstream, HttpPipeline, type HttpRequest } from '../http.js';
+import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import { readAfterpayErrorEnvelope } from './errors.js';
+import { afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute } from './transformers.js';
+
+export interface AfterpayConfig {
+  merchantId: string;
+  secretKey: string;
+  apiBase: string;
+  userAgent: string;
+  account: string;
+  timeoutMs: number;
+  /** Used when a dispute carries no currency of its own (only Clearpay documents one). */
+  currency: string;
+  livemode: boolean;
+  acceptMethod: 'POST' | 'GET';
+}
+
+interface Position {
+  offset: number;
+  total: number;
+  id: string;
+}
+
+export function encodePosition(p: Position): string {
+  return `${p.offset}:${p.total}:${p.id}`;
+}
+
+export function decodePosition(s: string): Position {
+  const m = /^(\d{1,9}):(\d{1,9}):([A-Za-z0-9_\-.]{1,255})$/.exec(s);
+  if (!m) throw new RangeError('not an Afterpay list position');
+  return { offset: Number(m[1]), total: Number(m[2]), id: m[3]! };
+}
+
+export class AfterpayClient implements DisputeProviderClient {
+  readonly name = 'AFTERPAY' as const;
+  readonly account: string;
+  readonly capabilities: ProviderCapabilities = {
+    list: true,
+    retrieve: true,
+    close: true,
+    filters: ['created'],
+    pagination: 'offset',
+    listFromEnd: true,
+    // "Only works if the dispute is in a non-terminal state (not won or lost)."
+    closableStatuses: ['NEEDS_RESPONSE', 'UNDER_REVIEW'],
+  };
+  private readonly http: HttpPipeline;
+
+  constructor(
+    private readonly config: AfterpayConfig,
+    deps: ProviderDeps,
+  ) {
+    this.account = config.account;
+    const authorization = `Basic ${Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')}`;
+    this.http = new HttpPipeline({
+      provider: 'AFTERPAY',
+      baseUrl: config.apiBase,
+      dispatcher: deps.dispatcher,
+      logger: deps.logger,
+      timeoutMs: config.timeoutMs,
+      authHeaders: () => ({ authorization, 'user-agent': config.userAgent }),
+      readErrorEnvelope: readAfterpayErrorEnvelope,
+      requestIdHeader: 'x-request-id',
+      sendsIdempotencyKey: false,
+    });
+  }
+
+  private toDispute = (json: unknown, path?: string) =>
+    afterpayToDispute(json, this.account, { currency: this.config.currency, livemode: this.config.livemode }, path);
+
+  private async window(q: ListQuery, offset: number, limit: number) {
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/v2/disputes',
+      query: { offset, limit, ...afterpayOpenedRange(q.filter.created) },
+    });
+    return decodeUpstream('AFTERPAY', res, (json) => {
+      const list = readAfterpayList(json);
+      return { disputes: list.data.map((d, i) => this.toDispute(d, `body.data[${i}]`)), total: list.total };
+    });
+  }
+
+  private page(disputes: ReturnType<AfterpayClient['toDispute']>[], firstOffset: number, total: number) {
+    return disputes.map((dispute, i) => ({ dispute, position: encodePosition({ offset: firstOffset + i, total, id: dispute.providerDisputeId }) }));
+  }
+
+  async list(q: ListQuery): Promise<ListPage> {
+    if (q.fromEnd) {
+      const head = await this.window(q, 0, q.limit);
+      if (head.total <= q.limit) return { items: this.page(head.disputes, 0, head.total), hasMore: false, hasNewer: false };
+      const start = head.total - q.limit;
+      const tail = await this.window(q, start, q.limit);
+      return { items: this.page(tail.disputes, start, tail.total), hasMore: false, hasNewer: start > 0 };
+    }
+    const anchorRaw = q.startingAfter ?? q.endingBefore;
+    if (anchorRaw === undefined) {
+      const w = await this.window(q, 0, q.limit);
+      return { items: this.page(w.disputes, 0, w.total), hasMore: w.disputes.length < w.total };
+    }
+    let anchor: Position;
+    try {
+      anchor = decodePosition(anchorRaw);
+    } catch {
+      throw new ProviderError({ code: 'PROVIDER_ERROR', provider: 'AFTERPAY', message: 'Afterpay list position is malformed', providerCode: 'bad_position' });
+    }
+    return q.startingAfter !== undefined ? this.older(q, anchor) : this.newer(q, anchor);
+  }
+
+  /** The page after the anchor: read from the anchor itself, one more than the page. */
+  private async older(q: ListQuery, anchor: Position): Promise<ListPage> {
+    let at = anchor.offset;
+    let w = await this.window(q, at, q.limit + 1);
+    if (w.disputes[0]?.providerDisputeId !== anchor.id) {
+      const found = w.disputes.findIndex((d) => d.providerDisputeId === anchor.id);
+      at = Math.max(0, found >= 0 ? at + found : at + (w.total - anchor.total));
+      w = await this.window(q, at, q.limit + 1);
+    }
+    // If the anchor is gone altogether, the page starts where it would have been.
+    const rest = w.disputes[0]?.providerDisputeId === anchor.id ? w.disputes.slice(1) : w.disputes.slice(0, q.limit);
+    const first = w.disputes[0]?.providerDisputeId === anchor.id ? at + 1 : at;
+    return { items: this.page(rest, first, w.total), hasMore: first + rest.length < w.total };
+  }
+
+  /** The page before the anchor (newer), nearest last: read up to and including the anchor. */
+  private async newer(q: ListQuery, anchor: Position): Promise<ListPage> {
+    const read = async (at: number) => {
+      const start = Math.max(0, at - q.limit);
+      return { start, w: await this.window(q, start, at - start + 1) };
+    };
+    let at = anchor.offset;
+    let { start, w } = await read(at);
+    if (w.disputes.at(-1)?.providerDisputeId !== anchor.id) {
+      const found = w.disputes.findIndex((d) => d.providerDisputeId === anchor.id);
+      at = Math.max(0, found >= 0 ? start + found : at + (w.total - anchor.total));
+      ({ start, w } = await read(at));
+    }
+    // The window ends at the anchor's offset: with the anchor there, or (if it is gone) with the
+    // dispute that moved up into its place, which is older. Either way the page is what precedes it.
+    const items = w.disputes.slice(0, Math.max(0, at - start));
+    return { items: this.page(items, start, w.total), hasMore: start > 0 };
+  }
+
+  async retrieve(id: string) {
+    try {
+      const res = await this.http.send({ method: 'GET', path: `/v2/disputes/${encodeURIComponent(id)}` });
+      return decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404 && err.providerCode !== 'malformed_response') return null;
+      throw err;
+    }
+  }
+
+  async close(id: string, _opts: { idempotencyKey: string }) {
+    const req = (method: 'POST' | 'GET'): HttpRequest => ({
+      method,
+      path: `/v2/disputes/${encodeURIComponent(id)}/accept`,
+      ...(method === 'POST' && { body: {}, encoding: 'json' as const }),
+      retry: false,
+    });
+    const first = this.config.acceptMethod;
+    let res;
+    try {
+      res = await this.http.send(req(first));
+    } catch (err) {
+      if (!(err instanceof ProviderError) || (err.status !== 404 && err.status !== 405)) throw err;
+      // 404 may also mean "no such dispute": the other method answers that the same way.
+      res = await this.http.send(req(first === 'POST' ? 'GET' : 'POST'));
+    }
+    return decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
+  }
+}

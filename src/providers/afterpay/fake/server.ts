@@ -1,0 +1,132 @@
+// A fake of Afterpay's Disputes API v2: Basic merchantId:secretKey auth, a required User-Agent,
+// {errorCode, errorId, message, httpStatusCode} errors, newest-first offset/limit lists with a
+// total and inclusive openedAfter/openedBefore, and accept by GET or POST (sources disagree;
+// `acceptMethods` narrows it to test a client's fallback).
+import { randomBytes } from 'node:crypto';
+import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
+import type { AfterpayDispute } from '../wire.js';
+
+const LIST_PARAMS = new Set(['offset', 'limit', 'openedAfter', 'openedBefore', 'status', 'order', 'merchant']);
+const newestFirst = (a: AfterpayDispute, b: AfterpayDispute) => Number(b.createdAt) - Number(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+export interface AfterpayFakeOptions {
+  acceptMethods?: ('GET' | 'POST')[];
+  /** Answer single disputes as `{dispute: ...}` (Clearpay's prose) instead of the bare object. */
+  wrapSingle?: boolean;
+}
+
+export class AfterpayFake {
+  readonly server: FakeServer;
+  private readonly disputes = new Map<string, AfterpayDispute>();
+  private ordered: AfterpayDispute[] = [];
+  private seq = 0;
+  closesExecuted = 0;
+
+  constructor(
+    readonly merchantId: string,
+    readonly secretKey: string,
+    disputes: AfterpayDispute[],
+    private readonly opts: AfterpayFakeOptions = {},
+  ) {
+    for (const d of disputes) this.disputes.set(d.id, structuredClone(d));
+    this.reorder();
+    this.server = new FakeServer(
+      (req) => this.handle(req),
+      () => ({ 'x-request-id': `ap-${(this.seq += 1)}` }),
+    );
+  }
+
+  private reorder() {
+    this.ordered = [...this.disputes.values()].sort(newestFirst);
+  }
+
+  private error(status: number, errorCode: string, message: string): FakeResponse {
+    return { status, body: { errorCode, errorId: `err_${(this.seq + 1).toString(36)}${randomBytes(3).toString('hex')}`, message, httpStatusCode: status } };
+  }
+
+  all(): AfterpayDispute[] {
+    return this.ordered.map((d) => structuredClone(d));
+  }
+
+  get(id: string): AfterpayDispute | undefined {
+    const d = this.disputes.get(id);
+    return d && structuredClone(d);
+  }
+
+  /** A new dispute arrives (it is the newest), as between a client's pages. */
+  add(d: AfterpayDispute): void {
+    this.disputes.set(d.id, structuredClone(d));
+    this.reorder();
+  }
+
+  async start(): Promise<string> {
+    return this.server.listen();
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+  private handle(req: FakeRequest): FakeResponse {
+    const expected = `Basic ${Buffer.from(`${this.merchantId}:${this.secretKey}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) return this.error(401, 'unauthorized', 'Invalid merchant credentials.');
+    if (!req.headers['user-agent']) return this.error(400, 'invalid_request', 'A User-Agent header is required.');
+    const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== 'v2' || parts[1] !== 'disputes') return this.error(404, 'not_found', `Resource not found: ${req.path}`);
+    if (parts.length === 2 && req.method === 'GET') return this.list(req);
+    const d = parts[2] ? this.disputes.get(parts[2]) : undefined;
+    if (parts.length === 3 && req.method === 'GET') return d ? this.single(d) : this.error(404, 'not_found', 'Dispute not found for this merchant.');
+    if (parts.length === 4 && parts[3] === 'accept') {
+      const methods = this.opts.acceptMethods ?? ['GET', 'POST'];
+      if (!methods.includes(req.method as 'GET' | 'POST')) return this.error(405, 'method_not_allowed', `${req.method} is not allowed here.`);
+      if (!d) return this.error(404, 'not_found', 'Dispute not found for this merchant.');
+      return this.accept(d);
+    }
+    return this.error(404, 'not_found', `Resource not found: ${req.path}`);
+  }
+
+  private single(d: AfterpayDispute): FakeResponse {
+    return { status: 200, body: this.opts.wrapSingle ? { dispute: d } : d };
+  }
+
+  private list(req: FakeRequest): FakeResponse {
+    for (const key of req.query.keys()) if (!LIST_PARAMS.has(key)) return this.error(400, 'invalid_request', `Unknown query parameter: ${key}`);
+    const intParam = (name: string, fallback: number, max: number) => {
+      const raw = req.query.get(name);
+      if (raw === null) return fallback;
+      return /^\d+$/.test(raw) && Number(raw) <= max ? Number(raw) : null;
+    };
+    const offset = intParam('offset', 0, 1_000_000);
+    const limit = intParam('limit', 20, 100);
+    if (offset === null) return this.error(400, 'invalid_request', 'offset must be a non-negative integer.');
+    if (limit === null || limit < 1) return this.error(400, 'invalid_request', 'limit must be an integer between 1 and 100.');
+    const when = (name: string): number | null | undefined => {
+      const raw = req.query.get(name);
+      if (raw === null) return undefined;
+      const t = Date.parse(raw);
+      return Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(raw) ? null : Math.floor(t / 1000);
+    };
+    const after = when('openedAfter');
+    const before = when('openedBefore');
+    if (after === null || before === null) return this.error(400, 'invalid_request', 'openedAfter and openedBefore must be ISO-8601 date-times.');
+    const statuses = req.query.get('status')?.split(',');
+    const matches = (d: AfterpayDispute) =>
+      (after === undefined || Number(d.createdAt) >= after) &&
+      (before === undefined || Number(d.createdAt) <= before) &&
+      (statuses === undefined || statuses.includes(d.status));
+    const all = this.ordered.filter(matches);
+    return { status: 200, body: { data: all.slice(offset, offset + limit), offset, limit, total: all.length } };
+  }
+
+  private accept(d: AfterpayDispute): FakeResponse {
+    if (d.status === 'won' || d.status === 'lost') return this.error(409, 'invalid_state', `Dispute is already ${d.status}.`);
+    d.status = 'lost';
+    d.open = false;
+    d.closingReason = 'merchant_accepted';
+    d.updatedAt = String(Math.floor(Date.now() / 1000));
+    this.closesExecuted += 1;
+    return this.single(d);
+  }
+}
+
+export const sandboxAfterpayCredentials = () => ({ merchantId: `${100000000 + randomBytes(3).readUIntBE(0, 3)}`, secretKey: `apsk_sandbox${randomBytes(12).toString('hex')}` });

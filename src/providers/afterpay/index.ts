@@ -1,0 +1,60 @@
+// Afterpay, as the registry sees it.
+import { ConfigError, positiveIntEnv } from '../env.js';
+import type { ProviderDefinition } from '../types.js';
+import { AfterpayClient, type AfterpayConfig } from './client.js';
+import { seedAfterpayDisputes } from './fake/seed.js';
+import { AfterpayFake, sandboxAfterpayCredentials } from './fake/server.js';
+
+const VERSION = '0.1.0';
+
+/**
+ * Afterpay requires a User-Agent of the form
+ * `Module/version (Platform/version; Runtime/version; Merchant/id) https://merchant.example`.
+ * The URL is the merchant's site: set AFTERPAY_MERCHANT_URL to include it (or the whole header).
+ */
+export function defaultAfterpayUserAgent(merchantId: string, merchantUrl: string | undefined): string {
+  const ua = `DisputeGateway/${VERSION} (DisputeGateway/${VERSION}; Node.js/${process.versions.node}; Merchant/${merchantId})`;
+  return merchantUrl ? `${ua} ${merchantUrl}` : ua;
+}
+
+export const afterpay: ProviderDefinition<AfterpayConfig> = {
+  name: 'AFTERPAY',
+  configFromEnv(env) {
+    const merchantId = env.AFTERPAY_MERCHANT_ID?.trim();
+    const secretKey = env.AFTERPAY_SECRET_KEY?.trim();
+    if (!merchantId && !secretKey) return null;
+    if (!merchantId || !secretKey) throw new ConfigError('Afterpay needs both AFTERPAY_MERCHANT_ID and AFTERPAY_SECRET_KEY');
+    const apiBase = env.AFTERPAY_API_BASE?.trim() || 'https://global-api.afterpay.com';
+    const environment = env.AFTERPAY_ENVIRONMENT?.trim() || (new URL(apiBase).hostname.includes('sandbox') ? 'sandbox' : 'production');
+    if (environment !== 'sandbox' && environment !== 'production') throw new ConfigError(`AFTERPAY_ENVIRONMENT must be "sandbox" or "production", got "${environment}"`);
+    const currency = env.AFTERPAY_CURRENCY?.trim() || 'USD';
+    if (!/^[A-Za-z]{3}$/.test(currency)) throw new ConfigError(`AFTERPAY_CURRENCY must be an ISO-4217 code, got "${currency}"`);
+    const acceptMethod = (env.AFTERPAY_ACCEPT_METHOD?.trim() || 'POST').toUpperCase();
+    if (acceptMethod !== 'POST' && acceptMethod !== 'GET') throw new ConfigError(`AFTERPAY_ACCEPT_METHOD must be POST or GET, got "${acceptMethod}"`);
+    return {
+      merchantId,
+      secretKey,
+      apiBase,
+      userAgent: env.AFTERPAY_USER_AGENT?.trim() || defaultAfterpayUserAgent(merchantId, env.AFTERPAY_MERCHANT_URL?.trim()),
+      account: 'default',
+      timeoutMs: positiveIntEnv(env, 'AFTERPAY_TIMEOUT_MS', 20_000),
+      currency: currency.toLowerCase(),
+      livemode: environment === 'production',
+      acceptMethod,
+    };
+  },
+  create: (config, deps) => new AfterpayClient(config, deps),
+  secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')],
+  async startFake({ seed, count }) {
+    const { merchantId, secretKey } = sandboxAfterpayCredentials();
+    const fake = new AfterpayFake(merchantId, secretKey, seedAfterpayDisputes(seed, count));
+    const url = await fake.start();
+    return {
+      url,
+      env: { AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' },
+      server: fake.server,
+      ordered: () => fake.all().map((d) => d.id),
+      close: () => fake.close(),
+    };
+  },
+};

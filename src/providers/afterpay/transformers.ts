@@ -1,0 +1,168 @@
+// Pure transformations from Afterpay's wire shapes to the unified model.
+import type { Dispute, DisputeReason, DisputeStatus, FileRef } from '../../domain/dispute.js';
+import { InvalidAmount, toMinorUnits } from '../../domain/money.js';
+import type { CreatedRange } from '../types.js';
+import { lookup } from '../stripe/transformers.js';
+import { arr, bool, epochSecondsString, epochSecondsStringOrNull, int, MalformedUpstream, obj, str, strOrNull, type Obj } from '../wire.js';
+import type { AfterpayDisputeReason, AfterpayDisputeStatus } from './wire.js';
+
+const STATUS: Record<AfterpayDisputeStatus, DisputeStatus> = {
+  needs_response: 'NEEDS_RESPONSE',
+  under_review: 'UNDER_REVIEW',
+  won: 'WON',
+  lost: 'LOST',
+  merchant_refunded: 'MERCHANT_REFUNDED',
+  merchant_voided: 'MERCHANT_VOIDED',
+};
+
+const REASON: Record<AfterpayDisputeReason, DisputeReason> = {
+  product_not_received: 'PRODUCT_NOT_RECEIVED',
+  product_unacceptable: 'PRODUCT_UNACCEPTABLE',
+  credit_not_processed: 'CREDIT_NOT_PROCESSED',
+  order_canceled: 'ORDER_CANCELED',
+  duplicate: 'DUPLICATE',
+  incorrect_amount: 'INCORRECT_AMOUNT',
+  paid_by_other_means: 'PAID_BY_OTHER_MEANS',
+  fraudulent: 'FRAUDULENT',
+  fraudulent_merchant: 'FRAUDULENT_MERCHANT',
+};
+
+export const mapAfterpayStatus = (raw: string): DisputeStatus => lookup(STATUS, raw, 'UNKNOWN');
+export const mapAfterpayReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
+
+const EVIDENCE_CLOSINGS = new Set(['evidence_accepted', 'evidence_rejected']);
+
+function minor(v: unknown, currency: string, path: string): number {
+  const s = str(v, path);
+  try {
+    return toMinorUnits(s, currency);
+  } catch (err) {
+    if (err instanceof InvalidAmount) throw new MalformedUpstream(path, `a decimal amount in ${currency.toUpperCase()}`);
+    throw err;
+  }
+}
+
+function readMeta(v: unknown, fallbackCurrency: string, path: string): NonNullable<Dispute['extras']['orderMeta']> | null {
+  if (v === undefined || v === null) return null;
+  const o = obj(v, path);
+  let transactionAmount: { amount: number; currency: string } | null = null;
+  if (typeof o.transactionAmount === 'string') {
+    transactionAmount = { amount: minor(o.transactionAmount, fallbackCurrency, `${path}.transactionAmount`), currency: fallbackCurrency };
+  } else if (o.transactionAmount !== undefined && o.transactionAmount !== null) {
+    const m = obj(o.transactionAmount, `${path}.transactionAmount`);
+    const currency = str(m.currency, `${path}.transactionAmount.currency`).toLowerCase();
+    transactionAmount = { amount: minor(m.amount, currency, `${path}.transactionAmount.amount`), currency };
+  }
+  return {
+    transactionAmount,
+    orderType: strOrNull(o.orderType, `${path}.orderType`),
+    network: strOrNull(o.network, `${path}.network`),
+    networkReferenceId: strOrNull(o.networkReferenceId, `${path}.networkReferenceId`),
+  };
+}
+
+/** The currency the dispute is in: its own `currency` (Clearpay), else its order's, else the account's. */
+function currencyOf(o: Obj, accountCurrency: string, path: string): string {
+  const own = strOrNull(o.currency, `${path}.currency`);
+  if (own) return own.toLowerCase();
+  const meta = o.meta;
+  if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
+    const ta = (meta as Obj).transactionAmount;
+    if (ta && typeof ta === 'object') return str((ta as Obj).currency, `${path}.meta.transactionAmount.currency`).toLowerCase();
+  }
+  return accountCurrency.toLowerCase();
+}
+
+const NO_EVIDENCE_FILE: FileRef | null = null;
+
+export function afterpayToDispute(v: unknown, account: string, ctx: { currency: string; livemode: boolean }, path = 'dispute'): Dispute {
+  const o = obj(v, path);
+  const status = str(o.status, `${path}.status`);
+  const reason = strOrNull(o.reason, `${path}.reason`);
+  const currency = currencyOf(o, ctx.currency, path);
+  const closingReason = strOrNull(o.closingReason, `${path}.closingReason`);
+  // Afterpay returns no evidence on the dispute; it is inferred submitted when the dispute went
+  // to review or was decided on evidence (the guide's state machine).
+  const submitted = status === 'under_review' || (closingReason !== null && EVIDENCE_CLOSINGS.has(closingReason));
+  const attachments = o.openingNoteAttachments;
+  return {
+    provider: 'AFTERPAY',
+    providerAccount: account,
+    providerDisputeId: str(o.id, `${path}.id`),
+    amount: minor(o.amount, currency, `${path}.amount`),
+    currency,
+    status: mapAfterpayStatus(status),
+    providerStatus: status,
+    reason: mapAfterpayReason(reason),
+    providerReason: reason,
+    created: epochSecondsString(o.createdAt, `${path}.createdAt`),
+    charge: null,
+    paymentIntent: null,
+    isChargeRefundable: null,
+    livemode: ctx.livemode,
+    metadata: {},
+    evidence: {
+      accessActivityLog: null, billingAddress: null, cancellationPolicy: NO_EVIDENCE_FILE, cancellationPolicyDisclosure: null,
+      cancellationRebuttal: null, customerCommunication: null, customerEmailAddress: null, customerName: null, customerPurchaseIp: null,
+      customerSignature: null, duplicateChargeDocumentation: null, duplicateChargeExplanation: null, duplicateChargeId: null,
+      productDescription: null, receipt: null, refundPolicy: null, refundPolicyDisclosure: null, refundRefusalExplanation: null,
+      serviceDate: null, serviceDocumentation: null, shippingAddress: null, shippingCarrier: null, shippingDate: null,
+      shippingDocumentation: null, shippingTrackingNumber: null, uncategorizedFile: null, uncategorizedText: null,
+    },
+    evidenceDetails: {
+      dueBy: epochSecondsStringOrNull(o.responseDueBy, `${path}.responseDueBy`),
+      hasEvidence: submitted,
+      pastDue: false,
+      submissionCount: submitted ? 1 : 0,
+    },
+    balanceTransactions: [],
+    paymentMethodDetails: null,
+    networkReasonCode: null,
+    enhancedEligibilityTypes: [],
+    extras: {
+      order: str(o.order, `${path}.order`),
+      merchantOrderId: strOrNull(o.merchantOrderId, `${path}.merchantOrderId`),
+      openingNote: strOrNull(o.openingNote, `${path}.openingNote`),
+      openingNoteAttachments:
+        attachments === undefined || attachments === null ? null : arr(attachments, `${path}.openingNoteAttachments`).map((a, i) => str(a, `${path}.openingNoteAttachments[${i}]`)),
+      closingReason,
+      closingNote: strOrNull(o.closingNote, `${path}.closingNote`),
+      transactionDate: epochSecondsStringOrNull(o.transactionDate, `${path}.transactionDate`),
+      open: bool(o.open, `${path}.open`),
+      settlementAmount: o.settlementAmount === undefined || o.settlementAmount === null ? null : minor(o.settlementAmount, currency, `${path}.settlementAmount`),
+      updatedAt: epochSecondsStringOrNull(o.updatedAt, `${path}.updatedAt`),
+      orderMeta: readMeta(o.meta, currency, `${path}.meta`),
+    },
+    detail: 'full',
+  };
+}
+
+/** The single-dispute answer: the bare object (reference) or `{dispute: ...}` (Clearpay prose). */
+export function unwrapAfterpayDispute(v: unknown): unknown {
+  const o = obj(v, 'body');
+  return 'dispute' in o && !('id' in o) ? obj(o.dispute, 'body.dispute') : o;
+}
+
+export function readAfterpayList(v: unknown): { data: unknown[]; offset: number; total: number } {
+  const o = obj(v, 'body');
+  return { data: arr(o.data, 'body.data'), offset: int(o.offset, 'body.offset'), total: int(o.total, 'body.total') };
+}
+
+/**
+ * The unified created range as Afterpay's inclusive openedAfter / openedBefore. Its times are whole
+ * seconds, so exclusive bounds become inclusive ones a second inside, exactly.
+ */
+export function afterpayOpenedRange(c: CreatedRange | undefined): { openedAfter?: string; openedBefore?: string } {
+  if (!c) return {};
+  const lows: number[] = [];
+  const highs: number[] = [];
+  if (c.gte) lows.push(Math.ceil(c.gte.getTime() / 1000));
+  if (c.gt) lows.push(Math.floor(c.gt.getTime() / 1000) + 1);
+  if (c.lte) highs.push(Math.floor(c.lte.getTime() / 1000));
+  if (c.lt) highs.push(Math.ceil(c.lt.getTime() / 1000) - 1);
+  const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+  return {
+    ...(lows.length && { openedAfter: iso(Math.max(...lows)) }),
+    ...(highs.length && { openedBefore: iso(Math.min(...highs)) }),
+  };
+}

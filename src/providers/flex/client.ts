@@ -1,0 +1,116 @@
+// How to call Flex: Bearer auth, JSON bodies, `{dispute}` / `{disputes}` envelopes.
+// Its list reference shows no `has_more`, so the client asks for one more than the page needs
+// and reads a next page from the extra item; where Flex does send `has_more`, that is used.
+// Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
+import { ProviderError } from '../../domain/errors.js';
+import { decodeUpstream, HttpPipeline } from '../http.js';
+import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import { readFlexErrorEnvelope } from './errors.js';
+import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
+
+export interface FlexConfig {
+  apiKey: string;
+  apiBase: string;
+  account: string;
+  timeoutMs: number;
+}
+
+const FLEX_MAX_LIMIT = 100;
+
+export class FlexClient implements DisputeProviderClient {
+  readonly name = 'FLEX' as const;
+  readonly account: string;
+  readonly capabilities: ProviderCapabilities = {
+    list: true,
+    retrieve: true,
+    close: true,
+    filters: ['charge', 'paymentIntent'],
+    pagination: 'id_cursor',
+    listFromEnd: false,
+    closableStatuses: CARD_CLOSABLE,
+  };
+  private readonly http: HttpPipeline;
+
+  constructor(config: FlexConfig, deps: ProviderDeps) {
+    this.account = config.account;
+    const authorization = `Bearer ${config.apiKey}`;
+    this.http = new HttpPipeline({
+      provider: 'FLEX',
+      baseUrl: config.apiBase,
+      dispatcher: deps.dispatcher,
+      logger: deps.logger,
+      timeoutMs: config.timeoutMs,
+      authHeaders: () => ({ authorization }),
+      readErrorEnvelope: readFlexErrorEnvelope,
+      requestIdHeader: 'x-request-id',
+    });
+  }
+
+  private async fetchList(q: ListQuery, limit: number) {
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/v1/disputes',
+      query: {
+        limit,
+        starting_after: q.startingAfter,
+        ending_before: q.endingBefore,
+        charge: q.filter.charge,
+        payment_intent: q.filter.paymentIntent,
+        // Lists omit evidence unless asked.
+        expand: 'evidence',
+      },
+    });
+    return decodeUpstream('FLEX', res, (json) => {
+      const list = readFlexList(json);
+      return { disputes: list.data.map((d, i) => flexToDispute(d, this.account, 'summary', `body.disputes[${i}]`)), hasMore: list.hasMore };
+    });
+  }
+
+  async list(q: ListQuery): Promise<ListPage> {
+    const backward = q.endingBefore !== undefined;
+    const ask = Math.min(q.limit + 1, FLEX_MAX_LIMIT);
+    const { disputes, hasMore: said } = await this.fetchList(q, ask);
+    let page = disputes;
+    let hasMore: boolean;
+    if (disputes.length > q.limit) {
+      // The extra item is the one farthest from the cursor: last going forward, first going back.
+      page = backward ? disputes.slice(disputes.length - q.limit) : disputes.slice(0, q.limit);
+      hasMore = true;
+    } else if (said !== null || disputes.length < ask) {
+      hasMore = said ?? false;
+    } else {
+      const edge = backward ? disputes[0]! : disputes.at(-1)!;
+      const probe = await this.fetchList(
+        { ...q, limit: 1, ...(backward ? { endingBefore: edge.providerDisputeId } : { startingAfter: edge.providerDisputeId }) },
+        1,
+      );
+      hasMore = probe.disputes.length > 0;
+    }
+    return { items: page.map((dispute) => ({ dispute, position: dispute.providerDisputeId })), hasMore };
+  }
+
+  async retrieve(id: string) {
+    try {
+      const res = await this.http.send({ method: 'GET', path: `/v1/disputes/${encodeURIComponent(id)}` });
+      return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
+    } catch (err) {
+      // Keys are partner-scoped: another partner's dispute is a 404 too.
+      if (err instanceof ProviderError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async close(id: string, opts: { idempotencyKey: string }) {
+    // Flex documents no idempotency: the key is sent, but a failed close is not retried blindly.
+    const res = await this.http.send({
+      method: 'POST',
+      path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+      body: {},
+      encoding: 'json',
+      idempotencyKey: opts.idempotencyKey,
+      retry: false,
+    });
+    return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
+  }
+}

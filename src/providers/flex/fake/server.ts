@@ -1,0 +1,150 @@
+// A fake of Flex's disputes API: Bearer auth with a partner key, JSON bodies, `{dispute}` and
+// `{disputes}` envelopes, `{error:{code,message}}` errors, most recent first with Stripe-style
+// starting_after / ending_before, evidence only with expand=evidence, balance transactions and
+// payment method details only on the single GET, and no `has_more` (as its reference shows;
+// `withHasMore` adds it, for the other reading).
+import { randomBytes } from 'node:crypto';
+import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
+import { FLEX_EVIDENCE_FILE_KEYS, type FlexDispute } from '../wire.js';
+
+const FILE_KEYS = new Set<string>(FLEX_EVIDENCE_FILE_KEYS);
+
+const error = (status: number, code: string, message: string): FakeResponse => ({ status, body: { error: { code, message } } });
+const LIST_PARAMS = new Set(['limit', 'starting_after', 'ending_before', 'charge', 'payment_intent', 'statuses', 'expand']);
+const CLOSABLE = new Set(['needs_response', 'warning_needs_response']);
+const newestFirst = (a: FlexDispute, b: FlexDispute) =>
+  Date.parse(b.created_at) - Date.parse(a.created_at) || (a.dispute_id < b.dispute_id ? 1 : a.dispute_id > b.dispute_id ? -1 : 0);
+
+export class FlexFake {
+  readonly server: FakeServer;
+  private readonly disputes = new Map<string, FlexDispute>();
+  private ordered: FlexDispute[];
+  private seq = 0;
+  closesExecuted = 0;
+
+  constructor(
+    readonly apiKey: string,
+    disputes: FlexDispute[],
+    private readonly opts: { withHasMore?: boolean } = {},
+  ) {
+    for (const d of disputes) this.disputes.set(d.dispute_id, structuredClone(d));
+    this.ordered = [...this.disputes.values()].sort(newestFirst);
+    this.server = new FakeServer(
+      (req) => this.handle(req),
+      () => ({ 'x-request-id': `flexreq_${(this.seq += 1)}` }),
+    );
+  }
+
+  all(): FlexDispute[] {
+    return this.ordered.map((d) => structuredClone(d));
+  }
+
+  get(id: string): FlexDispute | undefined {
+    const d = this.disputes.get(id);
+    return d && structuredClone(d);
+  }
+
+  async start(): Promise<string> {
+    return this.server.listen();
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+  private handle(req: FakeRequest): FakeResponse {
+    if (req.headers.authorization !== `Bearer ${this.apiKey}`) return error(401, 'unauthorized', 'Invalid or missing API key.');
+    const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== 'v1' || parts[1] !== 'disputes') return error(404, 'not_found', `No route for ${req.method} ${req.path}`);
+    if (req.method === 'POST' && !(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return error(415, 'invalid_request', 'Content-Type must be application/json.');
+    }
+    if (parts.length === 2 && req.method === 'GET') return this.list(req);
+    const d = parts[2] ? this.disputes.get(parts[2]) : undefined;
+    // Partner-scoped keys: an unknown id and another partner's id look the same.
+    if (parts.length >= 3 && !d) return error(404, 'not_found', 'Dispute not found.');
+    if (parts.length === 3 && req.method === 'GET') return { status: 200, body: { dispute: d } };
+    if (parts.length === 3 && req.method === 'POST') return this.update(req, d!);
+    if (parts.length === 4 && parts[3] === 'close' && req.method === 'POST') return this.closeDispute(d!);
+    return error(404, 'not_found', `No route for ${req.method} ${req.path}`);
+  }
+
+  private list(req: FakeRequest): FakeResponse {
+    for (const key of req.query.keys()) if (!LIST_PARAMS.has(key)) return error(400, 'invalid_request', `Unknown parameter: ${key}`);
+    const q = (k: string) => req.query.get(k) ?? undefined;
+    const limitRaw = q('limit') ?? '20';
+    if (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 100) return error(400, 'invalid_request', 'limit must be an integer between 1 and 100.');
+    const limit = Number(limitRaw);
+    const after = q('starting_after');
+    const before = q('ending_before');
+    if (after && before) return error(400, 'invalid_request', 'starting_after and ending_before are mutually exclusive.');
+    const expand = q('expand');
+    if (expand !== undefined && expand !== 'evidence') return error(400, 'invalid_request', `Cannot expand ${expand}.`);
+    const statuses = q('statuses')?.split(',');
+    const matches = (d: FlexDispute) =>
+      (q('charge') === undefined || d.charge_id === q('charge')) &&
+      (q('payment_intent') === undefined || d.payment_intent_id === q('payment_intent')) &&
+      (statuses === undefined || statuses.includes(d.status));
+    let data: FlexDispute[];
+    let more: boolean;
+    const anchorId = after ?? before;
+    if (anchorId) {
+      const anchor = this.disputes.get(anchorId);
+      if (!anchor) return error(400, 'invalid_request', `No such dispute: ${anchorId}`);
+      if (after) {
+        const older = this.ordered.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
+        data = older.slice(0, limit);
+        more = older.length > limit;
+      } else {
+        const newer = this.ordered.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
+        data = newer.slice(Math.max(0, newer.length - limit));
+        more = newer.length > limit;
+      }
+    } else {
+      const all = this.ordered.filter(matches);
+      data = all.slice(0, limit);
+      more = all.length > limit;
+    }
+    const listed = data.map(({ balance_transactions: _b, payment_method_details: _p, evidence, ...rest }) => (expand === 'evidence' ? { ...rest, evidence } : rest));
+    return { status: 200, body: { disputes: listed, ...(this.opts.withHasMore && { has_more: more }) } };
+  }
+
+  private parse(req: FakeRequest): Record<string, unknown> | FakeResponse {
+    try {
+      const body = req.body.trim() ? JSON.parse(req.body) : {};
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return error(400, 'invalid_request', 'Body must be a JSON object.');
+      return body as Record<string, unknown>;
+    } catch {
+      return error(400, 'invalid_request', 'Body is not valid JSON.');
+    }
+  }
+
+  private update(req: FakeRequest, d: FlexDispute): FakeResponse {
+    const body = this.parse(req);
+    if ('status' in body && typeof body.status === 'number') return body as FakeResponse;
+    const input = (body as { dispute?: { evidence?: Record<string, string>; submit?: boolean } }).dispute;
+    if (!input || typeof input !== 'object') return error(400, 'invalid_request', 'Expected {"dispute": {...}}.');
+    if (!CLOSABLE.has(d.status)) return error(400, 'invalid_request', `Evidence cannot be updated in status ${d.status}.`);
+    for (const [k, v] of Object.entries(input.evidence ?? {})) {
+      if (!d.evidence || !(k in d.evidence)) return error(400, 'invalid_request', `Unknown evidence field: ${k}`);
+      // File fields take a Flex file id; an empty string clears a field.
+      d.evidence[k] = v === '' ? null : FILE_KEYS.has(k) ? { file_id: v, filename: `${v}.pdf` } : v;
+    }
+    d.evidence_details.has_evidence = true;
+    if (input.submit) {
+      d.evidence_details.submission_count += 1;
+      d.status = d.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
+    }
+    return { status: 200, body: { dispute: d } };
+  }
+
+  private closeDispute(d: FlexDispute): FakeResponse {
+    if (!CLOSABLE.has(d.status)) return error(400, 'invalid_request', `Dispute cannot be closed in status ${d.status}.`);
+    d.status = 'lost';
+    d.is_charge_refundable = false;
+    this.closesExecuted += 1;
+    return { status: 200, body: { dispute: d } };
+  }
+}
+
+export const sandboxFlexKey = (): string => `fsk_test_sandbox${randomBytes(12).toString('hex')}`;

@@ -1,0 +1,33 @@
+// Flex, as the registry sees it.
+import { positiveIntEnv } from '../env.js';
+import type { ProviderDefinition } from '../types.js';
+import { FlexClient, type FlexConfig } from './client.js';
+import { seedFlexDisputes } from './fake/seed.js';
+import { FlexFake, sandboxFlexKey } from './fake/server.js';
+
+export const flex: ProviderDefinition<FlexConfig> = {
+  name: 'FLEX',
+  configFromEnv(env) {
+    const apiKey = env.FLEX_API_KEY?.trim();
+    if (!apiKey) return null;
+    return {
+      apiKey,
+      apiBase: env.FLEX_API_BASE?.trim() || 'https://api.withflex.com',
+      account: 'default',
+      timeoutMs: positiveIntEnv(env, 'FLEX_TIMEOUT_MS', 10_000),
+    };
+  },
+  create: (config, deps) => new FlexClient(config, deps),
+  secrets: (config) => [config.apiKey],
+  async startFake({ seed, count }) {
+    const fake = new FlexFake(sandboxFlexKey(), seedFlexDisputes(seed, count));
+    const url = await fake.start();
+    return {
+      url,
+      env: { FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url },
+      server: fake.server,
+      ordered: () => fake.all().map((d) => d.dispute_id),
+      close: () => fake.close(),
+    };
+  },
+};

@@ -1,0 +1,93 @@
+// How to call WooshPay: Stripe-compatible paths with its own differences.
+//  - List is GET /v1/disputes/list. Its docs declare the parameters as a JSON body on that GET
+//    (query-string support is unconfirmed): `listParams: 'body'` (default) follows the docs,
+//    `'query'` sends them Stripe's way. The fake accepts both.
+//  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
+//  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
+import { ProviderError } from '../../domain/errors.js';
+import { readStripeErrorEnvelope } from '../stripe/errors.js';
+import { readStripeList, stripeListParams } from '../stripe/transformers.js';
+import { decodeUpstream, HttpPipeline } from '../http.js';
+import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import { wooshpayToDispute } from './transformers.js';
+
+export interface WooshPayConfig {
+  secretKey: string;
+  apiBase: string;
+  account: string;
+  timeoutMs: number;
+  listParams: 'body' | 'query';
+}
+
+export class WooshPayClient implements DisputeProviderClient {
+  readonly name = 'WOOSHPAY' as const;
+  readonly account: string;
+  readonly capabilities: ProviderCapabilities = {
+    list: true,
+    retrieve: true,
+    close: true,
+    filters: ['charge', 'paymentIntent', 'created'],
+    pagination: 'id_cursor',
+    listFromEnd: false,
+    closableStatuses: CARD_CLOSABLE,
+  };
+  private readonly http: HttpPipeline;
+
+  constructor(
+    private readonly config: WooshPayConfig,
+    deps: ProviderDeps,
+  ) {
+    this.account = config.account;
+    const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
+    this.http = new HttpPipeline({
+      provider: 'WOOSHPAY',
+      baseUrl: config.apiBase,
+      dispatcher: deps.dispatcher,
+      logger: deps.logger,
+      timeoutMs: config.timeoutMs,
+      authHeaders: () => ({ authorization }),
+      readErrorEnvelope: readStripeErrorEnvelope,
+    });
+  }
+
+  async list(q: ListQuery): Promise<ListPage> {
+    const params = { limit: q.limit, starting_after: q.startingAfter, ending_before: q.endingBefore, ...stripeListParams(q.filter) };
+    const res = await this.http.send(
+      this.config.listParams === 'body'
+        ? { method: 'GET', path: '/v1/disputes/list', body: params, encoding: 'json' }
+        : { method: 'GET', path: '/v1/disputes/list', query: params },
+    );
+    return decodeUpstream('WOOSHPAY', res, (json) => {
+      const list = readStripeList(json);
+      return {
+        items: list.data.map((d) => {
+          const dispute = wooshpayToDispute(d, this.account);
+          return { dispute, position: dispute.providerDisputeId };
+        }),
+        hasMore: list.hasMore,
+      };
+    });
+  }
+
+  async retrieve(id: string) {
+    try {
+      const res = await this.http.send({ method: 'GET', path: `/v1/disputes/${encodeURIComponent(id)}` });
+      return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async close(id: string, opts: { idempotencyKey: string }) {
+    const res = await this.http.send({
+      method: 'POST',
+      path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+      body: {},
+      encoding: 'json',
+      idempotencyKey: opts.idempotencyKey,
+    });
+    return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
+  }
+}

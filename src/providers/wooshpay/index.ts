@@ -1,0 +1,36 @@
+// WooshPay, as the registry sees it.
+import { positiveIntEnv, ConfigError } from '../env.js';
+import type { ProviderDefinition } from '../types.js';
+import { WooshPayClient, type WooshPayConfig } from './client.js';
+import { seedWooshPayDisputes } from './fake/seed.js';
+import { sandboxWooshPayKey, WooshPayFake } from './fake/server.js';
+
+export const wooshpay: ProviderDefinition<WooshPayConfig> = {
+  name: 'WOOSHPAY',
+  configFromEnv(env) {
+    const secretKey = env.WOOSHPAY_SECRET_KEY?.trim();
+    if (!secretKey) return null;
+    const listParams = env.WOOSHPAY_LIST_PARAMS?.trim() || 'body';
+    if (listParams !== 'body' && listParams !== 'query') throw new ConfigError(`WOOSHPAY_LIST_PARAMS must be "body" or "query", got "${listParams}"`);
+    return {
+      secretKey,
+      apiBase: env.WOOSHPAY_API_BASE?.trim() || 'https://api.wooshpay.com',
+      account: 'default',
+      timeoutMs: positiveIntEnv(env, 'WOOSHPAY_TIMEOUT_MS', 10_000),
+      listParams,
+    };
+  },
+  create: (config, deps) => new WooshPayClient(config, deps),
+  secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
+  async startFake({ seed, count }) {
+    const fake = new WooshPayFake(sandboxWooshPayKey(), seedWooshPayDisputes(seed, count));
+    const url = await fake.start();
+    return {
+      url,
+      env: { WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url },
+      server: fake.server,
+      ordered: () => fake.all().map((d) => d.id),
+      close: () => fake.close(),
+    };
+  },
+};
