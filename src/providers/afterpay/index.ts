@@ -53,7 +53,7 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
       url,
       env: { AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' },
       server: fake.server,
-      ordered: () => fake.all().map((d) => d.id),
+      ordered: () => fake.ordered(),
       close: () => fake.close(),
     };
   },

@@ -26,7 +26,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
       url,
       env: { FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url },
       server: fake.server,
-      ordered: () => fake.all().map((d) => d.dispute_id),
+      ordered: () => fake.ordered(),
       close: () => fake.close(),
     };
   },

@@ -26,7 +26,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
       url,
       env: { STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url },
       server: fake.server,
-      ordered: () => fake.all().map((d) => d.id),
+      ordered: () => fake.ordered(),
       close: () => fake.close(),
     };
   },

@@ -29,7 +29,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
       url,
       env: { WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url },
       server: fake.server,
-      ordered: () => fake.all().map((d) => d.id),
+      ordered: () => fake.ordered(),
       close: () => fake.close(),
     };
   },

@@ -18,7 +18,7 @@ export interface AfterpayFakeOptions {
 export class AfterpayFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, AfterpayDispute>();
-  private ordered: AfterpayDispute[] = [];
+  private byNewest: AfterpayDispute[] = [];
   private seq = 0;
   closesExecuted = 0;
 
@@ -37,15 +37,20 @@ export class AfterpayFake {
   }
 
   private reorder() {
-    this.ordered = [...this.disputes.values()].sort(newestFirst);
+    this.byNewest = [...this.disputes.values()].sort(newestFirst);
   }
 
   private error(status: number, errorCode: string, message: string): FakeResponse {
     return { status, body: { errorCode, errorId: `err_${(this.seq + 1).toString(36)}${randomBytes(3).toString('hex')}`, message, httpStatusCode: status } };
   }
 
+  /** Dispute ids in the order the list serves them (newest first). */
+  ordered(): string[] {
+    return this.byNewest.map((d) => d.id);
+  }
+
   all(): AfterpayDispute[] {
-    return this.ordered.map((d) => structuredClone(d));
+    return this.byNewest.map((d) => structuredClone(d));
   }
 
   get(id: string): AfterpayDispute | undefined {
@@ -114,7 +119,7 @@ export class AfterpayFake {
       (after === undefined || Number(d.createdAt) >= after) &&
       (before === undefined || Number(d.createdAt) <= before) &&
       (statuses === undefined || statuses.includes(d.status));
-    const all = this.ordered.filter(matches);
+    const all = this.byNewest.filter(matches);
     return { status: 200, body: { data: all.slice(offset, offset + limit), offset, limit, total: all.length } };
   }
 

@@ -18,7 +18,7 @@ const newestFirst = (a: FlexDispute, b: FlexDispute) =>
 export class FlexFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, FlexDispute>();
-  private ordered: FlexDispute[];
+  private byNewest: FlexDispute[];
   private seq = 0;
   closesExecuted = 0;
 
@@ -28,15 +28,20 @@ export class FlexFake {
     private readonly opts: { withHasMore?: boolean } = {},
   ) {
     for (const d of disputes) this.disputes.set(d.dispute_id, structuredClone(d));
-    this.ordered = [...this.disputes.values()].sort(newestFirst);
+    this.byNewest = [...this.disputes.values()].sort(newestFirst);
     this.server = new FakeServer(
       (req) => this.handle(req),
       () => ({ 'x-request-id': `flexreq_${(this.seq += 1)}` }),
     );
   }
 
+  /** Dispute ids in the order the list serves them (newest first). */
+  ordered(): string[] {
+    return this.byNewest.map((d) => d.dispute_id);
+  }
+
   all(): FlexDispute[] {
-    return this.ordered.map((d) => structuredClone(d));
+    return this.byNewest.map((d) => structuredClone(d));
   }
 
   get(id: string): FlexDispute | undefined {
@@ -92,16 +97,16 @@ export class FlexFake {
       const anchor = this.disputes.get(anchorId);
       if (!anchor) return error(400, 'invalid_request', `No such dispute: ${anchorId}`);
       if (after) {
-        const older = this.ordered.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
+        const older = this.byNewest.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
         data = older.slice(0, limit);
         more = older.length > limit;
       } else {
-        const newer = this.ordered.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
+        const newer = this.byNewest.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
         data = newer.slice(Math.max(0, newer.length - limit));
         more = newer.length > limit;
       }
     } else {
-      const all = this.ordered.filter(matches);
+      const all = this.byNewest.filter(matches);
       data = all.slice(0, limit);
       more = all.length > limit;
     }

@@ -50,7 +50,7 @@ const STRIPE_OPTIONS: StripeLikeOptions = {
 export class StripeFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, StripeDispute>();
-  private ordered: StripeDispute[] = [];
+  private byNewest: StripeDispute[] = [];
   private readonly idempotency = new Map<string, IdempotentRecord>();
   private requestSeq = 0;
   /** Closes actually carried out (idempotent replays excluded). */
@@ -78,13 +78,18 @@ export class StripeFake {
     return d && structuredClone(d);
   }
 
+  /** Dispute ids in the order the list serves them (newest first). */
+  ordered(): string[] {
+    return this.byNewest.map((d) => d.id);
+  }
+
   /** Every dispute, newest first. */
   all(): StripeDispute[] {
-    return this.ordered.map((d) => structuredClone(d));
+    return this.byNewest.map((d) => structuredClone(d));
   }
 
   private reorder() {
-    this.ordered = [...this.disputes.values()].sort(newestFirst);
+    this.byNewest = [...this.disputes.values()].sort(newestFirst);
   }
 
   private handle(req: FakeRequest): FakeResponse {
@@ -180,17 +185,17 @@ export class StripeFake {
       const anchor = this.disputes.get(cursorId);
       if (!anchor) return error(400, 'invalid_request_error', `No such dispute: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
       if (cursorParam === 'starting_after') {
-        const older = this.ordered.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
+        const older = this.byNewest.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
         data = older.slice(0, limit);
         hasMore = older.length > limit;
       } else {
         // The `limit` items nearest the anchor on the newer side, still newest first.
-        const newer = this.ordered.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
+        const newer = this.byNewest.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
         data = newer.slice(Math.max(0, newer.length - limit));
         hasMore = newer.length > limit;
       }
     } else {
-      const all = this.ordered.filter(matches);
+      const all = this.byNewest.filter(matches);
       data = all.slice(0, limit);
       hasMore = all.length > limit;
     }

@@ -1,0 +1,48 @@
+// The sandbox as `npm start` builds it (every provider's fake, seeded) behind a real gateway.
+import type { ProviderName } from '../../src/domain/dispute.js';
+import { createLogger } from '../../src/logger.js';
+import { providersFromEnv, secretsOf } from '../../src/providers/registry.js';
+import type { ProviderFake } from '../../src/providers/types.js';
+import { startSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startGateway, type Gateway } from '../../src/server.js';
+import type { GqlResult } from './harness.js';
+
+export interface SandboxHarness {
+  gateway: Gateway;
+  fakes: Map<ProviderName, ProviderFake>;
+  secrets: string[];
+  logs: string[];
+  responses: string[];
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+export async function startSandboxHarness(seed = 42, opts: SandboxOptions = {}): Promise<SandboxHarness> {
+  const sandbox = await startSandbox(seed, opts);
+  const providers = providersFromEnv(sandbox.env);
+  const secrets = secretsOf(providers);
+  const logs: string[] = [];
+  const responses: string[] = [];
+  const gateway = await startGateway({ providers, logger: createLogger({ level: 'debug', secrets, write: (l) => logs.push(l) }), port: 0 });
+  return {
+    gateway,
+    fakes: new Map(sandbox.fakes.map(({ name, fake }) => [name, fake])),
+    secrets,
+    logs,
+    responses,
+    async gql(query, variables) {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await res.text();
+      responses.push(text);
+      return { status: res.status, body: JSON.parse(text), text };
+    },
+    async close() {
+      await gateway.close();
+      await sandbox.close();
+    },
+  };
+}
