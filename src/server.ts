@@ -3,7 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
+import type { MergeOptions } from './gateway/merge.js';
+import { reportsPlugin } from './graphql/reports-plugin.js';
 import { createContext, type GatewayContext, type GatewayServices } from './graphql/context.js';
 import { makeMaskError } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
@@ -38,6 +41,7 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   graphiql?: boolean;
+  merge?: Partial<MergeOptions>;
 }
 
 export interface Gateway {
@@ -56,6 +60,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     idempotency: new InMemoryIdempotencyStore(),
     inflight: new Map(),
     logger,
+    merge: { ...DEFAULT_MERGE_OPTIONS, ...opts.merge },
   };
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema(),
@@ -63,6 +68,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     landingPage: false,
     context: () => createContext(services),
     maskedErrors: { maskError: makeMaskError(logger) },
+    plugins: [reportsPlugin()],
     graphiql: opts.graphiql === false ? false : { title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY },
     renderGraphiQL,
     logging: {

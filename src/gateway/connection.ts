@@ -1,19 +1,19 @@
-// The disputes connection: Relay arguments mapped onto a provider's newest-first list.
-//   first/after  -> limit/starting_after   (hasNextPage from has_more)
-//   last/before  -> limit/ending_before    (hasPreviousPage from has_more)
-//   last alone   -> the oldest `last` disputes: one call where the provider can (offset lists),
-//                   else found by walking the list forward (bounded)
-import type { Dispute, ProviderName } from '../domain/dispute.js';
-import { BadUserInput } from '../domain/errors.js';
-import { providerDisplayName } from '../providers/http.js';
-import type { CreatedRange, DisputeProviderClient, FilterField, ListFilter, ListPage } from '../providers/types.js';
-import { decodeCursor, encodeCursor, filterFingerprint } from './cursor.js';
+// The disputes connection: Relay arguments over the merge of every selected provider's list.
+//   first/after  -> each provider read after its position in the cursor (limit: page + 1)
+//   last/before  -> each provider read before its position in the cursor (limit: page + 1)
+//   last alone   -> each provider's oldest page + 1 (one call on offset lists, a bounded walk on
+//                   Stripe-style lists, which have no call for their end)
+// Filters go upstream where a provider supports them and are applied in the gateway otherwise.
+import { DISPUTE_STATUSES, PROVIDERS, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+import { BadUserInput, ProviderError } from '../domain/errors.js';
+import type { CreatedRange, DisputeProviderClient, ListFilter } from '../providers/types.js';
+import { decodeCursor, encodeCursor, filterFingerprint, type NormalizedFilter } from './cursor.js';
 import type { Loaders } from './loaders.js';
+import { mergeBackward, mergeForward, type MergedPage, type MergeOptions, type ProviderPlan } from './merge.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 10;
-/** `last` without `before` reads at most this many list pages (100 disputes each). */
-export const MAX_WALK_PAGES = 100;
+export const DEFAULT_MERGE_OPTIONS: MergeOptions = { maxScanPages: 10, maxWalkPages: 100 };
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -22,6 +22,9 @@ export interface ConnectionArgs {
   before?: string | null;
   filter?: {
     provider?: ProviderName | null;
+    providers?: readonly ProviderName[] | null;
+    status?: readonly DisputeStatus[] | null;
+    currency?: string | null;
     charge?: string | null;
     paymentIntent?: string | null;
     created?: { gt?: Date | null; gte?: Date | null; lt?: Date | null; lte?: Date | null } | null;
@@ -36,6 +39,14 @@ export interface DisputeEdgeModel {
 export interface DisputeConnectionModel {
   edges: DisputeEdgeModel[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export interface ConnectionResult {
+  connection: DisputeConnectionModel;
+  /** Providers that failed: their disputes are missing from this page, their place kept. */
+  failures: ProviderError[];
+  /** Providers whose scan for gateway-side filters stopped at the bound. */
+  scanLimited: { provider: ProviderName; scannedPages: number }[];
 }
 
 interface Plan {
@@ -61,14 +72,40 @@ function plan(args: ConnectionArgs): Plan {
 }
 
 const ID_FILTER = /^[\x21-\x7e]{1,255}$/;
+const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
 
-function listFilter(f: ConnectionArgs['filter']): ListFilter {
-  const out: ListFilter = {};
+function normalize(clients: ReadonlyMap<ProviderName, DisputeProviderClient>, f: ConnectionArgs['filter']): NormalizedFilter {
+  const configured = [...clients.keys()];
+  const check = (p: ProviderName, field: string) => {
+    if (!clients.has(p)) throw new BadUserInput(`provider ${p} is not configured on this gateway`, field);
+  };
+  let providers = configured;
+  if (f?.providers != null) {
+    if (f.providers.length === 0) throw new BadUserInput('filter.providers must name at least one provider', 'filter.providers');
+    f.providers.forEach((p) => check(p, 'filter.providers'));
+    providers = [...new Set(f.providers)];
+  }
+  if (f?.provider != null) {
+    check(f.provider, 'filter.provider');
+    if (!providers.includes(f.provider)) throw new BadUserInput('filter.provider is not among filter.providers', 'filter.provider');
+    providers = [f.provider];
+  }
+  if (providers.length === 0) throw new BadUserInput('no provider is configured on this gateway', 'filter.provider');
+
+  const out: NormalizedFilter = { providers: providers.sort((a, b) => RANK.get(a)! - RANK.get(b)!).map((p) => ({ provider: p, account: clients.get(p)!.account })) };
   for (const name of ['charge', 'paymentIntent'] as const) {
     const v = f?.[name];
     if (v == null) continue;
     if (!ID_FILTER.test(v)) throw new BadUserInput(`filter.${name} must be a provider id (1-255 printable characters)`, `filter.${name}`);
     out[name] = v;
+  }
+  if (f?.status != null) {
+    if (f.status.length === 0) throw new BadUserInput('filter.status must name at least one status', 'filter.status');
+    out.statuses = DISPUTE_STATUSES.filter((s) => f.status!.includes(s));
+  }
+  if (f?.currency != null) {
+    if (!/^[A-Za-z]{3}$/.test(f.currency)) throw new BadUserInput('filter.currency must be a three-letter ISO-4217 code', 'filter.currency');
+    out.currency = f.currency.toLowerCase();
   }
   const c = f?.created;
   if (c) {
@@ -79,95 +116,94 @@ function listFilter(f: ConnectionArgs['filter']): ListFilter {
   return out;
 }
 
-export function pickProvider(
-  clients: ReadonlyMap<ProviderName, DisputeProviderClient>,
-  provider: ProviderName | null | undefined,
-): DisputeProviderClient {
-  if (provider != null) {
-    const client = clients.get(provider);
-    if (!client) throw new BadUserInput(`provider ${provider} is not configured on this gateway`, 'filter.provider');
-    return client;
+function inRange(d: Date, r: CreatedRange): boolean {
+  const t = d.getTime();
+  return (!r.gt || t > r.gt.getTime()) && (!r.gte || t >= r.gte.getTime()) && (!r.lt || t < r.lt.getTime()) && (!r.lte || t <= r.lte.getTime());
+}
+
+/** What one provider is asked upstream, what the gateway checks itself, or null: it cannot match. */
+function providerPlan(client: DisputeProviderClient, f: NormalizedFilter): ProviderPlan | null {
+  const caps = client.capabilities;
+  const upstream: ListFilter = {};
+  const checks: ((d: Dispute) => boolean)[] = [];
+  let stopBefore: Date | undefined;
+  for (const name of ['charge', 'paymentIntent'] as const) {
+    const want = f[name];
+    if (want === undefined) continue;
+    if (caps.absentFields?.includes(name)) return null;
+    if (caps.filters.includes(name)) upstream[name] = want;
+    else checks.push((d) => d[name] === want);
   }
-  if (clients.size === 1) return [...clients.values()][0]!;
-  throw new BadUserInput(
-    clients.size === 0 ? 'no provider is configured on this gateway' : 'several providers are configured: choose one with filter.provider',
-    'filter.provider',
-  );
+  if (f.created) {
+    if (caps.filters.includes('created')) upstream.created = f.created;
+    else {
+      const range = f.created;
+      checks.push((d) => inRange(d.created, range));
+      const lows = [range.gt, range.gte].filter((x): x is Date => x !== undefined);
+      if (lows.length) stopBefore = new Date(Math.max(...lows.map((x) => x.getTime())));
+    }
+  }
+  if (f.statuses) {
+    const wanted = f.statuses;
+    const raw = client.rawStatuses(wanted);
+    const wantsUnknown = wanted.includes('UNKNOWN');
+    if (raw.length === 0 && !wantsUnknown) return null;
+    const oneOrMany = caps.statusFilter === 'many' || (caps.statusFilter === 'one' && raw.length === 1);
+    if (caps.filters.includes('status') && oneOrMany && !wantsUnknown) upstream.statuses = raw;
+    else checks.push((d) => wanted.includes(d.status));
+  }
+  if (f.currency) {
+    const currency = f.currency;
+    checks.push((d) => d.currency === currency);
+  }
+  return {
+    client,
+    upstream,
+    residual: checks.length === 0 ? null : (d) => checks.every((check) => check(d)),
+    stopBefore,
+  };
 }
 
 export async function listDisputes(
   clients: ReadonlyMap<ProviderName, DisputeProviderClient>,
   loaders: Loaders,
   args: ConnectionArgs,
-): Promise<DisputeConnectionModel> {
+  opts: MergeOptions = DEFAULT_MERGE_OPTIONS,
+): Promise<ConnectionResult> {
   const p = plan(args);
-  const client = pickProvider(clients, args.filter?.provider);
-  const filter = listFilter(args.filter);
-  for (const field of Object.keys(filter) as FilterField[]) {
-    if (!client.capabilities.filters.includes(field)) {
-      throw new BadUserInput(`${providerDisplayName(client.name)} cannot filter by ${field}`, `filter.${field}`);
-    }
-  }
-  const fingerprint = filterFingerprint(client.name, filter);
+  const filter = normalize(clients, args.filter);
+  const fingerprint = filterFingerprint(filter);
   const field = p.direction === 'forward' ? 'after' : 'before';
-  const position = p.cursor === undefined
-    ? undefined
-    : decodeCursor(p.cursor, field, { provider: client.name, account: client.account, filter: fingerprint }).position;
+  const cursor = p.cursor === undefined ? undefined : decodeCursor(p.cursor, field, { fingerprint, providers: filter.providers.map((x) => x.provider) });
+  const plans = filter.providers.map(({ provider }) => providerPlan(clients.get(provider)!, filter)).filter((x): x is ProviderPlan => x !== null);
 
-  let page: ListPage;
+  let page: MergedPage;
   let hasNextPage: boolean;
   let hasPreviousPage: boolean;
   if (p.direction === 'forward') {
-    page = await client.list({ limit: p.size, startingAfter: position, filter });
+    page = await mergeForward(plans, cursor?.states ?? {}, p.size, opts);
     hasNextPage = page.hasMore;
     // The cursor's own dispute precedes this page.
-    hasPreviousPage = position !== undefined;
-  } else if (position !== undefined) {
-    page = await client.list({ limit: p.size, endingBefore: position, filter });
-    hasPreviousPage = page.hasMore;
-    hasNextPage = true;
-  } else if (client.capabilities.listFromEnd) {
-    page = await client.list({ limit: p.size, fromEnd: true, filter });
-    hasPreviousPage = page.hasNewer ?? false;
-    hasNextPage = false;
+    hasPreviousPage = cursor !== undefined;
   } else {
-    ({ page, hasPreviousPage } = await oldest(client, filter, p.size));
-    hasNextPage = false;
+    page = await mergeBackward(plans, cursor?.states ?? null, cursor?.provider ?? null, p.size, opts);
+    hasPreviousPage = page.hasMore;
+    hasNextPage = cursor !== undefined;
   }
+  // Every provider asked failed: there is no page to show, only the failure.
+  if (page.failures.length > 0 && page.failures.length === plans.length) throw page.failures[0];
 
-  loaders.prime(page.items.map((i) => i.dispute));
-  const edges = page.items.map(({ dispute, position: pos }) => ({
-    cursor: encodeCursor({ provider: client.name, account: client.account, position: pos, filter: fingerprint }),
-    node: dispute,
+  loaders.prime(page.read);
+  const edges = page.edges.map((e) => ({
+    cursor: encodeCursor({ fingerprint, provider: e.provider, states: e.states }),
+    node: e.dispute,
   }));
   return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+    connection: {
+      edges,
+      pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
     },
+    failures: page.failures,
+    scanLimited: page.scanLimited,
   };
-}
-
-/**
- * The oldest `size` disputes. Newest-first lists have no call for "the end", so walk forward in
- * pages of 100 and keep the tail. Bounded: past MAX_WALK_PAGES the client is asked to narrow.
- */
-async function oldest(client: DisputeProviderClient, filter: ListFilter, size: number): Promise<{ page: ListPage; hasPreviousPage: boolean }> {
-  let tail: ListPage['items'] = [];
-  let seen = 0;
-  let startingAfter: string | undefined;
-  for (let i = 0; i < MAX_WALK_PAGES; i++) {
-    const page = await client.list({ limit: MAX_PAGE_SIZE, startingAfter, filter });
-    seen += page.items.length;
-    tail = [...tail, ...page.items].slice(-size);
-    if (!page.hasMore || page.items.length === 0) return { page: { items: tail, hasMore: false }, hasPreviousPage: seen > tail.length };
-    startingAfter = page.items.at(-1)!.position;
-  }
-  throw new BadUserInput(
-    `last without before would read more than ${MAX_WALK_PAGES * MAX_PAGE_SIZE} disputes; narrow it with filter.created or page backward from a cursor`,
-    'last',
-  );
 }

@@ -1,52 +1,75 @@
-// Connection cursors. Opaque to clients: base64url JSON naming the provider, account slot, the
-// provider's list position (a dispute id on Stripe-style lists) and a fingerprint of the filter
-// the cursor was issued under, so a cursor cannot be replayed against another filter.
+// Connection cursors. Opaque to clients: base64url JSON holding, for the edge they stand for,
+// each provider's position around it (see merge.ts), the provider of the edge's own dispute, and
+// a fingerprint of the filter (and provider accounts) they were issued under, so a cursor cannot
+// be replayed against another filter.
 import { createHash } from 'node:crypto';
-import { PROVIDERS, type ProviderName } from '../domain/dispute.js';
+import { PROVIDERS, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput } from '../domain/errors.js';
-import type { ListFilter } from '../providers/types.js';
+import type { CreatedRange } from '../providers/types.js';
+import { END, type ProviderState } from './merge.js';
 
-export interface Cursor {
-  provider: ProviderName;
-  account: string;
-  position: string;
-  filter: string;
+export interface NormalizedFilter {
+  providers: { provider: ProviderName; account: string }[];
+  statuses?: DisputeStatus[];
+  currency?: string;
+  charge?: string;
+  paymentIntent?: string;
+  created?: CreatedRange;
 }
 
-const VERSION = 1;
+export interface Cursor {
+  fingerprint: string;
+  /** The provider of the edge's own dispute. */
+  provider: ProviderName;
+  states: Partial<Record<ProviderName, ProviderState>>;
+}
 
-export function filterFingerprint(provider: ProviderName, filter: ListFilter): string {
-  const c = filter.created;
+const VERSION = 2;
+const MAX_POSITION = 512;
+
+export function filterFingerprint(f: NormalizedFilter): string {
+  const c = f.created;
   const canonical = JSON.stringify([
-    provider,
-    filter.charge ?? null,
-    filter.paymentIntent ?? null,
+    f.providers.map((p) => `${p.provider}:${p.account}`),
+    f.statuses ?? null,
+    f.currency ?? null,
+    f.charge ?? null,
+    f.paymentIntent ?? null,
     c ? [c.gt, c.gte, c.lt, c.lte].map((d) => d?.toISOString() ?? null) : null,
   ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ v: VERSION, p: c.provider, a: c.account, o: c.position, f: c.filter })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: VERSION, f: c.fingerprint, p: c.provider, s: c.states })).toString('base64url');
 }
 
-export function decodeCursor(raw: string, field: string, expected: { provider: ProviderName; account: string; filter: string }): Cursor {
+const isPosition = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_POSITION;
+
+export function decodeCursor(raw: string, field: string, expected: { fingerprint: string; providers: ProviderName[] }): Cursor {
   const fail = (why: string): never => {
     throw new BadUserInput(`${field}: ${why}`, field);
   };
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(raw)) fail('not a valid cursor');
+  const invalid = () => fail('not a valid cursor');
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(raw)) invalid();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
-    fail('not a valid cursor');
+    invalid();
   }
-  const o = parsed as Record<string, unknown>;
-  if (typeof o !== 'object' || o === null || o.v !== VERSION) fail('not a valid cursor');
-  const { p, a, o: position, f } = o;
-  if (typeof p !== 'string' || !(PROVIDERS as readonly string[]).includes(p)) fail('not a valid cursor');
-  if (typeof a !== 'string' || typeof position !== 'string' || typeof f !== 'string' || position.length === 0) fail('not a valid cursor');
-  if (p !== expected.provider || a !== expected.account) fail('this cursor belongs to another provider or account');
-  if (f !== expected.filter) fail('this cursor was issued for a different filter; start again without a cursor');
-  return { provider: p as ProviderName, account: a as string, position: position as string, filter: f as string };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid();
+  const { v, f, p, s } = parsed as Record<string, unknown>;
+  if (v !== VERSION || typeof f !== 'string' || typeof p !== 'string' || typeof s !== 'object' || s === null || Array.isArray(s)) return invalid();
+  if (!(PROVIDERS as readonly string[]).includes(p)) return invalid();
+  const states: Partial<Record<ProviderName, ProviderState>> = {};
+  for (const [name, value] of Object.entries(s)) {
+    if (!(PROVIDERS as readonly string[]).includes(name) || !Array.isArray(value) || value.length !== 2) return invalid();
+    const [last, next] = value as unknown[];
+    if (!(last === null || isPosition(last)) || !(next === null || next === END || isPosition(next))) return invalid();
+    states[name as ProviderName] = [last as string | null, next as ProviderState[1]];
+  }
+  if (f !== expected.fingerprint) fail('this cursor was issued for a different filter; start again without a cursor');
+  if (!expected.providers.includes(p as ProviderName) || typeof states[p as ProviderName]?.[0] !== 'string') invalid();
+  return { fingerprint: f, provider: p as ProviderName, states };
 }

@@ -212,16 +212,23 @@ export type DisputeFilter = {
   charge?: InputMaybe<Scalars['String']['input']>;
   /** Only disputes created in this range. */
   created?: InputMaybe<DateTimeRange>;
+  /** Only disputes in this currency (ISO-4217, any case). */
+  currency?: InputMaybe<Scalars['String']['input']>;
   /** Only disputes of this payment intent (provider payment intent id). */
   paymentIntent?: InputMaybe<Scalars['String']['input']>;
-  /** Only this provider's disputes. Required while several providers are configured. */
+  /** Only this provider's disputes. */
   provider?: InputMaybe<DisputeProvider>;
+  /** Only these providers' disputes (default: every configured provider). */
+  providers?: InputMaybe<Array<DisputeProvider>>;
+  /** Only disputes in one of these statuses. */
+  status?: InputMaybe<Array<DisputeStatus>>;
 };
 
 export type DisputeFilterField =
   | 'CHARGE'
   | 'CREATED'
-  | 'PAYMENT_INTENT';
+  | 'PAYMENT_INTENT'
+  | 'STATUS';
 
 /** Afterpay's `meta`: what the merchant needs to match the disputed payment. */
 export type DisputeOrderMeta = {
@@ -356,7 +363,7 @@ export type PageInfo = {
 export type ProviderCapabilities = {
   __typename?: 'ProviderCapabilities';
   close: Scalars['Boolean']['output'];
-  /** The `DisputeFilter` fields this provider applies upstream. */
+  /** The `DisputeFilter` fields this provider applies upstream; the gateway applies the others itself. */
   filters: Array<DisputeFilterField>;
   list: Scalars['Boolean']['output'];
   /** How the provider's list pages: by object id cursors or by offset. */
@@ -388,8 +395,11 @@ export type Query = {
   /** A dispute by the provider's own id. */
   disputeByProviderId?: Maybe<Dispute>;
   /**
-   * Disputes, newest first. Page forward with `first`/`after` or backward with `last`/`before`
+   * Disputes of every configured provider as one list, newest first (ties: provider, then the
+   * provider's own order). Page forward with `first`/`after` or backward with `last`/`before`
    * (1..100 each; `first` defaults to 10). `last` without `before` returns the oldest disputes.
+   * A provider that fails leaves its disputes out of the page with an error naming it; the cursor
+   * keeps its place, so later pages pick it up again.
    */
   disputes: DisputeConnection;
   /** Refetch any object by its global id; null when it does not exist. */

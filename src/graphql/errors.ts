@@ -8,6 +8,34 @@ import { providerDisplayName } from '../providers/http.js';
 // By name rather than instanceof: a process can hold graphql's CJS and ESM builds at once.
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
 
+type Location = Pick<GraphQLError, 'nodes' | 'source' | 'positions' | 'path'>;
+
+/** A provider's failure as the client sees it: its code, the provider, its own code and request id. */
+export function providerGraphQLError(err: ProviderError, logger: Logger, at: Partial<Location> = {}): GraphQLError {
+  logger.warn('provider error', {
+    provider: err.provider,
+    code: err.code,
+    status: err.status,
+    providerCode: err.providerCode,
+    requestId: err.requestId,
+    message: err.message,
+  });
+  return new GraphQLError(logger.redact(err.message), {
+    nodes: at.nodes,
+    source: at.source,
+    positions: at.positions,
+    path: at.path,
+    extensions: {
+      code: err.code,
+      provider: err.provider,
+      providerName: providerDisplayName(err.provider),
+      ...(err.providerCode && { providerCode: err.providerCode }),
+      ...(err.status !== undefined && { providerStatus: err.status }),
+      ...(err.requestId && { requestId: err.requestId }),
+    },
+  });
+}
+
 export function makeMaskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const graphqlError = isGraphQLError(error) ? error : undefined;
@@ -23,24 +51,7 @@ export function makeMaskError(logger: Logger) {
         extensions,
       });
 
-    if (original instanceof ProviderError) {
-      logger.warn('provider error', {
-        provider: original.provider,
-        code: original.code,
-        status: original.status,
-        providerCode: original.providerCode,
-        requestId: original.requestId,
-        message: original.message,
-      });
-      return located(logger.redact(original.message), {
-        code: original.code,
-        provider: original.provider,
-        providerName: providerDisplayName(original.provider),
-        ...(original.providerCode && { providerCode: original.providerCode }),
-        ...(original.status !== undefined && { providerStatus: original.status }),
-        ...(original.requestId && { requestId: original.requestId }),
-      });
-    }
+    if (original instanceof ProviderError) return providerGraphQLError(original, logger, graphqlError);
     if (original instanceof BadUserInput) {
       return located(original.message, { code: 'BAD_USER_INPUT', ...(original.field && { field: original.field }) });
     }

@@ -11,10 +11,12 @@ import { disputeRef } from '../gateway/loaders.js';
 import type { DisputeFilterField, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
 import { DateTime, JSONScalar } from './scalars.js';
+import { providerGraphQLError } from './errors.js';
+import { responsePathAsArray as pathToArray } from 'graphql';
 
 const PROVIDER_ID = /^[A-Za-z0-9_\-.]{1,255}$/;
 
-const FILTER_FIELD: Record<FilterField, DisputeFilterField> = { charge: 'CHARGE', paymentIntent: 'PAYMENT_INTENT', created: 'CREATED' };
+const FILTER_FIELD: Record<FilterField, DisputeFilterField> = { charge: 'CHARGE', paymentIntent: 'PAYMENT_INTENT', created: 'CREATED', status: 'STATUS' };
 
 /** The full record of a dispute: itself when it is one, else the retrieved one (falling back to it). */
 async function full(d: Dispute, ctx: GatewayContext): Promise<Dispute> {
@@ -61,7 +63,14 @@ export const resolvers: Resolvers = {
       if (!client) throw new BadUserInput(`provider ${provider} is not configured on this gateway`, 'provider');
       return ctx.loaders.dispute.load({ provider, account: client.account, providerDisputeId });
     },
-    disputes: (_, args, ctx) => listDisputes(ctx.clients, ctx.loaders, args),
+    disputes: async (_, args, ctx, info) => {
+      const result = await listDisputes(ctx.clients, ctx.loaders, args, ctx.merge);
+      // A failed provider does not fail the page: its error is reported beside the data.
+      const path = pathToArray(info.path);
+      for (const failure of result.failures) ctx.reports.errors.push(providerGraphQLError(failure, ctx.logger, { nodes: info.fieldNodes, path }));
+      for (const s of result.scanLimited) ctx.reports.scanLimited.push({ path, ...s });
+      return result.connection;
+    },
   },
   Mutation: {
     closeDispute: (_, { input }, ctx) => closeDispute(ctx, input),

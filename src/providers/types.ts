@@ -16,6 +16,8 @@ export interface ListFilter {
   charge?: string;
   paymentIntent?: string;
   created?: CreatedRange;
+  /** The provider's own status values (see DisputeProviderClient.rawStatuses). */
+  statuses?: string[];
 }
 
 export interface ListQuery {
@@ -27,6 +29,10 @@ export interface ListQuery {
   endingBefore?: string;
   /** Return the oldest `limit` items (still newest first). Only when `capabilities.listFromEnd`. */
   fromEnd?: boolean;
+  /** Like endingBefore, but the item at this position is included (last). Offset lists only. */
+  endingAt?: string;
+  /** The caller reads the end from a short page: spend no extra request to compute hasMore. */
+  noHasMore?: boolean;
   filter: ListFilter;
 }
 
@@ -39,7 +45,7 @@ export interface ListPage {
   hasNewer?: boolean;
 }
 
-export type FilterField = 'charge' | 'paymentIntent' | 'created';
+export type FilterField = 'charge' | 'paymentIntent' | 'created' | 'status';
 
 export interface ProviderCapabilities {
   list: boolean;
@@ -53,6 +59,12 @@ export interface ProviderCapabilities {
   listFromEnd: boolean;
   /** Statuses from which the provider lets the merchant close (accept) a dispute. */
   closableStatuses: readonly DisputeStatus[];
+  /** With 'status' in filters: whether the upstream filter takes several values or one. */
+  statusFilter?: 'many' | 'one';
+  /** Fields this provider never has, so a filter on them matches none of its disputes. */
+  absentFields?: ('charge' | 'paymentIntent')[];
+  /** The largest `limit` a list accepts. */
+  maxPageSize: number;
 }
 
 export interface DisputeProviderClient {
@@ -62,6 +74,8 @@ export interface DisputeProviderClient {
   list(query: ListQuery): Promise<ListPage>;
   /** Null when the provider says the dispute does not exist. */
   retrieve(providerDisputeId: string): Promise<Dispute | null>;
+  /** The provider's status values that map to these unified ones (for an upstream status filter). */
+  rawStatuses(wanted: readonly DisputeStatus[]): string[];
   /** Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt. */
   close(providerDisputeId: string, opts: { idempotencyKey: string }): Promise<Dispute>;
 }

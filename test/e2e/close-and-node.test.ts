@@ -129,7 +129,7 @@ describe('per-request batching', () => {
 
   it('primes the loader from a listed page, so loading those disputes costs no call', async () => {
     const ctx = createContext(h.gateway.services);
-    const page = await listDisputes(ctx.clients, ctx.loaders, { first: 20 });
+    const { connection: page } = await listDisputes(ctx.clients, ctx.loaders, { first: 20 });
     const before = h.stripe.server.requests.length;
     const loaded = await Promise.all(page.edges.map((e) => ctx.loaders.dispute.load(disputeRef(e.node))));
     expect(loaded).toEqual(page.edges.map((e) => e.node));

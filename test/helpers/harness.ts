@@ -7,7 +7,7 @@ import { startGateway, type Gateway } from '../../src/server.js';
 
 export interface GqlResult<T = any> {
   status: number;
-  body: { data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+  body: { data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[]; extensions?: Record<string, any> };
   text: string;
 }
 

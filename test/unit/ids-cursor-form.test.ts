@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BadUserInput } from '../../src/domain/errors.js';
 import { decodeDisputeId, encodeDisputeId } from '../../src/domain/ids.js';
-import { decodeCursor, encodeCursor, filterFingerprint } from '../../src/gateway/cursor.js';
+import { decodeCursor, encodeCursor, filterFingerprint, type NormalizedFilter } from '../../src/gateway/cursor.js';
+import { END } from '../../src/gateway/merge.js';
 import { InMemoryIdempotencyStore } from '../../src/gateway/idempotency.js';
 import { createLogger } from '../../src/logger.js';
 import { decodeForm, encodeForm } from '../../src/providers/form.js';
@@ -31,28 +32,38 @@ describe('global dispute ids', () => {
 });
 
 describe('cursors', () => {
-  const filter = filterFingerprint('STRIPE', { charge: 'ch_1' });
-  const expected = { provider: 'STRIPE' as const, account: 'default', filter };
+  const base = { providers: [{ provider: 'STRIPE' as const, account: 'default' }] };
+  const fingerprint = filterFingerprint({ ...base, charge: 'ch_1' });
+  const expected = { fingerprint, providers: ['STRIPE' as const, 'FLEX' as const] };
+  const cursor = { fingerprint, provider: 'STRIPE' as const, states: { STRIPE: ['du_9', 'du_8'] as [string, string], FLEX: [null, END] as [null, 0] } };
 
-  it('round-trip and stay opaque', () => {
-    const c = encodeCursor({ ...expected, position: 'du_9' });
-    expect(decodeCursor(c, 'after', expected)).toEqual({ ...expected, position: 'du_9' });
+  it('round-trip every provider state and stay opaque', () => {
+    const c = encodeCursor(cursor);
+    expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(c, 'after', expected)).toEqual(cursor);
   });
 
-  it('fingerprint the filter, including the created range', () => {
-    const a = filterFingerprint('STRIPE', { created: { gte: new Date(0) } });
-    const b = filterFingerprint('STRIPE', { created: { gt: new Date(0) } });
-    expect(a).not.toBe(b);
-    expect(filterFingerprint('STRIPE', {})).not.toBe(filterFingerprint('FLEX', {}));
+  it('fingerprint the whole filter: range bounds, statuses, providers and their accounts', () => {
+    const fp = (f: Partial<NormalizedFilter>) => filterFingerprint({ ...base, ...f });
+    expect(fp({ created: { gte: new Date(0) } })).not.toBe(fp({ created: { gt: new Date(0) } }));
+    expect(fp({ statuses: ['WON'] })).not.toBe(fp({ statuses: ['LOST'] }));
+    expect(fp({ currency: 'usd' })).not.toBe(fp({}));
+    expect(fp({ providers: [{ provider: 'STRIPE', account: 'other' }] })).not.toBe(fp({}));
+    expect(fp({ providers: [{ provider: 'FLEX', account: 'default' }] })).not.toBe(fp({}));
   });
 
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   it.each([
-    ['another filter', encodeCursor({ ...expected, filter: 'other', position: 'du_1' }), /different filter/],
-    ['another provider', encodeCursor({ ...expected, provider: 'FLEX', position: 'du_1' }), /another provider/],
-    ['an empty position', encodeCursor({ ...expected, position: '' }), /not a valid cursor/],
-    ['JSON that is not a cursor', Buffer.from('[1,2]').toString('base64url'), /not a valid cursor/],
+    ['another filter', encodeCursor({ ...cursor, fingerprint: 'other' }), /different filter/],
+    ['an edge provider outside the filter', encodeCursor({ ...cursor, provider: 'AFTERPAY', states: { AFTERPAY: ['dp_1', null] } }), /not a valid cursor/],
+    ['an edge provider without a position', encodeCursor({ ...cursor, states: { FLEX: [null, 0] } }), /not a valid cursor/],
+    ['an unknown provider', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['a', null], PAYPAL: [null, null] } }), /not a valid cursor/],
+    ['a malformed state', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['a', 7] } }), /not a valid cursor/],
+    ['an empty position', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['', null] } }), /not a valid cursor/],
+    ['an older version', b64({ v: 1, p: 'STRIPE', a: 'default', o: 'du_1', f: fingerprint }), /not a valid cursor/],
+    ['JSON that is not a cursor', b64([1, 2]), /not a valid cursor/],
     ['not base64url', '***', /not a valid cursor/],
-  ])('rejects %s', (_, raw, message) => {
+  ])('reject %s', (_, raw, message) => {
     expect(() => decodeCursor(raw, 'after', expected)).toThrowError(message);
   });
 });

@@ -14,7 +14,9 @@ import { ProviderError } from '../../domain/errors.js';
 import { decodeUpstream, HttpPipeline, type HttpRequest } from '../http.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readAfterpayErrorEnvelope } from './errors.js';
-import { afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute } from './transformers.js';
+import { AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute } from './transformers.js';
+import { rawValuesFor } from '../stripe/transformers.js';
+import type { DisputeStatus } from '../../domain/dispute.js';
 
 export interface AfterpayConfig {
   merchantId: string;
@@ -52,11 +54,16 @@ export class AfterpayClient implements DisputeProviderClient {
     list: true,
     retrieve: true,
     close: true,
-    filters: ['created'],
+    filters: ['created', 'status'],
     pagination: 'offset',
     listFromEnd: true,
     // "Only works if the dispute is in a non-terminal state (not won or lost)."
     closableStatuses: ['NEEDS_RESPONSE', 'UNDER_REVIEW'],
+    // Its `status` parameter is documented with one value; several are filtered in the gateway.
+    statusFilter: 'one',
+    // Afterpay disputes are about orders: they have no charge or payment intent.
+    absentFields: ['charge', 'paymentIntent'],
+    maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
 
@@ -86,7 +93,7 @@ export class AfterpayClient implements DisputeProviderClient {
     const res = await this.http.send({
       method: 'GET',
       path: '/v2/disputes',
-      query: { offset, limit, ...afterpayOpenedRange(q.filter.created) },
+      query: { offset, limit, status: q.filter.statuses?.join(','), ...afterpayOpenedRange(q.filter.created) },
     });
     return decodeUpstream('AFTERPAY', res, (json) => {
       const list = readAfterpayList(json);
@@ -106,7 +113,7 @@ export class AfterpayClient implements DisputeProviderClient {
       const tail = await this.window(q, start, q.limit);
       return { items: this.page(tail.disputes, start, tail.total), hasMore: false, hasNewer: start > 0 };
     }
-    const anchorRaw = q.startingAfter ?? q.endingBefore;
+    const anchorRaw = q.startingAfter ?? q.endingBefore ?? q.endingAt;
     if (anchorRaw === undefined) {
       const w = await this.window(q, 0, q.limit);
       return { items: this.page(w.disputes, 0, w.total), hasMore: w.disputes.length < w.total };
@@ -117,7 +124,9 @@ export class AfterpayClient implements DisputeProviderClient {
     } catch {
       throw new ProviderError({ code: 'PROVIDER_ERROR', provider: 'AFTERPAY', message: 'Afterpay list position is malformed', providerCode: 'bad_position' });
     }
-    return q.startingAfter !== undefined ? this.older(q, anchor) : this.newer(q, anchor);
+    // Anchored reads include the anchor, so they return at most one less than Afterpay's maximum.
+    const within = { ...q, limit: Math.min(q.limit, this.capabilities.maxPageSize - 1) };
+    return q.startingAfter !== undefined ? this.older(within, anchor) : this.newer(within, anchor, q.endingAt !== undefined);
   }
 
   /** The page after the anchor: read from the anchor itself, one more than the page. */
@@ -136,7 +145,7 @@ export class AfterpayClient implements DisputeProviderClient {
   }
 
   /** The page before the anchor (newer), nearest last: read up to and including the anchor. */
-  private async newer(q: ListQuery, anchor: Position): Promise<ListPage> {
+  private async newer(q: ListQuery, anchor: Position, inclusive: boolean): Promise<ListPage> {
     const read = async (at: number) => {
       const start = Math.max(0, at - q.limit);
       return { start, w: await this.window(q, start, at - start + 1) };
@@ -150,8 +159,16 @@ export class AfterpayClient implements DisputeProviderClient {
     }
     // The window ends at the anchor's offset: with the anchor there, or (if it is gone) with the
     // dispute that moved up into its place, which is older. Either way the page is what precedes it.
-    const items = w.disputes.slice(0, Math.max(0, at - start));
-    return { items: this.page(items, start, w.total), hasMore: start > 0 };
+    const aligned = w.disputes.at(-1)?.providerDisputeId === anchor.id;
+    const items = w.disputes.slice(0, Math.max(0, at - start) + (inclusive && aligned ? 1 : 0));
+    // Inclusive reads keep `limit` items: the anchor plus the limit - 1 before it.
+    const kept = inclusive && items.length > q.limit ? items.slice(items.length - q.limit) : items;
+    const first = start + items.length - kept.length;
+    return { items: this.page(kept, first, w.total), hasMore: first > 0 };
+  }
+
+  rawStatuses(wanted: readonly DisputeStatus[]): string[] {
+    return rawValuesFor(AFTERPAY_STATUS_MAP, wanted);
   }
 
   async retrieve(id: string) {

@@ -6,7 +6,7 @@ import { lookup } from '../stripe/transformers.js';
 import { arr, bool, epochSecondsString, epochSecondsStringOrNull, int, MalformedUpstream, obj, str, strOrNull, type Obj } from '../wire.js';
 import type { AfterpayDisputeReason, AfterpayDisputeStatus } from './wire.js';
 
-const STATUS: Record<AfterpayDisputeStatus, DisputeStatus> = {
+export const AFTERPAY_STATUS_MAP: Record<AfterpayDisputeStatus, DisputeStatus> = {
   needs_response: 'NEEDS_RESPONSE',
   under_review: 'UNDER_REVIEW',
   won: 'WON',
@@ -27,7 +27,7 @@ const REASON: Record<AfterpayDisputeReason, DisputeReason> = {
   fraudulent_merchant: 'FRAUDULENT_MERCHANT',
 };
 
-export const mapAfterpayStatus = (raw: string): DisputeStatus => lookup(STATUS, raw, 'UNKNOWN');
+export const mapAfterpayStatus = (raw: string): DisputeStatus => lookup(AFTERPAY_STATUS_MAP, raw, 'UNKNOWN');
 export const mapAfterpayReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
 
 const EVIDENCE_CLOSINGS = new Set(['evidence_accepted', 'evidence_rejected']);

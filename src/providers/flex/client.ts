@@ -8,6 +8,8 @@ import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readFlexErrorEnvelope } from './errors.js';
 import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
+import { rawValuesFor, STRIPE_STATUS_MAP } from '../stripe/transformers.js';
+import type { DisputeStatus } from '../../domain/dispute.js';
 
 export interface FlexConfig {
   apiKey: string;
@@ -25,10 +27,12 @@ export class FlexClient implements DisputeProviderClient {
     list: true,
     retrieve: true,
     close: true,
-    filters: ['charge', 'paymentIntent'],
+    filters: ['charge', 'paymentIntent', 'status'],
     pagination: 'id_cursor',
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
+    statusFilter: 'many',
+    maxPageSize: FLEX_MAX_LIMIT,
   };
   private readonly http: HttpPipeline;
 
@@ -57,6 +61,7 @@ export class FlexClient implements DisputeProviderClient {
         ending_before: q.endingBefore,
         charge: q.filter.charge,
         payment_intent: q.filter.paymentIntent,
+        statuses: q.filter.statuses?.join(','),
         // Lists omit evidence unless asked.
         expand: 'evidence',
       },
@@ -69,6 +74,10 @@ export class FlexClient implements DisputeProviderClient {
 
   async list(q: ListQuery): Promise<ListPage> {
     const backward = q.endingBefore !== undefined;
+    if (q.noHasMore) {
+      const { disputes } = await this.fetchList(q, q.limit);
+      return { items: disputes.map((dispute) => ({ dispute, position: dispute.providerDisputeId })), hasMore: disputes.length === q.limit };
+    }
     const ask = Math.min(q.limit + 1, FLEX_MAX_LIMIT);
     const { disputes, hasMore: said } = await this.fetchList(q, ask);
     let page = disputes;
@@ -88,6 +97,10 @@ export class FlexClient implements DisputeProviderClient {
       hasMore = probe.disputes.length > 0;
     }
     return { items: page.map((dispute) => ({ dispute, position: dispute.providerDisputeId })), hasMore };
+  }
+
+  rawStatuses(wanted: readonly DisputeStatus[]): string[] {
+    return rawValuesFor(STRIPE_STATUS_MAP, wanted);
   }
 
   async retrieve(id: string) {

@@ -4,7 +4,8 @@ import { decodeUpstream, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
-import { readStripeList, stripeListParams, stripeToDispute } from './transformers.js';
+import { rawValuesFor, readStripeList, STRIPE_STATUS_MAP, stripeListParams, stripeToDispute } from './transformers.js';
+import type { DisputeStatus } from '../../domain/dispute.js';
 
 export interface StripeConfig {
   secretKey: string;
@@ -24,6 +25,7 @@ export class StripeClient implements DisputeProviderClient {
     pagination: 'id_cursor',
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
+    maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
 
@@ -64,6 +66,10 @@ export class StripeClient implements DisputeProviderClient {
         hasMore: list.hasMore,
       };
     });
+  }
+
+  rawStatuses(wanted: readonly DisputeStatus[]): string[] {
+    return rawValuesFor(STRIPE_STATUS_MAP, wanted);
   }
 
   async retrieve(id: string) {

@@ -34,7 +34,7 @@ import {
 } from './wire.js';
 
 // Exhaustive by type: adding a value to STRIPE_STATUSES fails to compile until it is mapped here.
-const STATUS: Record<StripeDisputeStatus, DisputeStatus> = {
+export const STRIPE_STATUS_MAP: Record<StripeDisputeStatus, DisputeStatus> = {
   warning_needs_response: 'WARNING_NEEDS_RESPONSE',
   warning_under_review: 'WARNING_UNDER_REVIEW',
   warning_closed: 'WARNING_CLOSED',
@@ -68,7 +68,12 @@ export function lookup<K extends string, V>(table: Record<K, V>, raw: string | n
   return raw !== null && Object.hasOwn(table, raw) ? table[raw as K] : fallback;
 }
 
-export const mapStripeStatus = (raw: string): DisputeStatus => lookup(STATUS, raw, 'UNKNOWN');
+export const mapStripeStatus = (raw: string): DisputeStatus => lookup(STRIPE_STATUS_MAP, raw, 'UNKNOWN');
+
+/** The raw values a table maps to any of `wanted` (the inverse of lookup). */
+export function rawValuesFor<K extends string, V>(table: Record<K, V>, wanted: readonly V[]): K[] {
+  return (Object.keys(table) as K[]).filter((k) => wanted.includes(table[k]));
+}
 export const mapStripeReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -6,11 +6,12 @@
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
 import { ProviderError } from '../../domain/errors.js';
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
-import { readStripeList, stripeListParams } from '../stripe/transformers.js';
+import { rawValuesFor, readStripeList, stripeListParams } from '../stripe/transformers.js';
+import type { DisputeStatus } from '../../domain/dispute.js';
 import { decodeUpstream, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
-import { wooshpayToDispute } from './transformers.js';
+import { WOOSHPAY_STATUS_MAP, wooshpayToDispute } from './transformers.js';
 
 export interface WooshPayConfig {
   secretKey: string;
@@ -31,6 +32,7 @@ export class WooshPayClient implements DisputeProviderClient {
     pagination: 'id_cursor',
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
+    maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
 
@@ -68,6 +70,10 @@ export class WooshPayClient implements DisputeProviderClient {
         hasMore: list.hasMore,
       };
     });
+  }
+
+  rawStatuses(wanted: readonly DisputeStatus[]): string[] {
+    return rawValuesFor(WOOSHPAY_STATUS_MAP, wanted);
   }
 
   async retrieve(id: string) {

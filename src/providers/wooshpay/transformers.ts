@@ -5,7 +5,7 @@ import { lookup, mapStripeReason, readStripeShapedDispute } from '../stripe/tran
 import { strOrNull } from '../wire.js';
 import type { WooshPayDisputeStatus } from './wire.js';
 
-const STATUS: Record<WooshPayDisputeStatus, DisputeStatus> = {
+export const WOOSHPAY_STATUS_MAP: Record<WooshPayDisputeStatus, DisputeStatus> = {
   warning_needs_response: 'WARNING_NEEDS_RESPONSE',
   warning_under_review: 'WARNING_UNDER_REVIEW',
   warning_closed: 'WARNING_CLOSED',
@@ -18,7 +18,7 @@ const STATUS: Record<WooshPayDisputeStatus, DisputeStatus> = {
   early_dispute_resolved: 'EARLY_DISPUTE_RESOLVED',
 };
 
-export const mapWooshPayStatus = (raw: string): DisputeStatus => lookup(STATUS, raw, 'UNKNOWN');
+export const mapWooshPayStatus = (raw: string): DisputeStatus => lookup(WOOSHPAY_STATUS_MAP, raw, 'UNKNOWN');
 
 export function wooshpayToDispute(v: unknown, account: string): Dispute {
   const { dispute, raw } = readStripeShapedDispute(v, 'WOOSHPAY', account, { mapStatus: mapWooshPayStatus, mapReason: mapStripeReason });

@@ -1,0 +1,359 @@
+// The k-way merge behind the disputes connection: each provider's own newest-first list is one
+// stream, and the page is the merge of the streams in the gateway's total order.
+//
+// Order: `created` descending; ties between providers by PROVIDERS order (STRIPE, WOOSHPAY, FLEX,
+// AFTERPAY); within a provider, the provider's own list order (its streams are never re-sorted).
+//
+// Per provider, a cursor keeps two positions around its edge: `last`, the provider's last item at
+// or before the edge in the merged order, and `next`, its first item after the edge (END when it
+// has none, null when not known). Forward pages read each provider after `last`; backward pages
+// read each provider up to `next` (or up to and including `last`). Each provider is asked for the
+// page size plus one, so the item after every edge is usually known (see pageLimit).
+import { PROVIDERS, type Dispute, type ProviderName } from '../domain/dispute.js';
+import { BadUserInput, ProviderError } from '../domain/errors.js';
+import { providerDisplayName } from '../providers/http.js';
+import type { DisputeProviderClient, ListFilter, ListPage } from '../providers/types.js';
+
+export const END = 0 as const;
+/** [last, next]: positions in one provider's list around an edge. */
+export type ProviderState = [last: string | null, next: string | null | typeof END];
+
+export interface ProviderPlan {
+  client: DisputeProviderClient;
+  /** Filters the provider applies itself. */
+  upstream: ListFilter;
+  /** What the gateway still has to check; null when the provider's answer is exact. */
+  residual: ((d: Dispute) => boolean) | null;
+  /** Disputes older than this cannot match (a lower `created` bound the gateway applies). */
+  stopBefore?: Date;
+}
+
+export interface MergeOptions {
+  /** Upstream list pages a provider may read for one page when the gateway filters (bounded scan). */
+  maxScanPages: number;
+  /** Pages of 100 a provider may be walked to find its oldest disputes (`last` without `before`). */
+  maxWalkPages: number;
+}
+
+interface Item {
+  provider: ProviderName;
+  dispute: Dispute;
+  position: string;
+  matches: boolean;
+}
+
+/** What was read from one provider for one page. */
+interface Window {
+  plan: ProviderPlan;
+  /** Newest first. */
+  items: Item[];
+  /** No more items exist beyond the window in the direction read. */
+  exhausted: boolean;
+  /** The scan bound stopped the read: more may exist, unread. */
+  truncated: boolean;
+  scannedPages: number;
+}
+
+export interface MergedEdge {
+  dispute: Dispute;
+  provider: ProviderName;
+  states: Partial<Record<ProviderName, ProviderState>>;
+}
+
+export interface MergedPage {
+  edges: MergedEdge[];
+  /** Forward: more after the page. Backward: more before it. */
+  hasMore: boolean;
+  failures: ProviderError[];
+  scanLimited: { provider: ProviderName; scannedPages: number }[];
+  /** Disputes read in full (for priming the per-request loader). */
+  read: Dispute[];
+}
+
+const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
+
+/** Negative when a comes first (is newer) in the merged order. Items of one provider are never compared. */
+export function mergedOrder(a: Pick<Item, 'dispute' | 'provider'>, b: Pick<Item, 'dispute' | 'provider'>): number {
+  return b.dispute.created.getTime() - a.dispute.created.getTime() || RANK.get(a.provider)! - RANK.get(b.provider)!;
+}
+
+const toItems = (plan: ProviderPlan, page: ListPage): Item[] =>
+  page.items.map(({ dispute, position }) => ({
+    provider: plan.client.name,
+    dispute,
+    position,
+    matches: plan.residual === null || plan.residual(dispute),
+  }));
+
+/**
+ * How many items to ask a provider for. The page + 1, so the item after every edge is known;
+ * offset lists get the page, because they read their anchor again (to check the list has not
+ * moved) and can include an anchor natively. A gateway-side filter scans in full pages.
+ */
+function pageLimit(plan: ProviderPlan, need: number): number {
+  const { maxPageSize, pagination } = plan.client.capabilities;
+  if (plan.residual) return maxPageSize;
+  return Math.min(maxPageSize, pagination === 'offset' ? need : need + 1);
+}
+
+const countMatches = (items: Item[]) => items.reduce((n, i) => n + (i.matches ? 1 : 0), 0);
+
+/** Index of the `n`-th matching item counted from the end (0 when there are fewer). */
+function tailStart(items: Item[], n: number): number {
+  let matched = 0;
+  for (let i = items.length - 1; i >= 0; i--) if (items[i]!.matches && ++matched === n) return i;
+  return 0;
+}
+
+/** Reads older items after `after` until `need + 1` match, the list ends, or the scan bound. */
+async function readForward(plan: ProviderPlan, after: string | null, need: number, opts: MergeOptions): Promise<Window> {
+  const items: Item[] = [];
+  let position = after ?? undefined;
+  for (let pages = 1; ; pages++) {
+    const limit = pageLimit(plan, need);
+    const page = await plan.client.list({ limit, startingAfter: position, filter: plan.upstream, noHasMore: true });
+    items.push(...toItems(plan, page));
+    const last = items.at(-1);
+    const belowRange = plan.stopBefore !== undefined && last !== undefined && last.dispute.created < plan.stopBefore;
+    // hasMore is exact for every client (a page may be short of the limit and still not the last).
+    const exhausted = !page.hasMore || page.items.length === 0 || belowRange;
+    if (exhausted || countMatches(items) > need) return { plan, items, exhausted, truncated: false, scannedPages: pages };
+    if (plan.residual === null) return { plan, items, exhausted: false, truncated: false, scannedPages: pages };
+    if (pages >= opts.maxScanPages) return { plan, items, exhausted: false, truncated: true, scannedPages: pages };
+    position = last!.position;
+  }
+}
+
+/**
+ * Reads newer items toward the front of the list until `need + 1` match, the list's start, or the
+ * scan bound. `anchor`: read before a position, up to and including one, or from the list's end.
+ */
+async function readBackward(
+  plan: ProviderPlan,
+  anchor: { before: string } | { upTo: string } | { fromEnd: true },
+  need: number,
+  opts: MergeOptions,
+): Promise<Window> {
+  const { client } = plan;
+  let items: Item[] = [];
+  let exhausted = false;
+  let pages = 0;
+  const limit = pageLimit(plan, need);
+
+  if ('fromEnd' in anchor) {
+    if (client.capabilities.listFromEnd) {
+      const page = await client.list({ limit, fromEnd: true, filter: plan.upstream });
+      items = toItems(plan, page);
+      exhausted = !page.hasNewer;
+      pages = 1;
+    } else {
+      // Newest-first lists have no call for their end: walk them, keeping the tail that holds
+      // need + 1 matches (and every item after the first of those, for exact positions).
+      let position: string | undefined;
+      let trimmed = false;
+      for (;;) {
+        if (pages >= opts.maxWalkPages) {
+          throw new BadUserInput(
+            `last without before would read more than ${opts.maxWalkPages * client.capabilities.maxPageSize} ${providerDisplayName(client.name)} disputes to find the oldest; narrow with filter.created or page backward from a cursor`,
+            'last',
+          );
+        }
+        const max = client.capabilities.maxPageSize;
+        const page = await client.list({ limit: max, startingAfter: position, filter: plan.upstream, noHasMore: true });
+        pages += 1;
+        items.push(...toItems(plan, page));
+        const cut = tailStart(items, need + 1);
+        if (cut > 0) {
+          items = items.slice(cut);
+          trimmed = true;
+        }
+        if (!page.hasMore || page.items.length === 0) break;
+        position = page.items.at(-1)!.position;
+      }
+      exhausted = !trimmed;
+    }
+    return { plan, items, exhausted, truncated: false, scannedPages: pages };
+  }
+
+  let before: string;
+  if ('upTo' in anchor) {
+    pages = 1;
+    if (client.capabilities.pagination === 'offset') {
+      const page = await client.list({ limit, endingAt: anchor.upTo, filter: plan.upstream });
+      items = toItems(plan, page);
+      exhausted = !page.hasMore;
+    } else {
+      // An id-cursor list cannot include its anchor: list before it and read the anchor itself.
+      const [page, self] = await Promise.all([
+        client.list({ limit: Math.max(1, limit - 1), endingBefore: anchor.upTo, filter: plan.upstream, noHasMore: true }),
+        client.retrieve(anchor.upTo),
+      ]);
+      items = [...toItems(plan, page), ...(self ? toItems(plan, { items: [{ dispute: self, position: anchor.upTo }], hasMore: false }) : [])];
+      exhausted = !page.hasMore;
+    }
+    if (exhausted || countMatches(items) > need || plan.residual === null) return { plan, items, exhausted, truncated: false, scannedPages: pages };
+    before = items[0]!.position;
+  } else {
+    before = anchor.before;
+  }
+
+  for (;;) {
+    if (pages >= opts.maxScanPages && plan.residual !== null) return { plan, items, exhausted: false, truncated: true, scannedPages: pages };
+    const page = await client.list({ limit, endingBefore: before, filter: plan.upstream, noHasMore: true });
+    pages += 1;
+    items = [...toItems(plan, page), ...items];
+    exhausted = !page.hasMore;
+    if (exhausted || countMatches(items) > need || plan.residual === null || page.items.length === 0) {
+      return { plan, items, exhausted: exhausted || page.items.length === 0, truncated: false, scannedPages: pages };
+    }
+    before = items[0]!.position;
+  }
+}
+
+async function settle(read: () => Promise<Window>): Promise<Window | ProviderError> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof ProviderError) return err;
+    throw err;
+  }
+}
+
+function split(windows: (Window | ProviderError)[]) {
+  const ok: Window[] = [];
+  const failures: ProviderError[] = [];
+  for (const w of windows) {
+    if (w instanceof ProviderError) failures.push(w);
+    else ok.push(w);
+  }
+  return { ok, failures };
+}
+
+/** A forward page: the first `size` matching disputes after the cursor's states. */
+export async function mergeForward(
+  plans: ProviderPlan[],
+  incoming: Partial<Record<ProviderName, ProviderState>>,
+  size: number,
+  opts: MergeOptions,
+): Promise<MergedPage> {
+  const state = (p: ProviderName): ProviderState => incoming[p] ?? [null, null];
+  // A provider whose cursor says it has nothing after the edge costs no call.
+  const live = plans.filter((plan) => state(plan.client.name)[1] !== END);
+  const windows = await Promise.all(live.map((plan) => settle(() => readForward(plan, state(plan.client.name)[0], size, opts))));
+  const { ok, failures } = split(windows);
+
+  const cursorState = new Map<ProviderName, ProviderState>(plans.map((p) => [p.client.name, state(p.client.name)]));
+  const next = new Map(ok.map((w) => [w.plan.client.name, 0]));
+  const nextOf = (w: Window): ProviderState[1] => {
+    const i = next.get(w.plan.client.name)!;
+    if (i < w.items.length) return w.items[i]!.position;
+    return w.exhausted ? END : null;
+  };
+  for (const w of ok) cursorState.set(w.plan.client.name, [state(w.plan.client.name)[0], nextOf(w)]);
+
+  const edges: MergedEdge[] = [];
+  let blocked = false;
+  while (edges.length < size) {
+    let best: Window | undefined;
+    for (const w of ok) {
+      const i = next.get(w.plan.client.name)!;
+      if (i >= w.items.length) {
+        // A truncated stream read up to here; anything older could come after its unread part.
+        if (w.truncated) blocked = true;
+        continue;
+      }
+      if (!best || mergedOrder(w.items[i]!, best.items[next.get(best.plan.client.name)!]!) < 0) best = w;
+    }
+    if (blocked || !best) break;
+    const name = best.plan.client.name;
+    const item = best.items[next.get(name)!]!;
+    next.set(name, next.get(name)! + 1);
+    cursorState.set(name, [item.position, nextOf(best)]);
+    if (item.matches) edges.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+  }
+
+  const remainingMatch = ok.some((w) => w.items.slice(next.get(w.plan.client.name)!).some((i) => i.matches));
+  const mayHaveMore = ok.some((w) => !w.exhausted);
+  return {
+    edges,
+    hasMore: remainingMatch || mayHaveMore || failures.length > 0,
+    failures,
+    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
+    read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
+  };
+}
+
+/**
+ * A backward page: the `size` matching disputes nearest before the cursor's edge (or the oldest,
+ * with no cursor), newest first. `edgeProvider` is the provider of the cursor's own dispute.
+ */
+export async function mergeBackward(
+  plans: ProviderPlan[],
+  incoming: Partial<Record<ProviderName, ProviderState>> | null,
+  edgeProvider: ProviderName | null,
+  size: number,
+  opts: MergeOptions,
+): Promise<MergedPage> {
+  const state = (p: ProviderName): ProviderState => incoming?.[p] ?? [null, incoming ? null : END];
+  const anchors = new Map<ProviderName, { before: string } | { upTo: string } | { fromEnd: true }>();
+  for (const plan of plans) {
+    const name = plan.client.name;
+    const [last, nxt] = state(name);
+    if (!incoming) anchors.set(name, { fromEnd: true });
+    else if (name === edgeProvider && last !== null) anchors.set(name, { before: last });
+    else if (last === null) continue; // nothing of this provider is at or before the edge
+    else if (typeof nxt === 'string') anchors.set(name, { before: nxt });
+    else anchors.set(name, { upTo: last });
+  }
+  const live = plans.filter((p) => anchors.has(p.client.name));
+  const windows = await Promise.all(live.map((plan) => settle(() => readBackward(plan, anchors.get(plan.client.name)!, size, opts))));
+  const { ok, failures } = split(windows);
+
+  // Walk from the edge toward the newest, taking the nearest items first.
+  const cursorState = new Map<ProviderName, ProviderState>(plans.map((p) => [p.client.name, state(p.client.name)]));
+  const tail = new Map(ok.map((w) => [w.plan.client.name, w.items.length - 1]));
+  const lastOf = (w: Window): string | null => {
+    const i = tail.get(w.plan.client.name)!;
+    return i >= 0 ? w.items[i]!.position : null;
+  };
+  for (const w of ok) {
+    const name = w.plan.client.name;
+    // After the window comes what the anchor said: the edge itself, or the provider's next item.
+    const anchor = anchors.get(name)!;
+    const after: ProviderState[1] = 'before' in anchor ? anchor.before : 'upTo' in anchor ? state(name)[1] : END;
+    cursorState.set(name, [lastOf(w) ?? (w.exhausted ? null : state(name)[0]), after]);
+  }
+
+  const picked: MergedEdge[] = [];
+  let blocked = false;
+  while (picked.length < size) {
+    let best: Window | undefined;
+    for (const w of ok) {
+      const i = tail.get(w.plan.client.name)!;
+      if (i < 0) {
+        if (w.truncated) blocked = true;
+        continue;
+      }
+      if (!best || mergedOrder(w.items[i]!, best.items[tail.get(best.plan.client.name)!]!) > 0) best = w;
+    }
+    if (blocked || !best) break;
+    const name = best.plan.client.name;
+    const item = best.items[tail.get(name)!]!;
+    // At this edge: the provider's last item at or before it is the item itself.
+    cursorState.set(name, [item.position, cursorState.get(name)![1]]);
+    if (item.matches) picked.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+    tail.set(name, tail.get(name)! - 1);
+    // Past it, going newer: its last is the next newer item, its next is this one.
+    cursorState.set(name, [lastOf(best) ?? (best.exhausted ? null : cursorState.get(name)![0]), item.position]);
+  }
+
+  const remainingMatch = ok.some((w) => w.items.slice(0, tail.get(w.plan.client.name)! + 1).some((i) => i.matches));
+  const mayHaveMore = ok.some((w) => !w.exhausted);
+  return {
+    edges: picked.reverse(),
+    hasMore: remainingMatch || mayHaveMore || failures.length > 0,
+    failures,
+    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
+    read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
+  };
+}
