@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       `\nSandbox: fake providers on loopback with seeded data (seed ${config.sandboxSeed}); no credentials needed.\n` +
         `Open ${gateway.url} in a browser for GraphiQL, or try:\n\n` +
         `curl -s ${gateway.url} -H 'content-type: application/json' \\\n` +
-        `  -d '{"query":"{ disputes(first: 3, filter: { provider: AFTERPAY }) { nodes { id provider amount currency status reason created } } }"}'\n\n` +
+        `  -d '{"query":"{ disputes(first: 3) { nodes { id provider amount currency status reason created } } }"}'\n\n` +
         EXAMPLE_QUERY.replace(/^/gm, '  ') +
         '\n',
     );

@@ -13,10 +13,10 @@ import { buildSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createProviderSet, type ConfiguredProvider } from './providers/registry.js';
 
-export const EXAMPLE_QUERY = `# Newest disputes at one provider. Page on with after: <endCursor>.
+export const EXAMPLE_QUERY = `# The newest disputes of every configured provider, as one list.
+# Page on with after: <endCursor>; narrow with filter: { providers: [AFTERPAY], status: [NEEDS_RESPONSE] }.
 query Disputes {
-  providers { provider displayName }
-  disputes(first: 10, filter: { provider: STRIPE }) {
+  disputes(first: 15) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id
@@ -32,6 +32,7 @@ query Disputes {
       closable
     }
   }
+  providers { provider displayName capabilities { filters pagination } }
 }
 `;
 
