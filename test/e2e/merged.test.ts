@@ -4,6 +4,7 @@ import { PROVIDERS, type ProviderName } from '../../src/domain/dispute.js';
 import { silentLogger } from '../../src/logger.js';
 import { providersFromEnv } from '../../src/providers/registry.js';
 import { startGateway } from '../../src/server.js';
+import type { GqlResult } from '../helpers/harness.js';
 import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness.js';
 
 const PAGE = /* GraphQL */ `
@@ -38,9 +39,9 @@ async function walkForward(size: number, filter: Record<string, unknown> = {}, b
   let after: string | null = null;
   for (let i = 0; i < 400; i++) {
     between?.(i);
-    const res = await h.gql<{ disputes: Page }>(PAGE, { first: size, after, filter });
+    const res: GqlResult<{ disputes: Page }> = await h.gql<{ disputes: Page }>(PAGE, { first: size, after, filter });
     errors.push(...(res.body.errors ?? []));
-    const p = res.body.data!.disputes;
+    const p: Page = res.body.data!.disputes;
     nodes.push(...p.edges.map((e) => e.node));
     if (!p.pageInfo.hasNextPage) return { nodes, errors };
     after = p.pageInfo.endCursor;
@@ -64,8 +65,8 @@ describe('merged disputes connection', () => {
     const backward: string[][] = [];
     let before: string | null = null;
     for (;;) {
-      const res = await h.gql<{ disputes: Page }>(PAGE, { last: 25, before });
-      const p = res.body.data!.disputes;
+      const res: GqlResult<{ disputes: Page }> = await h.gql<{ disputes: Page }>(PAGE, { last: 25, before });
+      const p: Page = res.body.data!.disputes;
       backward.unshift(p.edges.map((e) => key(e.node)));
       if (!p.pageInfo.hasPreviousPage) break;
       before = p.pageInfo.startCursor;
