@@ -229,6 +229,20 @@ function split(windows: (Window | ProviderError)[]) {
   return { ok, failures };
 }
 
+/**
+ * The page's summary. More exist in the direction read when an unread window item matches, a
+ * window may go on, or a provider failed (its place is kept, so it has more to give).
+ */
+function summarize(edges: MergedEdge[], ok: Window[], failures: ProviderError[], unread: (w: Window) => Item[]): MergedPage {
+  return {
+    edges,
+    hasMore: ok.some((w) => unread(w).some((i) => i.matches) || !w.exhausted) || failures.length > 0,
+    failures,
+    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
+    read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
+  };
+}
+
 /** A forward page: the first `size` matching disputes after the cursor's states. */
 export async function mergeForward(
   plans: ProviderPlan[],
@@ -272,15 +286,7 @@ export async function mergeForward(
     if (item.matches) edges.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
   }
 
-  const remainingMatch = ok.some((w) => w.items.slice(next.get(w.plan.client.name)!).some((i) => i.matches));
-  const mayHaveMore = ok.some((w) => !w.exhausted);
-  return {
-    edges,
-    hasMore: remainingMatch || mayHaveMore || failures.length > 0,
-    failures,
-    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
-    read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
-  };
+  return summarize(edges, ok, failures, (w) => w.items.slice(next.get(w.plan.client.name)!));
 }
 
 /**
@@ -347,13 +353,5 @@ export async function mergeBackward(
     cursorState.set(name, [lastOf(best) ?? (best.exhausted ? null : cursorState.get(name)![0]), item.position]);
   }
 
-  const remainingMatch = ok.some((w) => w.items.slice(0, tail.get(w.plan.client.name)! + 1).some((i) => i.matches));
-  const mayHaveMore = ok.some((w) => !w.exhausted);
-  return {
-    edges: picked.reverse(),
-    hasMore: remainingMatch || mayHaveMore || failures.length > 0,
-    failures,
-    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
-    read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
-  };
+  return summarize(picked.reverse(), ok, failures, (w) => w.items.slice(0, tail.get(w.plan.client.name)! + 1));
 }

@@ -95,6 +95,19 @@ export class HttpPipeline {
     }
   }
 
+  /**
+   * A GET whose 404 means "no such object": null then. A 404 that is not the provider's JSON (a
+   * proxy's page, a wrong base URL) is not taken for an answer and still fails.
+   */
+  async getOrNull(path: string): Promise<HttpResponse | null> {
+    try {
+      return await this.send({ method: 'GET', path });
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404 && err.providerCode !== 'malformed_response') return null;
+      throw err;
+    }
+  }
+
   /** One attempt: a 2xx response, or the typed failure (never throws a ProviderError). */
   private async attempt(req: HttpRequest): Promise<HttpResponse | ProviderError> {
     let res: HttpResponse;

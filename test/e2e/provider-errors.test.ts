@@ -91,6 +91,12 @@ describe('provider failures through GraphQL', () => {
     expect(err.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider: 'STRIPE', providerCode: 'malformed_response' });
   });
 
+  it('does not take a 404 that is not Stripe\'s JSON for "no such dispute"', async () => {
+    h.stripe.server.injectFault({ status: 404, body: '<html>Not Found</html>', headers: { 'content-type': 'text/html' } });
+    const err = await failing('{ disputeByProviderId(provider: STRIPE, providerDisputeId: "du_anything") { id } }');
+    expect(err.extensions).toMatchObject({ code: 'PROVIDER_ERROR', providerCode: 'malformed_response', providerStatus: 404 });
+  });
+
   it('PROVIDER_ERROR for a malformed single dispute names the field that was wrong', async () => {
     const d = h.stripe.all()[0]!;
     h.stripe.server.injectFault({ status: 200, body: { ...d, evidence_details: { ...d.evidence_details, submission_count: 'one' } } });

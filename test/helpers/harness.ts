@@ -19,6 +19,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** POSTs a GraphQL request as a client would, and keeps the raw text for secret checks. */
+export async function postGraphQL<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
+
 export const TEST_STRIPE_KEY = 'sk_test_harnessSecret0123456789abcdef';
 
 export async function startHarness(opts: { seed?: number; count?: number; stripeKey?: string; extraEnv?: Record<string, string> } = {}): Promise<Harness> {
@@ -33,15 +44,7 @@ export async function startHarness(opts: { seed?: number; count?: number; stripe
     gateway,
     stripe,
     logs,
-    async gql(query, variables) {
-      const res = await fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: JSON.parse(text), text };
-    },
+    gql: (query, variables) => postGraphQL(gateway.url, query, variables),
     async close() {
       await gateway.close();
       await stripe.close();

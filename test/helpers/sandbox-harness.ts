@@ -5,7 +5,7 @@ import { providersFromEnv, secretsOf } from '../../src/providers/registry.js';
 import type { ProviderFake } from '../../src/providers/types.js';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import type { GqlResult } from './harness.js';
+import { postGraphQL, type GqlResult } from './harness.js';
 
 export interface SandboxHarness {
   gateway: Gateway;
@@ -31,14 +31,9 @@ export async function startSandboxHarness(seed = 42, opts: SandboxOptions = {}):
     logs,
     responses,
     async gql(query, variables) {
-      const res = await fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      const text = await res.text();
-      responses.push(text);
-      return { status: res.status, body: JSON.parse(text), text };
+      const result = await postGraphQL(gateway.url, query, variables);
+      responses.push(result.text);
+      return result;
     },
     async close() {
       await gateway.close();

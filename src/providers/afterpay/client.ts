@@ -172,13 +172,8 @@ export class AfterpayClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    try {
-      const res = await this.http.send({ method: 'GET', path: `/v2/disputes/${encodeURIComponent(id)}` });
-      return decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
-    } catch (err) {
-      if (err instanceof ProviderError && err.status === 404 && err.providerCode !== 'malformed_response') return null;
-      throw err;
-    }
+    const res = await this.http.getOrNull(`/v2/disputes/${encodeURIComponent(id)}`);
+    return res && decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
   }
 
   async close(id: string, _opts: { idempotencyKey: string }) {

@@ -2,7 +2,6 @@
 // Its list reference shows no `has_more`, so the client asks for one more than the page needs
 // and reads a next page from the extra item; where Flex does send `has_more`, that is used.
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
-import { ProviderError } from '../../domain/errors.js';
 import { decodeUpstream, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
@@ -104,14 +103,9 @@ export class FlexClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    try {
-      const res = await this.http.send({ method: 'GET', path: `/v1/disputes/${encodeURIComponent(id)}` });
-      return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
-    } catch (err) {
-      // Keys are partner-scoped: another partner's dispute is a 404 too.
-      if (err instanceof ProviderError && err.status === 404) return null;
-      throw err;
-    }
+    // Keys are partner-scoped: another partner's dispute is a 404 too.
+    const res = await this.http.getOrNull(`/v1/disputes/${encodeURIComponent(id)}`);
+    return res && decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
   }
 
   async close(id: string, opts: { idempotencyKey: string }) {

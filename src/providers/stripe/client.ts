@@ -1,5 +1,4 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
-import { ProviderError } from '../../domain/errors.js';
 import { decodeUpstream, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
@@ -73,13 +72,8 @@ export class StripeClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    try {
-      const res = await this.http.send({ method: 'GET', path: `/v1/disputes/${encodeURIComponent(id)}` });
-      return decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
-    } catch (err) {
-      if (err instanceof ProviderError && err.status === 404) return null;
-      throw err;
-    }
+    const res = await this.http.getOrNull(`/v1/disputes/${encodeURIComponent(id)}`);
+    return res && decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
   }
 
   async close(id: string, opts: { idempotencyKey: string }) {

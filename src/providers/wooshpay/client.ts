@@ -4,7 +4,6 @@
 //    `'query'` sends them Stripe's way. The fake accepts both.
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
-import { ProviderError } from '../../domain/errors.js';
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, readStripeList, stripeListParams } from '../stripe/transformers.js';
 import type { DisputeStatus } from '../../domain/dispute.js';
@@ -77,13 +76,8 @@ export class WooshPayClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    try {
-      const res = await this.http.send({ method: 'GET', path: `/v1/disputes/${encodeURIComponent(id)}` });
-      return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
-    } catch (err) {
-      if (err instanceof ProviderError && err.status === 404) return null;
-      throw err;
-    }
+    const res = await this.http.getOrNull(`/v1/disputes/${encodeURIComponent(id)}`);
+    return res && decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
   }
 
   async close(id: string, opts: { idempotencyKey: string }) {
