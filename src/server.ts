@@ -3,10 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { ServerResponse } from 'node:http';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
 import type { MergeOptions } from './gateway/merge.js';
 import { reportsPlugin } from './graphql/reports-plugin.js';
+import { DEFAULT_LIMITS, limitsPlugin, type QueryLimits } from './graphql/limits.js';
 import { createContext, type GatewayContext, type GatewayServices } from './graphql/context.js';
 import { makeMaskError } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
@@ -43,7 +45,15 @@ export interface GatewayOptions {
   host?: string;
   graphiql?: boolean;
   merge?: Partial<MergeOptions>;
+  limits?: Partial<QueryLimits>;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
+  /** Most operations in one batched request. */
+  maxBatch?: number;
 }
+
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
+export const DEFAULT_MAX_BATCH = 10;
 
 export interface Gateway {
   url: string;
@@ -55,6 +65,8 @@ export interface Gateway {
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const providerSet = createProviderSet(opts.providers, logger);
   const services: GatewayServices = {
     clients: providerSet.clients,
@@ -69,7 +81,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     landingPage: false,
     context: () => createContext(services),
     maskedErrors: { maskError: makeMaskError(logger) },
-    plugins: [reportsPlugin()],
+    plugins: [reportsPlugin(), limitsPlugin(limits)],
+    batching: { limit: opts.maxBatch ?? DEFAULT_MAX_BATCH },
     graphiql: opts.graphiql === false ? false : { title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY },
     renderGraphiQL,
     logging: {
@@ -88,6 +101,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (path === '/graphql' || path === '/graphql/') {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBodyBytes) {
+        tooLarge(res, maxBodyBytes);
+        req.resume();
+        return;
+      }
+      // A body without a declared length (chunked) is counted as it arrives.
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBodyBytes && !res.headersSent) {
+          tooLarge(res, maxBodyBytes);
+          req.destroy();
+        }
+      });
       void yoga.handle(req, res);
       return;
     }
@@ -115,4 +143,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await providerSet.close();
     },
   };
+}
+
+function tooLarge(res: ServerResponse, max: number): void {
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message: `The request body is larger than ${max} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
 }

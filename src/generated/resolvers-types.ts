@@ -48,6 +48,11 @@ export type BalanceTransactionFee = {
   type: Scalars['String']['output'];
 };
 
+export type CircuitState =
+  | 'CLOSED'
+  | 'HALF_OPEN'
+  | 'OPEN';
+
 export type CloseDisputeInput = {
   /** Global id of the dispute. */
   id: Scalars['ID']['input'];
@@ -371,6 +376,19 @@ export type ProviderCapabilities = {
   retrieve: Scalars['Boolean']['output'];
 };
 
+export type ProviderHealth = {
+  __typename?: 'ProviderHealth';
+  /** Failed attempts in a row (unreachable, timed out, 5xx). */
+  consecutiveFailures: Scalars['Int']['output'];
+  /** When the breaker last opened. */
+  openedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * CLOSED: calls go through. OPEN: the provider failed repeatedly and calls fail fast with
+   * PROVIDER_UNAVAILABLE until the cooldown ends. HALF_OPEN: one probe call decides.
+   */
+  state: CircuitState;
+};
+
 /** A provider configured on this gateway. */
 export type ProviderInfo = {
   __typename?: 'ProviderInfo';
@@ -379,6 +397,8 @@ export type ProviderInfo = {
   capabilities: ProviderCapabilities;
   /** Human-readable name, e.g. `Afterpay`. */
   displayName: Scalars['String']['output'];
+  /** The circuit breaker's view of the provider, as of this request. */
+  health: ProviderHealth;
   provider: DisputeProvider;
 };
 
@@ -527,6 +547,7 @@ export type ResolversTypes = ResolversObject<{
   BalanceTransaction: ResolverTypeWrapper<BalanceTransaction>;
   BalanceTransactionFee: ResolverTypeWrapper<BalanceTransactionFee>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CircuitState: CircuitState;
   CloseDisputeInput: CloseDisputeInput;
   CloseDisputePayload: ResolverTypeWrapper<CloseResult>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -552,6 +573,7 @@ export type ResolversTypes = ResolversObject<{
   Node: ResolverTypeWrapper<NodeModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProviderCapabilities: ResolverTypeWrapper<ProviderCapabilities>;
+  ProviderHealth: ResolverTypeWrapper<ProviderHealth>;
   ProviderInfo: ResolverTypeWrapper<ProviderInfo>;
   ProviderPagination: ProviderPagination;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -585,6 +607,7 @@ export type ResolversParentTypes = ResolversObject<{
   Node: NodeModel;
   PageInfo: PageInfo;
   ProviderCapabilities: ProviderCapabilities;
+  ProviderHealth: ProviderHealth;
   ProviderInfo: ProviderInfo;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -767,10 +790,17 @@ export type ProviderCapabilitiesResolvers<ContextType = GatewayContext, ParentTy
   retrieve?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type ProviderHealthResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProviderHealth'] = ResolversParentTypes['ProviderHealth']> = ResolversObject<{
+  consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
+}>;
+
 export type ProviderInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProviderInfo'] = ResolversParentTypes['ProviderInfo']> = ResolversObject<{
   account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   capabilities?: Resolver<ResolversTypes['ProviderCapabilities'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['ProviderHealth'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['DisputeProvider'], ParentType, ContextType>;
 }>;
 
@@ -808,6 +838,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   ProviderCapabilities?: ProviderCapabilitiesResolvers<ContextType>;
+  ProviderHealth?: ProviderHealthResolvers<ContextType>;
   ProviderInfo?: ProviderInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;

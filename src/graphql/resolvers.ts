@@ -51,6 +51,7 @@ export const resolvers: Resolvers = {
           filters: c.capabilities.filters.map((f) => FILTER_FIELD[f]),
           pagination: c.capabilities.pagination === 'offset' ? 'OFFSET' : 'ID_CURSOR',
         },
+        health: c.health(),
       })),
     node: (_, { id }, ctx) => byGlobalId(ctx, id),
     // Each id resolves on its own: one bad id is an error at its index, not a failed list.

@@ -8,6 +8,8 @@ import { ProviderError, type ProviderErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
+import { CircuitBreaker, RateLimiter, type BreakerOptions, type ProviderHealth, type RateLimitOptions } from './resilience.js';
+import type { PipelineSettings } from './env.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -53,37 +55,68 @@ export interface PipelineOptions {
   maxRetries?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** All attempts of one operation, retries and their waits included, end within this. */
+  budgetMs?: number;
+  breaker?: BreakerOptions;
+  /** Null: no client-side limit. */
+  rateLimit?: RateLimitOptions | null;
 }
+
+/** Pipeline options from a provider's settings (see providers/env.ts). */
+export function fromSettings(s: PipelineSettings): Pick<PipelineOptions, 'timeoutMs' | 'breaker' | 'rateLimit'> {
+  return {
+    timeoutMs: s.timeoutMs,
+    breaker: { threshold: s.breakerThreshold, cooldownMs: s.breakerCooldownMs },
+    rateLimit: s.ratePerSecond > 0 ? { perSecond: s.ratePerSecond, maxQueueMs: DEFAULT_RATE_LIMIT.maxQueueMs } : null,
+  };
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = { threshold: 5, cooldownMs: 10_000 };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 25, maxQueueMs: 2_000 };
 
 const DISPLAY: Record<ProviderName, string> = { STRIPE: 'Stripe', WOOSHPAY: 'WooshPay', FLEX: 'Flex', AFTERPAY: 'Afterpay' };
 export const providerDisplayName = (p: ProviderName): string => DISPLAY[p];
 
 export class HttpPipeline {
   private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader'>> & { requestIdHeader: string };
+  private readonly breaker: CircuitBreaker;
+  private readonly limiter: RateLimiter | null;
 
   constructor(opts: PipelineOptions) {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
     this.o = {
       requestIdHeader: 'request-id',
       sendsIdempotencyKey: true,
-      timeoutMs: 10_000,
+      timeoutMs,
       maxRetries: 2,
       baseDelayMs: 100,
       maxDelayMs: 2_000,
+      budgetMs: 2 * timeoutMs + 2_000,
+      breaker: DEFAULT_BREAKER,
+      rateLimit: DEFAULT_RATE_LIMIT,
       ...opts,
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     };
+    this.breaker = new CircuitBreaker(opts.provider, this.o.breaker);
+    this.limiter = this.o.rateLimit ? new RateLimiter(opts.provider, this.o.rateLimit) : null;
+  }
+
+  health(): ProviderHealth {
+    return this.breaker.health();
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
     // A write is retried only when it carries an idempotency key: without one the provider
     // cannot tell a retry from a second request.
     const retriable = req.retry !== false && (req.method === 'GET' || req.idempotencyKey !== undefined);
+    const deadline = Date.now() + this.o.budgetMs;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(req);
+      const outcome = await this.attempt(req, deadline);
       if (!(outcome instanceof ProviderError)) return outcome;
       if (!outcome.retryable || !retriable || attempt >= this.o.maxRetries) throw outcome;
       const delay = this.delayFor(attempt, outcome.retryAfterMs);
-      if (delay === null) throw outcome;
+      // The retry budget: a retry that could not finish in time is not started.
+      if (delay === null || Date.now() + delay + 100 > deadline) throw outcome;
       this.o.logger.debug('provider request retry', {
         provider: this.o.provider,
         path: req.path,
@@ -109,18 +142,27 @@ export class HttpPipeline {
   }
 
   /** One attempt: a 2xx response, or the typed failure (never throws a ProviderError). */
-  private async attempt(req: HttpRequest): Promise<HttpResponse | ProviderError> {
+  private async attempt(req: HttpRequest, deadline: number): Promise<HttpResponse | ProviderError> {
+    const name = providerDisplayName(this.o.provider);
     let res: HttpResponse;
     try {
-      res = await this.once(req);
+      this.breaker.admit(name);
+      await this.limiter?.acquire(name);
+      res = await this.once(req, Math.max(1, Math.min(this.o.timeoutMs, deadline - Date.now())));
     } catch (err) {
-      if (err instanceof ProviderError) return err;
-      throw err;
+      if (!(err instanceof ProviderError)) throw err;
+      if (err.providerCode !== 'circuit_open' && err.providerCode !== 'client_rate_limit') {
+        if (err.code === 'PROVIDER_UNAVAILABLE') this.breaker.failure();
+        else this.breaker.answered();
+      }
+      return err;
     }
+    if (res.status >= 500) this.breaker.failure();
+    else this.breaker.answered();
     return res.status >= 200 && res.status < 300 ? res : this.errorFor(res);
   }
 
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  private async once(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
     const name = providerDisplayName(this.o.provider);
     const qs = req.query ? encodeForm(req.query) : '';
     const url = `${this.o.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
@@ -140,8 +182,8 @@ export class HttpPipeline {
         headers,
         body,
         dispatcher: this.o.dispatcher,
-        headersTimeout: this.o.timeoutMs,
-        bodyTimeout: this.o.timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
     } catch (cause) {
       throw new ProviderError({
@@ -169,7 +211,10 @@ export class HttpPipeline {
       });
     }
     let json: unknown;
+    const contentType = headerValue(res.headers['content-type']) ?? '';
     try {
+      // A success must be the provider's JSON: a 200 HTML page from a proxy is not an answer.
+      if (res.statusCode < 300 && text.length > 0 && !contentType.includes('json')) throw new SyntaxError(`content type ${contentType || 'missing'}`);
       json = text.length === 0 ? null : JSON.parse(text);
     } catch (cause) {
       throw new ProviderError({

@@ -6,13 +6,15 @@ import { stripe } from './stripe/index.js';
 import { wooshpay } from './wooshpay/index.js';
 import { flex } from './flex/index.js';
 import { afterpay } from './afterpay/index.js';
+import type { PipelineSettings } from './env.js';
 import type { DisputeProviderClient, ProviderDefinition } from './types.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own config type
 export const PROVIDER_DEFINITIONS: readonly ProviderDefinition<any>[] = [stripe, wooshpay, flex, afterpay];
 
 export interface ConfiguredProvider {
-  definition: ProviderDefinition<unknown>;
-  config: unknown;
+  definition: ProviderDefinition;
+  config: { pipeline: PipelineSettings };
 }
 
 /** The providers the environment enables, with their configs. */
@@ -38,7 +40,7 @@ export function createProviderSet(configured: ConfiguredProvider[], logger: Logg
   const clients = new Map<ProviderName, DisputeProviderClient>();
   const agents: Agent[] = [];
   for (const { definition, config } of configured) {
-    const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32, connect: { timeout: 5_000 } });
+    const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32, connect: { timeout: config.pipeline.timeoutMs } });
     agents.push(dispatcher);
     clients.set(definition.name, definition.create(config, { dispatcher, logger }));
   }

@@ -4,6 +4,8 @@ import type { Dispatcher } from 'undici';
 import type { Dispute, DisputeStatus, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { FakeServer } from '../sandbox/fake-server.js';
+import type { PipelineSettings } from './env.js';
+import type { ProviderHealth } from './resilience.js';
 
 export interface CreatedRange {
   gt?: Date;
@@ -76,6 +78,8 @@ export interface DisputeProviderClient {
   retrieve(providerDisputeId: string): Promise<Dispute | null>;
   /** The provider's status values that map to these unified ones (for an upstream status filter). */
   rawStatuses(wanted: readonly DisputeStatus[]): string[];
+  /** The circuit breaker's view of the provider. */
+  health(): ProviderHealth;
   /** Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt. */
   close(providerDisputeId: string, opts: { idempotencyKey: string }): Promise<Dispute>;
 }
@@ -98,7 +102,7 @@ export interface ProviderFake {
 }
 
 /** What the registry knows about a provider: how to configure it, build it, and fake it. */
-export interface ProviderDefinition<C = unknown> {
+export interface ProviderDefinition<C extends { pipeline: PipelineSettings } = { pipeline: PipelineSettings }> {
   name: ProviderName;
   /** Null when the environment does not enable this provider. */
   configFromEnv(env: NodeJS.ProcessEnv): C | null;

@@ -2,6 +2,7 @@
 // tests can count upstream calls) and can be told to misbehave (so tests can inject faults).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRng } from './random.js';
 
 export interface FakeRequest {
   method: string;
@@ -30,10 +31,22 @@ export interface Fault {
   match?: (req: FakeRequest) => boolean;
   /** How many matching requests it answers before it is spent; unlimited when omitted. */
   times?: number;
-  status: number;
+  /** The share of matching requests it hits (0..1), drawn from a seeded generator; all when omitted. */
+  rate?: number;
+  /**
+   * What goes wrong: `status` answers with it (and `body`/`headers`); `hang` never answers;
+   * `reset` sends headers and half a body, then resets the connection; `lost` lets the request
+   * take effect and then resets the connection before any answer (a response lost in transit).
+   */
+  status?: number;
+  hang?: boolean;
+  reset?: boolean;
+  lost?: boolean;
   /** Sent verbatim when a string, as JSON otherwise. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Answer (or misbehave) only after this long. */
+  delayMs?: number;
 }
 
 export type Handler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
@@ -43,6 +56,9 @@ export class FakeServer {
   private faults: Fault[] = [];
   private server: Server | undefined;
   private baseUrl = '';
+  /** Requests answered by an injected fault, by kind. */
+  readonly faultsServed = { status: 0, hang: 0, reset: 0, lost: 0 };
+  private random = createRng(0x5eed).next;
 
   /** `stamp` adds headers to every response, faults included (e.g. a request id). */
   constructor(
@@ -61,6 +77,11 @@ export class FakeServer {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /** Reseeds the generator behind `rate` faults, for reproducible fault runs. */
+  seedFaults(seed: number): void {
+    this.random = createRng(seed).next;
   }
 
   /** Recorded requests matching a method and a path pattern. */
@@ -82,16 +103,30 @@ export class FakeServer {
           body: Buffer.concat(chunks).toString('utf8'),
         };
         this.requests.push({ method: fr.method, path: fr.path, query: url.search, headers: fr.headers, body: fr.body });
+        const send = (out: FakeResponse) => {
+          const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
+          res.writeHead(out.status, { 'content-type': 'application/json', ...this.stamp(), ...out.headers });
+          res.end(payload);
+        };
         void this.answer(fr).then(
-          (out) => {
-            const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
-            res.writeHead(out.status, { 'content-type': 'application/json', ...this.stamp(), ...out.headers });
-            res.end(payload);
+          async (action) => {
+            if (action.delayMs) await new Promise((r) => setTimeout(r, action.delayMs));
+            if (action.kind === 'hang') return; // the socket stays open until the client gives up
+            if (action.kind === 'reset') {
+              const out = action.response;
+              const payload = JSON.stringify(out.body ?? { partial: 'x'.repeat(64) });
+              res.writeHead(out.status, { 'content-type': 'application/json', 'content-length': String(payload.length), ...this.stamp() });
+              res.write(payload.slice(0, Math.floor(payload.length / 2)));
+              setImmediate(() => res.socket?.destroy());
+              return;
+            }
+            if (action.kind === 'lost') {
+              res.socket?.destroy();
+              return;
+            }
+            send(action.response);
           },
-          (err: unknown) => {
-            res.writeHead(500, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ error: { type: 'api_error', message: `fake failed: ${String(err)}` } }));
-          },
+          (err: unknown) => send({ status: 500, body: { error: { type: 'api_error', message: `fake failed: ${String(err)}` } } }),
         );
       });
     });
@@ -114,13 +149,29 @@ export class FakeServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private async answer(req: FakeRequest): Promise<FakeResponse> {
-    const i = this.faults.findIndex((f) => (f.times === undefined || f.times > 0) && (!f.match || f.match(req)));
-    if (i >= 0) {
-      const f = this.faults[i]!;
-      if (f.times !== undefined) f.times -= 1;
-      return { status: f.status, body: f.body, headers: f.headers };
+  private async answer(req: FakeRequest): Promise<{ kind: 'answer' | 'hang' | 'reset' | 'lost'; response: FakeResponse; delayMs?: number }> {
+    const i = this.faults.findIndex(
+      (f) => (f.times === undefined || f.times > 0) && (!f.match || f.match(req)) && (f.rate === undefined || this.random() < f.rate),
+    );
+    if (i < 0) return { kind: 'answer', response: await this.handler(req) };
+    const f = this.faults[i]!;
+    if (f.times !== undefined) f.times -= 1;
+    if (f.lost) {
+      // The request takes effect; only its answer is lost.
+      const response = await this.handler(req);
+      this.faultsServed.lost += 1;
+      return { kind: 'lost', response, delayMs: f.delayMs };
     }
-    return this.handler(req);
+    if (f.hang) {
+      this.faultsServed.hang += 1;
+      return { kind: 'hang', response: { status: 0 }, delayMs: f.delayMs };
+    }
+    const response: FakeResponse = { status: f.status ?? 500, body: f.body, headers: f.headers };
+    if (f.reset) {
+      this.faultsServed.reset += 1;
+      return { kind: 'reset', response, delayMs: f.delayMs };
+    }
+    this.faultsServed.status += 1;
+    return { kind: 'answer', response, delayMs: f.delayMs };
   }
 }

@@ -20,7 +20,9 @@ type Page = { edges: { cursor: string; node: Node }[]; pageInfo: { hasNextPage: 
 
 let h: SandboxHarness;
 beforeAll(async () => {
-  h = await startSandboxHarness(42);
+  // These tests inject provider failures one after another: the circuit breaker (tested on its
+  // own) would open between them, so it is set out of reach here.
+  h = await startSandboxHarness(42, { env: Object.fromEntries(PROVIDERS.map((p) => [`${p}_BREAKER_THRESHOLD`, '1000'])) });
 });
 afterEach(() => {
   for (const fake of h.fakes.values()) fake.server.clearFaults();

@@ -35,7 +35,8 @@ export const TEST_STRIPE_KEY = 'sk_test_harnessSecret0123456789abcdef';
 export async function startHarness(opts: { seed?: number; count?: number; stripeKey?: string; extraEnv?: Record<string, string> } = {}): Promise<Harness> {
   const stripe = new StripeFake(TEST_STRIPE_KEY, seedStripeDisputes(opts.seed ?? 7, opts.count ?? 260));
   const stripeUrl = await stripe.start();
-  const env = { STRIPE_SECRET_KEY: opts.stripeKey ?? TEST_STRIPE_KEY, STRIPE_API_BASE: stripeUrl, ...opts.extraEnv };
+  // The fake has no rate limit, so neither does its client here.
+  const env = { STRIPE_SECRET_KEY: opts.stripeKey ?? TEST_STRIPE_KEY, STRIPE_API_BASE: stripeUrl, STRIPE_RATE_LIMIT: '0', ...opts.extraEnv };
   const providers = providersFromEnv(env);
   const logs: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', secrets: secretsOf(providers), write: (l) => logs.push(l) });

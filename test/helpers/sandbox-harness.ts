@@ -17,9 +17,9 @@ export interface SandboxHarness {
   close(): Promise<void>;
 }
 
-export async function startSandboxHarness(seed = 42, opts: SandboxOptions = {}): Promise<SandboxHarness> {
+export async function startSandboxHarness(seed = 42, opts: SandboxOptions & { env?: Record<string, string> } = {}): Promise<SandboxHarness> {
   const sandbox = await startSandbox(seed, opts);
-  const providers = providersFromEnv(sandbox.env);
+  const providers = providersFromEnv({ ...sandbox.env, ...opts.env });
   const secrets = secretsOf(providers);
   const logs: string[] = [];
   const responses: string[] = [];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { StripeClient } from '../../src/providers/stripe/client.js';
+import { stripe } from '../../src/providers/stripe/index.js';
 import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
 import { StripeFake } from '../../src/providers/stripe/fake/server.js';
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   fake = new StripeFake(KEY, seedStripeDisputes(3, 120));
   const url = await fake.start();
   agent = new Agent();
-  client = new StripeClient({ secretKey: KEY, apiBase: url, account: 'default', timeoutMs: 5000 }, { dispatcher: agent, logger: silentLogger });
+  client = new StripeClient(stripe.configFromEnv({ STRIPE_SECRET_KEY: KEY, STRIPE_API_BASE: url, STRIPE_RATE_LIMIT: '0' })!, { dispatcher: agent, logger: silentLogger });
 });
 afterAll(async () => {
   await fake.close();

@@ -9,11 +9,14 @@
 //
 // Close is Afterpay's accept. Sources disagree on its method (Clearpay's guide: POST; Afterpay's
 // reference and Cash App's example: GET). The client sends POST, as a state change should be, and
-// falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly.
+// falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly:
+// after a failure the dispute is read again, and an accept that took effect counts as done.
 import { ProviderError } from '../../domain/errors.js';
-import { decodeUpstream, HttpPipeline, type HttpRequest } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline, type HttpRequest } from '../http.js';
+import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readAfterpayErrorEnvelope } from './errors.js';
+import { closeWithReread } from '../safe-close.js';
 import { AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute } from './transformers.js';
 import { rawValuesFor } from '../stripe/transformers.js';
 import type { DisputeStatus } from '../../domain/dispute.js';
@@ -24,7 +27,7 @@ export interface AfterpayConfig {
   apiBase: string;
   userAgent: string;
   account: string;
-  timeoutMs: number;
+  pipeline: PipelineSettings;
   /** Used when a dispute carries no currency of its own (only Clearpay documents one). */
   currency: string;
   livemode: boolean;
@@ -78,7 +81,7 @@ export class AfterpayClient implements DisputeProviderClient {
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,
       logger: deps.logger,
-      timeoutMs: config.timeoutMs,
+      ...fromSettings(config.pipeline),
       authHeaders: () => ({ authorization, 'user-agent': config.userAgent }),
       readErrorEnvelope: readAfterpayErrorEnvelope,
       requestIdHeader: 'x-request-id',
@@ -167,6 +170,10 @@ export class AfterpayClient implements DisputeProviderClient {
     return { items: this.page(kept, first, w.total), hasMore: first > 0 };
   }
 
+  health() {
+    return this.http.health();
+  }
+
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
     return rawValuesFor(AFTERPAY_STATUS_MAP, wanted);
   }
@@ -177,6 +184,15 @@ export class AfterpayClient implements DisputeProviderClient {
   }
 
   async close(id: string, _opts: { idempotencyKey: string }) {
+    return closeWithReread({
+      attempt: () => this.accept(id),
+      reread: () => this.retrieve(id),
+      closed: (d) => d.status === 'LOST' && d.extras.closingReason === 'merchant_accepted',
+      closable: (d) => this.capabilities.closableStatuses.includes(d.status),
+    });
+  }
+
+  private async accept(id: string) {
     const req = (method: 'POST' | 'GET'): HttpRequest => ({
       method,
       path: `/v2/disputes/${encodeURIComponent(id)}/accept`,

@@ -1,5 +1,5 @@
 // Afterpay, as the registry sees it.
-import { ConfigError, positiveIntEnv } from '../env.js';
+import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { AfterpayClient, type AfterpayConfig } from './client.js';
 import { seedAfterpayDisputes } from './fake/seed.js';
@@ -37,7 +37,7 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
       apiBase,
       userAgent: env.AFTERPAY_USER_AGENT?.trim() || defaultAfterpayUserAgent(merchantId, env.AFTERPAY_MERCHANT_URL?.trim()),
       account: 'default',
-      timeoutMs: positiveIntEnv(env, 'AFTERPAY_TIMEOUT_MS', 20_000),
+      pipeline: pipelineSettings(env, 'AFTERPAY', { timeoutMs: 20_000, ratePerSecond: 25 }),
       currency: currency.toLowerCase(),
       livemode: environment === 'production',
       acceptMethod,
@@ -51,7 +51,7 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
     const url = await fake.start();
     return {
       url,
-      env: { AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' },
+      env: { AFTERPAY_RATE_LIMIT: '0', AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' },
       server: fake.server,
       ordered: () => fake.ordered(),
       close: () => fake.close(),

@@ -2,10 +2,12 @@
 // Its list reference shows no `has_more`, so the client asks for one more than the page needs
 // and reads a next page from the extra item; where Flex does send `has_more`, that is used.
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
-import { decodeUpstream, HttpPipeline } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readFlexErrorEnvelope } from './errors.js';
+import { closeWithReread } from '../safe-close.js';
 import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
 import { rawValuesFor, STRIPE_STATUS_MAP } from '../stripe/transformers.js';
 import type { DisputeStatus } from '../../domain/dispute.js';
@@ -14,7 +16,7 @@ export interface FlexConfig {
   apiKey: string;
   apiBase: string;
   account: string;
-  timeoutMs: number;
+  pipeline: PipelineSettings;
 }
 
 const FLEX_MAX_LIMIT = 100;
@@ -43,7 +45,7 @@ export class FlexClient implements DisputeProviderClient {
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,
       logger: deps.logger,
-      timeoutMs: config.timeoutMs,
+      ...fromSettings(config.pipeline),
       authHeaders: () => ({ authorization }),
       readErrorEnvelope: readFlexErrorEnvelope,
       requestIdHeader: 'x-request-id',
@@ -98,6 +100,10 @@ export class FlexClient implements DisputeProviderClient {
     return { items: page.map((dispute) => ({ dispute, position: dispute.providerDisputeId })), hasMore };
   }
 
+  health() {
+    return this.http.health();
+  }
+
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
     return rawValuesFor(STRIPE_STATUS_MAP, wanted);
   }
@@ -109,15 +115,23 @@ export class FlexClient implements DisputeProviderClient {
   }
 
   async close(id: string, opts: { idempotencyKey: string }) {
-    // Flex documents no idempotency: the key is sent, but a failed close is not retried blindly.
-    const res = await this.http.send({
-      method: 'POST',
-      path: `/v1/disputes/${encodeURIComponent(id)}/close`,
-      body: {},
-      encoding: 'json',
-      idempotencyKey: opts.idempotencyKey,
-      retry: false,
+    // Flex documents no idempotency: the key is sent, but a failed close is never retried blindly;
+    // the dispute is read again first, and one already lost counts as closed.
+    return closeWithReread({
+      attempt: async () => {
+        const res = await this.http.send({
+          method: 'POST',
+          path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+          body: {},
+          encoding: 'json',
+          idempotencyKey: opts.idempotencyKey,
+          retry: false,
+        });
+        return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
+      },
+      reread: () => this.retrieve(id),
+      closed: (d) => d.status === 'LOST',
+      closable: (d) => this.capabilities.closableStatuses.includes(d.status),
     });
-    return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
   }
 }

@@ -1,5 +1,5 @@
 // Flex, as the registry sees it.
-import { positiveIntEnv } from '../env.js';
+import { pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { FlexClient, type FlexConfig } from './client.js';
 import { seedFlexDisputes } from './fake/seed.js';
@@ -14,7 +14,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
       apiKey,
       apiBase: env.FLEX_API_BASE?.trim() || 'https://api.withflex.com',
       account: 'default',
-      timeoutMs: positiveIntEnv(env, 'FLEX_TIMEOUT_MS', 10_000),
+      pipeline: pipelineSettings(env, 'FLEX', { timeoutMs: 10_000, ratePerSecond: 25 }),
     };
   },
   create: (config, deps) => new FlexClient(config, deps),
@@ -24,7 +24,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
     const url = await fake.start();
     return {
       url,
-      env: { FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url },
+      env: { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url },
       server: fake.server,
       ordered: () => fake.ordered(),
       close: () => fake.close(),

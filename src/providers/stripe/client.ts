@@ -1,6 +1,7 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
-import { decodeUpstream, HttpPipeline } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
 import { rawValuesFor, readStripeList, STRIPE_STATUS_MAP, stripeListParams, stripeToDispute } from './transformers.js';
@@ -10,7 +11,7 @@ export interface StripeConfig {
   secretKey: string;
   apiBase: string;
   account: string;
-  timeoutMs: number;
+  pipeline: PipelineSettings;
 }
 
 export class StripeClient implements DisputeProviderClient {
@@ -37,7 +38,7 @@ export class StripeClient implements DisputeProviderClient {
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,
       logger: deps.logger,
-      timeoutMs: config.timeoutMs,
+      ...fromSettings(config.pipeline),
       authHeaders: () => ({ authorization }),
       readErrorEnvelope: readStripeErrorEnvelope,
       requestIdHeader: 'request-id',
@@ -65,6 +66,10 @@ export class StripeClient implements DisputeProviderClient {
         hasMore: list.hasMore,
       };
     });
+  }
+
+  health() {
+    return this.http.health();
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {

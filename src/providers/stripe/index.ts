@@ -1,6 +1,6 @@
 // Stripe, as the registry sees it: environment, construction, secrets and its sandbox fake.
 import type { ProviderDefinition } from '../types.js';
-import { positiveIntEnv } from '../env.js';
+import { pipelineSettings } from '../env.js';
 import { StripeClient, type StripeConfig } from './client.js';
 import { seedStripeDisputes } from './fake/seed.js';
 import { sandboxStripeKey, StripeFake } from './fake/server.js';
@@ -14,7 +14,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
       secretKey,
       apiBase: env.STRIPE_API_BASE?.trim() || 'https://api.stripe.com',
       account: 'default',
-      timeoutMs: positiveIntEnv(env, 'STRIPE_TIMEOUT_MS', 10_000),
+      pipeline: pipelineSettings(env, 'STRIPE', { timeoutMs: 10_000, ratePerSecond: 25 }),
     };
   },
   create: (config, deps) => new StripeClient(config, deps),
@@ -24,7 +24,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
     const url = await fake.start();
     return {
       url,
-      env: { STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url },
+      env: { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url },
       server: fake.server,
       ordered: () => fake.ordered(),
       close: () => fake.close(),

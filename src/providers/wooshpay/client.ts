@@ -7,8 +7,9 @@
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, readStripeList, stripeListParams } from '../stripe/transformers.js';
 import type { DisputeStatus } from '../../domain/dispute.js';
-import { decodeUpstream, HttpPipeline } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { WOOSHPAY_STATUS_MAP, wooshpayToDispute } from './transformers.js';
 
@@ -16,7 +17,7 @@ export interface WooshPayConfig {
   secretKey: string;
   apiBase: string;
   account: string;
-  timeoutMs: number;
+  pipeline: PipelineSettings;
   listParams: 'body' | 'query';
 }
 
@@ -46,7 +47,7 @@ export class WooshPayClient implements DisputeProviderClient {
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,
       logger: deps.logger,
-      timeoutMs: config.timeoutMs,
+      ...fromSettings(config.pipeline),
       authHeaders: () => ({ authorization }),
       readErrorEnvelope: readStripeErrorEnvelope,
     });
@@ -69,6 +70,10 @@ export class WooshPayClient implements DisputeProviderClient {
         hasMore: list.hasMore,
       };
     });
+  }
+
+  health() {
+    return this.http.health();
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {

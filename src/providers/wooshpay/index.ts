@@ -1,5 +1,5 @@
 // WooshPay, as the registry sees it.
-import { positiveIntEnv, ConfigError } from '../env.js';
+import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { WooshPayClient, type WooshPayConfig } from './client.js';
 import { seedWooshPayDisputes } from './fake/seed.js';
@@ -16,7 +16,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
       secretKey,
       apiBase: env.WOOSHPAY_API_BASE?.trim() || 'https://api.wooshpay.com',
       account: 'default',
-      timeoutMs: positiveIntEnv(env, 'WOOSHPAY_TIMEOUT_MS', 10_000),
+      pipeline: pipelineSettings(env, 'WOOSHPAY', { timeoutMs: 10_000, ratePerSecond: 25 }),
       listParams,
     };
   },
@@ -27,7 +27,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
     const url = await fake.start();
     return {
       url,
-      env: { WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url },
+      env: { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url },
       server: fake.server,
       ordered: () => fake.ordered(),
       close: () => fake.close(),
