@@ -10,6 +10,8 @@ export interface ProcessConfig {
   sandbox: boolean;
   sandboxSeed: number;
   graphiql: boolean;
+  /** How long SIGTERM waits for in-flight requests. */
+  shutdownGraceMs: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -28,5 +30,6 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     sandbox: flag('SANDBOX') || !anyProviderConfigured,
     sandboxSeed: env.SANDBOX_SEED?.trim() ? positiveIntEnv(env, 'SANDBOX_SEED', 42) : 42,
     graphiql: !['0', 'false', 'off', 'no'].includes(env.GRAPHIQL?.trim().toLowerCase() ?? ''),
+    shutdownGraceMs: positiveIntEnv(env, 'SHUTDOWN_GRACE_MS', 10_000),
   };
 }

@@ -6,6 +6,7 @@ import { ConfigError } from './providers/env.js';
 import { providersFromEnv, secretsOf } from './providers/registry.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway } from './server.js';
+import { installProcessGuards } from './process-guards.js';
 
 async function main(): Promise<void> {
   const fromEnv = providersFromEnv(process.env);
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
   }
   const providers = providersFromEnv(env);
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(providers) });
-  const gateway = await startGateway({ providers, logger, port: config.port, host: config.host, graphiql: config.graphiql });
+  const stats = installProcessGuards(logger);
+  const gateway = await startGateway({ providers, logger, port: config.port, host: config.host, graphiql: config.graphiql, stats });
 
   if (sandbox) {
     process.stdout.write(
@@ -42,10 +44,10 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
-    const force = setTimeout(() => process.exit(1), 10_000);
+    logger.info('shutting down', { signal, graceMs: config.shutdownGraceMs });
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5_000);
     force.unref();
-    void Promise.all([gateway.close(), sandbox?.close()]).then(
+    void Promise.all([gateway.close(config.shutdownGraceMs), sandbox?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error('shutdown failed', { error: err });

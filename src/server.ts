@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { ServerResponse } from 'node:http';
+import type { ProcessStats } from './process-guards.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
 import type { MergeOptions } from './gateway/merge.js';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Most operations in one batched request. */
   maxBatch?: number;
+  /** Shown on /healthz. */
+  stats?: ProcessStats;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
@@ -60,7 +63,8 @@ export interface Gateway {
   server: Server;
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
   services: GatewayServices;
-  close(): Promise<void>;
+  /** Stop accepting, let in-flight requests finish (up to graceMs), then close upstream pools. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -97,7 +101,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ status: 'ok' }));
+      res.end(JSON.stringify({ status: 'ok', ...opts.stats }));
       return;
     }
     if (path === '/graphql' || path === '/graphql/') {
@@ -135,11 +139,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     server,
     yoga,
     services,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), graceMs);
       });
+      if ((await Promise.race([closed, late])) === 'late') {
+        logger.warn('shutdown grace period over: closing the remaining connections', { graceMs });
+        server.closeAllConnections();
+        await closed;
+      }
+      clearTimeout(timer);
       await providerSet.close();
     },
   };

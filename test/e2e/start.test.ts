@@ -53,7 +53,7 @@ describe('npm start without credentials', () => {
   it('answers liveness at /healthz', async () => {
     const res = await fetch(url.replace('/graphql', '/healthz'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', unhandledRejections: 0, uncaughtExceptions: 0 });
   });
 
   it('serves GraphiQL to a browser, bundled (no CDN)', async () => {
