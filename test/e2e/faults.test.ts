@@ -62,15 +62,23 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
     expect(lists() - before).toBe(2);
   });
 
-  it('reports a provider that always hangs as PROVIDER_UNAVAILABLE within its retry budget', async () => {
+  it('reports a provider that always hangs as PROVIDER_UNAVAILABLE after three timed-out attempts', async () => {
     const before = lists();
     h.stripe.server.injectFault({ hang: true });
-    const started = Date.now();
     const res = await h.gql(LIST);
     expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', providerCode: 'UND_ERR_HEADERS_TIMEOUT' });
     expect(lists() - before).toBe(3);
-    // Budget: 2 × 300 ms + 2 s.
-    expect(Date.now() - started).toBeLessThan(2_600 + 500);
+  });
+
+  it('stops retrying when the next wait would overrun the operation\'s retry budget', async () => {
+    // Budget: 2 × 300 ms + 2 s = 2.6 s. Waiting 2 s twice would overrun it, so only two attempts.
+    const before = lists();
+    h.stripe.server.injectFault({ status: 503, headers: { 'retry-after': '2' }, body: { error: { type: 'api_error' } } });
+    const started = Date.now();
+    const res = await h.gql(LIST);
+    expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', providerStatus: 503 });
+    expect(lists() - before).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_950);
   });
 
   it('retries a connection reset in the middle of the body', async () => {

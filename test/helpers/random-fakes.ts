@@ -42,15 +42,17 @@ export async function startRandomFakes(seed: number, opts: { maxPerProvider?: nu
   const rng = createRng(seed);
   const max = opts.maxPerProvider ?? 60;
   // Some providers empty, some small, some several pages.
-  const size = () => (rng.chance(0.15) ? 0 : rng.int(1, max));
-  const pool = Array.from({ length: rng.int(8, 40) }, () => 1_780_000_000 + rng.int(0, 5_000_000));
+  const sizes = PROVIDERS.map(() => (rng.chance(0.15) ? 0 : rng.int(1, max)));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // At most a third as many creation times as disputes: ties are certain once there are two.
+  const pool = Array.from({ length: Math.max(1, Math.min(40, Math.floor(total / 3))) }, () => 1_780_000_000 + rng.int(0, 5_000_000));
   const when = () => rng.pick(pool);
   const records: Record_[] = [];
 
-  const stripe = seedStripeDisputes(seed + 1, size()).map((d) => ({ ...d, created: when() }));
-  const wooshpay = seedWooshPayDisputes(seed + 2, size()).map((d) => ({ ...d, created: when() }));
-  const flex = seedFlexDisputes(seed + 3, size()).map((d) => ({ ...d, created_at: new Date(when() * 1000).toISOString() }));
-  const afterpay = seedAfterpayDisputes(seed + 4, size()).map((d) => ({ ...d, createdAt: String(when()) }));
+  const stripe = seedStripeDisputes(seed + 1, sizes[0]).map((d) => ({ ...d, created: when() }));
+  const wooshpay = seedWooshPayDisputes(seed + 2, sizes[1]).map((d) => ({ ...d, created: when() }));
+  const flex = seedFlexDisputes(seed + 3, sizes[2]).map((d) => ({ ...d, created_at: new Date(when() * 1000).toISOString() }));
+  const afterpay = seedAfterpayDisputes(seed + 4, sizes[3]).map((d) => ({ ...d, createdAt: String(when()) }));
   for (const d of stripe) records.push({ provider: 'STRIPE', id: d.id, created: d.created, status: mapStripeStatus(d.status), currency: d.currency });
   for (const d of wooshpay) records.push({ provider: 'WOOSHPAY', id: d.id, created: d.created, status: mapWooshPayStatus(d.status), currency: d.currency });
   for (const d of flex) records.push({ provider: 'FLEX', id: d.dispute_id, created: Date.parse(d.created_at) / 1000, status: mapStripeStatus(d.status), currency: d.currency });
