@@ -53,13 +53,17 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   const scoped = `${ref.provider}:${ref.account}:${key}`;
   const fingerprint = refKey(ref);
   const previous = await s.idempotency.get(scoped);
-  if (previous) return previous.fingerprint === fingerprint ? previous.result : keyReused();
+  if (previous && previous.fingerprint !== fingerprint) return keyReused();
+  if (previous?.result) return previous.result;
   const running = s.inflight.get(scoped);
   if (running) return running.fingerprint === fingerprint ? running.result : keyReused();
   const result = (async () => {
-    const r = await attempt(s, client, ref, key);
-    // Only a completed close is remembered: a user error or a provider failure may be retried.
-    if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
+    const remember = (r: CloseResult) => s.idempotency.set(scoped, { fingerprint, result: r });
+    // An earlier attempt with this key may have closed the dispute with its answer lost.
+    const recovered = previous ? await recover(s, client, ref, key) : null;
+    const r = recovered ?? (await attempt(s, client, ref, key, () => s.idempotency.set(scoped, { fingerprint })));
+    // A completed close is remembered; a user error is not (the same key may be retried later).
+    if (r.userErrors.length === 0) await remember(r);
     return r;
   })();
   s.inflight.set(scoped, { fingerprint, result });
@@ -70,13 +74,37 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   }
 }
 
-async function attempt(s: CloseServices, client: DisputeProviderClient, ref: DisputeRef, upstreamKey: string): Promise<CloseResult> {
+/**
+ * The key was used before and its outcome is unknown. If the dispute is now lost, find out whether
+ * that was our close: a provider that replays keys is simply asked again with the same key; for
+ * the others the dispute read back says (Afterpay: closed as merchant_accepted). Null: go on as new.
+ */
+async function recover(s: CloseServices, client: DisputeProviderClient, ref: DisputeRef, key: string): Promise<CloseResult | null> {
+  s.loaders.dispute.clear(ref);
+  const now = await s.loaders.dispute.load(ref);
+  if (!now || now.status !== 'LOST') return null;
+  if (client.capabilities.idempotentClose) {
+    const replayed = await client.close(ref.providerDisputeId, { idempotencyKey: key });
+    s.loaders.prime([replayed]);
+    return { dispute: replayed, userErrors: [] };
+  }
+  return client.closedByMerchant(now) ? { dispute: now, userErrors: [] } : null;
+}
+
+async function attempt(
+  s: CloseServices,
+  client: DisputeProviderClient,
+  ref: DisputeRef,
+  upstreamKey: string,
+  beforeSending: () => Promise<void> = async () => {},
+): Promise<CloseResult> {
   const current = await s.loaders.dispute.load(ref);
   if (!current) return notFound();
   const guard = closeGuard(client, current);
   if (guard) return guard;
   let closed: Dispute;
   try {
+    await beforeSending();
     closed = await client.close(ref.providerDisputeId, { idempotencyKey: upstreamKey });
   } catch (err) {
     // The provider refused: if the dispute moved on meanwhile, say so as data, not as a failure.

@@ -4,7 +4,8 @@
 export interface IdempotencyRecord<T> {
   /** What the key was first used for; the same key with another input is refused. */
   fingerprint: string;
-  result: T;
+  /** Absent while the operation was attempted but its outcome is unknown (its answer was lost). */
+  result?: T;
 }
 
 export interface IdempotencyStore<T> {

@@ -67,6 +67,8 @@ export interface ProviderCapabilities {
   absentFields?: ('charge' | 'paymentIntent')[];
   /** The largest `limit` a list accepts. */
   maxPageSize: number;
+  /** The provider replays a close sent again with the same Idempotency-Key (Stripe does). */
+  idempotentClose: boolean;
 }
 
 export interface DisputeProviderClient {
@@ -80,6 +82,8 @@ export interface DisputeProviderClient {
   rawStatuses(wanted: readonly DisputeStatus[]): string[];
   /** The circuit breaker's view of the provider. */
   health(): ProviderHealth;
+  /** Whether a dispute read back shows a close of ours took effect (for providers without replay). */
+  closedByMerchant(d: Dispute): boolean;
   /** Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt. */
   close(providerDisputeId: string, opts: { idempotencyKey: string }): Promise<Dispute>;
 }

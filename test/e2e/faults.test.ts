@@ -136,6 +136,55 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
   });
 });
 
+describe('a close whose every answer was lost', () => {
+  it('Stripe: the caller\'s retry with the same key returns the close, replayed, not repeated', async () => {
+    const h = await startHarness({ count: 20, extraEnv: { STRIPE_BREAKER_THRESHOLD: '1000' } });
+    try {
+      const d = h.stripe.all().find((x) => x.status === 'needs_response')!;
+      const input = { id: gid('STRIPE', d.id), idempotencyKey: 'all-lost' };
+      h.stripe.server.injectFault({ lost: true, match: (r) => r.path.endsWith('/close') });
+      const failed = await h.gql(CLOSE, { input });
+      expect(failed.body.errors![0]!.extensions!.code).toBe('PROVIDER_UNAVAILABLE');
+      expect(h.stripe.get(d.id)!.status).toBe('lost');
+      expect(h.stripe.closesExecuted).toBe(1);
+      h.stripe.server.clearFaults();
+      const retried = await h.gql(CLOSE, { input });
+      expect(retried.body.data.closeDispute).toEqual({ dispute: { status: 'LOST', closingReason: null }, userErrors: [] });
+      expect(h.stripe.closesExecuted).toBe(1);
+      // Every request for it carried the caller's key, so Stripe replayed instead of acting.
+      const sent = h.stripe.server.requests.filter((r) => r.path.endsWith(`${d.id}/close`));
+      expect(sent.length).toBe(4);
+      expect(new Set(sent.map((r) => r.headers['idempotency-key']))).toEqual(new Set(['all-lost']));
+      // Without the key there is no telling it was ours: the dispute is simply already closed.
+      const unkeyed = await h.gql(CLOSE, { input: { id: input.id } });
+      expect(unkeyed.body.data.closeDispute.userErrors[0].code).toBe('DISPUTE_ALREADY_CLOSED');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('Afterpay: the caller\'s retry with the same key reads the accept back instead of accepting again', async () => {
+    const h = await startSandboxHarness(11, { only: ['AFTERPAY'], count: 30, env: { AFTERPAY_BREAKER_THRESHOLD: '1000' } });
+    try {
+      const fake = h.fakes.get('AFTERPAY')!;
+      const list = await h.gql('{ disputes(first: 30) { nodes { providerDisputeId closable } } }');
+      const id = list.body.data.disputes.nodes.find((n: { closable: boolean }) => n.closable).providerDisputeId as string;
+      // The accept happens but its answer is lost, and reading the dispute back fails too.
+      fake.server.injectFault({ lost: true, times: 1, match: (r) => r.path.endsWith('/accept') });
+      fake.server.injectFault({ status: 503, body: '{}', match: (r) => r.method === 'GET' && r.path.endsWith(id) });
+      const input = { id: gid('AFTERPAY', id), idempotencyKey: 'ap-lost' };
+      const failed = await h.gql(CLOSE, { input });
+      expect(failed.body.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'AFTERPAY' });
+      fake.server.clearFaults();
+      const retried = await h.gql(CLOSE, { input });
+      expect(retried.body.data.closeDispute).toEqual({ dispute: { status: 'LOST', closingReason: 'merchant_accepted' }, userErrors: [] });
+      expect(fake.server.requests.filter((r) => r.path.endsWith(`${id}/accept`))).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('closing without idempotency keys (Afterpay, Flex)', () => {
   let h: SandboxHarness;
   beforeAll(async () => {

@@ -19,7 +19,7 @@ import { readAfterpayErrorEnvelope } from './errors.js';
 import { closeWithReread } from '../safe-close.js';
 import { AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute } from './transformers.js';
 import { rawValuesFor } from '../stripe/transformers.js';
-import type { DisputeStatus } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 
 export interface AfterpayConfig {
   merchantId: string;
@@ -66,6 +66,7 @@ export class AfterpayClient implements DisputeProviderClient {
     statusFilter: 'one',
     // Afterpay disputes are about orders: they have no charge or payment intent.
     absentFields: ['charge', 'paymentIntent'],
+    idempotentClose: false,
     maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
@@ -174,6 +175,10 @@ export class AfterpayClient implements DisputeProviderClient {
     return this.http.health();
   }
 
+  closedByMerchant(d: Dispute): boolean {
+    return d.status === 'LOST' && d.extras.closingReason === 'merchant_accepted';
+  }
+
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
     return rawValuesFor(AFTERPAY_STATUS_MAP, wanted);
   }
@@ -187,7 +192,7 @@ export class AfterpayClient implements DisputeProviderClient {
     return closeWithReread({
       attempt: () => this.accept(id),
       reread: () => this.retrieve(id),
-      closed: (d) => d.status === 'LOST' && d.extras.closingReason === 'merchant_accepted',
+      closed: (d) => this.closedByMerchant(d),
       closable: (d) => this.capabilities.closableStatuses.includes(d.status),
     });
   }

@@ -10,7 +10,7 @@ import { readFlexErrorEnvelope } from './errors.js';
 import { closeWithReread } from '../safe-close.js';
 import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
 import { rawValuesFor, STRIPE_STATUS_MAP } from '../stripe/transformers.js';
-import type { DisputeStatus } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 
 export interface FlexConfig {
   apiKey: string;
@@ -33,6 +33,7 @@ export class FlexClient implements DisputeProviderClient {
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
     statusFilter: 'many',
+    idempotentClose: false,
     maxPageSize: FLEX_MAX_LIMIT,
   };
   private readonly http: HttpPipeline;
@@ -104,6 +105,10 @@ export class FlexClient implements DisputeProviderClient {
     return this.http.health();
   }
 
+  closedByMerchant(d: Dispute): boolean {
+    return d.status === 'LOST';
+  }
+
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
     return rawValuesFor(STRIPE_STATUS_MAP, wanted);
   }
@@ -130,7 +135,7 @@ export class FlexClient implements DisputeProviderClient {
         return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
       },
       reread: () => this.retrieve(id),
-      closed: (d) => d.status === 'LOST',
+      closed: (d) => this.closedByMerchant(d),
       closable: (d) => this.capabilities.closableStatuses.includes(d.status),
     });
   }

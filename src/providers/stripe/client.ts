@@ -5,7 +5,7 @@ import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
 import { rawValuesFor, readStripeList, STRIPE_STATUS_MAP, stripeListParams, stripeToDispute } from './transformers.js';
-import type { DisputeStatus } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 
 export interface StripeConfig {
   secretKey: string;
@@ -25,6 +25,7 @@ export class StripeClient implements DisputeProviderClient {
     pagination: 'id_cursor',
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
+    idempotentClose: true,
     maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
@@ -70,6 +71,10 @@ export class StripeClient implements DisputeProviderClient {
 
   health() {
     return this.http.health();
+  }
+
+  closedByMerchant(d: Dispute): boolean {
+    return d.status === 'LOST';
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {

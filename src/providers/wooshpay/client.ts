@@ -6,7 +6,7 @@
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, readStripeList, stripeListParams } from '../stripe/transformers.js';
-import type { DisputeStatus } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
@@ -32,6 +32,7 @@ export class WooshPayClient implements DisputeProviderClient {
     pagination: 'id_cursor',
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
+    idempotentClose: true,
     maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
@@ -74,6 +75,10 @@ export class WooshPayClient implements DisputeProviderClient {
 
   health() {
     return this.http.health();
+  }
+
+  closedByMerchant(d: Dispute): boolean {
+    return d.status === 'LOST';
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
