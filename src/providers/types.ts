@@ -102,6 +102,8 @@ export interface ProviderFake {
   server: FakeServer;
   /** The provider's dispute ids in the order its list serves them (newest first). */
   ordered(): string[];
+  /** Closes (accepts) the fake carried out; replays and refusals are not counted. */
+  closesExecuted(): number;
   close(): Promise<void>;
 }
 

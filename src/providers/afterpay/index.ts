@@ -54,6 +54,7 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
       env: { AFTERPAY_RATE_LIMIT: '0', AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' },
       server: fake.server,
       ordered: () => fake.ordered(),
+      closesExecuted: () => fake.closesExecuted,
       close: () => fake.close(),
     };
   },

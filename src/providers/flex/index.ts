@@ -27,6 +27,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
       env: { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url },
       server: fake.server,
       ordered: () => fake.ordered(),
+      closesExecuted: () => fake.closesExecuted,
       close: () => fake.close(),
     };
   },

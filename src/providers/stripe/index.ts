@@ -27,6 +27,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
       env: { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url },
       server: fake.server,
       ordered: () => fake.ordered(),
+      closesExecuted: () => fake.closesExecuted,
       close: () => fake.close(),
     };
   },

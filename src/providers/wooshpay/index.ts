@@ -30,6 +30,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
       env: { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url },
       server: fake.server,
       ordered: () => fake.ordered(),
+      closesExecuted: () => fake.closesExecuted,
       close: () => fake.close(),
     };
   },
