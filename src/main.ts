@@ -7,6 +7,8 @@ import { providersFromEnv, secretsOf } from './providers/registry.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway } from './server.js';
 import { installProcessGuards } from './process-guards.js';
+import { KeyStore } from './auth/keys.js';
+import type { AuthConfig } from './auth/guard.js';
 
 async function main(): Promise<void> {
   const fromEnv = providersFromEnv(process.env);
@@ -18,9 +20,26 @@ async function main(): Promise<void> {
     env = { ...process.env, ...sandbox.env };
   }
   const providers = providersFromEnv(env);
-  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(providers) });
+  const keys = KeyStore.fromEnv(process.env, config.keyRateLimit);
+  const auth = authConfig(keys, config.sandbox, config.authNone);
+  const logger = createLogger({ level: config.logLevel, secrets: [...secretsOf(providers), ...(keys?.plaintext ?? [])] });
   const stats = installProcessGuards(logger);
-  const gateway = await startGateway({ providers, logger, port: config.port, host: config.host, graphiql: config.graphiql, stats });
+  const gateway = await startGateway({
+    providers,
+    logger,
+    port: config.port,
+    host: config.host,
+    graphiql: config.graphiql,
+    introspection: config.introspection,
+    corsOrigins: config.corsOrigins,
+    auth,
+    stats,
+  });
+  if (auth.mode === 'open') {
+    logger.warn(config.sandbox ? 'sandbox: open, no API keys required (set GATEWAY_API_KEYS_FILE to require them)' : 'GATEWAY_AUTH=none: running without authentication');
+  } else {
+    logger.info('API keys required', { keys: keys!.size });
+  }
 
   if (sandbox) {
     process.stdout.write(
@@ -57,6 +76,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Keys, when configured, are always required. Without keys the sandbox runs open; real providers
+ * without keys refuse to start, unless GATEWAY_AUTH=none says so on purpose.
+ */
+function authConfig(keys: KeyStore | null, sandbox: boolean, authNone: boolean): AuthConfig {
+  if (keys && authNone) throw new ConfigError('GATEWAY_AUTH=none contradicts the API keys configured: remove one of them');
+  if (keys) return { mode: 'keys', store: keys };
+  if (sandbox) return { mode: 'open' };
+  if (authNone) return { mode: 'open', warn: true };
+  throw new ConfigError(
+    'provider credentials are set but no gateway API keys: anyone reaching this gateway could read and close disputes. ' +
+      'Set GATEWAY_API_KEYS_FILE (or GATEWAY_API_KEYS) as the README\'s Security section shows, or GATEWAY_AUTH=none to run open on purpose.',
+  );
 }
 
 main().catch((err: unknown) => {

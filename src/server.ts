@@ -5,6 +5,9 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { ServerResponse } from 'node:http';
 import type { ProcessStats } from './process-guards.js';
+import { createGuard, type AuthConfig } from './auth/guard.js';
+import type { ApiKey } from './auth/keys.js';
+import { accessPlugin } from './graphql/access.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
 import type { MergeOptions } from './gateway/merge.js';
@@ -53,6 +56,17 @@ export interface GatewayOptions {
   maxBatch?: number;
   /** Shown on /healthz. */
   stats?: ProcessStats;
+  /** Who may call. Default: open (the sandbox and tests); main.ts decides for `npm start`. */
+  auth?: AuthConfig;
+  /** Browser origins allowed to call (CORS and CSRF). */
+  corsOrigins?: string[];
+  /** Answer introspection queries (default true; INTROSPECTION=off in production). */
+  introspection?: boolean;
+}
+
+/** What the HTTP layer hands to GraphQL for one request. */
+export interface RequestServerContext {
+  apiKey: ApiKey | null;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
@@ -61,7 +75,7 @@ export const DEFAULT_MAX_BATCH = 10;
 export interface Gateway {
   url: string;
   server: Server;
-  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  yoga: YogaServerInstance<RequestServerContext, GatewayContext>;
   services: GatewayServices;
   /** Stop accepting, let in-flight requests finish (up to graceMs), then close upstream pools. */
   close(graceMs?: number): Promise<void>;
@@ -79,13 +93,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger,
     merge: { ...DEFAULT_MERGE_OPTIONS, ...opts.merge },
   };
-  const yoga = createYoga<Record<string, never>, GatewayContext>({
+  const corsOrigins = opts.corsOrigins ?? [];
+  const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, corsOrigins, logger });
+  const yoga = createYoga<RequestServerContext, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: () => createContext(services),
+    context: ({ apiKey }) => createContext(services, apiKey ?? null),
     maskedErrors: { maskError: makeMaskError(logger) },
-    plugins: [reportsPlugin(), limitsPlugin(limits)],
+    plugins: [reportsPlugin(), limitsPlugin(limits), accessPlugin({ introspection: opts.introspection !== false })],
+    cors:
+      corsOrigins.length > 0
+        ? { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept'], credentials: false, maxAge: 600 }
+        : false,
     batching: { limit: opts.maxBatch ?? DEFAULT_MAX_BATCH },
     graphiql: opts.graphiql === false ? false : { title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY },
     renderGraphiQL,
@@ -120,7 +140,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           req.destroy();
         }
       });
-      void yoga.handle(req, res);
+      // The GraphiQL page (a browser's GET for HTML) and CORS preflights carry no data: no key needed.
+      const page = req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !(req.url ?? '').includes('query=');
+      if (req.method === 'OPTIONS' || page) {
+        void yoga.handle(req, res, { apiKey: null });
+        return;
+      }
+      const door = guard(req, res);
+      if (!door.ok) {
+        req.resume();
+        return;
+      }
+      void yoga.handle(req, res, { apiKey: door.key });
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });

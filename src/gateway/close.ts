@@ -22,6 +22,8 @@ export interface CloseServices {
   clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
   loaders: Loaders;
   idempotency: IdempotencyStore<CloseResult>;
+  /** Who is closing: idempotency keys are theirs alone. */
+  caller: { name: string };
   /** Closes in flight in this process, by scoped key, so concurrent retries share one attempt. */
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
 }
@@ -49,8 +51,8 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   if (!client || client.account !== ref.account) return notFound();
   if (key === undefined) return attempt(s, client, ref, newIdempotencyKey());
 
-  // Keys are scoped to the provider account they close at.
-  const scoped = `${ref.provider}:${ref.account}:${key}`;
+  // Keys are scoped to the caller and to the provider account they close at.
+  const scoped = `${s.caller.name}:${ref.provider}:${ref.account}:${key}`;
   const fingerprint = refKey(ref);
   const previous = await s.idempotency.get(scoped);
   if (previous && previous.fingerprint !== fingerprint) return keyReused();

@@ -77,7 +77,8 @@ const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
 function normalize(clients: ReadonlyMap<ProviderName, DisputeProviderClient>, f: ConnectionArgs['filter']): NormalizedFilter {
   const configured = [...clients.keys()];
   const check = (p: ProviderName, field: string) => {
-    if (!clients.has(p)) throw new BadUserInput(`provider ${p} is not configured on this gateway`, field);
+    // The same words for a provider not configured and one this caller may not reach.
+    if (!clients.has(p)) throw new BadUserInput(`provider ${p} is not available`, field);
   };
   let providers = configured;
   if (f?.providers != null) {

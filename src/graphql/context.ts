@@ -3,6 +3,7 @@
 import type { GraphQLError } from 'graphql';
 import type { ProviderName } from '../domain/dispute.js';
 import type { MergeOptions } from '../gateway/merge.js';
+import type { ApiKey } from '../auth/keys.js';
 import type { CloseResult } from '../gateway/close.js';
 import type { IdempotencyStore } from '../gateway/idempotency.js';
 import { createLoaders, type Loaders } from '../gateway/loaders.js';
@@ -24,11 +25,32 @@ export interface Reports {
   scanLimited: { path: (string | number)[]; provider: ProviderName; scannedPages: number }[];
 }
 
+export interface Caller {
+  /** The API key's name, or "anonymous" when the gateway runs open. */
+  name: string;
+  canRead: boolean;
+  canWrite: boolean;
+}
+
 export interface GatewayContext extends GatewayServices {
   loaders: Loaders;
   reports: Reports;
+  caller: Caller;
 }
 
-export function createContext(services: GatewayServices): GatewayContext {
-  return { ...services, loaders: createLoaders(services.clients), reports: { errors: [], scanLimited: [] } };
+/**
+ * One request's context. A key limited to some providers sees only those: every resolver reads
+ * `clients`, so another provider's disputes look exactly like disputes that do not exist.
+ */
+export function createContext(services: GatewayServices, key: ApiKey | null = null): GatewayContext {
+  const clients = key?.providers ? new Map([...services.clients].filter(([name]) => key.providers!.has(name))) : services.clients;
+  return {
+    ...services,
+    clients,
+    loaders: createLoaders(clients),
+    reports: { errors: [], scanLimited: [] },
+    caller: key
+      ? { name: key.name, canRead: key.scopes.has('disputes:read'), canWrite: key.scopes.has('disputes:write') }
+      : { name: 'anonymous', canRead: true, canWrite: true },
+  };
 }

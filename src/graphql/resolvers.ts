@@ -12,6 +12,7 @@ import type { DisputeFilterField, Resolvers } from '../generated/resolvers-types
 import type { GatewayContext } from './context.js';
 import { DateTime, JSONScalar } from './scalars.js';
 import { providerGraphQLError } from './errors.js';
+import { audited } from './audit.js';
 import { responsePathAsArray as pathToArray } from 'graphql';
 
 const PROVIDER_ID = /^[A-Za-z0-9_\-.]{1,255}$/;
@@ -60,9 +61,9 @@ export const resolvers: Resolvers = {
     dispute: (_, { id }, ctx) => byGlobalId(ctx, id),
     disputeByProviderId: (_, { provider, providerDisputeId }, ctx) => {
       if (!PROVIDER_ID.test(providerDisputeId)) throw new BadUserInput('providerDisputeId is not a valid provider id', 'providerDisputeId');
+      // A provider this caller cannot reach (or that is not configured) has no disputes for it.
       const client = ctx.clients.get(provider);
-      if (!client) throw new BadUserInput(`provider ${provider} is not configured on this gateway`, 'provider');
-      return ctx.loaders.dispute.load({ provider, account: client.account, providerDisputeId });
+      return client ? ctx.loaders.dispute.load({ provider, account: client.account, providerDisputeId }) : null;
     },
     disputes: async (_, args, ctx, info) => {
       const result = await listDisputes(ctx.clients, ctx.loaders, args, ctx.merge);
@@ -74,7 +75,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    closeDispute: (_, { input }, ctx) => closeDispute(ctx, input),
+    closeDispute: (_, { input }, ctx) => audited(ctx, input, () => closeDispute(ctx, input)),
   },
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),

@@ -3,6 +3,7 @@
 // rather than earning 429s.
 import type { ProviderName } from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
+import { TokenBucket } from '../token-bucket.js';
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
@@ -86,33 +87,28 @@ export interface RateLimitOptions {
 
 /** A token bucket whose debt is the queue: a request that must wait reserves its token and sleeps. */
 export class RateLimiter {
-  private tokens: number;
-  private updated: number;
+  private readonly bucket: TokenBucket;
 
   constructor(
     private readonly provider: ProviderName,
     private readonly opts: RateLimitOptions,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
-    this.tokens = opts.perSecond;
-    this.updated = now();
+    this.bucket = new TokenBucket(opts.perSecond, opts.perSecond, now);
   }
 
   async acquire(displayName: string): Promise<void> {
-    const now = this.now();
-    this.tokens = Math.min(this.opts.perSecond, this.tokens + ((now - this.updated) / 1000) * this.opts.perSecond);
-    this.updated = now;
-    const waitMs = this.tokens >= 1 ? 0 : ((1 - this.tokens) / this.opts.perSecond) * 1000;
+    const waitMs = this.bucket.peek();
     if (waitMs > this.opts.maxQueueMs) {
       throw new ProviderError({
         code: 'RATE_LIMITED',
         provider: this.provider,
         message: `${displayName}'s request rate (${this.opts.perSecond}/s) is used up; try again shortly`,
         providerCode: 'client_rate_limit',
-        retryAfterMs: Math.ceil(waitMs),
+        retryAfterMs: waitMs,
       });
     }
-    this.tokens -= 1;
-    if (waitMs > 0) await new Promise((r) => setTimeout(r, Math.ceil(waitMs)));
+    const wait = this.bucket.reserve();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 }

@@ -1,0 +1,130 @@
+// Gateway API keys: who may call, with which scopes, at which providers. Read from a JSON or YAML
+// file (GATEWAY_API_KEYS_FILE) or inline JSON (GATEWAY_API_KEYS):
+//
+//   keys:
+//     - name: dashboard
+//       key: sha256:9f86d08...        # or the key itself (then it is redacted from every log)
+//       scopes: [disputes:read]
+//       providers: [STRIPE, AFTERPAY] # or ["*"] (the default): every configured provider
+//       rateLimit: { perSecond: 10, burst: 20 }   # optional, else GATEWAY_KEY_RATE_LIMIT
+//
+// A presented key is hashed and compared with every stored digest in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { PROVIDERS, type ProviderName } from '../domain/dispute.js';
+import { ConfigError } from '../providers/env.js';
+
+export const SCOPES = ['disputes:read', 'disputes:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKey {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+  /** Null: every configured provider. */
+  providers: ReadonlySet<ProviderName> | null;
+  rateLimit: { perSecond: number; burst: number };
+}
+
+interface StoredKey extends ApiKey {
+  digest: Buffer;
+}
+
+export const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+export class KeyStore {
+  private constructor(
+    private readonly keys: StoredKey[],
+    /** Keys given in plain text, to redact from logs. */
+    readonly plaintext: string[],
+  ) {}
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The key's record, or null. Every stored digest is compared, whatever matches first. */
+  authenticate(presented: string): ApiKey | null {
+    const digest = sha256(presented);
+    let found: StoredKey | null = null;
+    for (const k of this.keys) if (timingSafeEqual(k.digest, digest) && !found) found = k;
+    if (!found) return null;
+    const { digest: _, ...key } = found;
+    return key;
+  }
+
+  static parse(source: string, origin: string, defaults: ApiKey['rateLimit']): KeyStore {
+    let doc: unknown;
+    try {
+      doc = origin.endsWith('.json') || source.trimStart().startsWith('{') || source.trimStart().startsWith('[') ? JSON.parse(source) : parseYaml(source);
+    } catch (err) {
+      throw new ConfigError(`${origin} is not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const list = Array.isArray(doc) ? doc : (doc as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`${origin} must hold a non-empty list of keys (a "keys:" list, or a list)`);
+    const names = new Set<string>();
+    const plaintext: string[] = [];
+    const keys = list.map((raw, i): StoredKey => {
+      const at = `${origin}: key ${i + 1}`;
+      if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${at} must be an object with name, key and scopes`);
+      const r = raw as Record<string, unknown>;
+      if (typeof r.name !== 'string' || !/^[\w.\-]{1,64}$/.test(r.name)) throw new ConfigError(`${at}: name must be 1-64 letters, digits, . _ or -`);
+      if (names.has(r.name)) throw new ConfigError(`${at}: the name "${r.name}" is used twice`);
+      names.add(r.name);
+      const where = `${origin}: key "${r.name}"`;
+      if (typeof r.key !== 'string') throw new ConfigError(`${where}: key must be a string (the key, or sha256:<64 hex digits>)`);
+      let digest: Buffer;
+      if (r.key.startsWith('sha256:')) {
+        if (!/^sha256:[0-9a-f]{64}$/i.test(r.key)) throw new ConfigError(`${where}: a digest is sha256: followed by 64 hex digits`);
+        digest = Buffer.from(r.key.slice(7), 'hex');
+      } else {
+        if (r.key.length < 24) throw new ConfigError(`${where}: a key must be at least 24 characters`);
+        digest = sha256(r.key);
+        plaintext.push(r.key);
+      }
+      const scopes = r.scopes;
+      if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => (SCOPES as readonly unknown[]).includes(s))) {
+        throw new ConfigError(`${where}: scopes must list one or more of ${SCOPES.join(', ')}`);
+      }
+      const providers = r.providers ?? ['*'];
+      if (!Array.isArray(providers) || providers.length === 0) throw new ConfigError(`${where}: providers must be a list (["*"] for all)`);
+      const all = providers.includes('*');
+      for (const p of providers) {
+        if (p !== '*' && !(PROVIDERS as readonly unknown[]).includes(p)) throw new ConfigError(`${where}: unknown provider ${JSON.stringify(p)}; use ${PROVIDERS.join(', ')} or *`);
+      }
+      const rl = (r.rateLimit ?? {}) as Record<string, unknown>;
+      const num = (v: unknown, fallback: number, what: string) => {
+        if (v === undefined) return fallback;
+        if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`${where}: rateLimit.${what} must be a positive number`);
+        return v;
+      };
+      const perSecond = num(rl.perSecond, defaults.perSecond, 'perSecond');
+      return {
+        name: r.name,
+        digest,
+        scopes: new Set(scopes as Scope[]),
+        providers: all ? null : new Set(providers as ProviderName[]),
+        rateLimit: { perSecond, burst: num(rl.burst, Math.max(defaults.burst, perSecond), 'burst') },
+      };
+    });
+    return new KeyStore(keys, plaintext);
+  }
+
+  /** From GATEWAY_API_KEYS_FILE or GATEWAY_API_KEYS; null when neither is set. */
+  static fromEnv(env: NodeJS.ProcessEnv, defaults: ApiKey['rateLimit']): KeyStore | null {
+    const file = env.GATEWAY_API_KEYS_FILE?.trim();
+    const inline = env.GATEWAY_API_KEYS?.trim();
+    if (file && inline) throw new ConfigError('set GATEWAY_API_KEYS_FILE or GATEWAY_API_KEYS, not both');
+    if (file) {
+      let source: string;
+      try {
+        source = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`GATEWAY_API_KEYS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      return KeyStore.parse(source, file, defaults);
+    }
+    if (inline) return KeyStore.parse(inline, 'GATEWAY_API_KEYS', defaults);
+    return null;
+  }
+}
