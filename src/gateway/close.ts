@@ -2,6 +2,7 @@
 import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import { decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
+import { createHash } from 'node:crypto';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -22,8 +23,8 @@ export interface CloseServices {
   clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
   loaders: Loaders;
   idempotency: IdempotencyStore<CloseResult>;
-  /** Who is closing: idempotency keys are theirs alone. */
-  caller: { name: string };
+  /** Who is closing: idempotency keys are theirs alone. `anonymous` when the gateway runs open. */
+  caller: { name: string; anonymous?: boolean };
   /** Closes in flight in this process, by scoped key, so concurrent retries share one attempt. */
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
 }
@@ -62,8 +63,9 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   const result = (async () => {
     const remember = (r: CloseResult) => s.idempotency.set(scoped, { fingerprint, result: r });
     // An earlier attempt with this key may have closed the dispute with its answer lost.
-    const recovered = previous ? await recover(s, client, ref, key) : null;
-    const r = recovered ?? (await attempt(s, client, ref, key, () => s.idempotency.set(scoped, { fingerprint })));
+    const upstreamKey = upstreamIdempotencyKey(s.caller, key);
+    const recovered = previous ? await recover(s, client, ref, upstreamKey) : null;
+    const r = recovered ?? (await attempt(s, client, ref, upstreamKey, () => s.idempotency.set(scoped, { fingerprint })));
     // A completed close is remembered; a user error is not (the same key may be retried later).
     if (r.userErrors.length === 0) await remember(r);
     return r;
@@ -131,6 +133,18 @@ function closeGuard(client: DisputeProviderClient, d: Dispute): CloseResult | nu
     return failed('DISPUTE_NOT_CLOSABLE', `A dispute in status ${d.status} (${name}: ${d.providerStatus}) cannot be closed.`);
   }
   return null;
+}
+
+/**
+ * The Idempotency-Key sent upstream. Providers scope keys per account, not per caller, so two API
+ * keys choosing the same idempotency key must not collide there: keyed callers' keys carry the
+ * caller's name (the key hashed where Stripe's 255-character limit needs it). An open gateway
+ * sends the caller's key as it is.
+ */
+export function upstreamIdempotencyKey(caller: { name: string; anonymous?: boolean }, key: string): string {
+  if (caller.anonymous) return key;
+  const scoped = `${caller.name}/${key}`;
+  return scoped.length <= 255 ? scoped : `${caller.name}/${createHash('sha256').update(key).digest('hex')}`;
 }
 
 const notFound = () => failed('NOT_FOUND', 'No dispute exists with this id.');

@@ -28,6 +28,17 @@ export function accessPlugin(opts: { introspection: boolean }): Plugin<GatewayCo
       const needs = op.operation === 'mutation' ? 'disputes:write' : 'disputes:read';
       const allowed = op.operation === 'mutation' ? caller.canWrite : caller.canRead;
       if (!allowed) {
+        // A refused mutation is audited too: who tried what, and that it was refused.
+        if (op.operation === 'mutation') {
+          const ctx = args.contextValue as GatewayContext;
+          ctx.logger.info('audit', {
+            audit: op.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '?')).join(','),
+            key: caller.name,
+            result: 'FORBIDDEN',
+            variables: Object.keys(args.variableValues ?? {}),
+            time: new Date().toISOString(),
+          });
+        }
         setResultAndStopExecution({
           errors: [new GraphQLError(`The API key "${caller.name}" lacks the ${needs} scope.`, { extensions: { code: 'FORBIDDEN' } })],
         });

@@ -28,6 +28,7 @@ export interface Reports {
 export interface Caller {
   /** The API key's name, or "anonymous" when the gateway runs open. */
   name: string;
+  anonymous: boolean;
   canRead: boolean;
   canWrite: boolean;
 }
@@ -50,7 +51,7 @@ export function createContext(services: GatewayServices, key: ApiKey | null = nu
     loaders: createLoaders(clients),
     reports: { errors: [], scanLimited: [] },
     caller: key
-      ? { name: key.name, canRead: key.scopes.has('disputes:read'), canWrite: key.scopes.has('disputes:write') }
-      : { name: 'anonymous', canRead: true, canWrite: true },
+      ? { name: key.name, anonymous: false, canRead: key.scopes.has('disputes:read'), canWrite: key.scopes.has('disputes:write') }
+      : { name: 'anonymous', anonymous: true, canRead: true, canWrite: true },
   };
 }
