@@ -8,6 +8,7 @@ import type { ProcessStats } from './process-guards.js';
 import { createGuard, type AuthConfig } from './auth/guard.js';
 import type { ApiKey } from './auth/keys.js';
 import { accessPlugin } from './graphql/access.js';
+import { createFastPath } from './graphql/fast-path.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
 import type { MergeOptions } from './gateway/merge.js';
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Answer introspection queries (default true; INTROSPECTION=off in production). */
   introspection?: boolean;
+  /** Answer plain POSTs on the direct path (default true); false sends everything through yoga. */
+  fastPath?: boolean;
 }
 
 /** What the HTTP layer hands to GraphQL for one request. */
@@ -117,6 +120,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   });
 
+  const answer = createFastPath(yoga, limits.maxTokens);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -131,15 +135,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         req.resume();
         return;
       }
-      // A body without a declared length (chunked) is counted as it arrives.
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > maxBodyBytes && !res.headersSent) {
-          tooLarge(res, maxBodyBytes);
-          req.destroy();
-        }
-      });
       // The GraphiQL page (a browser's GET for HTML) and CORS preflights carry no data: no key needed.
       const page = req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !(req.url ?? '').includes('query=');
       if (req.method === 'OPTIONS' || page) {
@@ -151,7 +146,32 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         req.resume();
         return;
       }
-      void yoga.handle(req, res, { apiKey: door.key });
+      if (req.method !== 'POST') {
+        void yoga.handle(req, res, { apiKey: door.key });
+        return;
+      }
+      // POST bodies are read here (bounded, chunked ones too), then answered by the fast path or yoga.
+      const chunks: Buffer[] = [];
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBodyBytes) {
+          if (!res.headersSent) tooLarge(res, maxBodyBytes);
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (res.headersSent) return;
+        answer(req, res, Buffer.concat(chunks), { apiKey: door.key }, opts.fastPath !== false).catch((err: unknown) => {
+          logger.error('request failed', { error: err });
+          if (!res.headersSent) {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+          }
+        });
+      });
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });

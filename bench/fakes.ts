@@ -1,0 +1,16 @@
+// Bench child: the four fakes with fixed data, and a control port reporting request counts.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startSandbox } from '../src/sandbox/index.js';
+
+const sandbox = await startSandbox(42);
+const control = createServer((req, res) => {
+  if (req.url === '/reset') for (const { fake } of sandbox.fakes) fake.server.requests.length = 0;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(Object.fromEntries(sandbox.fakes.map(({ name, fake }) => [name, fake.server.requests.length]))));
+  // The request log is the fakes' instrumentation: keep only its length between reads.
+  for (const { fake } of sandbox.fakes) if (fake.server.requests.length > 100_000) fake.server.requests.length = 0;
+});
+await new Promise<void>((r) => control.listen(0, '127.0.0.1', () => r()));
+const ids = Object.fromEntries(sandbox.fakes.map(({ name, fake }) => [name, fake.ordered().slice(0, 50)]));
+process.stdout.write(`${JSON.stringify({ env: sandbox.env, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, ids })}\n`);

@@ -1,0 +1,278 @@
+// `npm run bench`: what the gateway costs, measured side by side in one run against
+//   (a) direct: the provider fake's REST endpoint itself (the floor),
+//   (b) proxy: a hand-written node:http + undici server returning the same JSON (the floor for any gateway),
+//   (c) the gateway, with the GraphQL query returning the same fields.
+// Each process runs on its own (fakes, proxy, gateway); autocannon loads them from here, variants
+// alternating within each round. Writes bench/results.json and prints a markdown table.
+//
+//   BENCH_DURATION seconds per measurement (3), BENCH_WARMUP (1), BENCH_ROUNDS (2),
+//   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { Agent, request } from 'undici';
+import { encodeDisputeId } from '../src/domain/ids.js';
+import { MERGED_FIELDS, ONE_FIELDS, PAGE_FIELDS } from './shapes.js';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,32').split(',').map(Number);
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'one,page,merged,repeated').split(',');
+const ROOT = new URL('../', import.meta.url).pathname;
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  upstreamPerOp: number;
+}
+
+function child(script: string, env: Record<string, string>, args: string[] = []): Promise<{ proc: ChildProcess; first: Record<string, any> }> {
+  const proc = spawn(process.execPath, [...args, '--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      for (const line of out.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const json = JSON.parse(line);
+          if (json.url || json.env) {
+            proc.stdout!.off('data', onData);
+            proc.stdout!.resume();
+            resolve({ proc, first: json });
+            return;
+          }
+        } catch {
+          // not a complete line yet
+        }
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${out}`)));
+  });
+}
+
+const peakRssMiB = (pid: number): number => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+const agent = new Agent({ connections: 128, keepAliveTimeout: 10_000 });
+const counts = async (control: string): Promise<number> => {
+  const res = await request(`${control}/counts`, { dispatcher: agent });
+  const c = (await res.body.json()) as Record<string, number>;
+  return Object.values(c).reduce((a, b) => a + b, 0);
+};
+
+async function cannon(opts: autocannon.Options, control: string): Promise<Measured> {
+  await autocannon({ ...opts, duration: WARMUP });
+  const before = await counts(control);
+  const r = await autocannon({ ...opts, duration: DURATION });
+  const upstream = (await counts(control)) - before;
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors + r.non2xx + r.timeouts,
+    upstreamPerOp: r.requests.total ? upstream / r.requests.total : 0,
+  };
+}
+
+/** For the direct merged floor: one operation is four provider calls at once (autocannon takes one host). */
+async function loop(operation: () => Promise<void>, connections: number, control: string): Promise<Measured> {
+  const run = async (seconds: number) => {
+    const latencies: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (performance.now() < end) {
+          const t = performance.now();
+          await operation();
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    return latencies;
+  };
+  await run(WARMUP);
+  const before = await counts(control);
+  const latencies = (await run(DURATION)).sort((a, b) => a - b);
+  const upstream = (await counts(control)) - before;
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { rps: latencies.length / DURATION, p50: at(0.5), p99: at(0.99), requests: latencies.length, errors: 0, upstreamPerOp: upstream / latencies.length };
+}
+
+async function main() {
+  const started = performance.now();
+  const fakes = await child('bench/fakes.ts', {});
+  const env: Record<string, string> = fakes.first.env;
+  const control: string = fakes.first.control;
+  const ids: Record<string, string[]> = fakes.first.ids;
+  const quiet = Object.fromEntries(['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'].map((p) => [`${p}_RATE_LIMIT`, '0']));
+  const proxy = await child('bench/proxy.ts', env);
+  const gatewayArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile'] : [];
+  const gateway = await child('src/main.ts', { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' }, gatewayArgs);
+  const gatewayUrl: string = gateway.first.url;
+  const proxyUrl: string = proxy.first.url;
+
+  const stripeId = ids.STRIPE![0]!;
+  const gid = encodeDisputeId({ provider: 'STRIPE', account: 'default', providerDisputeId: stripeId });
+  const basic = `Basic ${Buffer.from(`${env.STRIPE_SECRET_KEY}:`).toString('base64')}`;
+  const gql = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
+  const ONE_QUERY = `query One($id: ID!) { dispute(id: $id) { ${ONE_FIELDS} } }`;
+  const PAGE_QUERY = `{ disputes(first: 100, filter: { provider: STRIPE }) { nodes { ${PAGE_FIELDS} } } }`;
+  const MERGED_QUERY = `{ disputes(first: 50) { nodes { ${MERGED_FIELDS} } } }`;
+  const json = { 'content-type': 'application/json' };
+
+  const scenarios: Record<string, { label: string; direct: (c: number) => Promise<Measured>; proxy: (c: number) => Promise<Measured>; gateway: (c: number) => Promise<Measured>; check: [string, string, string] }> = {
+    one: {
+      label: 'one dispute by id',
+      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }, control),
+      proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }, control),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(ONE_QUERY, { id: gid }), connections: c }, control),
+      check: [`${proxyUrl}/one?id=${stripeId}`, gql(ONE_QUERY, { id: gid }), 'dispute'],
+    },
+    page: {
+      label: 'page of 100 with evidence',
+      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes?limit=100`, connections: c, headers: { authorization: basic } }, control),
+      proxy: (c) => cannon({ url: `${proxyUrl}/page`, connections: c }, control),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(PAGE_QUERY), connections: c }, control),
+      check: [`${proxyUrl}/page`, gql(PAGE_QUERY), 'disputes'],
+    },
+    merged: {
+      label: 'merged page of 50, four providers',
+      direct: (c) =>
+        loop(
+          async () => {
+            const urls = [
+              [`${env.STRIPE_API_BASE}/v1/disputes?limit=51`, basic],
+              [`${env.WOOSHPAY_API_BASE}/v1/disputes/list?limit=51`, `Basic ${Buffer.from(`${env.WOOSHPAY_SECRET_KEY}:`).toString('base64')}`],
+              [`${env.FLEX_API_BASE}/v1/disputes?limit=51&expand=evidence`, `Bearer ${env.FLEX_API_KEY}`],
+              [`${env.AFTERPAY_API_BASE}/v2/disputes?offset=0&limit=51`, `Basic ${Buffer.from(`${env.AFTERPAY_MERCHANT_ID}:${env.AFTERPAY_SECRET_KEY}`).toString('base64')}`],
+            ];
+            await Promise.all(
+              urls.map(async ([url, authorization]) => {
+                const res = await request(url!, { dispatcher: agent, headers: { authorization: authorization!, 'user-agent': 'bench/1' } });
+                await res.body.arrayBuffer();
+              }),
+            );
+          },
+          c,
+          control,
+        ),
+      proxy: (c) => cannon({ url: `${proxyUrl}/merged`, connections: c }, control),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(MERGED_QUERY), connections: c }, control),
+      check: [`${proxyUrl}/merged`, gql(MERGED_QUERY), 'disputes'],
+    },
+    repeated: {
+      label: 'same query repeated (parse/validate cached)',
+      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }, control),
+      proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }, control),
+      // The same document every time, with the id inlined: yoga's parse and validate caches hit.
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(`{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`), connections: c }, control),
+      check: [`${proxyUrl}/one?id=${stripeId}`, gql(`{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`), 'dispute'],
+    },
+  };
+
+  // The gateway and the proxy must return the same data, or the comparison means nothing.
+  for (const name of SCENARIOS) {
+    const [proxyCheck, body, key] = scenarios[name]!.check;
+    const p = (await (await request(proxyCheck, { dispatcher: agent })).body.json()) as { data: Record<string, unknown> };
+    const g = (await (await request(gatewayUrl, { dispatcher: agent, method: 'POST', headers: json, body })).body.json()) as { data: Record<string, unknown> };
+    if (!isDeepStrictEqual(p.data[key], g.data[key])) throw new Error(`scenario ${name}: the proxy and the gateway return different data`);
+  }
+
+  // An uncached variant of the repeated query (a new document each time), to show what the caches save.
+  let n = 0;
+  const uncached = (c: number) =>
+    cannon(
+      {
+        url: gatewayUrl,
+        method: 'POST',
+        headers: json,
+        connections: c,
+        requests: [{ setupRequest: (req: any) => ({ ...req, body: gql(`# ${(n += 1)}\n{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`) }) }],
+      } as autocannon.Options,
+      control,
+    );
+
+  const results: Record<string, Record<number, Record<string, Measured[]>>> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of SCENARIOS) {
+      for (const c of CONNECTIONS) {
+        const slot = ((results[name] ??= {})[c] ??= { direct: [], proxy: [], gateway: [], uncached: [] });
+        // Alternate the variants, and their order between rounds, so drift hits them alike.
+        const order = round % 2 === 0 ? (['direct', 'proxy', 'gateway'] as const) : (['gateway', 'proxy', 'direct'] as const);
+        for (const v of order) slot[v]!.push(await scenarios[name]![v](c));
+        if (name === 'repeated') slot.uncached!.push(await uncached(c));
+      }
+    }
+  }
+
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const agg = (ms: Measured[]): Measured | null =>
+    ms.length === 0
+      ? null
+      : { rps: mean(ms.map((m) => m.rps)), p50: mean(ms.map((m) => m.p50)), p99: mean(ms.map((m) => m.p99)), requests: ms.reduce((a, m) => a + m.requests, 0), errors: ms.reduce((a, m) => a + m.errors, 0), upstreamPerOp: mean(ms.map((m) => m.upstreamPerOp)) };
+  const rss = { direct: peakRssMiB(fakes.proc.pid!), proxy: peakRssMiB(proxy.proc.pid!), gateway: peakRssMiB(gateway.proc.pid!) };
+
+  const rows: string[] = [];
+  const out: Record<string, unknown> = {};
+  rows.push('| scenario | conns | variant | req/s | p50 ms | p99 ms | upstream calls/op | thr (c)/(b) | thr (c)/(a) | p50 (c)/(b) | p50 (c)/(a) |');
+  rows.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const name of SCENARIOS) {
+    for (const c of CONNECTIONS) {
+      const slot = results[name]![c]!;
+      const a = agg(slot.direct!)!;
+      const b = agg(slot.proxy!)!;
+      const g = agg(slot.gateway!)!;
+      const u = agg(slot.uncached!);
+      const ratios = { throughputVsProxy: g.rps / b.rps, throughputVsDirect: g.rps / a.rps, p50VsProxy: g.p50 / b.p50, p50VsDirect: g.p50 / a.p50 };
+      (out[name] ??= {}) as Record<string, unknown>;
+      (out[name] as Record<string, unknown>)[c] = { direct: a, proxy: b, gateway: g, ...(u && { gatewayUncached: u }), ratios };
+      const f = (x: number, d = 1) => x.toFixed(d);
+      const line = (variant: string, m: Measured, extra = '| | | |') => `| ${scenarios[name]!.label} | ${c} | ${variant} | ${f(m.rps, 0)} | ${f(m.p50)} | ${f(m.p99)} | ${f(m.upstreamPerOp, 2)} ${extra}`;
+      rows.push(line('(a) direct', a, '| | | | |'));
+      rows.push(line('(b) proxy', b, '| | | | |'));
+      rows.push(line('(c) gateway', g, `| ${f(ratios.throughputVsProxy, 2)} | ${f(ratios.throughputVsDirect, 2)} | ${f(ratios.p50VsProxy, 2)} | ${f(ratios.p50VsDirect, 2)} |`));
+      if (u) rows.push(line('(c) gateway, new document each time', u, `| ${f(u.rps / b.rps, 2)} | ${f(u.rps / a.rps, 2)} | ${f(u.p50 / b.p50, 2)} | ${f(u.p50 / a.p50, 2)} |`));
+    }
+  }
+  const targets = [
+    { what: 'page of 100 at 32 connections: gateway/proxy throughput ≥ 0.50', value: (out.page as any)?.[32]?.ratios.throughputVsProxy, min: 0.5 },
+    { what: 'one by id at 32 connections: gateway/proxy throughput ≥ 0.35', value: (out.one as any)?.[32]?.ratios.throughputVsProxy, min: 0.35 },
+  ].filter((t) => t.value !== undefined);
+  const errors = Object.values(results).flatMap((byC) => Object.values(byC).flatMap((s) => Object.values(s).flat())).reduce((n, m) => n + m.errors, 0);
+
+  const report = {
+    when: new Date().toISOString(),
+    node: process.version,
+    settings: { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS },
+    peakRssMiB: rss,
+    errors,
+    targets: targets.map((t) => ({ ...t, value: Number(t.value.toFixed(3)), met: t.value >= t.min })),
+    results: out,
+    seconds: Math.round((performance.now() - started) / 1000),
+  };
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(rows.join('\n'));
+  console.log(`\npeak RSS (MiB): direct (fakes) ${rss.direct}, proxy ${rss.proxy}, gateway ${rss.gateway}; non-2xx or errors: ${errors}`);
+  for (const t of report.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.what}: ${t.value}`);
+  console.log(`(direct, merged: four provider calls per operation from an undici loop; the rest autocannon) ${report.seconds} s; wrote bench/results.json`);
+
+  for (const p of [gateway.proc, proxy.proc, fakes.proc]) p.kill('SIGTERM');
+  await agent.close();
+  process.exit(errors > 0 ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
