@@ -6,7 +6,8 @@
 // alternating within each round. Writes bench/results.json and prints a markdown table.
 //
 //   BENCH_DURATION seconds per measurement (3), BENCH_WARMUP (1), BENCH_ROUNDS (2),
-//   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway)
+//   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway),
+//   BENCH_OUT (where results go; bench/results.json)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -70,19 +71,17 @@ const counts = async (control: string): Promise<number> => {
   return Object.values(c).reduce((a, b) => a + b, 0);
 };
 
-async function cannon(opts: autocannon.Options, control: string): Promise<Measured> {
+async function cannon(opts: autocannon.Options, _control: string): Promise<Measured> {
   await autocannon({ ...opts, duration: WARMUP });
-  const before = await counts(control);
   const r = await autocannon({ ...opts, duration: DURATION });
-  const upstream = (await counts(control)) - before;
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    requests: r.requests.total,
-    errors: r.errors + r.non2xx + r.timeouts,
-    upstreamPerOp: r.requests.total ? upstream / r.requests.total : 0,
-  };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts, upstreamPerOp: NaN };
+}
+
+/** Upstream calls per operation, exactly: a few operations one at a time, counted at the fakes. */
+async function probe(send: () => Promise<void>, control: string, times = 5): Promise<number> {
+  const before = await counts(control);
+  for (let i = 0; i < times; i++) await send();
+  return ((await counts(control)) - before) / times;
 }
 
 /** For the direct merged floor: one operation is four provider calls at once (autocannon takes one host). */
@@ -102,11 +101,9 @@ async function loop(operation: () => Promise<void>, connections: number, control
     return latencies;
   };
   await run(WARMUP);
-  const before = await counts(control);
   const latencies = (await run(DURATION)).sort((a, b) => a - b);
-  const upstream = (await counts(control)) - before;
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { rps: latencies.length / DURATION, p50: at(0.5), p99: at(0.99), requests: latencies.length, errors: 0, upstreamPerOp: upstream / latencies.length };
+  return { rps: latencies.length / DURATION, p50: at(0.5), p99: at(0.99), requests: latencies.length, errors: 0, upstreamPerOp: NaN };
 }
 
 async function main() {
@@ -189,6 +186,21 @@ async function main() {
     if (!isDeepStrictEqual(p.data[key], g.data[key])) throw new Error(`scenario ${name}: the proxy and the gateway return different data`);
   }
 
+  // Upstream calls per operation, per scenario and variant, measured exactly before the load.
+  const perOp: Record<string, Record<string, number>> = {};
+  const fetchText = async (url: string, init?: Parameters<typeof request>[1]) => {
+    const res = await request(url, { dispatcher: agent, ...init });
+    await res.body.text();
+  };
+  for (const name of SCENARIOS) {
+    const [proxyCheck, body] = scenarios[name]!.check;
+    perOp[name] = {
+      proxy: await probe(() => fetchText(proxyCheck), control),
+      gateway: await probe(() => fetchText(gatewayUrl, { method: 'POST', headers: json, body }), control),
+      direct: name === 'merged' ? 4 : 1,
+    };
+  }
+
   // An uncached variant of the repeated query (a new document each time), to show what the caches save.
   let n = 0;
   const uncached = (c: number) =>
@@ -230,14 +242,16 @@ async function main() {
   for (const name of SCENARIOS) {
     for (const c of CONNECTIONS) {
       const slot = results[name]![c]!;
-      const a = agg(slot.direct!)!;
-      const b = agg(slot.proxy!)!;
-      const g = agg(slot.gateway!)!;
-      const u = agg(slot.uncached!);
+      const a = { ...agg(slot.direct!)!, upstreamPerOp: perOp[name]!.direct! };
+      const b = { ...agg(slot.proxy!)!, upstreamPerOp: perOp[name]!.proxy! };
+      const g = { ...agg(slot.gateway!)!, upstreamPerOp: perOp[name]!.gateway! };
+      const un = agg(slot.uncached!);
+      const u = un && { ...un, upstreamPerOp: perOp[name]!.gateway! };
       const ratios = { throughputVsProxy: g.rps / b.rps, throughputVsDirect: g.rps / a.rps, p50VsProxy: g.p50 / b.p50, p50VsDirect: g.p50 / a.p50 };
       (out[name] ??= {}) as Record<string, unknown>;
       (out[name] as Record<string, unknown>)[c] = { direct: a, proxy: b, gateway: g, ...(u && { gatewayUncached: u }), ratios };
-      const f = (x: number, d = 1) => x.toFixed(d);
+      // A ratio over a p50 that rounds to 0 ms says nothing: shown as n/a.
+      const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
       const line = (variant: string, m: Measured, extra = '| | | |') => `| ${scenarios[name]!.label} | ${c} | ${variant} | ${f(m.rps, 0)} | ${f(m.p50)} | ${f(m.p99)} | ${f(m.upstreamPerOp, 2)} ${extra}`;
       rows.push(line('(a) direct', a, '| | | | |'));
       rows.push(line('(b) proxy', b, '| | | | |'));
@@ -261,11 +275,12 @@ async function main() {
     results: out,
     seconds: Math.round((performance.now() - started) / 1000),
   };
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  const outFile = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url).pathname;
+  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
   console.log(rows.join('\n'));
   console.log(`\npeak RSS (MiB): direct (fakes) ${rss.direct}, proxy ${rss.proxy}, gateway ${rss.gateway}; non-2xx or errors: ${errors}`);
   for (const t of report.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.what}: ${t.value}`);
-  console.log(`(direct, merged: four provider calls per operation from an undici loop; the rest autocannon) ${report.seconds} s; wrote bench/results.json`);
+  console.log(`(direct, merged: four provider calls per operation from an undici loop; the rest autocannon) ${report.seconds} s; wrote ${outFile}`);
 
   for (const p of [gateway.proc, proxy.proc, fakes.proc]) p.kill('SIGTERM');
   await agent.close();

@@ -32,9 +32,27 @@ export function makeRedactor(secrets: string[]): (text: string) => string {
   };
 }
 
+/**
+ * Writes lines to stdout; if stdout's reader goes away (`npm start | head`), to stderr; then nowhere.
+ * A pipe that fails emits 'error': unheard, that is an uncaught exception, which the process guards
+ * would log — to the same broken pipe, again and again. One listener per stream ends that.
+ */
+let fallbackWriter: ((line: string) => void) | undefined;
+function processWriter(): (line: string) => void {
+  if (fallbackWriter) return fallbackWriter;
+  const streams = [process.stdout, process.stderr];
+  const broken = new Set<NodeJS.WriteStream>();
+  for (const s of streams) s.on('error', () => broken.add(s));
+  fallbackWriter = (line) => {
+    const target = streams.find((s) => !broken.has(s) && !s.destroyed);
+    target?.write(`${line}\n`);
+  };
+  return fallbackWriter;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = ORDER[opts.level ?? 'info'];
-  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = opts.write ?? processWriter();
   const redact = makeRedactor(opts.secrets ?? []);
   const log = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;

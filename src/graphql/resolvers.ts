@@ -81,9 +81,10 @@ export const resolvers: Resolvers = {
     id: (d) => encodeDisputeId(disputeRef(d)),
     closable: (d, _, ctx) => ctx.clients.get(d.provider)?.capabilities.closableStatuses.includes(d.status) ?? false,
     // Fields a summary (list) record lacks come from the full record, loaded once per request.
-    balanceTransactions: async (d, _, ctx) => (await full(d, ctx)).balanceTransactions,
-    paymentMethodDetails: async (d, _, ctx) => (await full(d, ctx)).paymentMethodDetails,
-    networkReasonCode: async (d, _, ctx) => (await full(d, ctx)).networkReasonCode,
+    // Synchronous for full records (every provider but Flex's lists): no promise per field.
+    balanceTransactions: (d, _, ctx) => (d.detail === 'full' ? d.balanceTransactions : full(d, ctx).then((f) => f.balanceTransactions)),
+    paymentMethodDetails: (d, _, ctx) => (d.detail === 'full' ? d.paymentMethodDetails : full(d, ctx).then((f) => f.paymentMethodDetails)),
+    networkReasonCode: (d, _, ctx) => (d.detail === 'full' ? d.networkReasonCode : full(d, ctx).then((f) => f.networkReasonCode)),
     ...extraFieldResolvers(),
     orderMeta: (d) => {
       const m = d.extras.orderMeta;

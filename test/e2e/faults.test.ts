@@ -388,6 +388,31 @@ describe('process', () => {
     expect(lines.join('\n')).not.toContain('sk_test_guard_secret');
   });
 
+  it('keeps serving, without a loop of logged errors, when the reader of its output goes away', async () => {
+    // As with `npm start | head`: a write to a pipe nobody reads fails; unheard, that failure is an
+    // uncaught exception the guards would log to the same pipe, again and again.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => ((out += c.toString()), out.includes('Dispute Gateway ready') && resolve())));
+      const url = JSON.parse(out.split('\n').find((l) => l.includes('Dispute Gateway ready'))!).url as string;
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ dispute(id: "x") { id } }' }), signal: AbortSignal.timeout(5_000) });
+        expect(res.status).toBe(200);
+      }
+      const health = await (await fetch(url.replace('/graphql', '/healthz'), { signal: AbortSignal.timeout(5_000) })).json();
+      expect(health).toEqual({ status: 'ok', unhandledRejections: 0, uncaughtExceptions: 0 });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('keeps a real process alive through an unhandled rejection', async () => {
     const script = `
       import { installProcessGuards } from './src/process-guards.ts';
