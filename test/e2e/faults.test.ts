@@ -11,6 +11,7 @@ import { startGateway } from '../../src/server.js';
 import { installProcessGuards } from '../../src/process-guards.js';
 import { startHarness, TEST_STRIPE_KEY, type GqlResult, type Harness } from '../helpers/harness.js';
 import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness.js';
+import { readyUrl, spawnGateway } from '../helpers/process.js';
 
 const LIST = '{ disputes(first: 3) { nodes { id } } }';
 const CLOSE = 'mutation($input: CloseDisputeInput!) { closeDispute(input: $input) { dispute { status closingReason } userErrors { code } } }';
@@ -391,15 +392,9 @@ describe('process', () => {
   it('keeps serving, without a loop of logged errors, when the reader of its output goes away', async () => {
     // As with `npm start | head`: a write to a pipe nobody reads fails; unheard, that failure is an
     // uncaught exception the guards would log to the same pipe, again and again.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: new URL('../../', import.meta.url).pathname,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnGateway({ PORT: '0', LOG_LEVEL: 'debug' });
     try {
-      let out = '';
-      await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => ((out += c.toString()), out.includes('Dispute Gateway ready') && resolve())));
-      const url = JSON.parse(out.split('\n').find((l) => l.includes('Dispute Gateway ready'))!).url as string;
+      const url = await readyUrl(child);
       child.stdout!.destroy();
       child.stderr!.destroy();
       for (let i = 0; i < 5; i++) {

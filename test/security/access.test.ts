@@ -1,6 +1,5 @@
 // Access control through the real HTTP server. Every response body and log line the suite
 // produces is captured, and none may contain a configured secret or key.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { providersFromEnv, secretsOf } from '../../src/providers/registry.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
+import { readyUrl, spawnGateway } from '../helpers/process.js';
 
 const ADMIN = 'gk_admin_7d3f9a1c5e8b2046aa11';
 const READER = 'gk_reader_4b8e2d6f0a9c1357bb22';
@@ -225,9 +225,7 @@ describe('production switches', () => {
 });
 
 describe('start-up', () => {
-  const ROOT = new URL('../../', import.meta.url).pathname;
-  const start = (env: Record<string, string>) =>
-    spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = (env: Record<string, string>) => spawnGateway({ PORT: '0', ...env });
 
   it('refuses to start with provider credentials but no gateway keys', async () => {
     const child = start({ STRIPE_SECRET_KEY: 'sk_test_startupRefusal000000000', STRIPE_API_BASE: 'http://127.0.0.1:9' });
@@ -242,28 +240,19 @@ describe('start-up', () => {
 
   it('runs open with GATEWAY_AUTH=none, warning at start and once a minute on requests', async () => {
     const child = start({ STRIPE_SECRET_KEY: 'sk_test_authNone00000000000000', STRIPE_API_BASE: 'http://127.0.0.1:9', GATEWAY_AUTH: 'none' });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const sink = { out: '' };
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(out)), 20_000);
-        child.stdout!.on('data', () => {
-          const ready = out.split('\n').find((l) => l.includes('Dispute Gateway ready'));
-          if (ready) {
-            clearTimeout(t);
-            resolve(JSON.parse(ready).url);
-          }
-        });
-      });
-      expect(out).toContain('GATEWAY_AUTH=none: running without authentication');
+      const url = await readyUrl(child, sink);
+      const out = () => sink.out;
+      expect(out()).toContain('GATEWAY_AUTH=none: running without authentication');
       for (let i = 0; i < 3; i++) {
         const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ providers { provider } }' }) });
         bodies.push(await res.text());
         expect(res.status).toBe(200);
       }
       await new Promise((r) => setTimeout(r, 200));
-      expect(out.split('\n').filter((l) => l.includes('requests are not authenticated'))).toHaveLength(1);
-      expect(out).not.toContain('sk_test_authNone00000000000000');
+      expect(out().split('\n').filter((l) => l.includes('requests are not authenticated'))).toHaveLength(1);
+      expect(out()).not.toContain('sk_test_authNone00000000000000');
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -272,19 +261,10 @@ describe('start-up', () => {
 
   it('says the sandbox is open, and enforces keys in the sandbox when they are configured', async () => {
     const child = start({ GATEWAY_API_KEYS: JSON.stringify([{ name: 'sb', key: ADMIN, scopes: ['disputes:read'] }]) });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const sink = { out: '' };
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(out)), 20_000);
-        child.stdout!.on('data', () => {
-          const ready = out.split('\n').find((l) => l.includes('Dispute Gateway ready'));
-          if (ready) {
-            clearTimeout(t);
-            resolve(JSON.parse(ready).url);
-          }
-        });
-      });
+      const url = await readyUrl(child, sink);
+      const out = sink.out;
       expect(out).toContain('API keys required');
       const anon = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ providers { provider } }"}' });
       expect(anon.status).toBe(401);
@@ -295,10 +275,9 @@ describe('start-up', () => {
       await once(child, 'exit');
     }
     const open = start({});
-    let openOut = '';
-    open.stdout!.on('data', (c: Buffer) => (openOut += c.toString()));
-    await new Promise<void>((resolve) => open.stdout!.on('data', () => openOut.includes('Dispute Gateway ready') && resolve()));
-    expect(openOut).toContain('sandbox: open, no API keys required');
+    const openSink = { out: '' };
+    await readyUrl(open, openSink);
+    expect(openSink.out).toContain('sandbox: open, no API keys required');
     open.kill('SIGTERM');
     await once(open, 'exit');
   });

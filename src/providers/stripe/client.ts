@@ -4,7 +4,7 @@ import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
-import { rawValuesFor, readStripeList, STRIPE_STATUS_MAP, stripeListParams, stripeToDispute } from './transformers.js';
+import { rawValuesFor, STRIPE_STATUS_MAP, stripeListPage, stripeListParams, stripeToDispute } from './transformers.js';
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 
 export interface StripeConfig {
@@ -57,16 +57,7 @@ export class StripeClient implements DisputeProviderClient {
         ...stripeListParams(q.filter),
       },
     });
-    return decodeUpstream('STRIPE', res, (json) => {
-      const list = readStripeList(json);
-      return {
-        items: list.data.map((d) => {
-          const dispute = stripeToDispute(d, this.account);
-          return { dispute, position: dispute.providerDisputeId };
-        }),
-        hasMore: list.hasMore,
-      };
-    });
+    return decodeUpstream('STRIPE', res, (json) => stripeListPage(json, (raw) => stripeToDispute(raw, this.account)));
   }
 
   health() {

@@ -11,7 +11,7 @@ import type {
   PaymentMethodDetails,
   ProviderName,
 } from '../../domain/dispute.js';
-import type { ListFilter } from '../types.js';
+import type { ListFilter, ListPage } from '../types.js';
 import {
   arr,
   bool,
@@ -219,6 +219,18 @@ export function readStripeList(v: unknown): { data: unknown[]; hasMore: boolean 
   const o = obj(v, 'list');
   if (o.object !== 'list') str(undefined, 'list.object');
   return { data: arr(o.data, 'list.data'), hasMore: bool(o.has_more, 'list.has_more') };
+}
+
+/** A Stripe-shaped list body as a page of unified disputes; each position is the dispute's id. */
+export function stripeListPage(json: unknown, toDispute: (raw: unknown) => Dispute): ListPage {
+  const list = readStripeList(json);
+  return {
+    items: list.data.map((raw) => {
+      const dispute = toDispute(raw);
+      return { dispute, position: dispute.providerDisputeId };
+    }),
+    hasMore: list.hasMore,
+  };
 }
 
 const unix = (d: Date) => Math.floor(d.getTime() / 1000);

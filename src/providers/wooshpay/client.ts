@@ -5,7 +5,7 @@
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
-import { rawValuesFor, readStripeList, stripeListParams } from '../stripe/transformers.js';
+import { rawValuesFor, stripeListPage, stripeListParams } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
@@ -61,16 +61,7 @@ export class WooshPayClient implements DisputeProviderClient {
         ? { method: 'GET', path: '/v1/disputes/list', body: params, encoding: 'json' }
         : { method: 'GET', path: '/v1/disputes/list', query: params },
     );
-    return decodeUpstream('WOOSHPAY', res, (json) => {
-      const list = readStripeList(json);
-      return {
-        items: list.data.map((d) => {
-          const dispute = wooshpayToDispute(d, this.account);
-          return { dispute, position: dispute.providerDisputeId };
-        }),
-        hasMore: list.hasMore,
-      };
-    });
+    return decodeUpstream('WOOSHPAY', res, (json) => stripeListPage(json, (raw) => wooshpayToDispute(raw, this.account)));
   }
 
   health() {
