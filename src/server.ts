@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { ServerResponse } from 'node:http';
+import { sendError } from './http-error.js';
 import type { ProcessStats } from './process-guards.js';
 import { createGuard, type AuthConfig } from './auth/guard.js';
 import type { ApiKey } from './auth/keys.js';
@@ -166,16 +167,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         if (res.headersSent) return;
         answer(req, res, Buffer.concat(chunks), { apiKey: door.key }, opts.fastPath !== false).catch((err: unknown) => {
           logger.error('request failed', { error: err });
-          if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
-          }
+          if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
         });
       });
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] }));
+    sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
   });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -209,6 +206,5 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 }
 
 function tooLarge(res: ServerResponse, max: number): void {
-  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-  res.end(JSON.stringify({ errors: [{ message: `The request body is larger than ${max} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+  sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${max} bytes.`, { connection: 'close' });
 }

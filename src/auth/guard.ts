@@ -1,6 +1,7 @@
 // The HTTP door: who is calling (Bearer API key), from where (Origin, for browsers), how often
 // (a token bucket per key). Runs before GraphQL; its refusals are GraphQL-shaped JSON errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendError as refuse } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import { TokenBucket } from '../token-bucket.js';
 import type { ApiKey, KeyStore } from './keys.js';
@@ -25,10 +26,6 @@ export function createGuard(opts: GuardOptions) {
   const buckets = new Map<string, TokenBucket>();
   let lastWarning = 0;
 
-  const refuse = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-    res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-  };
 
   return function guard(req: IncomingMessage, res: ServerResponse): GuardResult {
     // CSRF: a browser names the page's origin. Only the gateway's own and the allowlist may call.
