@@ -71,7 +71,7 @@ const counts = async (control: string): Promise<number> => {
   return Object.values(c).reduce((a, b) => a + b, 0);
 };
 
-async function cannon(opts: autocannon.Options, _control: string): Promise<Measured> {
+async function cannon(opts: autocannon.Options): Promise<Measured> {
   await autocannon({ ...opts, duration: WARMUP });
   const r = await autocannon({ ...opts, duration: DURATION });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts, upstreamPerOp: NaN };
@@ -85,7 +85,7 @@ async function probe(send: () => Promise<void>, control: string, times = 5): Pro
 }
 
 /** For the direct merged floor: one operation is four provider calls at once (autocannon takes one host). */
-async function loop(operation: () => Promise<void>, connections: number, control: string): Promise<Measured> {
+async function loop(operation: () => Promise<void>, connections: number): Promise<Measured> {
   const run = async (seconds: number) => {
     const latencies: number[] = [];
     const end = performance.now() + seconds * 1000;
@@ -131,16 +131,16 @@ async function main() {
   const scenarios: Record<string, { label: string; direct: (c: number) => Promise<Measured>; proxy: (c: number) => Promise<Measured>; gateway: (c: number) => Promise<Measured>; check: [string, string, string] }> = {
     one: {
       label: 'one dispute by id',
-      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }, control),
-      proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }, control),
-      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(ONE_QUERY, { id: gid }), connections: c }, control),
+      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }),
+      proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(ONE_QUERY, { id: gid }), connections: c }),
       check: [`${proxyUrl}/one?id=${stripeId}`, gql(ONE_QUERY, { id: gid }), 'dispute'],
     },
     page: {
       label: 'page of 100 with evidence',
-      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes?limit=100`, connections: c, headers: { authorization: basic } }, control),
-      proxy: (c) => cannon({ url: `${proxyUrl}/page`, connections: c }, control),
-      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(PAGE_QUERY), connections: c }, control),
+      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes?limit=100`, connections: c, headers: { authorization: basic } }),
+      proxy: (c) => cannon({ url: `${proxyUrl}/page`, connections: c }),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(PAGE_QUERY), connections: c }),
       check: [`${proxyUrl}/page`, gql(PAGE_QUERY), 'disputes'],
     },
     merged: {
@@ -162,18 +162,17 @@ async function main() {
             );
           },
           c,
-          control,
         ),
-      proxy: (c) => cannon({ url: `${proxyUrl}/merged`, connections: c }, control),
-      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(MERGED_QUERY), connections: c }, control),
+      proxy: (c) => cannon({ url: `${proxyUrl}/merged`, connections: c }),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(MERGED_QUERY), connections: c }),
       check: [`${proxyUrl}/merged`, gql(MERGED_QUERY), 'disputes'],
     },
     repeated: {
       label: 'same query repeated (parse/validate cached)',
-      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }, control),
-      proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }, control),
+      direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }),
+      proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }),
       // The same document every time, with the id inlined: yoga's parse and validate caches hit.
-      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(`{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`), connections: c }, control),
+      gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(`{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`), connections: c }),
       check: [`${proxyUrl}/one?id=${stripeId}`, gql(`{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`), 'dispute'],
     },
   };
@@ -212,7 +211,6 @@ async function main() {
         connections: c,
         requests: [{ setupRequest: (req: any) => ({ ...req, body: gql(`# ${(n += 1)}\n{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`) }) }],
       } as autocannon.Options,
-      control,
     );
 
   const results: Record<string, Record<number, Record<string, Measured[]>>> = {};

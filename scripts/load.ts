@@ -7,7 +7,6 @@
 //   LOAD_REQUESTS (default 3000), LOAD_CONCURRENCY (16), LOAD_FAULT_RATE (0.1), LOAD_SEED (7)
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { encodeDisputeId } from '../src/domain/ids.js';
 import { createLogger } from '../src/logger.js';
 import { installProcessGuards } from '../src/process-guards.js';
 import { providersFromEnv, secretsOf } from '../src/providers/registry.js';
