@@ -17,6 +17,14 @@ export interface ProcessConfig {
   /** GATEWAY_AUTH: 'none' runs without keys outside the sandbox (loudly); else keys are required. */
   authNone: boolean;
   keyRateLimit: { perSecond: number; burst: number };
+  /** ALLOWED_HOSTS: Host names answered ('*': any); undefined: the defaults (see auth/guard.ts). */
+  allowedHosts?: string[] | '*';
+  /** PUBLIC_URL: where clients reach the gateway, when a proxy is in front. */
+  publicUrl?: string;
+  /** CURSOR_SECRETS: the first signs cursors, all verify; undefined: a secret per process. */
+  cursorSecrets?: string[];
+  /** MAX_UPSTREAM_CALLS: provider calls one request may cause. */
+  maxUpstreamCalls: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -40,7 +48,44 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     authNone: authMode(env.GATEWAY_AUTH) === 'none',
     keyRateLimit: { perSecond: positiveIntEnv(env, 'GATEWAY_KEY_RATE_LIMIT', 50), burst: positiveIntEnv(env, 'GATEWAY_KEY_BURST', 100) },
+    allowedHosts: allowedHosts(env.ALLOWED_HOSTS),
+    publicUrl: publicUrl(env.PUBLIC_URL),
+    cursorSecrets: cursorSecrets(env.CURSOR_SECRETS),
+    maxUpstreamCalls: positiveIntEnv(env, 'MAX_UPSTREAM_CALLS', 400),
   };
+}
+
+function allowedHosts(raw: string | undefined): string[] | '*' | undefined {
+  const list = (raw ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  if (list.length === 0) return undefined;
+  if (list.includes('*')) {
+    if (list.length > 1) throw new ConfigError('ALLOWED_HOSTS is either * or a list of host names, not both');
+    return '*';
+  }
+  for (const h of list) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(h)) throw new ConfigError(`ALLOWED_HOSTS entries are host names like api.example.com (optionally :port), got "${h}"`);
+  }
+  return list;
+}
+
+function publicUrl(raw: string | undefined): string | undefined {
+  const v = raw?.trim();
+  if (!v) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be a URL like https://disputes.example.com, got "${v}"`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ConfigError(`PUBLIC_URL must be http(s), got "${v}"`);
+  return u.origin;
+}
+
+function cursorSecrets(raw: string | undefined): string[] | undefined {
+  const list = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) return undefined;
+  for (const s of list) if (s.length < 32) throw new ConfigError('CURSOR_SECRETS entries must be at least 32 characters (e.g. openssl rand -base64 32)');
+  return list;
 }
 
 const off = (v: string | undefined) => ['0', 'false', 'off', 'no'].includes(v?.trim().toLowerCase() ?? '');

@@ -21,14 +21,50 @@ export interface LoggerOptions {
 
 const REDACTED = '[REDACTED]';
 
+/**
+ * The forms a secret can take on its way back to us: itself in any letter case, percent-encoded,
+ * and base64 (standard or URL alphabet, padded or not) of itself and of the Basic credentials
+ * built from it, at each of the three alignments it can have inside a longer base64 text.
+ */
+export function secretForms(secret: string): { exact: string[]; anyCase: string[] } {
+  const anyCase = new Set([secret, encodeURIComponent(secret), escape(secret)]);
+  const exact = new Set<string>();
+  for (const text of [secret, `${secret}:`, `:${secret}`]) {
+    for (let shift = 0; shift < 3; shift++) {
+      // Encoded after `shift` other bytes, the secret's own characters start at the next whole
+      // group; the ones shared with its neighbours are left out so any surrounding matches.
+      const b64 = Buffer.from('\0'.repeat(shift) + text).toString('base64').replace(/=+$/, '');
+      const start = shift === 0 ? 0 : Math.ceil((shift * 4) / 3);
+      const end = b64.length - ((shift + text.length) % 3 === 0 ? 0 : 1);
+      const core = b64.slice(start, end);
+      if (core.length >= 8) {
+        exact.add(core);
+        exact.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+      }
+    }
+  }
+  return { exact: [...exact], anyCase: [...anyCase] };
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export function makeRedactor(secrets: string[]): (text: string) => string {
-  // Longest first, so a secret that contains another is replaced whole.
-  const list = [...new Set(secrets.filter((s) => s && s.length >= 4))].sort((a, b) => b.length - a.length);
+  const list = [...new Set(secrets.filter((s) => s && s.length >= 4))];
   if (list.length === 0) return (t) => t;
+  const exact = new Set<string>();
+  const anyCase = new Set<string>();
+  for (const s of list) {
+    const forms = secretForms(s);
+    forms.exact.forEach((f) => exact.add(f));
+    forms.anyCase.forEach((f) => anyCase.add(f));
+  }
+  // Longest first, so a form that contains another is replaced whole.
+  const byLength = (a: string, b: string) => b.length - a.length;
+  const insensitive = new RegExp([...anyCase].sort(byLength).map(escapeRegExp).join('|'), 'gi');
+  const sensitive = exact.size > 0 ? new RegExp([...exact].sort(byLength).map(escapeRegExp).join('|'), 'g') : null;
   return (text) => {
-    let out = text;
-    for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return out;
+    const out = text.replace(insensitive, REDACTED);
+    return sensitive ? out.replace(sensitive, REDACTED) : out;
   };
 }
 

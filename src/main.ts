@@ -22,7 +22,15 @@ async function main(): Promise<void> {
   const providers = providersFromEnv(env);
   const keys = KeyStore.fromEnv(process.env, config.keyRateLimit);
   const auth = authConfig(keys, config.sandbox, config.authNone);
-  const logger = createLogger({ level: config.logLevel, secrets: [...secretsOf(providers), ...(keys?.plaintext ?? [])] });
+  const logger = createLogger({ level: config.logLevel, secrets: [...secretsOf(providers), ...(keys?.plaintext ?? []), ...(config.cursorSecrets ?? [])] });
+  if ((config.host === '0.0.0.0' || config.host === '::') && config.allowedHosts === undefined && config.publicUrl === undefined) {
+    throw new ConfigError(
+      `HOST=${config.host} serves every interface: set ALLOWED_HOSTS to the names clients use (or PUBLIC_URL), or ALLOWED_HOSTS=* to answer any Host`,
+    );
+  }
+  if (!config.sandbox && config.cursorSecrets === undefined) {
+    logger.warn('CURSOR_SECRETS is not set: cursors are signed with a secret of this process, so they stop working after a restart and on other replicas');
+  }
   const stats = installProcessGuards(logger);
   const gateway = await startGateway({
     providers,
@@ -32,6 +40,10 @@ async function main(): Promise<void> {
     graphiql: config.graphiql,
     introspection: config.introspection,
     corsOrigins: config.corsOrigins,
+    allowedHosts: config.allowedHosts,
+    publicUrl: config.publicUrl,
+    cursorSecrets: config.cursorSecrets,
+    limits: { maxUpstreamCalls: config.maxUpstreamCalls },
     auth,
     stats,
   });

@@ -1,7 +1,9 @@
-// The HTTP door: who is calling (Bearer API key), from where (Origin, for browsers), how often
-// (a token bucket per key). Runs before GraphQL; its refusals are GraphQL-shaped JSON errors.
+// The HTTP door: to which name (Host, against DNS rebinding), from where (Origin, for browsers),
+// who is calling (Bearer API key), how often (a token bucket per key). Runs before GraphQL; its
+// refusals are GraphQL-shaped JSON errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendError as refuse } from '../http-error.js';
+import { isIP } from 'node:net';
+import { sendError as refuse } from '../http/error.js';
 import type { Logger } from '../logger.js';
 import { TokenBucket } from '../token-bucket.js';
 import type { ApiKey, KeyStore } from './keys.js';
@@ -13,28 +15,92 @@ export type AuthConfig =
 
 export interface GuardOptions {
   auth: AuthConfig;
-  /** Browser origins allowed to call (CORS_ORIGINS); the gateway's own origin always is. */
-  corsOrigins: readonly string[];
+  /** The names (Host header, lower case, optional :port) this gateway answers to; '*' for any. */
+  allowedHosts: readonly string[] | '*';
+  /** Browser origins allowed to call: CORS_ORIGINS and the gateway's own (see ownOrigins). */
+  allowedOrigins: readonly string[];
   logger: Logger;
 }
 
-export type GuardResult = { ok: true; key: ApiKey | null } | { ok: false };
+/** What the door decided: a caller (a key, or none on an open gateway), or a refusal already sent. */
+export type GuardResult = { ok: true; key: ApiKey | null } | { ok: false; status: number; code: string };
 
 const WARN_EVERY_MS = 60_000;
+
+export const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * The Host names allowed when ALLOWED_HOSTS is not set: the loopback names, the address bound to
+ * (when it is one address, not a wildcard) and the public URL's host.
+ */
+export function defaultAllowedHosts(bindHost: string, publicUrl?: string): string[] {
+  const out = new Set(LOOPBACK_NAMES);
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') out.add(isIP(bindHost) === 6 ? `[${bindHost}]` : bindHost.toLowerCase());
+  if (publicUrl) out.add(new URL(publicUrl).host.toLowerCase());
+  return [...out];
+}
+
+/** The gateway's own browser origins: each allowed host, over http and https, at `port`. */
+export function ownOrigins(allowedHosts: readonly string[] | '*', port: number, publicUrl?: string): string[] {
+  const out = new Set<string>();
+  if (publicUrl) out.add(new URL(publicUrl).origin);
+  if (allowedHosts !== '*') {
+    for (const h of allowedHosts) {
+      const hasPort = /:\d+$/.test(h);
+      for (const scheme of ['http', 'https']) {
+        out.add(`${scheme}://${hasPort ? h : `${h}:${port}`}`);
+        // A name without a port is also the one a proxy in front serves on its default port.
+        if (!hasPort && !LOOPBACK_NAMES.includes(h)) out.add(`${scheme}://${h}`);
+      }
+    }
+  } else {
+    for (const h of LOOPBACK_NAMES) out.add(`http://${h}:${port}`);
+  }
+  return [...out];
+}
+
+/** Whether a Host header names this gateway: its name, with or without a port, is allowed. */
+export function hostAllowed(header: string | undefined, allowed: readonly string[] | '*'): boolean {
+  if (allowed === '*') return true;
+  if (!header) return false;
+  const host = header.trim().toLowerCase();
+  const name = host.replace(/:\d+$/, '');
+  return allowed.includes(host) || allowed.includes(name);
+}
 
 export function createGuard(opts: GuardOptions) {
   const buckets = new Map<string, TokenBucket>();
   let lastWarning = 0;
+  const refused = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): GuardResult => {
+    refuse(res, status, code, message, headers);
+    return { ok: false, status, code };
+  };
 
-
-  return function guard(req: IncomingMessage, res: ServerResponse): GuardResult {
+  /** Host and Origin only: what every request on the GraphQL path must pass, a key or not. */
+  function place(req: IncomingMessage, res: ServerResponse): GuardResult | null {
+    if (!hostAllowed(req.headers.host, opts.allowedHosts)) {
+      return refused(res, 421, 'HOST_NOT_ALLOWED', 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).');
+    }
     // CSRF: a browser names the page's origin. Only the gateway's own and the allowlist may call.
     const origin = req.headers.origin;
-    if (origin && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}` && !opts.corsOrigins.includes(origin)) {
-      refuse(res, 403, 'FORBIDDEN', `Requests from the origin ${origin} are not allowed (see CORS_ORIGINS).`);
-      return { ok: false };
+    if (origin !== undefined && !opts.allowedOrigins.includes(origin)) {
+      return refused(res, 403, 'FORBIDDEN', `Requests from the origin ${origin.slice(0, 200)} are not allowed (see CORS_ORIGINS).`);
     }
+    return null;
+  }
 
+  /** The key presented, if valid: null when none or a wrong one (on a keyed gateway). */
+  function identify(req: IncomingMessage): { key: ApiKey | null; presented: boolean } {
+    if (opts.auth.mode === 'open') return { key: null, presented: false };
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return { key: m ? opts.auth.store.authenticate(m[1]!) : null, presented: m !== null };
+  }
+
+  /** The caller, after place(): a key (rate limited), or none on an open gateway; else refused. */
+  function authorize(req: IncomingMessage, res: ServerResponse): GuardResult {
     if (opts.auth.mode === 'open') {
       if (opts.auth.warn && Date.now() - lastWarning >= WARN_EVERY_MS) {
         lastWarning = Date.now();
@@ -43,25 +109,23 @@ export function createGuard(opts: GuardOptions) {
       return { ok: true, key: null };
     }
 
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const key = m ? opts.auth.store.authenticate(m[1]!) : null;
+    const { key, presented } = identify(req);
     if (!key) {
-      refuse(res, 401, 'UNAUTHENTICATED', m ? 'The API key is not valid.' : 'An API key is required: send Authorization: Bearer <key>.', {
+      return refused(res, 401, 'UNAUTHENTICATED', presented ? 'The API key is not valid.' : 'An API key is required: send Authorization: Bearer <key>.', {
         'www-authenticate': 'Bearer realm="dispute-gateway"',
       });
-      return { ok: false };
     }
 
     let bucket = buckets.get(key.name);
     if (!bucket) buckets.set(key.name, (bucket = new TokenBucket(key.rateLimit.perSecond, key.rateLimit.burst)));
     const waitMs = bucket.take();
     if (waitMs > 0) {
-      refuse(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
+      return refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
         'retry-after': String(Math.ceil(waitMs / 1000)),
       });
-      return { ok: false };
     }
     return { ok: true, key };
-  };
+  }
+
+  return { place, identify, authorize, open: opts.auth.mode === 'open' };
 }

@@ -11,8 +11,16 @@ export interface DisputeRef {
 
 const PREFIX = 'dg1';
 const TYPE = 'Dispute';
-// Provider ids and account slots are printable and free of our separator.
-const PART = /^[A-Za-z0-9_\-.]{1,255}$/;
+// Every provider documents its ids as a prefix and letters or digits (Stripe du_/dp_, Flex fdsp_,
+// Afterpay dp_; WooshPay follows Stripe). So ids are letters, digits, _ and -, starting with a
+// letter or digit: never a dot segment, a slash or an encoded character that could change the
+// shape of the upstream path they are put in.
+const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+// Account slots: the names PROVIDERS_FILE allows.
+const ACCOUNT = /^[a-z0-9_-]{1,32}$/;
+
+/** Whether a string is of the form every provider's dispute ids take (see above). */
+export const isProviderId = (s: unknown): s is string => typeof s === 'string' && PROVIDER_ID.test(s);
 
 const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 
@@ -34,13 +42,14 @@ export function decodeDisputeId(id: string, field = 'id'): DisputeRef {
   const [prefix, type, provider, account, providerDisputeId] = parts as [string, string, string, string, string];
   if (prefix !== PREFIX || type !== TYPE) fail();
   if (!(PROVIDERS as readonly string[]).includes(provider)) fail();
-  if (!PART.test(account) || !PART.test(providerDisputeId)) fail();
+  if (!ACCOUNT.test(account) || !isProviderId(providerDisputeId)) fail();
   return { provider: provider as ProviderName, account, providerDisputeId };
 }
 
 export const refKey = (r: DisputeRef): string => `${r.provider}:${r.account}:${r.providerDisputeId}`;
 
+/** A caller's (or provider's) text cut to `n` characters, with a marker saying how much was cut. */
 export function truncate(s: unknown, n = 64): string {
   const str = String(s);
-  return str.length > n ? `${str.slice(0, n)}…` : str;
+  return str.length > n ? `${str.slice(0, n)}…[${str.length - n} more characters]` : str;
 }

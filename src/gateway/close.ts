@@ -17,6 +17,8 @@ export interface UserError {
 export interface CloseResult {
   dispute: Dispute | null;
   userErrors: UserError[];
+  /** Answered from the record of an earlier call with the same key (for the audit line). */
+  replayed?: boolean;
 }
 
 export interface CloseServices {
@@ -52,14 +54,15 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   if (!client || client.account !== ref.account) return notFound();
   if (key === undefined) return attempt(s, client, ref, newIdempotencyKey());
 
-  // Keys are scoped to the caller and to the provider account they close at.
-  const scoped = `${s.caller.name}:${ref.provider}:${ref.account}:${key}`;
+  // A key belongs to its caller and names one dispute: used for any other dispute, at any
+  // provider or account, it is refused.
+  const scoped = `close:${s.caller.name}:${key}`;
   const fingerprint = refKey(ref);
   const previous = await s.idempotency.get(scoped);
   if (previous && previous.fingerprint !== fingerprint) return keyReused();
-  if (previous?.result) return previous.result;
+  if (previous?.result) return { ...previous.result, replayed: true };
   const running = s.inflight.get(scoped);
-  if (running) return running.fingerprint === fingerprint ? running.result : keyReused();
+  if (running) return running.fingerprint === fingerprint ? running.result.then((r) => ({ ...r, replayed: true })) : keyReused();
   const result = (async () => {
     const remember = (r: CloseResult) => s.idempotency.set(scoped, { fingerprint, result: r });
     // An earlier attempt with this key may have closed the dispute with its answer lost.
@@ -79,20 +82,30 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
 }
 
 /**
- * The key was used before and its outcome is unknown. If the dispute is now lost, find out whether
- * that was our close: a provider that replays keys is simply asked again with the same key; for
- * the others the dispute read back says (Afterpay: closed as merchant_accepted). Null: go on as new.
+ * The key was used before and its outcome is unknown. The dispute is read back first and the
+ * answer comes from its state: still open, the close goes ahead as new (with the same upstream
+ * key); closed, it is ours when the provider can tell (Flex and Afterpay record a merchant's
+ * accept; Stripe replays the key's own answer, once, without retries), and otherwise
+ * DISPUTE_ALREADY_CLOSED. A close is never sent again into a refusal the state already shows.
  */
 async function recover(s: CloseServices, client: DisputeProviderClient, ref: DisputeRef, key: string): Promise<CloseResult | null> {
   s.loaders.dispute.clear(ref);
   const now = await s.loaders.dispute.load(ref);
-  if (!now || now.status !== 'LOST') return null;
-  if (client.capabilities.idempotentClose) {
-    const replayed = await client.close(ref.providerDisputeId, { idempotencyKey: key });
-    s.loaders.prime([replayed]);
-    return { dispute: replayed, userErrors: [] };
+  if (!now) return notFound();
+  if (!isFinal(now.status)) return null;
+  if (client.capabilities.idempotentClose && now.status === 'LOST') {
+    try {
+      const replayed = await client.close(ref.providerDisputeId, { idempotencyKey: key, retry: false });
+      s.loaders.prime([replayed]);
+      return { dispute: replayed, userErrors: [] };
+    } catch (err) {
+      // The provider did not replay: the key never closed it, someone else did.
+      if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) throw err;
+      return closeGuard(client, now);
+    }
   }
-  return client.closedByMerchant(now) ? { dispute: now, userErrors: [] } : null;
+  if (client.closedByMerchant(now)) return { dispute: now, userErrors: [] };
+  return closeGuard(client, now);
 }
 
 async function attempt(
@@ -136,15 +149,13 @@ function closeGuard(client: DisputeProviderClient, d: Dispute): CloseResult | nu
 }
 
 /**
- * The Idempotency-Key sent upstream. Providers scope keys per account, not per caller, so two API
- * keys choosing the same idempotency key must not collide there: keyed callers' keys carry the
- * caller's name (the key hashed where Stripe's 255-character limit needs it). An open gateway
- * sends the caller's key as it is.
+ * The Idempotency-Key sent upstream. Providers scope keys per account, not per caller, so two
+ * callers choosing the same key must not collide there, and neither may two distinct keys of one
+ * caller: the upstream key is a digest of the caller and the key (64 hex characters, within every
+ * provider's limit), prefixed so it is recognisable as the gateway's.
  */
-export function upstreamIdempotencyKey(caller: { name: string; anonymous?: boolean }, key: string): string {
-  if (caller.anonymous) return key;
-  const scoped = `${caller.name}/${key}`;
-  return scoped.length <= 255 ? scoped : `${caller.name}/${createHash('sha256').update(key).digest('hex')}`;
+export function upstreamIdempotencyKey(caller: { name: string }, key: string): string {
+  return `dg1-${createHash('sha256').update(caller.name).update('\0').update(key).digest('hex')}`;
 }
 
 const notFound = () => failed('NOT_FOUND', 'No dispute exists with this id.');

@@ -7,7 +7,8 @@
 import { DISPUTE_STATUSES, PROVIDERS, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import type { CreatedRange, DisputeProviderClient, ListFilter } from '../providers/types.js';
-import { decodeCursor, encodeCursor, filterFingerprint, type NormalizedFilter } from './cursor.js';
+import { decodeCursor, encodeCursor, filterFingerprint, type CursorKeys, type NormalizedFilter } from './cursor.js';
+import { isProviderId } from '../domain/ids.js';
 import type { Loaders } from './loaders.js';
 import { mergeBackward, mergeForward, type MergedPage, type MergeOptions, type ProviderPlan } from './merge.js';
 
@@ -165,17 +166,28 @@ function providerPlan(client: DisputeProviderClient, f: NormalizedFilter): Provi
   };
 }
 
-export async function listDisputes(
-  clients: ReadonlyMap<ProviderName, DisputeProviderClient>,
-  loaders: Loaders,
-  args: ConnectionArgs,
-  opts: MergeOptions = DEFAULT_MERGE_OPTIONS,
-): Promise<ConnectionResult> {
+/** What listing needs from the gateway: the caller's clients, its loaders, and the cursor secrets. */
+export interface ListEnv {
+  clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
+  loaders: Loaders;
+  merge: MergeOptions;
+  cursorKeys: CursorKeys;
+}
+
+export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<ConnectionResult> {
+  const { clients, loaders, merge: opts, cursorKeys } = env;
   const p = plan(args);
   const filter = normalize(clients, args.filter);
   const fingerprint = filterFingerprint(filter);
   const field = p.direction === 'forward' ? 'after' : 'before';
-  const cursor = p.cursor === undefined ? undefined : decodeCursor(p.cursor, field, { fingerprint, providers: filter.providers.map((x) => x.provider) });
+  const isPosition = (provider: ProviderName, position: string) => {
+    const client = clients.get(provider);
+    return client?.isPosition ? client.isPosition(position) : isProviderId(position);
+  };
+  const cursor =
+    p.cursor === undefined
+      ? undefined
+      : decodeCursor(p.cursor, field, { fingerprint, providers: filter.providers.map((x) => x.provider), isPosition }, cursorKeys);
   const plans = filter.providers.map(({ provider }) => providerPlan(clients.get(provider)!, filter)).filter((x): x is ProviderPlan => x !== null);
 
   let page: MergedPage;
@@ -196,7 +208,7 @@ export async function listDisputes(
 
   loaders.prime(page.read);
   const edges = page.edges.map((e) => ({
-    cursor: encodeCursor({ fingerprint, provider: e.provider, states: e.states }),
+    cursor: encodeCursor({ fingerprint, provider: e.provider, states: e.states }, cursorKeys),
     node: e.dispute,
   }));
   return {
@@ -207,4 +219,41 @@ export async function listDisputes(
     failures: page.failures,
     scanLimited: page.scanLimited,
   };
+}
+
+/**
+ * The most upstream calls one `disputes` field can cause, before it runs: per provider asked,
+ * one list page, or the scan bound when the gateway filters, or the walk bound for `last`
+ * without `before` on lists that have no call for their end; reading backward from a cursor on an
+ * id-cursor list adds the anchor's retrieve; and records that lists return as summaries (Flex)
+ * add one retrieve per dispute on the page when detail fields are asked. Arguments that do not
+ * pass are counted as one call: the field fails before calling anyone.
+ */
+export function maxListCalls(
+  clients: ReadonlyMap<ProviderName, DisputeProviderClient>,
+  args: ConnectionArgs,
+  opts: MergeOptions,
+  asksDetail: boolean,
+): number {
+  let p: Plan;
+  let filter: NormalizedFilter;
+  try {
+    p = plan(args);
+    filter = normalize(clients, args.filter);
+  } catch {
+    return 1;
+  }
+  let calls = 0;
+  for (const { provider } of filter.providers) {
+    const client = clients.get(provider)!;
+    const pp = providerPlan(client, filter);
+    if (!pp) continue;
+    const caps = client.capabilities;
+    const scan = pp.residual ? opts.maxScanPages : 1;
+    if (p.direction === 'forward') calls += scan;
+    else if (p.cursor === undefined) calls += caps.listFromEnd ? 2 : opts.maxWalkPages;
+    else calls += scan + 1;
+    if (asksDetail && caps.summaryLists) calls += p.size;
+  }
+  return Math.max(1, calls);
 }

@@ -1,8 +1,10 @@
 // Connection cursors. Opaque to clients: base64url JSON holding, for the edge they stand for,
 // each provider's position around it (see merge.ts), the provider of the edge's own dispute, and
 // a fingerprint of the filter (and provider accounts) they were issued under, so a cursor cannot
-// be replayed against another filter.
-import { createHash } from 'node:crypto';
+// be replayed against another filter. Each cursor is signed (HMAC-SHA256 with a server-side
+// secret): a cursor the gateway did not issue is refused before any of it is used. Several
+// secrets can be configured while one is rotated out: the first signs, every one verifies.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PROVIDERS, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput } from '../domain/errors.js';
 import type { CreatedRange } from '../providers/types.js';
@@ -40,21 +42,61 @@ export function filterFingerprint(f: NormalizedFilter): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ v: VERSION, f: c.fingerprint, p: c.provider, s: c.states })).toString('base64url');
+/** The secrets cursors are signed with: the first signs, all verify (rotation). */
+export class CursorKeys {
+  private readonly keys: Buffer[];
+
+  constructor(secrets: readonly string[]) {
+    if (secrets.length === 0) throw new Error('at least one cursor secret is needed');
+    this.keys = secrets.map((s) => Buffer.from(s, 'utf8'));
+  }
+
+  /** A secret for this process alone: cursors do not survive a restart or cross replicas. */
+  static ephemeral(): CursorKeys {
+    return new CursorKeys([randomBytes(32).toString('base64url')]);
+  }
+
+  sign(payload: string): string {
+    return createHmac('sha256', this.keys[0]!).update(payload).digest('base64url').slice(0, SIGNATURE_LENGTH);
+  }
+
+  verify(payload: string, signature: string): boolean {
+    const given = Buffer.from(signature);
+    return this.keys.some((k) => {
+      const want = Buffer.from(createHmac('sha256', k).update(payload).digest('base64url').slice(0, SIGNATURE_LENGTH));
+      return want.length === given.length && timingSafeEqual(want, given);
+    });
+  }
 }
 
-const isPosition = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_POSITION;
+/** 128 bits of HMAC-SHA256, base64url. */
+const SIGNATURE_LENGTH = 22;
 
-export function decodeCursor(raw: string, field: string, expected: { fingerprint: string; providers: ProviderName[] }): Cursor {
+export function encodeCursor(c: Cursor, keys: CursorKeys): string {
+  const payload = Buffer.from(JSON.stringify({ v: VERSION, f: c.fingerprint, p: c.provider, s: c.states })).toString('base64url');
+  return `${payload}.${keys.sign(payload)}`;
+}
+
+export interface CursorExpectation {
+  fingerprint: string;
+  providers: ProviderName[];
+  /** Whether a string is a list position of this provider's form (a provider id, or its own). */
+  isPosition: (provider: ProviderName, position: string) => boolean;
+}
+
+export function decodeCursor(raw: string, field: string, expected: CursorExpectation, keys: CursorKeys): Cursor {
   const fail = (why: string): never => {
     throw new BadUserInput(`${field}: ${why}`, field);
   };
   const invalid = () => fail('not a valid cursor');
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(raw)) invalid();
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192) invalid();
+  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(raw);
+  if (!m) return invalid();
+  // Nothing of a cursor is read before its signature is checked.
+  if (!keys.verify(m[1]!, m[2]!)) fail('not a cursor this gateway issued (or its secret was rotated out); start again without a cursor');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8'));
   } catch {
     invalid();
   }
@@ -66,6 +108,7 @@ export function decodeCursor(raw: string, field: string, expected: { fingerprint
   for (const [name, value] of Object.entries(s)) {
     if (!(PROVIDERS as readonly string[]).includes(name) || !Array.isArray(value) || value.length !== 2) return invalid();
     const [last, next] = value as unknown[];
+    const isPosition = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_POSITION && expected.isPosition(name as ProviderName, v);
     if (!(last === null || isPosition(last)) || !(next === null || next === END || isPosition(next))) return invalid();
     states[name as ProviderName] = [last as string | null, next as ProviderState[1]];
   }

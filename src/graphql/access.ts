@@ -1,8 +1,13 @@
-// What a caller may do, checked once per operation: a query needs disputes:read, a mutation
-// disputes:write; and introspection can be switched off for production.
-import { GraphQLError, Kind, type ASTVisitor, type DefinitionNode, type DocumentNode, type ValidationContext } from 'graphql';
+// Who may run what, checked once per operation, for every way an operation can arrive (the
+// direct path, yoga's GET and POST, batches, subscriptions): nothing runs for a request that
+// reached GraphQL without a valid key while keys are required; a query needs disputes:read, a
+// mutation disputes:write; and introspection can be switched off for production.
+import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type ExecutionArgs, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
+import { auditRefusedMutation } from './audit.js';
+import { fragmentsOf, operationOf } from './limits.js';
+import { noteOperation } from '../http/request-scope.js';
 
 /** Refuses __schema and __type (what introspection reads); __typename stays allowed. */
 function introspectionOff(context: ValidationContext): ASTVisitor {
@@ -15,34 +20,37 @@ function introspectionOff(context: ValidationContext): ASTVisitor {
   };
 }
 
+/** The refusal for this operation, or null when the caller may run it. */
+function refusal(args: ExecutionArgs): GraphQLError | null {
+  const ctx = args.contextValue as GatewayContext;
+  const caller = ctx?.caller;
+  if (!caller?.authenticated) {
+    return new GraphQLError('An API key is required: send Authorization: Bearer <key>.', { extensions: { code: 'UNAUTHENTICATED' } });
+  }
+  const doc = args.document as DocumentNode;
+  const op = operationOf(doc, args.operationName);
+  if (!op) return null;
+  noteOperation(op.name?.value);
+  const needs = op.operation === 'mutation' ? 'disputes:write' : 'disputes:read';
+  const allowed = op.operation === 'mutation' ? caller.canWrite : caller.canRead;
+  if (allowed) return null;
+  // A refused mutation is audited too: who tried what on which dispute, and that it was refused.
+  if (op.operation === 'mutation') auditRefusedMutation(ctx, op, fragmentsOf(doc), (args.variableValues ?? {}) as Record<string, unknown>, 'FORBIDDEN');
+  return new GraphQLError(`The API key "${caller.name}" lacks the ${needs} scope.`, { extensions: { code: 'FORBIDDEN' } });
+}
+
 export function accessPlugin(opts: { introspection: boolean }): Plugin<GatewayContext> {
   return {
     onValidate({ addValidationRule }) {
       if (!opts.introspection) addValidationRule(introspectionOff);
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const { caller } = args.contextValue as GatewayContext;
-      const definitions: readonly DefinitionNode[] = (args.document as DocumentNode).definitions;
-      const op = definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName));
-      if (!op || op.kind !== Kind.OPERATION_DEFINITION) return;
-      const needs = op.operation === 'mutation' ? 'disputes:write' : 'disputes:read';
-      const allowed = op.operation === 'mutation' ? caller.canWrite : caller.canRead;
-      if (!allowed) {
-        // A refused mutation is audited too: who tried what, and that it was refused.
-        if (op.operation === 'mutation') {
-          const ctx = args.contextValue as GatewayContext;
-          ctx.logger.info('audit', {
-            audit: op.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '?')).join(','),
-            key: caller.name,
-            result: 'FORBIDDEN',
-            variables: Object.keys(args.variableValues ?? {}),
-            time: new Date().toISOString(),
-          });
-        }
-        setResultAndStopExecution({
-          errors: [new GraphQLError(`The API key "${caller.name}" lacks the ${needs} scope.`, { extensions: { code: 'FORBIDDEN' } })],
-        });
-      }
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution({ errors: [refused] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args as ExecutionArgs);
+      if (refused) setResultAndStopExecution({ errors: [refused] });
     },
   };
 }

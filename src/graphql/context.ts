@@ -6,6 +6,7 @@ import type { MergeOptions } from '../gateway/merge.js';
 import type { ApiKey } from '../auth/keys.js';
 import type { CloseResult } from '../gateway/close.js';
 import type { IdempotencyStore } from '../gateway/idempotency.js';
+import type { CursorKeys } from '../gateway/cursor.js';
 import { createLoaders, type Loaders } from '../gateway/loaders.js';
 import type { Logger } from '../logger.js';
 import type { DisputeProviderClient } from '../providers/types.js';
@@ -17,6 +18,17 @@ export interface GatewayServices {
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
   logger: Logger;
   merge: MergeOptions;
+  cursorKeys: CursorKeys;
+}
+
+/** What the HTTP layer decided about one request, handed to GraphQL with it. */
+export interface RequestServerContext {
+  /** The caller's valid API key; null when none was presented (or the gateway runs open). */
+  apiKey: ApiKey | null;
+  /** True only when the gateway runs without keys (sandbox, GATEWAY_AUTH=none). */
+  open: boolean;
+  /** Upstream calls this HTTP request may still cause, shared by every operation of a batch. */
+  upstreamBudget: { limit: number; remaining: number };
 }
 
 /** What resolvers report beside their data: partial failures and scan limits, added to the result. */
@@ -26,9 +38,11 @@ export interface Reports {
 }
 
 export interface Caller {
-  /** The API key's name, or "anonymous" when the gateway runs open. */
+  /** The API key's name, or "anonymous" when the gateway runs open (or nobody is known). */
   name: string;
   anonymous: boolean;
+  /** False when keys are required and none valid came with the request: nothing may run. */
+  authenticated: boolean;
   canRead: boolean;
   canWrite: boolean;
 }
@@ -37,21 +51,29 @@ export interface GatewayContext extends GatewayServices {
   loaders: Loaders;
   reports: Reports;
   caller: Caller;
+  /** This request's own state, from the HTTP layer. */
+  request: Pick<RequestServerContext, 'upstreamBudget'>;
 }
 
 /**
  * One request's context. A key limited to some providers sees only those: every resolver reads
  * `clients`, so another provider's disputes look exactly like disputes that do not exist.
  */
-export function createContext(services: GatewayServices, key: ApiKey | null = null): GatewayContext {
+export function createContext(services: GatewayServices, server: Partial<RequestServerContext> = {}): GatewayContext {
+  const key = server.apiKey ?? null;
   const clients = key?.providers ? new Map([...services.clients].filter(([name]) => key.providers!.has(name))) : services.clients;
   return {
     ...services,
     clients,
     loaders: createLoaders(clients),
     reports: { errors: [], scanLimited: [] },
+    // Rights come from a key, or from the HTTP layer saying the gateway runs open; a request that
+    // reached GraphQL with neither (a path that skipped the guard) has none.
     caller: key
-      ? { name: key.name, anonymous: false, canRead: key.scopes.has('disputes:read'), canWrite: key.scopes.has('disputes:write') }
-      : { name: 'anonymous', anonymous: true, canRead: true, canWrite: true },
+      ? { name: key.name, anonymous: false, authenticated: true, canRead: key.scopes.has('disputes:read'), canWrite: key.scopes.has('disputes:write') }
+      : server.open === true
+        ? { name: 'anonymous', anonymous: true, authenticated: true, canRead: true, canWrite: true }
+        : { name: 'anonymous', anonymous: true, authenticated: false, canRead: false, canWrite: false },
+    request: { upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity } },
   };
 }

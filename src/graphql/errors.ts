@@ -4,22 +4,33 @@ import { GraphQLError } from 'graphql';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { providerDisplayName } from '../providers/http.js';
+import { countError } from '../http/request-scope.js';
+import { truncate } from '../domain/ids.js';
 
 // By name rather than instanceof: a process can hold graphql's CJS and ESM builds at once.
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
 
+/** Longest error message sent: longer ones (echoes of a caller's input) are cut with a marker. */
+export const MAX_MESSAGE = 512;
+
 type Location = Pick<GraphQLError, 'nodes' | 'source' | 'positions' | 'path'>;
 
-/** A provider's failure as the client sees it: its code, the provider, its own code and request id. */
+/**
+ * A provider's failure as the client sees it: its code, the provider, its own code and request id.
+ * Logged here, once per failure (warn: the gateway works, a provider does not).
+ */
 export function providerGraphQLError(err: ProviderError, logger: Logger, at: Partial<Location> = {}): GraphQLError {
-  logger.warn('provider error', {
-    provider: err.provider,
-    code: err.code,
-    status: err.status,
-    providerCode: err.providerCode,
-    requestId: err.requestId,
-    message: err.message,
-  });
+  if (!providerErrorsLogged.has(err)) {
+    providerErrorsLogged.add(err);
+    logger.warn('provider error', {
+      provider: err.provider,
+      code: err.code,
+      status: err.status,
+      providerCode: err.providerCode,
+      requestId: err.requestId,
+      message: err.message,
+    });
+  }
   return new GraphQLError(logger.redact(err.message), {
     nodes: at.nodes,
     source: at.source,
@@ -36,8 +47,27 @@ export function providerGraphQLError(err: ProviderError, logger: Logger, at: Par
   });
 }
 
+// A failure reported beside the data and met again by the mask is the same error, logged once.
+const providerErrorsLogged = new WeakSet<ProviderError>();
+
 export function makeMaskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
+    let masked = mask(error, message);
+    const code = (masked as GraphQLError).extensions?.code;
+    countError(typeof code === 'string' ? code : 'UNKNOWN');
+    // graphql-js quotes a caller's literal in its messages: an echo is bounded, with a marker.
+    if (masked.message.length > MAX_MESSAGE && isGraphQLError(masked)) {
+      masked = new GraphQLError(truncate(masked.message, MAX_MESSAGE), {
+        nodes: masked.nodes,
+        source: masked.source,
+        positions: masked.positions,
+        path: masked.path,
+        extensions: masked.extensions,
+      });
+    }
+    return masked;
+  };
+  function mask(error: unknown, message: string): Error {
     const graphqlError = isGraphQLError(error) ? error : undefined;
     // Executors wrap errors in located GraphQLErrors, sometimes more than once: find the cause.
     let original: unknown = error;
@@ -59,5 +89,5 @@ export function makeMaskError(logger: Logger) {
     if (graphqlError && isGraphQLError(original)) return graphqlError;
     logger.error('unexpected error', { error: original, path: graphqlError?.path });
     return located(message, { code: 'INTERNAL_SERVER_ERROR' });
-  };
+  }
 }

@@ -1,45 +1,120 @@
-// Limits on what one request may ask, each refused with a clear message and `extensions.code`:
-// depth and aliases (validation), tokens (parsing), and an estimated cost (at execution, where
-// variables are known): every field costs 1, times the page sizes of the lists it sits in.
+// Limits on what one request may ask, each refused with a clear message and `extensions.code`,
+// before anything runs:
+//   - tokens (parsing): QUERY_TOO_LARGE;
+//   - depth, aliases and the expanded size (validation): QUERY_TOO_DEEP, TOO_MANY_ALIASES,
+//     QUERY_TOO_LARGE. Fragments are measured once each (memoised), so the analysis is linear in
+//     the document however often a fragment is spread, and a document whose expansion is huge is
+//     refused from its measure, without ever being expanded;
+//   - an estimated cost (execution, where variables are known): every field costs 1, times the
+//     page sizes of the lists it sits in: QUERY_TOO_COMPLEX;
+//   - the upstream calls the request can cause, summed over every operation of a batch:
+//     QUERY_TOO_EXPENSIVE, with the estimate and the budget in `extensions`.
 import {
+  getArgumentValues,
+  getVariableValues,
   GraphQLError,
   Kind,
   parse,
   type ASTVisitor,
-  type DefinitionNode,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { maxListCalls, type ConnectionArgs } from '../gateway/connection.js';
+import type { GatewayContext } from './context.js';
+import { auditRefusedMutation } from './audit.js';
 
 export interface QueryLimits {
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
   maxCost: number;
+  /** Fields in an operation once every fragment spread is expanded. */
+  maxExpandedFields: number;
+  /** Upstream (provider) calls one HTTP request may cause, over all its operations. */
+  maxUpstreamCalls: number;
 }
 
-export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30, maxTokens: 3000, maxCost: 20_000 };
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 3000,
+  maxCost: 20_000,
+  maxExpandedFields: 5_000,
+  maxUpstreamCalls: 400,
+};
 
-const limitError = (code: string, message: string) => new GraphQLError(message, { extensions: { code } });
+const limitError = (code: string, message: string, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code, ...extensions } });
 
-function depthOf(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): number {
-  if (!set) return 0;
-  let max = 0;
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) max = Math.max(max, sel.selectionSet ? 1 + depthOf(sel.selectionSet, fragments, seen) : 1);
-    else if (sel.kind === Kind.INLINE_FRAGMENT) max = Math.max(max, depthOf(sel.selectionSet, fragments, seen));
-    else if (!seen.has(sel.name.value) && fragments[sel.name.value]) {
-      max = Math.max(max, depthOf(fragments[sel.name.value]!.selectionSet, fragments, new Set([...seen, sel.name.value])));
+export const fragmentsOf = (doc: DocumentNode): Map<string, FragmentDefinitionNode> =>
+  new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+
+export function operationOf(doc: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
+  const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (name == null) return ops.length === 1 ? ops[0] : undefined;
+  return ops.find((d) => d.name?.value === name);
+}
+
+export interface Shape {
+  /** Fields deep, fragments expanded. */
+  depth: number;
+  /** Fields once every fragment spread is expanded (a float: it may be astronomically large). */
+  expandedFields: number;
+}
+
+/**
+ * Measures selection sets with every fragment measured once. `visits` counts the selections
+ * looked at: at most the number in the document, whatever the spreads (the linear-work proof).
+ */
+export class DocumentMeter {
+  visits = 0;
+  private readonly memo = new Map<string, Shape>();
+  private readonly active = new Set<string>();
+
+  constructor(private readonly fragments: Map<string, FragmentDefinitionNode>) {}
+
+  measure(set: SelectionSetNode | undefined): Shape {
+    let depth = 0;
+    let expandedFields = 0;
+    for (const sel of set?.selections ?? []) {
+      this.visits += 1;
+      let inner: Shape;
+      if (sel.kind === Kind.FIELD) {
+        const below = sel.selectionSet ? this.measure(sel.selectionSet) : { depth: 0, expandedFields: 0 };
+        inner = { depth: below.depth + 1, expandedFields: below.expandedFields + 1 };
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        inner = this.measure(sel.selectionSet);
+      } else {
+        inner = this.fragment(sel.name.value);
+      }
+      depth = Math.max(depth, inner.depth);
+      expandedFields += inner.expandedFields;
     }
+    return { depth, expandedFields };
   }
-  return max;
+
+  private fragment(name: string): Shape {
+    const known = this.memo.get(name);
+    if (known) return known;
+    const def = this.fragments.get(name);
+    // Unknown fragments and cycles are validation errors of their own; they add nothing here.
+    if (!def || this.active.has(name)) return { depth: 0, expandedFields: 0 };
+    this.active.add(name);
+    const shape = this.measure(def.selectionSet);
+    this.active.delete(name);
+    this.memo.set(name, shape);
+    return shape;
+  }
 }
 
-/** Validation: operations no deeper than maxDepth fields, with at most maxAliases aliases. */
+/** Validation: depth, aliases and expanded size of every operation. */
 export function depthAndAliasRule(limits: QueryLimits) {
   return (context: ValidationContext): ASTVisitor => {
     let aliases = 0;
@@ -49,13 +124,16 @@ export function depthAndAliasRule(limits: QueryLimits) {
       },
       Document: {
         leave(doc) {
-          const fragments = Object.fromEntries(
-            doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-          );
+          const meter = new DocumentMeter(fragmentsOf(doc));
           for (const def of doc.definitions) {
             if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-            const depth = depthOf(def.selectionSet, fragments, new Set());
-            if (depth > limits.maxDepth) {
+            const { depth, expandedFields } = meter.measure(def.selectionSet);
+            if (expandedFields > limits.maxExpandedFields) {
+              const size = expandedFields > 1e15 ? expandedFields.toExponential(2) : String(expandedFields);
+              context.reportError(
+                limitError('QUERY_TOO_LARGE', `The operation expands to ${size} fields once its fragments are spread; the limit is ${limits.maxExpandedFields}.`),
+              );
+            } else if (depth > limits.maxDepth) {
               context.reportError(limitError('QUERY_TOO_DEEP', `The operation is ${depth} fields deep; the limit is ${limits.maxDepth}.`));
             }
           }
@@ -88,12 +166,16 @@ function listArgLength(value: ValueNode | undefined, variables: Record<string, u
   return undefined;
 }
 
-/** Fields requested, times the sizes of the lists they are in (first/last, or the ids asked for). */
+/**
+ * Fields requested, times the sizes of the lists they are in (first/last, or the ids asked for).
+ * A fragment's cost does not depend on where it is spread, so each is computed once.
+ */
 export function estimateCost(
   set: SelectionSetNode | undefined,
-  fragments: Record<string, FragmentDefinitionNode>,
+  fragments: Map<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
-  seen: Set<string> = new Set(),
+  memo: Map<string, number> = new Map(),
+  active: Set<string> = new Set(),
 ): number {
   if (!set) return 0;
   let cost = 0;
@@ -103,17 +185,104 @@ export function estimateCost(
       const size = intArg(arg('first'), variables) ?? intArg(arg('last'), variables) ?? listArgLength(arg('ids'), variables);
       // A connection asked without a size returns its default page.
       const factor = size ?? (sel.name.value === 'disputes' ? 10 : 1);
-      cost += 1 + Math.max(1, factor) * estimateCost(sel.selectionSet, fragments, variables, seen);
+      cost += 1 + Math.max(1, factor) * estimateCost(sel.selectionSet, fragments, variables, memo, active);
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      cost += estimateCost(sel.selectionSet, fragments, variables, seen);
-    } else if (!seen.has(sel.name.value) && fragments[sel.name.value]) {
-      cost += estimateCost(fragments[sel.name.value]!.selectionSet, fragments, variables, new Set([...seen, sel.name.value]));
+      cost += estimateCost(sel.selectionSet, fragments, variables, memo, active);
+    } else {
+      const name = sel.name.value;
+      let known = memo.get(name);
+      if (known === undefined && fragments.has(name) && !active.has(name)) {
+        active.add(name);
+        known = estimateCost(fragments.get(name)!.selectionSet, fragments, variables, memo, active);
+        active.delete(name);
+        memo.set(name, known);
+      }
+      cost += known ?? 0;
     }
   }
   return cost;
 }
 
-/** Parsing with a token limit, depth and aliases at validation, and the cost once variables are known. */
+/** Dispute fields a summary list record lacks: asking them costs a retrieve per dispute. */
+const DETAIL_FIELDS = new Set(['balanceTransactions', 'paymentMethodDetails', 'networkReasonCode']);
+
+/** Whether a selection (fragments followed, each once) asks any of `names`. */
+function selects(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, names: Set<string>, seen = new Set<string>()): boolean {
+  for (const sel of set?.selections ?? []) {
+    if (sel.kind === Kind.FIELD) {
+      if (names.has(sel.name.value) || selects(sel.selectionSet, fragments, names, seen)) return true;
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      if (selects(sel.selectionSet, fragments, names, seen)) return true;
+    } else if (!seen.has(sel.name.value)) {
+      seen.add(sel.name.value);
+      if (selects(fragments.get(sel.name.value)?.selectionSet, fragments, names, seen)) return true;
+    }
+  }
+  return false;
+}
+
+/** Upstream calls at most, for a mutation field: read, act, read back after a refusal. */
+const MUTATION_CALLS = 3;
+
+/**
+ * The most upstream calls an operation can cause: each `disputes` connection per its providers and
+ * arguments (see maxListCalls), each distinct id of `nodes`, one per single lookup, and each
+ * mutation field's few. Root fragments are counted once each and multiplied where spread.
+ */
+export function estimateUpstreamCalls(
+  schema: GraphQLSchema,
+  ctx: Pick<GatewayContext, 'clients' | 'merge'>,
+  op: OperationDefinitionNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+): number {
+  const root = op.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  const memo = new Map<string, number>();
+  const field = (node: FieldNode): number => {
+    const name = node.name.value;
+    if (op.operation === 'mutation') return name.startsWith('__') ? 0 : MUTATION_CALLS;
+    const def = root?.getFields()[name];
+    if (!def) return 0;
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(def, node, variables);
+    } catch {
+      return 1; // arguments that do not coerce fail the field before any call
+    }
+    switch (name) {
+      case 'disputes':
+        return maxListCalls(ctx.clients, args as ConnectionArgs, ctx.merge, selects(node.selectionSet, fragments, DETAIL_FIELDS));
+      case 'nodes':
+        return new Set(args.ids as string[]).size;
+      case 'node':
+      case 'dispute':
+      case 'disputeByProviderId':
+        return 1;
+      default:
+        return 0;
+    }
+  };
+  const count = (set: SelectionSetNode | undefined, active: Set<string>): number => {
+    let n = 0;
+    for (const sel of set?.selections ?? []) {
+      if (sel.kind === Kind.FIELD) n += field(sel);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, active);
+      else {
+        const name = sel.name.value;
+        if (!memo.has(name) && fragments.has(name) && !active.has(name)) {
+          active.add(name);
+          memo.set(name, count(fragments.get(name)!.selectionSet, active));
+          active.delete(name);
+        }
+        n += memo.get(name) ?? 0;
+      }
+    }
+    return n;
+  };
+  return count(op.selectionSet, new Set());
+}
+
+/** Parsing with a token limit, depth and size at validation, cost and upstream calls at execution. */
 export function limitsPlugin(limits: QueryLimits): Plugin {
   return {
     onValidate({ addValidationRule }) {
@@ -132,20 +301,37 @@ export function limitsPlugin(limits: QueryLimits): Plugin {
       });
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const definitions: readonly DefinitionNode[] = (args.document as DocumentNode).definitions;
-      const fragments = Object.fromEntries(
-        definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-      );
-      const op = definitions.find(
-        (d) => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
-      );
-      if (!op || op.kind !== Kind.OPERATION_DEFINITION) return;
-      const cost = estimateCost(op.selectionSet, fragments, (args.variableValues ?? {}) as Record<string, unknown>);
+      const doc = args.document as DocumentNode;
+      const op = operationOf(doc, args.operationName);
+      if (!op) return;
+      const fragments = fragmentsOf(doc);
+      const raw = (args.variableValues ?? {}) as Record<string, unknown>;
+      const ctx = args.contextValue as unknown as GatewayContext;
+      const refuse = (error: GraphQLError) => {
+        if (op.operation === 'mutation') auditRefusedMutation(ctx, op, fragments, raw, String(error.extensions.code));
+        setResultAndStopExecution({ errors: [error] });
+      };
+      const cost = estimateCost(op.selectionSet, fragments, raw);
       if (cost > limits.maxCost) {
-        setResultAndStopExecution({
-          errors: [limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.`)],
-        });
+        refuse(limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.`));
+        return;
       }
+      const coerced = getVariableValues(args.schema, op.variableDefinitions ?? [], raw, { maxErrors: 1 });
+      // Variables that do not coerce fail the operation without a call; graphql-js words that.
+      if (!('coerced' in coerced) || coerced.coerced === undefined || !ctx.request) return;
+      const estimate = estimateUpstreamCalls(args.schema, ctx, op, fragments, coerced.coerced);
+      const budget = ctx.request.upstreamBudget;
+      if (estimate > budget.remaining) {
+        refuse(
+          limitError(
+            'QUERY_TOO_EXPENSIVE',
+            `The operation could cause ${estimate} provider calls; this request has ${budget.remaining} of its ${budget.limit} left. Ask for fewer or smaller connections, fewer ids, or a narrower filter.`,
+            { estimatedUpstreamCalls: estimate, upstreamCallBudget: budget.limit, upstreamCallsRemaining: budget.remaining },
+          ),
+        );
+        return;
+      }
+      budget.remaining -= estimate;
     },
   };
 }

@@ -4,7 +4,7 @@ import { DISPUTE_EXTRA_FIELDS, type Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { FilterField } from '../providers/types.js';
 import { BadUserInput } from '../domain/errors.js';
-import { decodeDisputeId, encodeDisputeId } from '../domain/ids.js';
+import { decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
 import { closeDispute } from '../gateway/close.js';
 import { listDisputes } from '../gateway/connection.js';
 import { disputeRef } from '../gateway/loaders.js';
@@ -15,7 +15,8 @@ import { providerGraphQLError } from './errors.js';
 import { audited } from './audit.js';
 import { responsePathAsArray as pathToArray } from 'graphql';
 
-const PROVIDER_ID = /^[A-Za-z0-9_\-.]{1,255}$/;
+/** The most ids one `nodes` call takes (the largest page size). */
+export const MAX_NODES = 100;
 
 const FILTER_FIELD: Record<FilterField, DisputeFilterField> = { charge: 'CHARGE', paymentIntent: 'PAYMENT_INTENT', created: 'CREATED', status: 'STATUS' };
 
@@ -57,16 +58,20 @@ export const resolvers: Resolvers = {
     node: (_, { id }, ctx) => byGlobalId(ctx, id),
     // Each id resolves on its own: one bad id is an error at its index, not a failed list.
     // (graphql-js awaits each list item; the generated type does not model a list of promises.)
-    nodes: (_, { ids }, ctx) => ids.map((id, i) => byGlobalId(ctx, id, `ids[${i}]`)) as unknown as Dispute[],
+    nodes: (_, { ids }, ctx) => {
+      // Bounded like a page, so one request cannot ask for thousands of errors or lookups.
+      if (ids.length > MAX_NODES) throw new BadUserInput(`nodes takes at most ${MAX_NODES} ids, got ${ids.length}`, 'ids');
+      return ids.map((id, i) => byGlobalId(ctx, id, `ids[${i}]`)) as unknown as Dispute[];
+    },
     dispute: (_, { id }, ctx) => byGlobalId(ctx, id),
     disputeByProviderId: (_, { provider, providerDisputeId }, ctx) => {
-      if (!PROVIDER_ID.test(providerDisputeId)) throw new BadUserInput('providerDisputeId is not a valid provider id', 'providerDisputeId');
+      if (!isProviderId(providerDisputeId)) throw new BadUserInput('providerDisputeId is not a valid provider id', 'providerDisputeId');
       // A provider this caller cannot reach (or that is not configured) has no disputes for it.
       const client = ctx.clients.get(provider);
       return client ? ctx.loaders.dispute.load({ provider, account: client.account, providerDisputeId }) : null;
     },
     disputes: async (_, args, ctx, info) => {
-      const result = await listDisputes(ctx.clients, ctx.loaders, args, ctx.merge);
+      const result = await listDisputes(ctx, args);
       // A failed provider does not fail the page: its error is reported beside the data.
       const path = pathToArray(info.path);
       for (const failure of result.failures) ctx.reports.errors.push(providerGraphQLError(failure, ctx.logger, { nodes: info.fieldNodes, path }));

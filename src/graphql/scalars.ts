@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { truncate } from '../domain/ids.js';
 
 // Full ISO-8601 date-times with an explicit offset or Z; dates without a time are ambiguous.
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -6,9 +7,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 function parseDateTime(v: unknown): Date {
-  if (typeof v !== 'string' || !ISO.test(v)) throw badInput(`DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !ISO.test(v)) throw badInput(`DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(typeof v === 'string' ? truncate(v) : v)?.slice(0, 100)}`);
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw badInput(`DateTime ${JSON.stringify(v)} is not a real instant`);
+  if (Number.isNaN(d.getTime())) throw badInput(`DateTime ${JSON.stringify(v)} is not a real instant`); // v matched ISO: short
   return d;
 }
 

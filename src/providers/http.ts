@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { ProviderName } from '../domain/dispute.js';
-import { ProviderError, type ProviderErrorCode } from '../domain/errors.js';
+import { BadUserInput, ProviderError, type ProviderErrorCode } from '../domain/errors.js';
+import { isProviderId, truncate } from '../domain/ids.js';
+import { countUpstreamCall, currentCaller } from '../http/request-scope.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
@@ -81,6 +83,8 @@ export class HttpPipeline {
   private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader'>> & { requestIdHeader: string };
   private readonly breaker: CircuitBreaker;
   private readonly limiter: RateLimiter | null;
+  /** The base URL's own path, which every request path is appended to. */
+  private readonly basePath: string;
 
   constructor(opts: PipelineOptions) {
     const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -97,6 +101,7 @@ export class HttpPipeline {
       ...opts,
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     };
+    this.basePath = new URL(this.o.baseUrl).pathname.replace(/\/+$/, '');
     this.breaker = new CircuitBreaker(opts.provider, this.o.breaker);
     this.limiter = this.o.rateLimit ? new RateLimiter(opts.provider, this.o.rateLimit) : null;
   }
@@ -147,7 +152,8 @@ export class HttpPipeline {
     let res: HttpResponse;
     try {
       this.breaker.admit(name);
-      await this.limiter?.acquire(name);
+      await this.limiter?.acquire(name, currentCaller());
+      countUpstreamCall();
       res = await this.once(req, Math.max(1, Math.min(this.o.timeoutMs, deadline - Date.now())));
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
@@ -166,6 +172,10 @@ export class HttpPipeline {
     const name = providerDisplayName(this.o.provider);
     const qs = req.query ? encodeForm(req.query) : '';
     const url = `${this.o.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
+    // Defence in depth: no input may change the path's shape (see upstreamPath).
+    if (new URL(url).pathname !== `${this.basePath}${req.path}`) {
+      throw new BadUserInput('the request would change the upstream path; refused');
+    }
     const headers: Record<string, string> = { accept: 'application/json', ...this.o.authHeaders(), ...req.headers };
     let body: string | undefined;
     if (req.method === 'POST' || req.body !== undefined) {
@@ -240,7 +250,9 @@ export class HttpPipeline {
       // An error body we cannot read still has a status to classify by.
     }
     const code = classify(res.status);
-    const detail = info.message ? `: ${this.o.logger.redact(info.message)}` : '';
+    // The provider's own words, bounded and redacted: never more than a short, printable line.
+    const said = info.message ? this.o.logger.redact(info.message).replace(/[^\x20-\x7e]+/g, ' ').trim() : '';
+    const detail = said ? `: ${truncate(said, MAX_PROVIDER_MESSAGE)}` : '';
     return new ProviderError({
       code,
       provider: this.o.provider,
@@ -289,6 +301,23 @@ export function headerValue(v: string | string[] | undefined): string | undefine
 function errCode(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' ? code : 'network_error';
+}
+
+/** Longest piece of a provider's own error message passed on. */
+export const MAX_PROVIDER_MESSAGE = 160;
+
+/**
+ * An upstream path with each interpolated value as exactly one path segment: percent-encoded, and
+ * refused (BAD_USER_INPUT) unless it is of a provider id's form, so `.`, `..`, `/` or `%2e` can
+ * never change which endpoint is called.
+ */
+export function upstreamPath(strings: TemplateStringsArray, ...values: string[]): string {
+  let out = strings[0]!;
+  values.forEach((v, i) => {
+    if (!isProviderId(v)) throw new BadUserInput(`"${truncate(v)}" is not a valid provider dispute id`, 'id');
+    out += encodeURIComponent(v) + strings[i + 1]!;
+  });
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -85,30 +85,80 @@ export interface RateLimitOptions {
   maxQueueMs: number;
 }
 
-/** A token bucket whose debt is the queue: a request that must wait reserves its token and sleeps. */
+interface Waiter {
+  resolve: () => void;
+}
+
+/**
+ * A provider's client-side rate limit, shared fairly between callers. Tokens refill at
+ * `perSecond`; when none is free, requests wait in one queue per caller (API key), and freed
+ * tokens go round-robin across the callers waiting. So one key flooding a provider queues behind
+ * itself: another key's request waits for about one token per caller waiting, never for the
+ * flood. A request whose fair wait would pass `maxQueueMs` fails at once with RATE_LIMITED.
+ */
 export class RateLimiter {
   private readonly bucket: TokenBucket;
+  /** Insertion order is the round-robin order: a served caller with more waiting goes to the back. */
+  private readonly queues = new Map<string, Waiter[]>();
+  private waiting = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly provider: ProviderName,
     private readonly opts: RateLimitOptions,
-    now: () => number = Date.now,
+    private readonly now: () => number = Date.now,
   ) {
     this.bucket = new TokenBucket(opts.perSecond, opts.perSecond, now);
   }
 
-  async acquire(displayName: string): Promise<void> {
-    const waitMs = this.bucket.peek();
+  /** Requests queued now, over all callers (for tests and health). */
+  get queued(): number {
+    return this.waiting;
+  }
+
+  async acquire(displayName: string, caller: string): Promise<void> {
+    if (this.waiting === 0 && this.bucket.take() === 0) return;
+    const mine = this.queues.get(caller)?.length ?? 0;
+    const callers = this.queues.size + (this.queues.has(caller) ? 0 : 1);
+    // Round-robin: this request is served after `mine` earlier ones of its caller, each turn
+    // shared with every caller waiting, one token apart.
+    const waitMs = Math.ceil(((mine + 1) * callers * 1000) / this.opts.perSecond);
     if (waitMs > this.opts.maxQueueMs) {
       throw new ProviderError({
         code: 'RATE_LIMITED',
         provider: this.provider,
-        message: `${displayName}'s request rate (${this.opts.perSecond}/s) is used up; try again shortly`,
+        message: `${displayName}'s request rate (${this.opts.perSecond}/s) is used up for now; try again shortly`,
         providerCode: 'client_rate_limit',
         retryAfterMs: waitMs,
       });
     }
-    const wait = this.bucket.reserve();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await new Promise<void>((resolve) => {
+      const queue = this.queues.get(caller);
+      if (queue) queue.push({ resolve });
+      else this.queues.set(caller, [{ resolve }]);
+      this.waiting += 1;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer || this.waiting === 0) return;
+    const wait = this.bucket.peek();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.release();
+    }, wait);
+  }
+
+  private release(): void {
+    while (this.waiting > 0 && this.bucket.take() === 0) {
+      const [caller, queue] = this.queues.entries().next().value as [string, Waiter[]];
+      const waiter = queue.shift()!;
+      this.waiting -= 1;
+      this.queues.delete(caller);
+      if (queue.length > 0) this.queues.set(caller, queue);
+      waiter.resolve();
+    }
+    this.schedule();
   }
 }

@@ -67,6 +67,8 @@ export interface ProviderCapabilities {
   absentFields?: ('charge' | 'paymentIntent')[];
   /** The largest `limit` a list accepts. */
   maxPageSize: number;
+  /** Its lists return summary records: detail fields cost a retrieve per dispute (Flex). */
+  summaryLists?: boolean;
   /** The provider replays a close sent again with the same Idempotency-Key (Stripe does). */
   idempotentClose: boolean;
 }
@@ -80,12 +82,17 @@ export interface DisputeProviderClient {
   retrieve(providerDisputeId: string): Promise<Dispute | null>;
   /** The provider's status values that map to these unified ones (for an upstream status filter). */
   rawStatuses(wanted: readonly DisputeStatus[]): string[];
+  /** Whether a string is a list position of this provider's (default: a provider dispute id). */
+  isPosition?(position: string): boolean;
   /** The circuit breaker's view of the provider. */
   health(): ProviderHealth;
   /** Whether a dispute read back shows a close of ours took effect (for providers without replay). */
   closedByMerchant(d: Dispute): boolean;
-  /** Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt. */
-  close(providerDisputeId: string, opts: { idempotencyKey: string }): Promise<Dispute>;
+  /**
+   * Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt;
+   * `retry: false` sends it once (a replay whose refusal is an answer, not a failure).
+   */
+  close(providerDisputeId: string, opts: { idempotencyKey: string; retry?: boolean }): Promise<Dispute>;
 }
 
 export interface ProviderDeps {

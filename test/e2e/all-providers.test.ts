@@ -104,8 +104,8 @@ describe('every provider through one schema', () => {
     const target = res.body.data.disputes.nodes.find((n: { closable: boolean }) => n.closable);
     expect(target).toBeDefined();
     const closed = await h.gql(
-      `mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "all-providers" }) { dispute { provider status closable closingReason } userErrors { code } } }`,
-      { id: target.id },
+      `mutation($id: ID!, $key: String!) { closeDispute(input: { id: $id, idempotencyKey: $key }) { dispute { provider status closable closingReason } userErrors { code } } }`,
+      { id: target.id, key: `all-providers-${provider}` },
     );
     expect(closed.body.data.closeDispute.userErrors).toEqual([]);
     expect(closed.body.data.closeDispute.dispute).toMatchObject({ provider, status: 'LOST', closable: false, closingReason: provider === 'AFTERPAY' ? 'merchant_accepted' : null });

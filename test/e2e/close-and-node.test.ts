@@ -1,4 +1,5 @@
 // closeDispute, node refetch and per-request batching, end to end over loopback.
+import { upstreamIdempotencyKey } from '../../src/gateway/close.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDisputeId } from '../../src/domain/ids.js';
 import { listDisputes } from '../../src/gateway/connection.js';
@@ -130,7 +131,7 @@ describe('per-request batching', () => {
 
   it('primes the loader from a listed page, so loading those disputes costs no call', async () => {
     const ctx = createContext(h.gateway.services);
-    const { connection: page } = await listDisputes(ctx.clients, ctx.loaders, { first: 20 });
+    const { connection: page } = await listDisputes(ctx, { first: 20 });
     const before = h.stripe.server.requests.length;
     const loaded = await Promise.all(page.edges.map((e) => ctx.loaders.dispute.load(disputeRef(e.node))));
     expect(loaded).toEqual(page.edges.map((e) => e.node));
@@ -159,7 +160,7 @@ describe('closeDispute', () => {
     });
     expect(closes() - before).toBe(1);
     const sent = h.stripe.server.requests.filter((r) => r.path.endsWith('/close')).at(-1)!;
-    expect(sent.headers['idempotency-key']).toBe('close-once-1');
+    expect(sent.headers['idempotency-key']).toBe(upstreamIdempotencyKey({ name: 'anonymous' }, 'close-once-1'));
     expect(sent.headers['content-type']).toBe('application/x-www-form-urlencoded');
     const read = await gql(`query($id: ID!) { dispute(id: $id) { status providerStatus } }`, { id: gid(d) });
     expect(read.body.data.dispute).toEqual({ status: 'LOST', providerStatus: 'lost' });

@@ -1,5 +1,6 @@
 // Fault injection: the fakes misbehave in every way HTTP allows; the gateway's answers and the
 // number of upstream attempts are asserted for each.
+import { upstreamIdempotencyKey } from '../../src/gateway/close.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { EventEmitter } from 'node:events';
@@ -128,7 +129,7 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
     expect(res.body.data.closeDispute).toEqual({ dispute: { status: 'LOST', closingReason: null }, userErrors: [] });
     const sent = h.stripe.server.requests.filter((r) => r.path.endsWith(`${d.id}/close`));
     expect(sent).toHaveLength(2);
-    expect(new Set(sent.map((r) => r.headers['idempotency-key']))).toEqual(new Set(['lost-once']));
+    expect(new Set(sent.map((r) => r.headers['idempotency-key']))).toEqual(new Set([upstreamIdempotencyKey({ name: 'anonymous' }, 'lost-once')]));
     expect(h.stripe.closesExecuted - executed).toBe(1);
     // And the caller's own retry is answered from the record, with no call at all.
     const again = await h.gql(CLOSE, { input: { id: gid('STRIPE', d.id), idempotencyKey: 'lost-once' } });
@@ -155,7 +156,7 @@ describe('a close whose every answer was lost', () => {
       // Every request for it carried the caller's key, so Stripe replayed instead of acting.
       const sent = h.stripe.server.requests.filter((r) => r.path.endsWith(`${d.id}/close`));
       expect(sent.length).toBe(4);
-      expect(new Set(sent.map((r) => r.headers['idempotency-key']))).toEqual(new Set(['all-lost']));
+      expect(new Set(sent.map((r) => r.headers['idempotency-key']))).toEqual(new Set([upstreamIdempotencyKey({ name: 'anonymous' }, 'all-lost')]));
       // Without the key there is no telling it was ours: the dispute is simply already closed.
       const unkeyed = await h.gql(CLOSE, { input: { id: input.id } });
       expect(unkeyed.body.data.closeDispute.userErrors[0].code).toBe('DISPUTE_ALREADY_CLOSED');

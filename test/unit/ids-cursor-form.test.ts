@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BadUserInput } from '../../src/domain/errors.js';
 import { decodeDisputeId, encodeDisputeId } from '../../src/domain/ids.js';
-import { decodeCursor, encodeCursor, filterFingerprint, type NormalizedFilter } from '../../src/gateway/cursor.js';
+import { CursorKeys, decodeCursor, encodeCursor, filterFingerprint, type NormalizedFilter } from '../../src/gateway/cursor.js';
+import { isProviderId } from '../../src/domain/ids.js';
 import { END } from '../../src/gateway/merge.js';
 import { InMemoryIdempotencyStore } from '../../src/gateway/idempotency.js';
 import { createLogger } from '../../src/logger.js';
@@ -10,7 +11,7 @@ import { parseRetryAfter } from '../../src/providers/http.js';
 
 describe('global dispute ids', () => {
   it('round-trips provider, account slot and provider id, opaquely', () => {
-    const ref = { provider: 'AFTERPAY' as const, account: 'eu-2', providerDisputeId: 'dp_abc.123' };
+    const ref = { provider: 'AFTERPAY' as const, account: 'eu-2', providerDisputeId: 'dp_abc-123' };
     const id = encodeDisputeId(ref);
     expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(id).not.toContain('dp_abc');
@@ -25,6 +26,12 @@ describe('global dispute ids', () => {
     ['too many parts', Buffer.from('dg1:Dispute:STRIPE:default:du_1:x').toString('base64url')],
     ['empty provider id', Buffer.from('dg1:Dispute:STRIPE:default:').toString('base64url')],
     ['space in id', Buffer.from('dg1:Dispute:STRIPE:default:du 1').toString('base64url')],
+    // Dot segments and other characters that could change an upstream path's shape.
+    ['the dot segment ..', Buffer.from('dg1:Dispute:STRIPE:default:..').toString('base64url')],
+    ['the dot segment .', Buffer.from('dg1:Dispute:STRIPE:default:.').toString('base64url')],
+    ['a dot in the id', Buffer.from('dg1:Dispute:AFTERPAY:default:dp_1.json').toString('base64url')],
+    ['an encoded dot', Buffer.from('dg1:Dispute:STRIPE:default:%2e%2e').toString('base64url')],
+    ['an account with a dot', Buffer.from('dg1:Dispute:STRIPE:..:du_1').toString('base64url')],
     ['too long', 'A'.repeat(2000)],
   ])('rejects %s with BadUserInput', (_, id) => {
     expect(() => decodeDisputeId(id)).toThrowError(BadUserInput);
@@ -34,13 +41,28 @@ describe('global dispute ids', () => {
 describe('cursors', () => {
   const base = { providers: [{ provider: 'STRIPE' as const, account: 'default' }] };
   const fingerprint = filterFingerprint({ ...base, charge: 'ch_1' });
-  const expected = { fingerprint, providers: ['STRIPE' as const, 'FLEX' as const] };
+  const expected = { fingerprint, providers: ['STRIPE' as const, 'FLEX' as const], isPosition: (_: string, p: string) => isProviderId(p) };
+  const keys = new CursorKeys(['cursor-secret-now']);
   const cursor = { fingerprint, provider: 'STRIPE' as const, states: { STRIPE: ['du_9', 'du_8'] as [string, string], FLEX: [null, END] as [null, 0] } };
 
   it('round-trip every provider state and stay opaque', () => {
-    const c = encodeCursor(cursor);
-    expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(c, 'after', expected)).toEqual(cursor);
+    const c = encodeCursor(cursor, keys);
+    expect(c).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    expect(decodeCursor(c, 'after', expected, keys)).toEqual(cursor);
+  });
+
+  it('are signed: an altered or self-made cursor is refused, a rotated-out secret keeps verifying while listed', () => {
+    const c = encodeCursor(cursor, keys);
+    const [payload, signature] = c.split('.') as [string, string];
+    const forged = Buffer.from(JSON.stringify({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', null] } })).toString('base64url');
+    expect(() => decodeCursor(`${forged}.${signature}`, 'after', expected, keys)).toThrowError(/not a cursor this gateway issued/);
+    expect(() => decodeCursor(`${payload}.${signature.slice(0, -1)}A`, 'after', expected, keys)).toThrowError(/not a cursor this gateway issued/);
+    expect(() => decodeCursor(payload, 'after', expected, keys)).toThrowError(/not a valid cursor/);
+    // Rotation: the new secret signs, the old one still verifies until it is removed.
+    const rotated = new CursorKeys(['cursor-secret-next', 'cursor-secret-now']);
+    expect(decodeCursor(c, 'after', expected, rotated)).toEqual(cursor);
+    expect(encodeCursor(cursor, rotated)).not.toBe(c);
+    expect(() => decodeCursor(c, 'after', expected, new CursorKeys(['cursor-secret-next']))).toThrowError(/not a cursor this gateway issued/);
   });
 
   it('fingerprint the whole filter: range bounds, statuses, providers and their accounts', () => {
@@ -52,19 +74,25 @@ describe('cursors', () => {
     expect(fp({ providers: [{ provider: 'FLEX', account: 'default' }] })).not.toBe(fp({}));
   });
 
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  // Signed with the right secret, so what is tested is the check after the signature.
+  const b64 = (v: unknown) => {
+    const payload = Buffer.from(JSON.stringify(v)).toString('base64url');
+    return `${payload}.${keys.sign(payload)}`;
+  };
   it.each([
-    ['another filter', encodeCursor({ ...cursor, fingerprint: 'other' }), /different filter/],
-    ['an edge provider outside the filter', encodeCursor({ ...cursor, provider: 'AFTERPAY', states: { AFTERPAY: ['dp_1', null] } }), /not a valid cursor/],
-    ['an edge provider without a position', encodeCursor({ ...cursor, states: { FLEX: [null, 0] } }), /not a valid cursor/],
+    ['another filter', encodeCursor({ ...cursor, fingerprint: 'other' }, keys), /different filter/],
+    ['an edge provider outside the filter', encodeCursor({ ...cursor, provider: 'AFTERPAY', states: { AFTERPAY: ['dp_1', null] } }, keys), /not a valid cursor/],
+    ['an edge provider without a position', encodeCursor({ ...cursor, states: { FLEX: [null, 0] } }, keys), /not a valid cursor/],
     ['an unknown provider', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['a', null], PAYPAL: [null, null] } }), /not a valid cursor/],
     ['a malformed state', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['a', 7] } }), /not a valid cursor/],
     ['an empty position', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['', null] } }), /not a valid cursor/],
+    ['a dot-segment position', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['..', null] } }), /not a valid cursor/],
+    ['a position not of the provider form', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', 'a/b'] } }), /not a valid cursor/],
     ['an older version', b64({ v: 1, p: 'STRIPE', a: 'default', o: 'du_1', f: fingerprint }), /not a valid cursor/],
     ['JSON that is not a cursor', b64([1, 2]), /not a valid cursor/],
     ['not base64url', '***', /not a valid cursor/],
   ])('reject %s', (_, raw, message) => {
-    expect(() => decodeCursor(raw, 'after', expected)).toThrowError(message);
+    expect(() => decodeCursor(raw, 'after', expected, keys)).toThrowError(message);
   });
 });
 

@@ -11,8 +11,9 @@
 // reference and Cash App's example: GET). The client sends POST, as a state change should be, and
 // falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly:
 // after a failure the dispute is read again, and an accept that took effect counts as done.
-import { ProviderError } from '../../domain/errors.js';
-import { decodeUpstream, fromSettings, HttpPipeline, type HttpRequest } from '../http.js';
+import { BadUserInput, ProviderError } from '../../domain/errors.js';
+import { isProviderId } from '../../domain/ids.js';
+import { decodeUpstream, fromSettings, HttpPipeline, type HttpRequest, upstreamPath } from '../http.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readAfterpayErrorEnvelope } from './errors.js';
@@ -45,8 +46,8 @@ export function encodePosition(p: Position): string {
 }
 
 export function decodePosition(s: string): Position {
-  const m = /^(\d{1,9}):(\d{1,9}):([A-Za-z0-9_\-.]{1,255})$/.exec(s);
-  if (!m) throw new RangeError('not an Afterpay list position');
+  const m = /^(\d{1,9}):(\d{1,9}):(.{1,255})$/.exec(s);
+  if (!m || !isProviderId(m[3])) throw new BadUserInput('not an Afterpay list position');
   return { offset: Number(m[1]), total: Number(m[2]), id: m[3]! };
 }
 
@@ -126,7 +127,8 @@ export class AfterpayClient implements DisputeProviderClient {
     try {
       anchor = decodePosition(anchorRaw);
     } catch {
-      throw new ProviderError({ code: 'PROVIDER_ERROR', provider: 'AFTERPAY', message: 'Afterpay list position is malformed', providerCode: 'bad_position' });
+      // Positions come from the gateway's own (signed) cursors: a malformed one is the caller's input.
+      throw new BadUserInput('the cursor holds a malformed Afterpay list position');
     }
     // Anchored reads include the anchor, so they return at most one less than Afterpay's maximum.
     const within = { ...q, limit: Math.min(q.limit, this.capabilities.maxPageSize - 1) };
@@ -171,6 +173,15 @@ export class AfterpayClient implements DisputeProviderClient {
     return { items: this.page(kept, first, w.total), hasMore: first > 0 };
   }
 
+  isPosition(position: string): boolean {
+    try {
+      decodePosition(position);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   health() {
     return this.http.health();
   }
@@ -184,7 +195,7 @@ export class AfterpayClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    const res = await this.http.getOrNull(`/v2/disputes/${encodeURIComponent(id)}`);
+    const res = await this.http.getOrNull(upstreamPath`/v2/disputes/${id}`);
     return res && decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
   }
 
@@ -200,7 +211,7 @@ export class AfterpayClient implements DisputeProviderClient {
   private async accept(id: string) {
     const req = (method: 'POST' | 'GET'): HttpRequest => ({
       method,
-      path: `/v2/disputes/${encodeURIComponent(id)}/accept`,
+      path: upstreamPath`/v2/disputes/${id}/accept`,
       ...(method === 'POST' && { body: {}, encoding: 'json' as const }),
       retry: false,
     });

@@ -2,7 +2,7 @@
 // Its list reference shows no `has_more`, so the client asks for one more than the page needs
 // and reads a next page from the extra item; where Flex does send `has_more`, that is used.
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
-import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
@@ -34,6 +34,7 @@ export class FlexClient implements DisputeProviderClient {
     closableStatuses: CARD_CLOSABLE,
     statusFilter: 'many',
     idempotentClose: false,
+    summaryLists: true,
     maxPageSize: FLEX_MAX_LIMIT,
   };
   private readonly http: HttpPipeline;
@@ -115,7 +116,7 @@ export class FlexClient implements DisputeProviderClient {
 
   async retrieve(id: string) {
     // Keys are partner-scoped: another partner's dispute is a 404 too.
-    const res = await this.http.getOrNull(`/v1/disputes/${encodeURIComponent(id)}`);
+    const res = await this.http.getOrNull(upstreamPath`/v1/disputes/${id}`);
     return res && decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
   }
 
@@ -126,7 +127,7 @@ export class FlexClient implements DisputeProviderClient {
       attempt: async () => {
         const res = await this.http.send({
           method: 'POST',
-          path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+          path: upstreamPath`/v1/disputes/${id}/close`,
           body: {},
           encoding: 'json',
           idempotencyKey: opts.idempotencyKey,

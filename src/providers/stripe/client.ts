@@ -1,5 +1,5 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
-import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
@@ -73,17 +73,18 @@ export class StripeClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    const res = await this.http.getOrNull(`/v1/disputes/${encodeURIComponent(id)}`);
+    const res = await this.http.getOrNull(upstreamPath`/v1/disputes/${id}`);
     return res && decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
   }
 
-  async close(id: string, opts: { idempotencyKey: string }) {
+  async close(id: string, opts: { idempotencyKey: string; retry?: boolean }) {
     const res = await this.http.send({
       method: 'POST',
-      path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+      path: upstreamPath`/v1/disputes/${id}/close`,
       body: {},
       encoding: 'form',
       idempotencyKey: opts.idempotencyKey,
+      retry: opts.retry,
     });
     return decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
   }

@@ -7,7 +7,7 @@
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, stripeListPage, stripeListParams } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
-import { decodeUpstream, fromSettings, HttpPipeline } from '../http.js';
+import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
@@ -77,17 +77,18 @@ export class WooshPayClient implements DisputeProviderClient {
   }
 
   async retrieve(id: string) {
-    const res = await this.http.getOrNull(`/v1/disputes/${encodeURIComponent(id)}`);
+    const res = await this.http.getOrNull(upstreamPath`/v1/disputes/${id}`);
     return res && decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
   }
 
-  async close(id: string, opts: { idempotencyKey: string }) {
+  async close(id: string, opts: { idempotencyKey: string; retry?: boolean }) {
     const res = await this.http.send({
       method: 'POST',
-      path: `/v1/disputes/${encodeURIComponent(id)}/close`,
+      path: upstreamPath`/v1/disputes/${id}/close`,
       body: {},
       encoding: 'json',
       idempotencyKey: opts.idempotencyKey,
+      retry: opts.retry,
     });
     return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
   }
