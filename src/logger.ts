@@ -21,13 +21,23 @@ export interface LoggerOptions {
 
 const REDACTED = '[REDACTED]';
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * The forms a secret can take on its way back to us: itself in any letter case, percent-encoded,
- * and base64 (standard or URL alphabet, padded or not) of itself and of the Basic credentials
+ * The forms a secret can take on its way back to us: itself in any letter case, with any of its
+ * characters percent-encoded, and base64 (standard or URL alphabet, padded or not) of itself and of the Basic credentials
  * built from it, at each of the three alignments it can have inside a longer base64 text.
  */
 export function secretForms(secret: string): { exact: string[]; anyCase: string[] } {
-  const anyCase = new Set([secret, encodeURIComponent(secret), escape(secret)]);
+  // Each character as itself or percent-encoded, matched without regard to case (see makeRedactor).
+  const anyCase = new Set([
+    [...secret]
+      .map((c) => {
+        const code = c.charCodeAt(0);
+        return code < 128 ? `(?:${escapeRegExp(c)}|%${code.toString(16).padStart(2, '0')})` : escapeRegExp(c);
+      })
+      .join(''),
+  ]);
   const exact = new Set<string>();
   for (const text of [secret, `${secret}:`, `:${secret}`]) {
     for (let shift = 0; shift < 3; shift++) {
@@ -46,8 +56,6 @@ export function secretForms(secret: string): { exact: string[]; anyCase: string[
   return { exact: [...exact], anyCase: [...anyCase] };
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 export function makeRedactor(secrets: string[]): (text: string) => string {
   const list = [...new Set(secrets.filter((s) => s && s.length >= 4))];
   if (list.length === 0) return (t) => t;
@@ -60,7 +68,7 @@ export function makeRedactor(secrets: string[]): (text: string) => string {
   }
   // Longest first, so a form that contains another is replaced whole.
   const byLength = (a: string, b: string) => b.length - a.length;
-  const insensitive = new RegExp([...anyCase].sort(byLength).map(escapeRegExp).join('|'), 'gi');
+  const insensitive = new RegExp([...anyCase].sort(byLength).join('|'), 'gi');
   const sensitive = exact.size > 0 ? new RegExp([...exact].sort(byLength).map(escapeRegExp).join('|'), 'g') : null;
   return (text) => {
     const out = text.replace(insensitive, REDACTED);

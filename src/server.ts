@@ -193,13 +193,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => {
+    // Stream events run in the socket's async context: re-enter the request's scope.
+    req.on('end', () => runInScope(scope, () => {
       if (res.headersSent) return;
       answer(req, res, Buffer.concat(chunks), context, opts.fastPath !== false).catch((err: unknown) => {
         logger.error('request failed', { error: err });
         if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
       });
-    });
+    }));
   };
 
   const server = createServer((req, res) => {
@@ -230,7 +231,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
     runInScope(scope, () => {
       if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
-      else sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
+      else {
+        req.resume();
+        sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
+      }
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -84,8 +84,8 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
 /**
  * The key was used before and its outcome is unknown. The dispute is read back first and the
  * answer comes from its state: still open, the close goes ahead as new (with the same upstream
- * key); closed, it is ours when the provider can tell (Flex and Afterpay record a merchant's
- * accept; Stripe replays the key's own answer, once, without retries), and otherwise
+ * key); closed, it is ours when the provider can tell (Afterpay records a merchant's accept;
+ * Stripe replays the key's own answer, once, without retries), and otherwise
  * DISPUTE_ALREADY_CLOSED. A close is never sent again into a refusal the state already shows.
  */
 async function recover(s: CloseServices, client: DisputeProviderClient, ref: DisputeRef, key: string): Promise<CloseResult | null> {
@@ -104,7 +104,7 @@ async function recover(s: CloseServices, client: DisputeProviderClient, ref: Dis
       return closeGuard(client, now);
     }
   }
-  if (client.closedByMerchant(now)) return { dispute: now, userErrors: [] };
+  if (client.capabilities.merchantCloseVisible && client.closedByMerchant(now)) return { dispute: now, userErrors: [] };
   return closeGuard(client, now);
 }
 

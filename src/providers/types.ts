@@ -69,6 +69,11 @@ export interface ProviderCapabilities {
   maxPageSize: number;
   /** Its lists return summary records: detail fields cost a retrieve per dispute (Flex). */
   summaryLists?: boolean;
+  /**
+   * A dispute read back says whether the merchant closed (accepted) it, not only that it was lost
+   * (Afterpay's closingReason merchant_accepted). Without it a later retry cannot claim a close.
+   */
+  merchantCloseVisible?: boolean;
   /** The provider replays a close sent again with the same Idempotency-Key (Stripe does). */
   idempotentClose: boolean;
 }

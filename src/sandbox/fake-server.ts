@@ -51,8 +51,14 @@ export interface Fault {
 
 export type Handler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
 
+/** How many requests a fake keeps for inspection; the oldest go first (a long sandbox stays small). */
+export const MAX_RECORDED_REQUESTS = 2_000;
+
 export class FakeServer {
+  /** The most recent requests, at most MAX_RECORDED_REQUESTS (plus a quarter, trimmed in steps). */
   readonly requests: RecordedRequest[] = [];
+  /** Every request ever received, counted (requests.length stops growing). */
+  received = 0;
   private faults: Fault[] = [];
   private server: Server | undefined;
   private baseUrl = '';
@@ -102,7 +108,9 @@ export class FakeServer {
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         };
+        this.received += 1;
         this.requests.push({ method: fr.method, path: fr.path, query: url.search, headers: fr.headers, body: fr.body });
+        if (this.requests.length > MAX_RECORDED_REQUESTS * 1.25) this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
         const send = (out: FakeResponse) => {
           const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
           res.writeHead(out.status, { 'content-type': 'application/json', ...this.stamp(), ...out.headers });

@@ -85,12 +85,12 @@ describe('every provider through one schema', () => {
 
   it('asks Afterpay nothing for a charge filter: its disputes have no charge', async () => {
     const afterpay = h.fakes.get('AFTERPAY')!;
-    const before = afterpay.server.requests.length;
+    const before = afterpay.server.received;
     for (const filter of [{ charge: 'ch_1' }, { paymentIntent: 'pi_1' }]) {
       const res = await h.gql(PAGE, { first: 5, filter: { provider: 'AFTERPAY', ...filter } });
       expect(res.body.data.disputes).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
     }
-    expect(afterpay.server.requests.length).toBe(before);
+    expect(afterpay.server.received).toBe(before);
   });
 
   it('serves a cursor only to the provider that issued it', async () => {
@@ -114,7 +114,7 @@ describe('every provider through one schema', () => {
   it('fills a Flex list with the details only its retrieve has, one retrieve per dispute', async () => {
     const flex = h.fakes.get('FLEX')!;
     const FIELDS = 'id providerDisputeId clientReferenceId evidence { receipt { id stripeFileId } } balanceTransactions { id amount currency category } paymentMethodDetails { type card { brand networkReasonCode } } networkReasonCode';
-    const before = flex.server.requests.length;
+    const before = flex.server.received;
     const res = await h.gql(`{ disputes(first: 6, filter: { provider: FLEX }) { nodes { ${FIELDS} } } }`);
     const sent = flex.server.requests.slice(before);
     expect(sent.filter((r) => r.path === '/v1/disputes')).toHaveLength(1);

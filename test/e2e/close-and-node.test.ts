@@ -132,10 +132,10 @@ describe('per-request batching', () => {
   it('primes the loader from a listed page, so loading those disputes costs no call', async () => {
     const ctx = createContext(h.gateway.services);
     const { connection: page } = await listDisputes(ctx, { first: 20 });
-    const before = h.stripe.server.requests.length;
+    const before = h.stripe.server.received;
     const loaded = await Promise.all(page.edges.map((e) => ctx.loaders.dispute.load(disputeRef(e.node))));
     expect(loaded).toEqual(page.edges.map((e) => e.node));
-    expect(h.stripe.server.requests.length).toBe(before);
+    expect(h.stripe.server.received).toBe(before);
   });
 
   it('does not share loaded disputes between requests', async () => {

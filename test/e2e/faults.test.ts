@@ -248,10 +248,10 @@ describe('circuit breaker', () => {
     expect(first.body.errors![0]!.extensions!.code).toBe('PROVIDER_UNAVAILABLE');
     expect(await health()).toEqual({ state: 'OPEN', consecutiveFailures: 3 });
 
-    const before = h.stripe.server.requests.length;
+    const before = h.stripe.server.received;
     const fast = await h.gql(LIST);
     expect(fast.body.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'STRIPE', providerCode: 'circuit_open' });
-    expect(h.stripe.server.requests.length).toBe(before);
+    expect(h.stripe.server.received).toBe(before);
 
     h.stripe.server.clearFaults();
     await new Promise((r) => setTimeout(r, 450));
@@ -336,10 +336,10 @@ describe('hostile input', () => {
   it('refuses an operation whose estimated cost is over the limit, counting variables', async () => {
     const fields = 'id amount currency status created evidence { customerName receipt { id } } balanceTransactions { id amount fee net }';
     const query = `query($n: Int) { ${Array.from({ length: 15 }, (_, i) => `p${i}: disputes(first: $n) { nodes { ${fields} } }`).join(' ')} }`;
-    const before = h.stripe.server.requests.length;
+    const before = h.stripe.server.received;
     const big = await h.gql(query, { n: 100 });
     expect(big.body.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
-    expect(h.stripe.server.requests.length).toBe(before);
+    expect(h.stripe.server.received).toBe(before);
     const small = await h.gql(query, { n: 2 });
     expect(small.body.errors).toBeUndefined();
   });

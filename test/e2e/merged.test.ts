@@ -80,7 +80,7 @@ describe('merged disputes connection', () => {
     const { nodes: all } = await walkForward(100);
     const want = all.filter((n) => n.status === 'NEEDS_RESPONSE' || n.status === 'UNDER_REVIEW').map(key);
     const flex = h.fakes.get('FLEX')!;
-    const before = flex.server.requests.length;
+    const before = flex.server.received;
     const { nodes } = await walkForward(30, { status: ['NEEDS_RESPONSE', 'UNDER_REVIEW'] });
     expect(nodes.map(key)).toEqual(want);
     // Flex takes the status filter upstream.
@@ -121,7 +121,7 @@ describe('merged disputes connection', () => {
   });
 
   it('does not ask a provider whose statuses cannot match', async () => {
-    const counts = () => new Map([...h.fakes].map(([p, f]) => [p, f.server.requests.length]));
+    const counts = () => new Map([...h.fakes].map(([p, f]) => [p, f.server.received]));
     const before = counts();
     const res = await h.gql<{ disputes: Page }>(PAGE, { first: 50, filter: { status: ['MERCHANT_VOIDED'] } });
     expect(res.body.data!.disputes.edges.length).toBeGreaterThan(0);

@@ -122,10 +122,10 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
   });
 
   it('reports an unreachable provider as PROVIDER_UNAVAILABLE after retrying reads', async () => {
-    const before = fake.server.requests.length;
+    const before = fake.server.received;
     fake.server.injectFault({ status: 503, body: '{}', times: 3 });
     const err = await client.list({ limit: 2, filter: {} }).catch((e: unknown) => e);
     expect(err).toMatchObject({ provider: def.name, code: 'PROVIDER_UNAVAILABLE' });
-    expect(fake.server.requests.length - before).toBe(3);
+    expect(fake.server.received - before).toBe(3);
   });
 });

@@ -88,14 +88,14 @@ describe('Afterpay', () => {
     try {
       const original = fake.ordered();
       const extra = seedAfterpayDisputes(77, 9).map((d, i) => ({ ...d, id: `dp_new${i}`, createdAt: String(2_000_000_000 + i) }));
-      const before = fake.server.requests.length;
+      const before = fake.server.received;
       const ids = await walk(client, 4, (page) => {
         if (page === 1) extra.slice(0, 2).forEach((d) => fake.add(d));
         if (page === 3) extra.slice(2).forEach((d) => fake.add(d)); // more than a page at once
       });
       expect(ids).toEqual(original);
       // One call a page, plus one re-read on each of the two pages after the list moved.
-      expect(fake.server.requests.length - before).toBe(Math.ceil(30 / 4) + 2);
+      expect(fake.server.received - before).toBe(Math.ceil(30 / 4) + 2);
     } finally {
       await fake.close();
     }
@@ -127,14 +127,14 @@ describe('Afterpay', () => {
   it('finds the oldest page in one call when everything fits, two otherwise', async () => {
     const { fake, client } = await setup({}, {}, 6);
     try {
-      const before = fake.server.requests.length;
+      const before = fake.server.received;
       const all = await client.list({ limit: 10, fromEnd: true, filter: {} });
       expect(all.items.map((i) => i.dispute.providerDisputeId)).toEqual(fake.ordered());
       expect(all.hasNewer).toBe(false);
-      expect(fake.server.requests.length - before).toBe(1);
+      expect(fake.server.received - before).toBe(1);
       const tail = await client.list({ limit: 2, fromEnd: true, filter: {} });
       expect(tail.items.map((i) => i.dispute.providerDisputeId)).toEqual(fake.ordered().slice(-2));
-      expect(fake.server.requests.length - before).toBe(3);
+      expect(fake.server.received - before).toBe(3);
     } finally {
       await fake.close();
     }

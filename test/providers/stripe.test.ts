@@ -136,14 +136,14 @@ describe('Stripe fake against the OpenAPI description', () => {
 
 describe('Stripe client against the fake', () => {
   it('sends only documented parameters, on documented paths, with Basic auth', async () => {
-    const from = fake.server.requests.length;
+    const from = fake.server.received;
     const all = fake.all();
     await client.list({ limit: 5, filter: { charge: all[0]!.charge as string, created: { gte: new Date(0), lt: new Date() } } });
     await client.list({ limit: 5, startingAfter: all[3]!.id, filter: { paymentIntent: 'pi_x' } });
     await client.list({ limit: 5, endingBefore: all[9]!.id, filter: {} });
     await client.retrieve(all[1]!.id);
     await client.close(all.find((d) => d.status === 'warning_needs_response')!.id, { idempotencyKey: 'k-doc' });
-    const sent = fake.server.requests.slice(from);
+    const sent = fake.server.requests.slice(fake.server.requests.length - (fake.server.received - from));
     expect(sent).toHaveLength(5);
     for (const r of sent) {
       expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`${KEY}:`).toString('base64')}`);

@@ -68,6 +68,7 @@ export class AfterpayClient implements DisputeProviderClient {
     // Afterpay disputes are about orders: they have no charge or payment intent.
     absentFields: ['charge', 'paymentIntent'],
     idempotentClose: false,
+    merchantCloseVisible: true,
     maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
