@@ -75,16 +75,3 @@ export async function gql(url: string, key: string | null, query: string, variab
   const text = await res.text();
   return { status: res.status, text, body: JSON.parse(text) };
 }
-
-/** A small deterministic generator, so a failing shape can be replayed. */
-export function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
-}

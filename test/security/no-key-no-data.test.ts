@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { EXAMPLE_QUERY } from '../../src/server.js';
-import { ADMIN, probeGateway, probeKeys, raw, READER, rng, WRONG, type ProbeGateway } from './helpers.js';
+import { createRng } from '../../src/sandbox/random.js';
+import { ADMIN, probeGateway, probeKeys, raw, READER, WRONG, type ProbeGateway } from './helpers.js';
 
 let sandbox: Sandbox;
 let withPage: ProbeGateway;
@@ -94,7 +95,7 @@ interface Shape {
 }
 
 function shapes(seed: number, n: number): Shape[] {
-  const r = rng(seed);
+  const r = createRng(seed);
   const out: Shape[] = [];
   for (let i = 0; i < n; i++) {
     const method = r.pick(METHODS);
