@@ -53,8 +53,9 @@ async function main(): Promise<void> {
     logger.info('API keys required', { keys: keys!.size });
   }
 
+  // stdout carries JSON log lines only: the sandbox's welcome is for a person, on stderr.
   if (sandbox) {
-    process.stdout.write(
+    process.stderr.write(
       `\nSandbox: fake providers on loopback with seeded data (seed ${config.sandboxSeed}); no credentials needed.\n` +
         `Open ${gateway.url} in a browser for GraphiQL, or try:\n\n` +
         `curl -s ${gateway.url} -H 'content-type: application/json' \\\n` +

@@ -1,7 +1,9 @@
 // `npm start` as a newcomer runs it: no credentials, a sandbox, one ready line, GraphiQL for a
-// browser, GraphQL for a client, and a clean exit on SIGTERM.
+// browser, GraphQL for a client, and a graceful exit when the npm process itself gets SIGTERM (as
+// Docker, systemd and Kubernetes send it to the first process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -19,11 +21,15 @@ function startGatewayProcess(env: Record<string, string>): ChildProcess {
   });
 }
 
+/** What the gateway wrote to stdout: npm's own "> script" banners aside, every line is JSON. */
+const gatewayLines = () => stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('>'));
+
 beforeAll(async () => {
-  child = startGatewayProcess({ PORT: '0' });
+  // `npm start` itself: it builds dist/ if needed, then runs node on the compiled gateway.
+  child = spawn('npm', ['start'], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line; stdout: ${stdout} stderr: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no ready line; stdout: ${stdout} stderr: ${stderr}`)), 60_000);
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString();
       const ready = stdout.split('\n').find((l) => l.includes('"Dispute Gateway ready"'));
@@ -41,13 +47,14 @@ afterAll(() => {
 });
 
 describe('npm start without credentials', () => {
-  it('logs one JSON ready line with the URL, in sandbox mode, and prints an example query', () => {
+  it('logs one JSON ready line with the URL, in sandbox mode, only JSON on stdout, and an example query on stderr', () => {
     const readyLines = stdout.split('\n').filter((l) => l.includes('Dispute Gateway ready'));
     expect(readyLines).toHaveLength(1);
     expect(JSON.parse(readyLines[0]!)).toMatchObject({ level: 'info', mode: 'sandbox', providers: ['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
-    expect(stdout).toContain('query Disputes');
-    expect(stdout).not.toMatch(/sk_test_sandbox[0-9a-f]{24}|sk_test_wooshsandbox|fsk_test_sandbox|apsk_sandbox/);
+    for (const line of gatewayLines()) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(stderr).toContain('query Disputes');
+    expect(stdout + stderr).not.toMatch(/sk_test_sandbox[0-9a-f]{24}|sk_test_wooshsandbox|fsk_test_sandbox|apsk_sandbox/);
   });
 
   it('answers liveness at /healthz', async () => {
@@ -89,10 +96,36 @@ describe('npm start without credentials', () => {
     expect([...statuses].sort()).toEqual(['LOST', 'NEEDS_RESPONSE', 'PREVENTED', 'UNDER_REVIEW', 'WARNING_CLOSED', 'WARNING_NEEDS_RESPONSE', 'WARNING_UNDER_REVIEW', 'WON']);
   });
 
-  it('exits 0 on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
+  it('runs compiled JavaScript with node, not a TypeScript loader', () => {
+    expect(stdout).toContain('> exec node dist/main.js');
+  });
+
+  it('ends gracefully on SIGTERM to the npm process: the request in flight is answered, then exit 0', async () => {
+    const u = new URL(url);
+    const body = JSON.stringify({ query: '{ providers { provider } }' });
+    // A request the gateway has begun to receive: headers and half the body, the rest after SIGTERM.
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 500);
+      }, 300);
+    });
+    const exited = once(child, 'exit');
+    const res = await answered;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).data.providers).toHaveLength(4);
+    const [code] = await exited;
     expect(code).toBe(0);
+    expect(stdout).toContain('"msg":"shutting down"');
+    // Nothing listens any more: the gateway itself ended, not only npm.
+    await expect(fetch(url.replace('/graphql', '/healthz'))).rejects.toThrow();
   });
 });
 
