@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { ServerResponse } from 'node:http';
 import { sendError } from './http/error.js';
+import { graphiqlPage } from './http/graphiql.js';
 import { newScope, runInScope, type RequestScope } from './http/request-scope.js';
 import { CursorKeys } from './gateway/cursor.js';
 import type { ProcessStats } from './process-guards.js';
@@ -109,7 +109,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // The gateway's own origins depend on its port, known once it listens: filled in below.
   const allowedOrigins: string[] = [...corsOrigins];
   const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger });
-  const graphiqlPage = opts.graphiql === false ? null : renderGraphiQL({ title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY });
+  const page = opts.graphiql === false ? null : graphiqlPage({ title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY });
   const yoga = createYoga<RequestServerContext, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -123,8 +123,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         ? { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept'], credentials: false, maxAge: 600 }
         : false,
     batching: { limit: opts.maxBatch ?? DEFAULT_MAX_BATCH },
-    graphiql: opts.graphiql === false ? false : { title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY },
-    renderGraphiQL,
+    // The page is served by the HTTP layer (http/graphiql.ts); yoga never renders it.
+    graphiql: false,
     logging: {
       debug: (...a: unknown[]) => logger.debug(String(a[0]), a.length > 1 ? { detail: a.slice(1) } : undefined),
       info: (...a: unknown[]) => logger.info(String(a[0]), a.length > 1 ? { detail: a.slice(1) } : undefined),
@@ -160,9 +160,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       req.resume();
       return;
     }
-    if (req.method === 'GET' && graphiqlPage !== null && (req.headers.accept ?? '').includes('text/html')) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(graphiqlPage);
+    if (req.method === 'GET' && page !== null && (req.headers.accept ?? '').includes('text/html')) {
+      page.serve(req, res).catch((err: unknown) => {
+        logger.error('GraphiQL page failed', { error: err });
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+      });
       return;
     }
     // CORS preflights carry no credentials and run nothing; yoga answers them (with no rights).

@@ -424,7 +424,7 @@ export type Query = {
   disputes: DisputeConnection;
   /** Refetch any object by its global id; null when it does not exist. */
   node?: Maybe<Node>;
-  /** Refetch several objects; same length and order as `ids`, null where one does not exist. */
+  /** Refetch several objects (at most 100 ids); same length and order as `ids`, null where one does not exist. */
   nodes: Array<Maybe<Node>>;
   /** The providers this gateway is configured for, with what each can do, so a frontend can adapt. */
   providers: Array<ProviderInfo>;

@@ -63,15 +63,30 @@ export function operationOf(doc: DocumentNode, name: string | null | undefined):
 }
 
 export interface Shape {
-  /** Fields deep, fragments expanded. */
+  /** Data fields deep, fragments expanded (introspection subtrees not counted). */
   depth: number;
   /** Fields once every fragment spread is expanded (a float: it may be astronomically large). */
   expandedFields: number;
+  /** Fields deep inside `__schema`/`__type`. */
+  introspectionDepth: number;
+  /** Lists of the schema nested inside one another within introspection (types > fields > args). */
+  introspectionLists: number;
 }
 
+const ZERO: Shape = { depth: 0, expandedFields: 0, introspectionDepth: 0, introspectionLists: 0 };
+
+/** Introspection fields that return lists: nesting them multiplies the answer. */
+const INTROSPECTION_LISTS = new Set(['types', 'fields', 'args', 'inputFields', 'interfaces', 'possibleTypes', 'enumValues', 'directives']);
+
 /**
- * Measures selection sets with every fragment measured once. `visits` counts the selections
- * looked at: at most the number in the document, whatever the spreads (the linear-work proof).
+ * Measures selection sets with every fragment measured once per context (data or introspection).
+ * `visits` counts the selections looked at: at most twice the number in the document, whatever
+ * the spreads (the linear-work proof).
+ *
+ * Introspection has limits of its own, so the data limits never refuse a tool's introspection
+ * query (GraphiQL's, graphql-js getIntrospectionQuery, Postman's, codegen's are 13-15 deep), while
+ * a hostile one is still bounded: at most INTROSPECTION_MAX_DEPTH deep and at most
+ * INTROSPECTION_MAX_LISTS schema lists inside one another (the standard query nests three).
  */
 export class DocumentMeter {
   visits = 0;
@@ -80,39 +95,54 @@ export class DocumentMeter {
 
   constructor(private readonly fragments: Map<string, FragmentDefinitionNode>) {}
 
-  measure(set: SelectionSetNode | undefined): Shape {
-    let depth = 0;
-    let expandedFields = 0;
+  measure(set: SelectionSetNode | undefined, introspection = false): Shape {
+    const out = { ...ZERO };
     for (const sel of set?.selections ?? []) {
       this.visits += 1;
       let inner: Shape;
       if (sel.kind === Kind.FIELD) {
-        const below = sel.selectionSet ? this.measure(sel.selectionSet) : { depth: 0, expandedFields: 0 };
-        inner = { depth: below.depth + 1, expandedFields: below.expandedFields + 1 };
+        const name = sel.name.value;
+        const entering = !introspection && (name === '__schema' || name === '__type');
+        const inside = introspection || entering;
+        const below = sel.selectionSet ? this.measure(sel.selectionSet, inside) : ZERO;
+        inner = inside
+          ? {
+              depth: below.depth,
+              expandedFields: below.expandedFields + 1,
+              introspectionDepth: below.introspectionDepth + 1,
+              introspectionLists: below.introspectionLists + (INTROSPECTION_LISTS.has(name) ? 1 : 0),
+            }
+          : { ...below, depth: below.depth + 1, expandedFields: below.expandedFields + 1 };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        inner = this.measure(sel.selectionSet);
+        inner = this.measure(sel.selectionSet, introspection);
       } else {
-        inner = this.fragment(sel.name.value);
+        inner = this.fragment(sel.name.value, introspection);
       }
-      depth = Math.max(depth, inner.depth);
-      expandedFields += inner.expandedFields;
+      out.depth = Math.max(out.depth, inner.depth);
+      out.introspectionDepth = Math.max(out.introspectionDepth, inner.introspectionDepth);
+      out.introspectionLists = Math.max(out.introspectionLists, inner.introspectionLists);
+      out.expandedFields += inner.expandedFields;
     }
-    return { depth, expandedFields };
+    return out;
   }
 
-  private fragment(name: string): Shape {
-    const known = this.memo.get(name);
+  private fragment(name: string, introspection: boolean): Shape {
+    const key = `${introspection ? 'i' : 'd'}:${name}`;
+    const known = this.memo.get(key);
     if (known) return known;
     const def = this.fragments.get(name);
     // Unknown fragments and cycles are validation errors of their own; they add nothing here.
-    if (!def || this.active.has(name)) return { depth: 0, expandedFields: 0 };
-    this.active.add(name);
-    const shape = this.measure(def.selectionSet);
-    this.active.delete(name);
-    this.memo.set(name, shape);
+    if (!def || this.active.has(key)) return ZERO;
+    this.active.add(key);
+    const shape = this.measure(def.selectionSet, introspection);
+    this.active.delete(key);
+    this.memo.set(key, shape);
     return shape;
   }
 }
+
+export const INTROSPECTION_MAX_DEPTH = 30;
+export const INTROSPECTION_MAX_LISTS = 3;
 
 /** Validation: depth, aliases and expanded size of every operation. */
 export function depthAndAliasRule(limits: QueryLimits) {
@@ -127,7 +157,7 @@ export function depthAndAliasRule(limits: QueryLimits) {
           const meter = new DocumentMeter(fragmentsOf(doc));
           for (const def of doc.definitions) {
             if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-            const { depth, expandedFields } = meter.measure(def.selectionSet);
+            const { depth, expandedFields, introspectionDepth, introspectionLists } = meter.measure(def.selectionSet);
             if (expandedFields > limits.maxExpandedFields) {
               const size = expandedFields > 1e15 ? expandedFields.toExponential(2) : String(expandedFields);
               context.reportError(
@@ -135,6 +165,13 @@ export function depthAndAliasRule(limits: QueryLimits) {
               );
             } else if (depth > limits.maxDepth) {
               context.reportError(limitError('QUERY_TOO_DEEP', `The operation is ${depth} fields deep; the limit is ${limits.maxDepth}.`));
+            } else if (introspectionDepth > INTROSPECTION_MAX_DEPTH || introspectionLists > INTROSPECTION_MAX_LISTS) {
+              context.reportError(
+                limitError(
+                  'QUERY_TOO_DEEP',
+                  `The introspection is ${introspectionDepth} fields deep with ${introspectionLists} lists nested; the limits are ${INTROSPECTION_MAX_DEPTH} and ${INTROSPECTION_MAX_LISTS} (types > fields > args).`,
+                ),
+              );
             }
           }
           if (aliases > limits.maxAliases) {

@@ -1,5 +1,6 @@
 // A person's first contact: GraphiQL in a real (headless) Chromium, against the sandbox's four
-// providers, running the default example query and showing disputes of all four.
+// providers: the example query runs and shows disputes of all four, and the schema loads (Docs,
+// autocomplete), which needs the introspection query past the data depth limit.
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,5 +51,36 @@ describe('GraphiQL in a browser', () => {
     expect(failed).toEqual([]);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/graphiql.png' });
+  }, 60_000);
+
+  it('loads the schema: the page arrives compressed, Docs lists Query.disputes and autocomplete offers fields', async () => {
+    const page = await browser.newPage();
+    const schemaErrors: string[] = [];
+    page.on('response', async (r) => {
+      if (r.request().method() === 'POST' && (r.request().postData() ?? '').includes('IntrospectionQuery')) {
+        const body = await r.json().catch(() => ({}));
+        if (body.errors) schemaErrors.push(JSON.stringify(body.errors));
+      }
+    });
+    const loaded = await page.goto(h.gateway.url);
+    expect(loaded!.headers()['content-encoding']).toBe('br');
+    await page.locator('button[aria-label="Show Documentation Explorer"]').click();
+    const docs = page.locator('.graphiql-doc-explorer');
+    await expect.poll(async () => docs.innerText(), { timeout: 15_000 }).toContain('query: Query');
+    await docs.locator('a', { hasText: 'Query' }).first().click();
+    await expect.poll(async () => docs.innerText(), { timeout: 15_000 }).toContain('disputes(');
+    expect(await docs.innerText()).not.toContain('Error fetching schema');
+    // Autocomplete in the query editor, from the loaded schema.
+    await page.locator('.graphiql-query-editor .monaco-editor').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('{ dis');
+    await page.keyboard.press('Control+Space');
+    const suggestions = page.locator('.suggest-widget').first();
+    await expect.poll(async () => suggestions.innerText().catch(() => ''), { timeout: 15_000 }).toContain('disputes');
+    expect(await suggestions.innerText()).toContain('disputeByProviderId');
+    expect(schemaErrors).toEqual([]);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/graphiql-docs.png' });
   }, 60_000);
 });

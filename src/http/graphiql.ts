@@ -1,0 +1,64 @@
+// The GraphiQL page: one HTML document with the whole explorer inlined (it works offline), about
+// 9 MB as it is. It is served compressed (brotli or gzip, as the browser accepts; each made once,
+// off the event loop, when first asked for) and with an ETag, so a browser that has it revalidates
+// with a 304 and no body. It carries no data, so it is the one thing served without a key.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+
+type Encoding = 'br' | 'gzip' | 'identity';
+
+/** The best encoding the request accepts (br, then gzip), by the Accept-Encoding header's q-values. */
+export function chooseEncoding(header: string | undefined): Encoding {
+  const accepted = new Map<string, number>();
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [token, ...params] = part.trim().split(';');
+    if (!token) continue;
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    accepted.set(token, q === undefined ? 1 : Number(q));
+  }
+  const ok = (e: string) => (accepted.get(e) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return 'identity';
+}
+
+export function graphiqlPage(options: { title: string; defaultQuery: string }) {
+  const html = Buffer.from(renderGraphiQL(options), 'utf8');
+  const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"`;
+  const encoded = new Map<Encoding, Promise<Buffer>>([['identity', Promise.resolve(html)]]);
+  const body = (e: Encoding): Promise<Buffer> => {
+    let p = encoded.get(e);
+    if (!p) {
+      p =
+        e === 'br'
+          ? brotli(html, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: html.length } })
+          : gzipped(html, { level: 9 });
+      encoded.set(e, p);
+    }
+    return p;
+  };
+
+  return {
+    html,
+    etag,
+    async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', etag, vary: 'accept-encoding' };
+      const match = req.headers['if-none-match'];
+      if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+      const encoding = chooseEncoding(req.headers['accept-encoding']);
+      const out = await body(encoding);
+      res.writeHead(200, { ...headers, 'content-length': String(out.length), ...(encoding !== 'identity' && { 'content-encoding': encoding }) });
+      res.end(req.method === 'HEAD' ? undefined : out);
+    },
+  };
+}
