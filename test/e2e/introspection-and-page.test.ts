@@ -35,12 +35,12 @@ describe('introspection', () => {
     const nested = '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }';
     const res = await h.gql(nested);
     // graphql-js's own introspection-depth rule refuses it too; the gateway's says by how much.
-    const ours = res.body.errors.find((e: { extensions: { code: string } }) => e.extensions.code === 'QUERY_TOO_DEEP');
+    const ours = res.body.errors!.find((e) => e.extensions?.code === 'QUERY_TOO_DEEP')!;
     expect(ours.message).toMatch(/introspection is 10 fields deep with 5 lists nested/);
     expect(res.body.data ?? null).toBeNull();
     const ofType = `{ __type(name: "Dispute") { ${'ofType { '.repeat(40)}name${' }'.repeat(40)} } }`;
     const deep = await h.gql(ofType);
-    expect(deep.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code), deep.text).toContain('QUERY_TOO_DEEP');
+    expect(deep.body.errors!.map((e) => e.extensions?.code), deep.text).toContain('QUERY_TOO_DEEP');
   });
 
   it('does not let introspection lift the data depth limit', () => {
