@@ -11,14 +11,14 @@ import { CursorKeys } from './gateway/cursor.js';
 import type { ProcessStats } from './process-guards.js';
 import { createGuard, defaultAllowedHosts, ownOrigins, type AuthConfig } from './auth/guard.js';
 import { accessPlugin } from './graphql/access.js';
-import { createFastPath } from './graphql/fast-path.js';
+import { createFastPath, viaYoga } from './graphql/fast-path.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
 import type { MergeOptions } from './gateway/merge.js';
 import { reportsPlugin } from './graphql/reports-plugin.js';
 import { DEFAULT_LIMITS, limitsPlugin, type QueryLimits } from './graphql/limits.js';
 import { createContext, type GatewayContext, type GatewayServices, type RequestServerContext } from './graphql/context.js';
-import { makeMaskError } from './graphql/errors.js';
+import { inputErrorsPlugin, makeMaskError } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createProviderSet, type ConfiguredProvider } from './providers/registry.js';
@@ -117,7 +117,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     context: (server) => createContext(services, server),
     maskedErrors: { maskError: makeMaskError(logger) },
     // Access first: a request without the right to run is refused before anything is estimated.
-    plugins: [reportsPlugin(), accessPlugin({ introspection: opts.introspection !== false }), limitsPlugin(limits)],
+    plugins: [inputErrorsPlugin(), reportsPlugin(), accessPlugin({ introspection: opts.introspection !== false }), limitsPlugin(limits)],
     cors:
       corsOrigins.length > 0
         ? { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept'], credentials: false, maxAge: 600 }
@@ -180,7 +180,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     scope.caller = door.key?.name ?? 'anonymous';
     const context = serverContext(door.key);
     if (req.method !== 'POST') {
-      void yoga.handle(req, res, context);
+      viaYoga(yoga, req, res, null, context).catch((err: unknown) => {
+        logger.error('request failed', { error: err });
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+      });
       return;
     }
     // POST bodies are read here (bounded, chunked ones too), then answered by the fast path or yoga.

@@ -1,7 +1,8 @@
 // The one place gateway errors become GraphQL errors. Expected failures carry `extensions.code`
 // (and the provider's name and code); anything else is masked, logged, and never shown.
-import { GraphQLError } from 'graphql';
+import { BREAK, GraphQLError, Kind, parse, visit, type ArgumentNode, type ASTNode, type DocumentNode, type ObjectFieldNode } from 'graphql';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
+import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { providerDisplayName } from '../providers/http.js';
 import { countError } from '../http/request-scope.js';
@@ -50,6 +51,59 @@ export function providerGraphQLError(err: ProviderError, logger: Logger, at: Par
 // A failure reported beside the data and met again by the mask is the same error, logged once.
 const providerErrorsLogged = new WeakSet<ProviderError>();
 
+const VALUE_KINDS = new Set<string>([Kind.INT, Kind.FLOAT, Kind.STRING, Kind.BOOLEAN, Kind.NULL, Kind.ENUM, Kind.LIST, Kind.OBJECT]);
+
+/**
+ * A variable that does not coerce ("Variable "$id" of required type…", "got invalid value…") or a
+ * literal argument that does not fit its type (graphql-js's ValuesOfCorrectType, the DateTime
+ * scalar's own words) as BAD_USER_INPUT with `field`: `$name` for a variable, the argument path
+ * (`filter.created.gte`) for a literal. Null for any other error.
+ */
+export function typedInputError(err: GraphQLError): GraphQLError | null {
+  const code = err.extensions?.code;
+  if (code !== undefined && code !== 'GRAPHQL_VALIDATION_FAILED' && code !== 'BAD_USER_INPUT') return null;
+  if (code === 'BAD_USER_INPUT' && err.extensions.field) return null;
+  const variable = /^Variable "\$(\w+)"/.exec(err.message);
+  let field: string | undefined;
+  if (variable) field = `$${variable[1]}`;
+  else {
+    const node = err.nodes?.[0];
+    if (!node || !VALUE_KINDS.has(node.kind)) return null;
+    field = literalField(err, node);
+  }
+  return new GraphQLError(err.message, {
+    nodes: err.nodes,
+    source: err.source,
+    positions: err.positions,
+    path: err.path,
+    extensions: { ...err.extensions, code: 'BAD_USER_INPUT', ...(field && { field }) },
+  });
+}
+
+/** The argument and input-field names leading to a literal, found in the document it came from. */
+function literalField(err: GraphQLError, node: ASTNode): string | undefined {
+  const start = node.loc?.start;
+  if (start === undefined || !err.source) return undefined;
+  let doc: DocumentNode;
+  try {
+    doc = parse(err.source, { maxTokens: 10_000 });
+  } catch {
+    return undefined;
+  }
+  let found: string | undefined;
+  visit(doc, {
+    enter(n, _key, parent, _path, ancestors) {
+      if (n.kind !== node.kind || n.loc?.start !== start) return undefined;
+      const names = [...ancestors, parent]
+        .filter((a): a is ArgumentNode | ObjectFieldNode => !!a && !Array.isArray(a) && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD))
+        .map((a) => a.name.value);
+      found = names.length > 0 ? names.join('.') : undefined;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
 export function makeMaskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     let masked = mask(error, message);
@@ -85,9 +139,22 @@ export function makeMaskError(logger: Logger) {
     if (original instanceof BadUserInput) {
       return located(original.message, { code: 'BAD_USER_INPUT', ...(original.field && { field: original.field }) });
     }
-    // GraphQL's own errors (syntax, validation, coercion) and GraphQLErrors we raised deliberately.
-    if (graphqlError && isGraphQLError(original)) return graphqlError;
+    // GraphQL's own errors (syntax, validation, coercion) and GraphQLErrors we raised deliberately;
+    // a caller's value that does not fit its type is BAD_USER_INPUT, naming the input.
+    if (graphqlError && isGraphQLError(original)) return typedInputError(graphqlError) ?? graphqlError;
     logger.error('unexpected error', { error: original, path: graphqlError?.path });
     return located(message, { code: 'INTERNAL_SERVER_ERROR' });
   }
+}
+
+/** Validation errors about a caller's values, typed like the rest (yoga returns them unmasked). */
+export function inputErrorsPlugin(): Plugin {
+  return {
+    onValidate() {
+      return ({ valid, result, setResult }) => {
+        if (valid) return;
+        setResult(result.map((e) => typedInputError(e) ?? e));
+      };
+    },
+  };
 }

@@ -107,14 +107,51 @@ export function createFastPath<S extends Record<string, any>>(yoga: Yoga<S>, max
       }
     }
     // Everything else is yoga's to answer, from the body already read.
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const url = new URL(req.url ?? '/graphql', `http://${req.headers.host ?? 'localhost'}`);
-    const response = await yoga.fetch(url, { method: 'POST', headers, body: new Uint8Array(body) }, serverContext);
-    const outHeaders: Record<string, string> = {};
-    response.headers.forEach((v, k) => (outHeaders[k] = v));
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status, outHeaders);
-    res.end(payload);
+    await viaYoga(yoga, req, res, body, serverContext);
   };
+}
+
+/** Content types yoga reads a POST body as (GraphQL over HTTP, forms, multipart uploads). */
+export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/graphql+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * A request answered by yoga itself, its answer made uniform: an error status with no body gets a
+ * GraphQL-shaped error with a code (415 names the content types accepted), and no error carries
+ * `extensions.originalError` (yoga's echo of the request body on invalid JSON). Streams (server-
+ * sent events, multipart) pass through as they come.
+ */
+export async function viaYoga<S extends Record<string, any>>(yoga: Yoga<S>, req: IncomingMessage, res: ServerResponse, body: Buffer | null, serverContext: S): Promise<void> {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  const url = new URL(req.url ?? '/graphql', `http://${req.headers.host ?? 'localhost'}`);
+  const response = await yoga.fetch(url, { method: req.method ?? 'GET', headers, ...(body && { body: new Uint8Array(body) }) }, serverContext);
+  const outHeaders: Record<string, string> = {};
+  response.headers.forEach((v, k) => (outHeaders[k] = v));
+  const type = response.headers.get('content-type') ?? '';
+  if (response.body && (type.startsWith('text/event-stream') || type.startsWith('multipart/mixed'))) {
+    res.writeHead(response.status, outHeaders);
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+    res.end();
+    return;
+  }
+  let payload = Buffer.from(await response.arrayBuffer());
+  if (response.status >= 400 && payload.length === 0 && req.method !== 'HEAD') {
+    const [code, message] =
+      response.status === 415
+        ? ['UNSUPPORTED_MEDIA_TYPE', `Send the request as one of: ${ACCEPTED_CONTENT_TYPES.join(', ')} (got ${JSON.stringify(String(req.headers['content-type'] ?? 'none').slice(0, 100))}).`]
+        : response.status === 405
+          ? ['METHOD_NOT_ALLOWED', 'GraphQL is served with GET (queries) and POST.']
+          : ['BAD_REQUEST', `The request could not be read (HTTP ${response.status}).`];
+    payload = Buffer.from(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    outHeaders['content-type'] = 'application/json; charset=utf-8';
+  } else if (type.includes('json') && payload.includes('"originalError"')) {
+    const parsed = JSON.parse(payload.toString('utf8')) as unknown;
+    const strip = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r?.errors?.forEach((e) => e.extensions && delete e.extensions.originalError);
+    if (Array.isArray(parsed)) parsed.forEach(strip);
+    else strip(parsed as Parameters<typeof strip>[0]);
+    payload = Buffer.from(JSON.stringify(parsed));
+  }
+  outHeaders['content-length'] = String(payload.length);
+  res.writeHead(response.status, outHeaders);
+  res.end(payload);
 }

@@ -4,12 +4,12 @@ import { truncate } from '../domain/ids.js';
 // Full ISO-8601 date-times with an explicit offset or Z; dates without a time are ambiguous.
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+const badInput = (message: string, node?: ValueNode) => new GraphQLError(message, { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
 
-function parseDateTime(v: unknown): Date {
-  if (typeof v !== 'string' || !ISO.test(v)) throw badInput(`DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(typeof v === 'string' ? truncate(v) : v)?.slice(0, 100)}`);
+function parseDateTime(v: unknown, node?: ValueNode): Date {
+  if (typeof v !== 'string' || !ISO.test(v)) throw badInput(`DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(typeof v === 'string' ? truncate(v) : v)?.slice(0, 100)}`, node);
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw badInput(`DateTime ${JSON.stringify(v)} is not a real instant`); // v matched ISO: short
+  if (Number.isNaN(d.getTime())) throw badInput(`DateTime ${JSON.stringify(v)} is not a real instant`, node); // v matched ISO: short
   return d;
 }
 
@@ -20,10 +20,10 @@ export const DateTime = new GraphQLScalarType<Date, string>({
     if (typeof v === 'string') return parseDateTime(v).toISOString();
     throw new GraphQLError('DateTime cannot represent a non-date value');
   },
-  parseValue: parseDateTime,
+  parseValue: (v) => parseDateTime(v),
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw badInput('DateTime must be a string');
-    return parseDateTime(ast.value);
+    if (ast.kind !== Kind.STRING) throw badInput('DateTime must be a string', ast);
+    return parseDateTime(ast.value, ast);
   },
 });
 
