@@ -32,6 +32,14 @@ export interface ConnectionArgs {
   } | null;
 }
 
+/** Every provider a connection asked failed: one error per provider, none hidden behind the first. */
+export class AllProvidersFailed extends Error {
+  constructor(readonly failures: ProviderError[]) {
+    super(`every provider asked failed: ${failures.map((f) => f.provider).join(', ')}`);
+    this.name = 'AllProvidersFailed';
+  }
+}
+
 export interface DisputeEdgeModel {
   cursor: string;
   node: Dispute;
@@ -203,8 +211,8 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
     hasPreviousPage = page.hasMore;
     hasNextPage = cursor !== undefined;
   }
-  // Every provider asked failed: there is no page to show, only the failure.
-  if (page.failures.length > 0 && page.failures.length === plans.length) throw page.failures[0];
+  // Every provider asked failed: there is no page to show, only the failures, each its own error.
+  if (page.failures.length > 0 && page.failures.length === plans.length) throw new AllProvidersFailed(page.failures);
 
   loaders.prime(page.read);
   const edges = page.edges.map((e) => ({

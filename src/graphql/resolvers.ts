@@ -6,7 +6,7 @@ import type { FilterField } from '../providers/types.js';
 import { BadUserInput } from '../domain/errors.js';
 import { decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
 import { closeDispute } from '../gateway/close.js';
-import { listDisputes } from '../gateway/connection.js';
+import { AllProvidersFailed, listDisputes } from '../gateway/connection.js';
 import { disputeRef } from '../gateway/loaders.js';
 import type { DisputeFilterField, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
@@ -71,9 +71,17 @@ export const resolvers: Resolvers = {
       return client ? ctx.loaders.dispute.load({ provider, account: client.account, providerDisputeId }) : null;
     },
     disputes: async (_, args, ctx, info) => {
-      const result = await listDisputes(ctx, args);
-      // A failed provider does not fail the page: its error is reported beside the data.
       const path = pathToArray(info.path);
+      let result;
+      try {
+        result = await listDisputes(ctx, args);
+      } catch (err) {
+        // No page at all: the field fails with the first provider's error, the others beside it.
+        if (!(err instanceof AllProvidersFailed)) throw err;
+        for (const failure of err.failures.slice(1)) ctx.reports.errors.push(providerGraphQLError(failure, ctx.logger, { nodes: info.fieldNodes, path }));
+        throw err.failures[0];
+      }
+      // A failed provider does not fail the page: its error is reported beside the data.
       for (const failure of result.failures) ctx.reports.errors.push(providerGraphQLError(failure, ctx.logger, { nodes: info.fieldNodes, path }));
       for (const s of result.scanLimited) ctx.reports.scanLimited.push({ path, ...s });
       return result.connection;

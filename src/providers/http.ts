@@ -62,6 +62,11 @@ export interface PipelineOptions {
   breaker?: BreakerOptions;
   /** Null: no client-side limit. */
   rateLimit?: RateLimitOptions | null;
+  /**
+   * The provider's own error codes that, on a 404, mean "no such object" (Stripe: resource_missing).
+   * Any other 404 (a wrong base URL, a proxy's page, an unknown route) is a PROVIDER_ERROR.
+   */
+  notFoundCodes: readonly string[];
 }
 
 /** Pipeline options from a provider's settings (see providers/env.ts). */
@@ -134,14 +139,14 @@ export class HttpPipeline {
   }
 
   /**
-   * A GET whose 404 means "no such object": null then. A 404 that is not the provider's JSON (a
-   * proxy's page, a wrong base URL) is not taken for an answer and still fails.
+   * A GET whose 404 with one of the provider's "no such object" codes means null. Any other 404 (a
+   * wrong base URL, an unknown route, a proxy's page) is not taken for an answer and still fails.
    */
   async getOrNull(path: string): Promise<HttpResponse | null> {
     try {
       return await this.send({ method: 'GET', path });
     } catch (err) {
-      if (err instanceof ProviderError && err.status === 404 && err.providerCode !== 'malformed_response') return null;
+      if (err instanceof ProviderError && isNotFound(err, this.o.notFoundCodes)) return null;
       throw err;
     }
   }
@@ -272,6 +277,10 @@ export class HttpPipeline {
     return Math.round(exp / 2 + (Math.random() * exp) / 2);
   }
 }
+
+/** A 404 whose provider code says the object does not exist (not a wrong URL or route). */
+export const isNotFound = (err: ProviderError, codes: readonly string[]): boolean =>
+  err.status === 404 && err.providerCode !== undefined && codes.includes(err.providerCode);
 
 /** 409, 429 and 5xx are worth another try, unless the provider says otherwise (Stripe-Should-Retry). */
 export function retryableStatus(status: number, shouldRetry: string | undefined): boolean {

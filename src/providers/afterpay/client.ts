@@ -50,6 +50,8 @@ export function decodePosition(s: string): Position {
   if (!m || !isProviderId(m[3])) throw new BadUserInput('not an Afterpay list position');
   return { offset: Number(m[1]), total: Number(m[2]), id: m[3]! };
 }
+/** Afterpay's 404 "not found for this merchant" carries errorCode not_found. */
+export const AFTERPAY_NOT_FOUND_CODES = ['not_found'] as const;
 
 export class AfterpayClient implements DisputeProviderClient {
   readonly name = 'AFTERPAY' as const;
@@ -80,6 +82,7 @@ export class AfterpayClient implements DisputeProviderClient {
     this.account = config.account;
     const authorization = `Basic ${Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')}`;
     this.http = new HttpPipeline({
+      notFoundCodes: AFTERPAY_NOT_FOUND_CODES,
       provider: 'AFTERPAY',
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,

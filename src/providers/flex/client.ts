@@ -20,6 +20,12 @@ export interface FlexConfig {
 }
 
 const FLEX_MAX_LIMIT = 100;
+/**
+ * Flex documents a 404 for an unknown (or another partner's) dispute but not its error code; the
+ * envelope's `not_found` is taken as "no such dispute", and Stripe's `resource_missing` too (Flex
+ * maps to Stripe's objects). Any other 404 is a failure naming Flex.
+ */
+export const FLEX_NOT_FOUND_CODES = ['not_found', 'resource_missing'] as const;
 
 export class FlexClient implements DisputeProviderClient {
   readonly name = 'FLEX' as const;
@@ -43,6 +49,7 @@ export class FlexClient implements DisputeProviderClient {
     this.account = config.account;
     const authorization = `Bearer ${config.apiKey}`;
     this.http = new HttpPipeline({
+      notFoundCodes: FLEX_NOT_FOUND_CODES,
       provider: 'FLEX',
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,

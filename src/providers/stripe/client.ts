@@ -13,6 +13,8 @@ export interface StripeConfig {
   account: string;
   pipeline: PipelineSettings;
 }
+/** Stripe's 404 for a dispute that does not exist; an unknown URL is a 404 without this code. */
+export const STRIPE_NOT_FOUND_CODES = ['resource_missing'] as const;
 
 export class StripeClient implements DisputeProviderClient {
   readonly name = 'STRIPE' as const;
@@ -35,6 +37,7 @@ export class StripeClient implements DisputeProviderClient {
     // Basic auth with the secret key as the user name and an empty password, as Stripe documents.
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
     this.http = new HttpPipeline({
+      notFoundCodes: STRIPE_NOT_FOUND_CODES,
       provider: 'STRIPE',
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,

@@ -20,6 +20,8 @@ export interface WooshPayConfig {
   pipeline: PipelineSettings;
   listParams: 'body' | 'query';
 }
+/** WooshPay follows Stripe's error envelope: resource_missing is "no such dispute". */
+export const WOOSHPAY_NOT_FOUND_CODES = ['resource_missing'] as const;
 
 export class WooshPayClient implements DisputeProviderClient {
   readonly name = 'WOOSHPAY' as const;
@@ -44,6 +46,7 @@ export class WooshPayClient implements DisputeProviderClient {
     this.account = config.account;
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
     this.http = new HttpPipeline({
+      notFoundCodes: WOOSHPAY_NOT_FOUND_CODES,
       provider: 'WOOSHPAY',
       baseUrl: config.apiBase,
       dispatcher: deps.dispatcher,

@@ -77,7 +77,7 @@ export class AfterpayFake {
     if (req.headers.authorization !== expected) return this.error(401, 'unauthorized', 'Invalid merchant credentials.');
     if (!req.headers['user-agent']) return this.error(400, 'invalid_request', 'A User-Agent header is required.');
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== 'v2' || parts[1] !== 'disputes') return this.error(404, 'not_found', `Resource not found: ${req.path}`);
+    if (parts[0] !== 'v2' || parts[1] !== 'disputes') return unrouted(req);
     if (parts.length === 2 && req.method === 'GET') return this.list(req);
     const d = parts[2] ? this.disputes.get(parts[2]) : undefined;
     if (parts.length === 3 && req.method === 'GET') return d ? this.single(d) : this.error(404, 'not_found', 'Dispute not found for this merchant.');
@@ -87,7 +87,7 @@ export class AfterpayFake {
       if (!d) return this.error(404, 'not_found', 'Dispute not found for this merchant.');
       return this.accept(d);
     }
-    return this.error(404, 'not_found', `Resource not found: ${req.path}`);
+    return unrouted(req);
   }
 
   private single(d: AfterpayDispute): FakeResponse {
@@ -135,3 +135,11 @@ export class AfterpayFake {
 }
 
 export const sandboxAfterpayCredentials = () => ({ merchantId: `${100000000 + randomBytes(3).readUIntBE(0, 3)}`, secretKey: `apsk_sandbox${randomBytes(12).toString('hex')}` });
+
+/**
+ * A path the API does not serve: answered as the edge in front of it does, with a plain HTML 404,
+ * not the API's own error envelope (which means "no such dispute").
+ */
+function unrouted(req: FakeRequest): FakeResponse {
+  return { status: 404, body: `<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path.replace(/[<>&]/g, '')}</p></body></html>`, headers: { 'content-type': 'text/html' } };
+}

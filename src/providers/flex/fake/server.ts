@@ -60,7 +60,7 @@ export class FlexFake {
   private handle(req: FakeRequest): FakeResponse {
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return error(401, 'unauthorized', 'Invalid or missing API key.');
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== 'v1' || parts[1] !== 'disputes') return error(404, 'not_found', `No route for ${req.method} ${req.path}`);
+    if (parts[0] !== 'v1' || parts[1] !== 'disputes') return unrouted(req);
     if (req.method === 'POST' && !(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return error(415, 'invalid_request', 'Content-Type must be application/json.');
     }
@@ -71,7 +71,7 @@ export class FlexFake {
     if (parts.length === 3 && req.method === 'GET') return { status: 200, body: { dispute: d } };
     if (parts.length === 3 && req.method === 'POST') return this.update(req, d!);
     if (parts.length === 4 && parts[3] === 'close' && req.method === 'POST') return this.closeDispute(d!);
-    return error(404, 'not_found', `No route for ${req.method} ${req.path}`);
+    return unrouted(req);
   }
 
   private list(req: FakeRequest): FakeResponse {
@@ -153,3 +153,11 @@ export class FlexFake {
 }
 
 export const sandboxFlexKey = (): string => `fsk_test_sandbox${randomBytes(12).toString('hex')}`;
+
+/**
+ * A path the API does not serve: answered as the edge in front of it does, with a plain HTML 404,
+ * not the API's own error envelope (which means "no such dispute").
+ */
+function unrouted(req: FakeRequest): FakeResponse {
+  return { status: 404, body: `<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path.replace(/[<>&]/g, '')}</p></body></html>`, headers: { 'content-type': 'text/html' } };
+}
