@@ -219,10 +219,12 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
     cursor: encodeCursor({ fingerprint, provider: e.provider, states: e.states }, cursorKeys),
     node: e.dispute,
   }));
+  // A forward page the scan bound left empty still gives a cursor to go on from.
+  const resume = page.resume && encodeCursor({ fingerprint, provider: page.resume.provider, states: page.resume.states }, cursorKeys);
   return {
     connection: {
       edges,
-      pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? resume ?? null },
     },
     failures: page.failures,
     scanLimited: page.scanLimited,

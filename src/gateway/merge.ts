@@ -68,6 +68,11 @@ export interface MergedPage {
   scanLimited: { provider: ProviderName; scannedPages: number }[];
   /** Disputes read in full (for priming the per-request loader). */
   read: Dispute[];
+  /**
+   * Forward pages that a scan bound stopped before any match: where the scan got to, so the next
+   * page goes on from there (a cursor with no dispute of its own). Absent otherwise.
+   */
+  resume?: MergedEdge;
 }
 
 const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
@@ -267,6 +272,7 @@ export async function mergeForward(
 
   const edges: MergedEdge[] = [];
   let blocked = false;
+  let lastConsumed: Item | undefined;
   while (edges.length < size) {
     let best: Window | undefined;
     for (const w of ok) {
@@ -284,9 +290,15 @@ export async function mergeForward(
     next.set(name, next.get(name)! + 1);
     cursorState.set(name, [item.position, nextOf(best)]);
     if (item.matches) edges.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+    lastConsumed = item;
   }
 
-  return summarize(edges, ok, failures, (w) => w.items.slice(next.get(w.plan.client.name)!));
+  const page = summarize(edges, ok, failures, (w) => w.items.slice(next.get(w.plan.client.name)!));
+  // Nothing matched within the scan bound: the caller still needs a cursor past what was scanned.
+  if (edges.length === 0 && page.hasMore && lastConsumed) {
+    page.resume = { dispute: lastConsumed.dispute, provider: lastConsumed.provider, states: Object.fromEntries(cursorState) };
+  }
+  return page;
 }
 
 /**

@@ -17,18 +17,26 @@ export interface RereadCloseOptions {
 
 export async function closeWithReread(o: RereadCloseOptions): Promise<Dispute> {
   const max = o.maxAttempts ?? 3;
+  // Whether an attempt so far may have taken effect unseen (no answer, or a 5xx).
+  let unknown = false;
   for (let i = 1; ; i++) {
     try {
       return await o.attempt();
     } catch (err) {
       if (!(err instanceof ProviderError) || !err.retryable || i >= max) throw err;
+      unknown ||= err.status === undefined || err.status >= 500;
       let now: Dispute | null;
       try {
         now = await o.reread();
       } catch {
         throw err; // cannot tell whether the close happened: do not close blind
       }
-      if (now && o.closed(now)) return now;
+      // Closed, and one of our attempts may be why: ours. A plain refusal (409) of a dispute
+      // that was already closed before we asked is not.
+      if (now && o.closed(now)) {
+        if (unknown) return now;
+        throw err;
+      }
       if (!now || !o.closable(now)) throw err;
       await new Promise((r) => setTimeout(r, (o.delayMs ?? 200) * i));
     }

@@ -128,5 +128,5 @@ export interface ProviderDefinition<C extends { pipeline: PipelineSettings } = {
   /** Every credential in the config, so the logger can redact them. */
   secrets(config: C): string[];
   /** Starts this provider's fake on a loopback port; `count` overrides the seeded number of disputes. */
-  startFake(opts: { seed: number; count?: number }): Promise<ProviderFake>;
+  startFake(opts: { seed: number; count?: number; epoch?: number }): Promise<ProviderFake>;
 }

@@ -3,6 +3,7 @@
 import { PROVIDER_DEFINITIONS } from '../providers/registry.js';
 import type { ProviderName } from '../domain/dispute.js';
 import type { ProviderFake } from '../providers/types.js';
+import { sandboxEpoch } from './random.js';
 
 export interface Sandbox {
   env: Record<string, string>;
@@ -15,6 +16,8 @@ export interface SandboxOptions {
   count?: number;
   /** Only these providers. */
   only?: readonly ProviderName[];
+  /** The clock the seeded timeline is anchored to (epoch ms; default now): tests pass a fixed one. */
+  now?: number;
 }
 
 export async function startSandbox(seed = 42, opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -22,7 +25,7 @@ export async function startSandbox(seed = 42, opts: SandboxOptions = {}): Promis
   try {
     for (const def of PROVIDER_DEFINITIONS) {
       if (opts.only && !opts.only.includes(def.name)) continue;
-      fakes.push({ name: def.name, fake: await def.startFake({ seed, count: opts.count }) });
+      fakes.push({ name: def.name, fake: await def.startFake({ seed, count: opts.count, epoch: sandboxEpoch(opts.now) }) });
     }
   } catch (err) {
     await Promise.all(fakes.map(({ fake }) => fake.close()));

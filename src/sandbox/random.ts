@@ -37,6 +37,48 @@ export function createRng(seed: number): Rng {
   };
 }
 
-/** The sandbox's "now": fixed, so seeded data and its deadlines never drift between runs. */
-export const SANDBOX_EPOCH = Date.UTC(2026, 9, 31) / 1000;
 export const DAY = 86_400;
+
+/**
+ * The sandbox's "now", in epoch seconds: the start (UTC midnight) of the day it starts on. Seeded
+ * data is anchored to it, so open disputes have deadlines ahead, and the data is the same for a
+ * seed all day long (tests pass a fixed clock).
+ */
+export function sandboxEpoch(now: number = Date.now()): number {
+  return Math.floor(now / 1000 / DAY) * DAY;
+}
+
+export interface Timeline {
+  created: number;
+  /** The response deadline (epoch seconds). */
+  dueBy: number;
+  /** The deadline has passed while a response is still awaited. */
+  pastDue: boolean;
+}
+
+/**
+ * When a seeded dispute was created and by when it must be answered (`windowDays` after). A
+ * dispute awaiting a response is recent: a quarter are due within 48 hours of any moment of the
+ * sandbox's day (26 to 47 hours after its midnight), about one in seven is past due, the rest due
+ * within the window. Others (answered, closed) were created up to `spanDays` ago. `created` given: a tie with the
+ * previous dispute, its deadline following from it.
+ */
+export function seedTimeline(rng: Rng, epoch: number, opts: { open: boolean; windowDays: number; spanDays: number; created?: number }): Timeline {
+  const window = opts.windowDays * DAY;
+  let created = opts.created;
+  if (created === undefined) {
+    if (!opts.open) created = epoch - rng.int(1, opts.spanDays) * DAY - rng.int(0, DAY - 1);
+    else {
+      const r = rng.next();
+      const due =
+        r < 0.15
+          ? epoch - rng.int(1 * 3600, 5 * DAY)
+          : r < 0.4
+            ? epoch + rng.int(26 * 3600, 47 * 3600)
+            : epoch + rng.int(2 * DAY, window - 3600);
+      created = due - window;
+    }
+  }
+  const dueBy = created + window;
+  return { created, dueBy, pastDue: opts.open && dueBy < epoch };
+}

@@ -72,11 +72,12 @@ describe('every provider through one schema', () => {
   });
 
   it('applies in the gateway a filter Flex cannot apply upstream, with full pages', async () => {
-    const since = '2026-09-01T00:00:00Z';
+    const all = await h.gql('{ disputes(first: 100, filter: { provider: FLEX }) { nodes { providerDisputeId created } } }');
+    // The sandbox's dates follow the day it starts: a bound taken from its data.
+    const since = (all.body.data.disputes.nodes as { created: string }[])[40]!.created;
     const res = await h.gql('query($f: DisputeFilter) { disputes(first: 100, filter: $f) { nodes { providerDisputeId created } pageInfo { hasNextPage } } }', {
       f: { provider: 'FLEX', created: { gte: since } },
     });
-    const all = await h.gql('{ disputes(first: 100, filter: { provider: FLEX }) { nodes { providerDisputeId created } } }');
     const want = (all.body.data.disputes.nodes as { created: string }[]).filter((n) => n.created >= since);
     expect(want.length).toBeGreaterThan(10);
     expect(res.body.data.disputes.nodes).toEqual(want);

@@ -10,7 +10,8 @@ import { WOOSHPAY_STATUSES } from '../../src/providers/wooshpay/wire.js';
 import { MalformedUpstream } from '../../src/providers/wire.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
-const AP = { currency: 'usd', livemode: true };
+// A clock before the documented example's deadline (1692990800 = 2023-08-25).
+const AP = { currency: 'usd', livemode: true, now: Date.UTC(2023, 7, 1) };
 
 describe('WooshPay', () => {
   const example = fixture('wooshpay/close-example.json');
@@ -111,6 +112,15 @@ describe('Flex', () => {
 
 describe('Afterpay', () => {
   const example = fixture('afterpay/dispute.json');
+
+  it('derives pastDue: awaiting a response after responseDueBy', () => {
+    const status = (example as { status: string }).status;
+    const late = afterpayToDispute(example, 'default', { ...AP, now: 1692990801 * 1000 });
+    expect(late.evidenceDetails.pastDue).toBe(status === 'needs_response');
+    expect(afterpayToDispute({ ...example, status: 'needs_response' }, 'default', { ...AP, now: 1692990801 * 1000 }).evidenceDetails.pastDue).toBe(true);
+    expect(afterpayToDispute({ ...example, status: 'needs_response' }, 'default', AP).evidenceDetails.pastDue).toBe(false);
+    expect(afterpayToDispute({ ...example, status: 'won' }, 'default', { ...AP, now: 1692990801 * 1000 }).evidenceDetails.pastDue).toBe(false);
+  });
 
   it('reads every documented field: decimal amounts to minor units, epoch strings to instants', () => {
     const d = afterpayToDispute(example, 'default', AP);

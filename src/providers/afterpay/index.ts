@@ -45,9 +45,9 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
   },
   create: (config, deps) => new AfterpayClient(config, deps),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')],
-  async startFake({ seed, count }) {
+  async startFake({ seed, count, epoch }) {
     const { merchantId, secretKey } = sandboxAfterpayCredentials();
-    const fake = new AfterpayFake(merchantId, secretKey, seedAfterpayDisputes(seed, count));
+    const fake = new AfterpayFake(merchantId, secretKey, seedAfterpayDisputes(seed, count, epoch));
     const url = await fake.start();
     return {
       url,

@@ -75,9 +75,14 @@ function currencyOf(o: Obj, accountCurrency: string, path: string): string {
 
 const NO_EVIDENCE_FILE: FileRef | null = null;
 
-export function afterpayToDispute(v: unknown, account: string, ctx: { currency: string; livemode: boolean }, path = 'dispute'): Dispute {
+/**
+ * `ctx.now` (epoch ms, default the clock): Afterpay has no past-due flag, so `pastDue` is derived:
+ * still awaiting a response (needs_response) after `responseDueBy`.
+ */
+export function afterpayToDispute(v: unknown, account: string, ctx: { currency: string; livemode: boolean; now?: number }, path = 'dispute'): Dispute {
   const o = obj(v, path);
   const status = str(o.status, `${path}.status`);
+  const dueBy = epochSecondsStringOrNull(o.responseDueBy, `${path}.responseDueBy`);
   const reason = strOrNull(o.reason, `${path}.reason`);
   const currency = currencyOf(o, ctx.currency, path);
   const closingReason = strOrNull(o.closingReason, `${path}.closingReason`);
@@ -110,9 +115,9 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
       shippingDocumentation: null, shippingTrackingNumber: null, uncategorizedFile: null, uncategorizedText: null,
     },
     evidenceDetails: {
-      dueBy: epochSecondsStringOrNull(o.responseDueBy, `${path}.responseDueBy`),
+      dueBy,
       hasEvidence: submitted,
-      pastDue: false,
+      pastDue: status === 'needs_response' && dueBy !== null && dueBy.getTime() < (ctx.now ?? Date.now()),
       submissionCount: submitted ? 1 : 0,
     },
     balanceTransactions: [],

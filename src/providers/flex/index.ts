@@ -19,8 +19,8 @@ export const flex: ProviderDefinition<FlexConfig> = {
   },
   create: (config, deps) => new FlexClient(config, deps),
   secrets: (config) => [config.apiKey],
-  async startFake({ seed, count }) {
-    const fake = new FlexFake(sandboxFlexKey(), seedFlexDisputes(seed, count));
+  async startFake({ seed, count, epoch }) {
+    const fake = new FlexFake(sandboxFlexKey(), seedFlexDisputes(seed, count, epoch));
     const url = await fake.start();
     return {
       url,

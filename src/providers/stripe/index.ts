@@ -19,8 +19,8 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   },
   create: (config, deps) => new StripeClient(config, deps),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
-  async startFake({ seed, count }) {
-    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed, count));
+  async startFake({ seed, count, epoch }) {
+    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed, count, epoch));
     const url = await fake.start();
     return {
       url,

@@ -22,8 +22,8 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   },
   create: (config, deps) => new WooshPayClient(config, deps),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
-  async startFake({ seed, count }) {
-    const fake = new WooshPayFake(sandboxWooshPayKey(), seedWooshPayDisputes(seed, count));
+  async startFake({ seed, count, epoch }) {
+    const fake = new WooshPayFake(sandboxWooshPayKey(), seedWooshPayDisputes(seed, count, epoch));
     const url = await fake.start();
     return {
       url,

@@ -1,7 +1,7 @@
 // Deterministic Afterpay disputes: every status and reason, decimal-string amounts, epoch-second
 // string times, closing reasons consistent with the guide's state machine, order metadata.
 import { fromMinorUnits } from '../../../domain/money.js';
-import { createRng, DAY, SANDBOX_EPOCH } from '../../../sandbox/random.js';
+import { createRng, DAY, sandboxEpoch, seedTimeline } from '../../../sandbox/random.js';
 import { AFTERPAY_REASONS, AFTERPAY_STATUSES, type AfterpayDispute } from '../wire.js';
 
 const CLOSING: Record<string, string[]> = {
@@ -9,13 +9,13 @@ const CLOSING: Record<string, string[]> = {
   lost: ['merchant_accepted', 'evidence_rejected', 'deadline_expired'],
 };
 
-export function seedAfterpayDisputes(seed: number, count = 130): AfterpayDispute[] {
+export function seedAfterpayDisputes(seed: number, count = 130, epoch = sandboxEpoch()): AfterpayDispute[] {
   const rng = createRng(seed ^ 0xa4e7);
   const out: AfterpayDispute[] = [];
   for (let i = 0; i < count; i++) {
     const status = i < AFTERPAY_STATUSES.length ? AFTERPAY_STATUSES[i]! : rng.pick(AFTERPAY_STATUSES);
     const reason = i < AFTERPAY_REASONS.length ? AFTERPAY_REASONS[i]! : rng.pick(AFTERPAY_REASONS);
-    const created = i % 15 === 14 ? Number(out[i - 1]!.createdAt) : SANDBOX_EPOCH - rng.int(0, 240 * DAY);
+    const { created, dueBy } = seedTimeline(rng, epoch, { open: status === 'needs_response', windowDays: 13, spanDays: 240, created: i % 15 === 14 ? Number(out[i - 1]!.createdAt) : undefined });
     // Most disputes carry no currency of their own (Afterpay's reference); a few do (Clearpay's).
     const clearpay = rng.chance(0.25);
     const currency = clearpay ? 'GBP' : 'USD';
@@ -28,7 +28,7 @@ export function seedAfterpayDisputes(seed: number, count = 130): AfterpayDispute
       reason,
       status,
       open: status === 'needs_response' || status === 'under_review',
-      responseDueBy: String(created + 13 * DAY),
+      responseDueBy: String(dueBy),
       createdAt: String(created),
       openingNote: rng.pick(['Item never arrived.', 'Wrong size delivered and return refused.', 'I cancelled this order.', 'Charged twice for one order.']),
       closingReason: closingReasons ? rng.pick(closingReasons) : null,

@@ -1,19 +1,20 @@
 // Deterministic Flex disputes (HSA/FSA card payments, so USD): every Stripe status and reason,
 // Flex ids, ISO times, evidence files as objects (some in the older shape without stripe_file_id).
-import { createRng, DAY, SANDBOX_EPOCH } from '../../../sandbox/random.js';
+import { createRng, DAY, sandboxEpoch, seedTimeline } from '../../../sandbox/random.js';
 import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS, FLEX_REASONS, FLEX_STATUSES, type FlexDispute } from '../wire.js';
 
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 const ULID = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export function seedFlexDisputes(seed: number, count = 130): FlexDispute[] {
+export function seedFlexDisputes(seed: number, count = 130, epoch = sandboxEpoch()): FlexDispute[] {
   const rng = createRng(seed ^ 0xf1e8);
   const ulid = (prefix: string) => prefix + '01J' + Array.from({ length: 23 }, () => ULID[rng.int(0, 31)]).join('');
   const out: FlexDispute[] = [];
   for (let i = 0; i < count; i++) {
     const status = i < FLEX_STATUSES.length ? FLEX_STATUSES[i]! : rng.pick(FLEX_STATUSES);
     const reason = i < FLEX_REASONS.length ? FLEX_REASONS[i]! : rng.pick(FLEX_REASONS);
-    const created = i % 12 === 11 ? Date.parse(out[i - 1]!.created_at) / 1000 : SANDBOX_EPOCH - rng.int(0, 200 * DAY);
+    const open = status === 'needs_response' || status === 'warning_needs_response';
+    const { created, dueBy, pastDue } = seedTimeline(rng, epoch, { open, windowDays: 14, spanDays: 200, created: i % 12 === 11 ? Date.parse(out[i - 1]!.created_at) / 1000 : undefined });
     const submitted = ['under_review', 'warning_under_review', 'won'].includes(status) || (status === 'lost' && rng.chance(0.4));
     const evidence: Record<string, string | null | { file_id: string; filename: string; stripe_file_id?: string }> = {};
     for (const k of FLEX_EVIDENCE_TEXT_KEYS) evidence[k] = null;
@@ -39,9 +40,9 @@ export function seedFlexDisputes(seed: number, count = 130): FlexDispute[] {
       is_charge_refundable: ['needs_response', 'warning_needs_response'].includes(status) && rng.chance(0.6),
       evidence,
       evidence_details: {
-        due_by: status === 'prevented' ? null : iso(created + 14 * DAY),
+        due_by: status === 'prevented' ? null : iso(dueBy),
         has_evidence: submitted,
-        past_due: false,
+        past_due: pastDue,
         submission_count: submitted ? 1 : 0,
       },
       balance_transactions: chargeback

@@ -1,7 +1,7 @@
 // Deterministic Stripe disputes for the sandbox and the tests: every status, every documented
 // reason, several currencies (JPY is zero-decimal), creation times over nine months with some
 // exact ties, staged and submitted evidence, and the balance transactions a dispute moves.
-import { createRng, DAY, SANDBOX_EPOCH, type Rng } from '../../../sandbox/random.js';
+import { createRng, DAY, sandboxEpoch, seedTimeline, type Rng } from '../../../sandbox/random.js';
 import {
   STRIPE_EVIDENCE_FILE_KEYS,
   STRIPE_EVIDENCE_TEXT_KEYS,
@@ -67,6 +67,7 @@ function balanceTransaction(
   d: Pick<StripeDispute, 'amount' | 'currency' | 'id'>,
   created: number,
   kind: 'withdrawal' | 'reinstatement',
+  epoch: number,
 ): StripeBalanceTransaction {
   const withdrawal = kind === 'withdrawal';
   const fee = withdrawal ? (DISPUTE_FEE[d.currency] ?? 1500) : 0;
@@ -85,12 +86,15 @@ function balanceTransaction(
     net: amount - fee,
     reporting_category: withdrawal ? 'dispute' : 'dispute_reversal',
     source: d.id,
-    status: created + 2 * DAY <= SANDBOX_EPOCH ? 'available' : 'pending',
+    status: created + 2 * DAY <= epoch ? 'available' : 'pending',
     type: 'adjustment',
   };
 }
 
-export function seedStripeDisputes(seed: number, count = 260): StripeDispute[] {
+/** Stripe's statuses that await the merchant's response (deadline ahead, or past due). */
+export const AWAITING_RESPONSE = ['needs_response', 'warning_needs_response'];
+
+export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpoch()): StripeDispute[] {
   const rng = createRng(seed);
   const out: StripeDispute[] = [];
   for (let i = 0; i < count; i++) {
@@ -99,7 +103,8 @@ export function seedStripeDisputes(seed: number, count = 260): StripeDispute[] {
     const reason = i < STRIPE_REASONS.length ? STRIPE_REASONS[i]! : rng.pick(STRIPE_REASONS);
     const currency = i < CURRENCIES.length ? CURRENCIES[i]![0] : rng.weighted(CURRENCIES);
     // Every tenth dispute shares its creation second with the previous one: ties must page stably.
-    const created = i % 10 === 9 ? out[i - 1]!.created : SANDBOX_EPOCH - rng.int(0, 270 * DAY);
+    const open = AWAITING_RESPONSE.includes(status);
+    const { created, dueBy: due, pastDue } = seedTimeline(rng, epoch, { open, windowDays: 21, spanDays: 270, created: i % 10 === 9 ? out[i - 1]!.created : undefined });
     const amount = currency === 'jpy' ? rng.int(5, 500) * 100 : rng.int(500, 250_000);
     const id = rng.id('du_');
     const brand = rng.weighted<'visa' | 'mastercard' | 'amex'>([
@@ -114,7 +119,7 @@ export function seedStripeDisputes(seed: number, count = 260): StripeDispute[] {
     const submitted = ['under_review', 'warning_under_review', 'won'].includes(status) || (status === 'lost' && rng.chance(0.5));
     const staged = !submitted && status === 'needs_response' && rng.chance(0.3);
     if (submitted || staged) fillEvidence(rng, evidence, i);
-    const dueBy = status === 'prevented' ? null : created + 21 * DAY;
+    const dueBy = status === 'prevented' ? null : due;
 
     const d: StripeDispute = {
       id,
@@ -129,7 +134,8 @@ export function seedStripeDisputes(seed: number, count = 260): StripeDispute[] {
       evidence_details: {
         due_by: dueBy,
         has_evidence: submitted || staged,
-        past_due: submitted && rng.chance(0.05),
+        // Awaiting a response past its deadline, or (Stripe's own sense) evidence submitted late.
+        past_due: pastDue || (submitted && due < epoch && rng.chance(0.05)),
         submission_count: submitted ? 1 : 0,
         enhanced_eligibility: {},
       },
@@ -148,8 +154,8 @@ export function seedStripeDisputes(seed: number, count = 260): StripeDispute[] {
       status,
     };
     if (!inquiry && status !== 'prevented') {
-      d.balance_transactions.push(balanceTransaction(rng, d, created, 'withdrawal'));
-      if (status === 'won') d.balance_transactions.push(balanceTransaction(rng, d, created + rng.int(20, 60) * DAY, 'reinstatement'));
+      d.balance_transactions.push(balanceTransaction(rng, d, created, 'withdrawal', epoch));
+      if (status === 'won') d.balance_transactions.push(balanceTransaction(rng, d, created + rng.int(20, 60) * DAY, 'reinstatement', epoch));
     }
     out.push(d);
   }

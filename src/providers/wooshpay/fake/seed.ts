@@ -1,7 +1,7 @@
 // Deterministic WooshPay disputes: Stripe's 2022 shape with WooshPay's statuses and reason fields,
 // some without balance_transactions / is_charge_refundable / reason, as its docs allow.
-import { createRng } from '../../../sandbox/random.js';
-import { seedStripeDisputes } from '../../stripe/fake/seed.js';
+import { createRng, sandboxEpoch, seedTimeline } from '../../../sandbox/random.js';
+import { AWAITING_RESPONSE, seedStripeDisputes } from '../../stripe/fake/seed.js';
 import { WOOSHPAY_STATUSES, type WooshPayDispute } from '../wire.js';
 
 const REASON_TYPES: Record<string, [string, string, string]> = {
@@ -14,12 +14,19 @@ const REASON_TYPES: Record<string, [string, string, string]> = {
 };
 const OTHER: [string, string, string] = ['consumer_disputes', '13.7', 'Cancelled Merchandise/Services'];
 
-export function seedWooshPayDisputes(seed: number, count = 140): WooshPayDispute[] {
+export function seedWooshPayDisputes(seed: number, count = 140, epoch = sandboxEpoch()): WooshPayDispute[] {
   const rng = createRng(seed ^ 0x5eed);
-  return seedStripeDisputes(seed + 1, count).map((base, i) => {
+  return seedStripeDisputes(seed + 1, count, epoch).map((base, i) => {
     const status = i < WOOSHPAY_STATUSES.length ? WOOSHPAY_STATUSES[i]! : rng.pick(WOOSHPAY_STATUSES);
     const { payment_method_details: _p, network_reason_code: _n, enhanced_eligibility_types: _e, ...rest } = base;
     const d: WooshPayDispute = { ...rest, id: `dp_${base.id.slice(3)}`, status };
+    // Its own status decides its deadline: one awaiting a response has it ahead (or past due).
+    if (AWAITING_RESPONSE.includes(status) !== AWAITING_RESPONSE.includes(base.status)) {
+      const t = seedTimeline(rng, epoch, { open: AWAITING_RESPONSE.includes(status), windowDays: 21, spanDays: 270 });
+      d.created = t.created;
+      d.evidence_details.due_by = t.dueBy;
+      d.evidence_details.past_due = t.pastDue;
+    }
     delete d.evidence.enhanced_evidence;
     delete d.evidence_details.enhanced_eligibility;
     // Money moves for chargebacks only; a reinstatement only when won.
