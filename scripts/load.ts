@@ -5,6 +5,7 @@
 // a forced GC within 10% of where it started. It prints its figures and exits 1 on any breach.
 //
 //   LOAD_REQUESTS (default 3000), LOAD_CONCURRENCY (16), LOAD_FAULT_RATE (0.1), LOAD_SEED (7)
+import { CLOSED_BY_CLOSE } from '../src/domain/dispute.js';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { createLogger } from '../src/logger.js';
@@ -13,6 +14,9 @@ import { providersFromEnv, secretsOf } from '../src/providers/registry.js';
 import { createRng } from '../src/sandbox/random.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { startGateway } from '../src/server.js';
+
+/** What a close ends in: a chargeback lost, an inquiry warning_closed. */
+const CLOSED: readonly string[] = CLOSED_BY_CLOSE;
 import type { ProviderName } from '../src/domain/dispute.js';
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 3000);
@@ -184,25 +188,25 @@ async function main() {
   }
   const waitedForBreakersMs = Math.round(performance.now() - breakersClosedAfter);
   for (const [key, c] of closeKeys) {
-    for (let i = 0; i < 3 && (c.outcome === undefined || !['LOST', 'DISPUTE_ALREADY_CLOSED', 'DISPUTE_NOT_CLOSABLE', 'NOT_FOUND'].includes(c.outcome)); i++) {
+    for (let i = 0; i < 3 && (c.outcome === undefined || ![...CLOSED, 'DISPUTE_ALREADY_CLOSED', 'DISPUTE_NOT_CLOSABLE', 'NOT_FOUND'].includes(c.outcome)); i++) {
       const res = await settled(() => post(CLOSE, { input: { id: c.id, idempotencyKey: key } }));
       const p = res.body.data?.closeDispute;
       if (p) c.outcome = p.userErrors.length ? p.userErrors[0].code : p.dispute.status;
     }
   }
-  // Each close the run saw succeed must be LOST at its provider, every close it asked for must have
+  // Each close the run saw succeed must be closed (LOST, or WARNING_CLOSED for an inquiry) at its provider, every close it asked for must have
   // ended closed, and each provider must have carried out exactly one close per dispute closed.
   let reportedButOpen = 0;
   let unsettled = 0;
   const succeeded = new Map<ProviderName, number>();
   for (const c of closeKeys.values()) {
-    if (c.outcome !== 'LOST') {
+    if (!CLOSED.includes(c.outcome ?? '')) {
       unsettled += 1;
       continue;
     }
     succeeded.set(c.provider, (succeeded.get(c.provider) ?? 0) + 1);
     const res = await settled(() => post('query($id: ID!) { node(id: $id) { ... on Dispute { status } } }', { id: c.id }));
-    if (res.body.data?.node?.status !== 'LOST') reportedButOpen += 1;
+    if (res.body.data?.node?.status !== c.outcome) reportedButOpen += 1;
   }
   const executed = Object.fromEntries(sandbox.fakes.map(({ name, fake }) => [name, fake.closesExecuted()]));
   let doubled = 0;

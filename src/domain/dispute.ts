@@ -66,6 +66,13 @@ const FINAL: ReadonlySet<DisputeStatus> = new Set([
 
 export const isFinal = (s: DisputeStatus): boolean => FINAL.has(s);
 
+/**
+ * The states a close (accept) ends in, by card-network convention: a chargeback is lost; an
+ * inquiry (warning_needs_response) closed by the merchant is warning_closed at Stripe, and may be
+ * reported lost elsewhere, so both count as the close having taken effect.
+ */
+export const CLOSED_BY_CLOSE: readonly DisputeStatus[] = ['LOST', 'WARNING_CLOSED'];
+
 export interface FileRef {
   id: string;
   filename: string | null;
@@ -156,6 +163,8 @@ export interface Dispute {
   evidence: DisputeEvidence;
   evidenceDetails: DisputeEvidenceDetails;
   balanceTransactions: BalanceTransaction[];
+  /** Set when the provider listed some balance transactions by id only (WooshPay). */
+  balanceTransactionIds?: string[];
   paymentMethodDetails: PaymentMethodDetails | null;
   networkReasonCode: string | null;
   enhancedEligibilityTypes: string[];
@@ -165,7 +174,43 @@ export interface Dispute {
    * 'summary' when the provider's list omits fields its retrieve has (Flex lists carry no balance
    * transactions or payment method details): such a dispute never stands in for a retrieved one.
    */
-  detail: 'full' | 'summary';
+  detail: 'full' | 'summary' | 'unreadable';
+  /** With detail 'unreadable': why the listed dispute could not be read. */
+  unreadable?: Error;
+}
+
+/**
+ * A listed dispute the gateway could not read (its id and creation time could be): it keeps its
+ * place in the list, so paging moves past it, but it is never shown; an error names it instead.
+ */
+export function unreadableDispute(provider: ProviderName, account: string, providerDisputeId: string, created: Date, cause: Error): Dispute {
+  const evidence = Object.fromEntries([...EVIDENCE_TEXT_FIELDS, ...EVIDENCE_FILE_FIELDS].map((f) => [f, null])) as unknown as DisputeEvidence;
+  return {
+    provider,
+    providerAccount: account,
+    providerDisputeId,
+    amount: 0,
+    currency: '',
+    status: 'UNKNOWN',
+    providerStatus: '',
+    reason: 'UNKNOWN',
+    providerReason: null,
+    created,
+    charge: null,
+    paymentIntent: null,
+    isChargeRefundable: null,
+    livemode: false,
+    metadata: {},
+    evidence,
+    evidenceDetails: { dueBy: null, hasEvidence: false, pastDue: false, submissionCount: 0 },
+    balanceTransactions: [],
+    paymentMethodDetails: null,
+    networkReasonCode: null,
+    enhancedEligibilityTypes: [],
+    extras: {},
+    detail: 'unreadable',
+    unreadable: cause,
+  };
 }
 
 /** Provider-specific fields, exposed on Dispute as nullable fields. Nothing a provider returns is dropped. */

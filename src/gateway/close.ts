@@ -93,7 +93,7 @@ async function recover(s: CloseServices, client: DisputeProviderClient, ref: Dis
   const now = await s.loaders.dispute.load(ref);
   if (!now) return notFound();
   if (!isFinal(now.status)) return null;
-  if (client.capabilities.idempotentClose && now.status === 'LOST') {
+  if (client.capabilities.idempotentClose && client.closedByMerchant(now)) {
     try {
       const replayed = await client.close(ref.providerDisputeId, { idempotencyKey: key, retry: false });
       s.loaders.prime([replayed]);

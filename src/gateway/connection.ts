@@ -52,7 +52,7 @@ export interface DisputeConnectionModel {
 
 export interface ConnectionResult {
   connection: DisputeConnectionModel;
-  /** Providers that failed: their disputes are missing from this page, their place kept. */
+  /** Providers that failed (their disputes missing, their place kept), and unreadable disputes passed over. */
   failures: ProviderError[];
   /** Providers whose scan for gateway-side filters stopped at the bound. */
   scanLimited: { provider: ProviderName; scannedPages: number }[];
@@ -226,7 +226,7 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
       edges,
       pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? resume ?? null },
     },
-    failures: page.failures,
+    failures: [...page.failures, ...page.itemErrors],
     scanLimited: page.scanLimited,
   };
 }

@@ -68,6 +68,8 @@ export interface MergedPage {
   scanLimited: { provider: ProviderName; scannedPages: number }[];
   /** Disputes read in full (for priming the per-request loader). */
   read: Dispute[];
+  /** Unreadable disputes this page passed over, one error each (reported beside the data). */
+  itemErrors: ProviderError[];
   /**
    * Forward pages that a scan bound stopped before any match: where the scan got to, so the next
    * page goes on from there (a cursor with no dispute of its own). Absent otherwise.
@@ -87,8 +89,21 @@ const toItems = (plan: ProviderPlan, page: ListPage): Item[] =>
     provider: plan.client.name,
     dispute,
     position,
-    matches: plan.residual === null || plan.residual(dispute),
+    // An unreadable dispute keeps its place in the stream but is never an edge.
+    matches: dispute.detail !== 'unreadable' && (plan.residual === null || plan.residual(dispute)),
   }));
+
+/** The error for an unreadable dispute the page passed over: named, with the provider. */
+function unreadableError(item: Item): ProviderError {
+  const name = providerDisplayName(item.provider);
+  return new ProviderError({
+    code: 'PROVIDER_ERROR',
+    provider: item.provider,
+    providerCode: 'malformed_response',
+    message: `${name} listed dispute ${item.dispute.providerDisputeId} in a shape the gateway cannot read (${item.dispute.unreadable?.message ?? 'unknown'}); it is left out and paging goes on past it`,
+    cause: item.dispute.unreadable,
+  });
+}
 
 /**
  * How many items to ask a provider for. The page + 1, so the item after every edge is known;
@@ -245,6 +260,7 @@ function summarize(edges: MergedEdge[], ok: Window[], failures: ProviderError[],
     failures,
     scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
     read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
+    itemErrors: [],
   };
 }
 
@@ -273,6 +289,7 @@ export async function mergeForward(
   const edges: MergedEdge[] = [];
   let blocked = false;
   let lastConsumed: Item | undefined;
+  const itemErrors: ProviderError[] = [];
   while (edges.length < size) {
     let best: Window | undefined;
     for (const w of ok) {
@@ -290,10 +307,12 @@ export async function mergeForward(
     next.set(name, next.get(name)! + 1);
     cursorState.set(name, [item.position, nextOf(best)]);
     if (item.matches) edges.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+    else if (item.dispute.detail === 'unreadable') itemErrors.push(unreadableError(item));
     lastConsumed = item;
   }
 
   const page = summarize(edges, ok, failures, (w) => w.items.slice(next.get(w.plan.client.name)!));
+  page.itemErrors = itemErrors;
   // Nothing matched within the scan bound: the caller still needs a cursor past what was scanned.
   if (edges.length === 0 && page.hasMore && lastConsumed) {
     page.resume = { dispute: lastConsumed.dispute, provider: lastConsumed.provider, states: Object.fromEntries(cursorState) };
@@ -343,6 +362,7 @@ export async function mergeBackward(
   }
 
   const picked: MergedEdge[] = [];
+  const itemErrors: ProviderError[] = [];
   let blocked = false;
   while (picked.length < size) {
     let best: Window | undefined;
@@ -360,10 +380,13 @@ export async function mergeBackward(
     // At this edge: the provider's last item at or before it is the item itself.
     cursorState.set(name, [item.position, cursorState.get(name)![1]]);
     if (item.matches) picked.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+    else if (item.dispute.detail === 'unreadable') itemErrors.push(unreadableError(item));
     tail.set(name, tail.get(name)! - 1);
     // Past it, going newer: its last is the next newer item, its next is this one.
     cursorState.set(name, [lastOf(best) ?? (best.exhausted ? null : cursorState.get(name)![0]), item.position]);
   }
 
-  return summarize(picked.reverse(), ok, failures, (w) => w.items.slice(0, tail.get(w.plan.client.name)! + 1));
+  const page = summarize(picked.reverse(), ok, failures, (w) => w.items.slice(0, tail.get(w.plan.client.name)! + 1));
+  page.itemErrors = itemErrors.reverse();
+  return page;
 }

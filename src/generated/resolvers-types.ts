@@ -80,6 +80,11 @@ export type Dispute = Node & {
   __typename?: 'Dispute';
   /** Disputed amount in the currency's minor units (cents; yen for JPY). */
   amount: Scalars['Int']['output'];
+  /**
+   * The ids of every balance transaction of the dispute, including those the provider lists by id
+   * only (WooshPay's schema types them as strings), which `balanceTransactions` cannot detail.
+   */
+  balanceTransactionIds: Array<Scalars['ID']['output']>;
   /** Funds withdrawn and reinstated because of this dispute (0 to 2 entries at Stripe). */
   balanceTransactions: Array<BalanceTransaction>;
   /** The provider's charge id, when there is one. */
@@ -394,6 +399,8 @@ export type ProviderInfo = {
   __typename?: 'ProviderInfo';
   /** The account slot, as in global ids. */
   account: Scalars['String']['output'];
+  /** The provider API version the gateway pins and sends (Stripe: `Stripe-Version`); null where the provider has none. */
+  apiVersion?: Maybe<Scalars['String']['output']>;
   capabilities: ProviderCapabilities;
   /** Human-readable name, e.g. `Afterpay`. */
   displayName: Scalars['String']['output'];
@@ -648,6 +655,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type DisputeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Dispute'] = ResolversParentTypes['Dispute']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  balanceTransactionIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   balanceTransactions?: Resolver<Array<ResolversTypes['BalanceTransaction']>, ParentType, ContextType>;
   charge?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   clientReferenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -798,6 +806,7 @@ export type ProviderHealthResolvers<ContextType = GatewayContext, ParentType ext
 
 export type ProviderInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProviderInfo'] = ResolversParentTypes['ProviderInfo']> = ResolversObject<{
   account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  apiVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   capabilities?: Resolver<ResolversTypes['ProviderCapabilities'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['ProviderHealth'], ParentType, ContextType>;

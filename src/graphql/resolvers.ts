@@ -54,6 +54,7 @@ export const resolvers: Resolvers = {
           pagination: c.capabilities.pagination === 'offset' ? 'OFFSET' : 'ID_CURSOR',
         },
         health: c.health(),
+        apiVersion: c.apiVersion ?? null,
       })),
     node: (_, { id }, ctx) => byGlobalId(ctx, id),
     // Each id resolves on its own: one bad id is an error at its index, not a failed list.
@@ -96,6 +97,10 @@ export const resolvers: Resolvers = {
     // Fields a summary (list) record lacks come from the full record, loaded once per request.
     // Synchronous for full records (every provider but Flex's lists): no promise per field.
     balanceTransactions: (d, _, ctx) => (d.detail === 'full' ? d.balanceTransactions : full(d, ctx).then((f) => f.balanceTransactions)),
+    balanceTransactionIds: (d, _, ctx) => {
+      const ids = (f: Dispute) => f.balanceTransactionIds ?? f.balanceTransactions.map((b) => b.id);
+      return d.detail === 'full' ? ids(d) : full(d, ctx).then(ids);
+    },
     paymentMethodDetails: (d, _, ctx) => (d.detail === 'full' ? d.paymentMethodDetails : full(d, ctx).then((f) => f.paymentMethodDetails)),
     networkReasonCode: (d, _, ctx) => (d.detail === 'full' ? d.networkReasonCode : full(d, ctx).then((f) => f.networkReasonCode)),
     ...extraFieldResolvers(),

@@ -7,6 +7,7 @@ import type { ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError, type ProviderErrorCode } from '../domain/errors.js';
 import { isProviderId, truncate } from '../domain/ids.js';
 import { countUpstreamCall, currentCaller } from '../http/request-scope.js';
+import { GATEWAY_USER_AGENT } from '../version.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
@@ -181,7 +182,7 @@ export class HttpPipeline {
     if (new URL(url).pathname !== `${this.basePath}${req.path}`) {
       throw new BadUserInput('the request would change the upstream path; refused');
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...this.o.authHeaders(), ...req.headers };
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': GATEWAY_USER_AGENT, ...this.o.authHeaders(), ...req.headers };
     let body: string | undefined;
     if (req.method === 'POST' || req.body !== undefined) {
       const encoding = req.encoding ?? 'form';

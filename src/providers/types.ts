@@ -82,6 +82,8 @@ export interface DisputeProviderClient {
   readonly name: ProviderName;
   readonly account: string;
   readonly capabilities: ProviderCapabilities;
+  /** The provider API version pinned and sent on every request (Stripe-Version); absent where none. */
+  readonly apiVersion?: string;
   list(query: ListQuery): Promise<ListPage>;
   /** Null when the provider says the dispute does not exist. */
   retrieve(providerDisputeId: string): Promise<Dispute | null>;

@@ -1,6 +1,8 @@
 // Boundary validation for upstream JSON. Transformers read wire objects only through these,
 // so a wrong shape becomes one typed MalformedUpstream error naming the path, never a crash.
 
+import { unreadableDispute, type Dispute, type ProviderName } from '../domain/dispute.js';
+
 export class MalformedUpstream extends Error {
   constructor(readonly path: string, expected: string) {
     super(`unexpected upstream shape at ${path}: expected ${expected}`);
@@ -70,4 +72,33 @@ export function epochSecondsString(v: unknown, path: string): Date {
 }
 export function epochSecondsStringOrNull(v: unknown, path: string): Date | null {
   return v === null || v === undefined ? null : epochSecondsString(v, path);
+}
+
+/**
+ * Reads each dispute of a listed page on its own: one that does not have the documented shape
+ * does not fail the page. If its id and creation time can be read (`locate`), it becomes an
+ * unreadable placeholder that keeps its place (see unreadableDispute); if not even those can, the
+ * page cannot be ordered and fails as a whole.
+ */
+export function readListed(
+  raws: unknown[],
+  read: (raw: unknown, i: number) => Dispute,
+  locate: (raw: unknown) => { id: string; created: Date },
+  placeholder: { provider: ProviderName; account: string },
+): Dispute[] {
+  return raws.map((raw, i) => {
+    try {
+      return read(raw, i);
+    } catch (err) {
+      if (!(err instanceof MalformedUpstream)) throw err;
+      let where: { id: string; created: Date };
+      try {
+        where = locate(raw);
+        if (Number.isNaN(where.created.getTime())) throw err;
+      } catch {
+        throw err;
+      }
+      return unreadableDispute(placeholder.provider, placeholder.account, where.id, where.created, err);
+    }
+  });
 }

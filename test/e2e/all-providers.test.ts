@@ -102,7 +102,7 @@ describe('every provider through one schema', () => {
 
   it.each(PROVIDERS.map((p) => [p]))('closes a %s dispute through closeDispute', async (provider) => {
     const res = await h.gql(`query($p: DisputeFilter) { disputes(first: 40, filter: $p) { nodes { id closable status } } }`, { p: { provider } });
-    const target = res.body.data.disputes.nodes.find((n: { closable: boolean }) => n.closable);
+    const target = res.body.data.disputes.nodes.find((n: { closable: boolean; status: string }) => n.closable && n.status === 'NEEDS_RESPONSE');
     expect(target).toBeDefined();
     const closed = await h.gql(
       `mutation($id: ID!, $key: String!) { closeDispute(input: { id: $id, idempotencyKey: $key }) { dispute { provider status closable closingReason } userErrors { code } } }`,

@@ -195,7 +195,8 @@ describe('closeDispute', () => {
     const before = closes();
     h.stripe.server.injectFault({ match: (r) => r.path.endsWith(`${d.id}/close`), times: 1, status: 503, body: { error: { type: 'api_error', message: 'try again' } } });
     const res = await gql(CLOSE, { input: { id: gid(d) } });
-    expect(res.body.data.closeDispute.dispute.status).toBe('LOST');
+    // An inquiry closed is warning_closed at Stripe, not lost.
+    expect(res.body.data.closeDispute.dispute.status).toBe('WARNING_CLOSED');
     const sent = h.stripe.server.requests.filter((r) => r.path.endsWith(`${d.id}/close`));
     expect(sent).toHaveLength(2);
     expect(closes() - before).toBe(2);

@@ -136,6 +136,19 @@ describe('stripeListParams', () => {
         paymentIntent: 'pi_1',
         created: { gte: new Date('2026-01-01T00:00:00Z'), lt: new Date('2026-02-01T00:00:00.999Z') },
       }),
-    ).toEqual({ charge: 'ch_1', payment_intent: 'pi_1', created: { gt: undefined, gte: 1767225600, lt: 1769904000, lte: undefined } });
+    ).toEqual({ charge: 'ch_1', payment_intent: 'pi_1', created: { gt: undefined, gte: 1767225600, lt: 1769904001, lte: undefined } });
+  });
+
+  it('rounds fractional bounds to the whole second that selects the same disputes', () => {
+    const at = (iso: string) => new Date(iso);
+    const t = 1767225642; // 2026-01-01T00:00:42Z
+    const params = (created: Record<string, Date>) => stripeListParams({ created }).created;
+    // Stripe's created is whole seconds: lt/gte round up, gt/lte round down.
+    expect(params({ lt: at('2026-01-01T00:00:42.500Z') })).toMatchObject({ lt: t + 1 });
+    expect(params({ gte: at('2026-01-01T00:00:42.500Z') })).toMatchObject({ gte: t + 1 });
+    expect(params({ gt: at('2026-01-01T00:00:42.500Z') })).toMatchObject({ gt: t });
+    expect(params({ lte: at('2026-01-01T00:00:42.500Z') })).toMatchObject({ lte: t });
+    // Whole seconds stay as they are.
+    expect(params({ lt: at('2026-01-01T00:00:42Z'), gte: at('2026-01-01T00:00:40Z') })).toMatchObject({ lt: t, gte: t - 2 });
   });
 });

@@ -11,6 +11,7 @@
 // reference and Cash App's example: GET). The client sends POST, as a state change should be, and
 // falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly:
 // after a failure the dispute is read again, and an accept that took effect counts as done.
+import { obj, readListed, str } from '../wire.js';
 import { BadUserInput, ProviderError } from '../../domain/errors.js';
 import { isProviderId } from '../../domain/ids.js';
 import { decodeUpstream, fromSettings, HttpPipeline, type HttpRequest, upstreamPath } from '../http.js';
@@ -106,7 +107,12 @@ export class AfterpayClient implements DisputeProviderClient {
     });
     return decodeUpstream('AFTERPAY', res, (json) => {
       const list = readAfterpayList(json);
-      return { disputes: list.data.map((d, i) => this.toDispute(d, `body.data[${i}]`)), total: list.total };
+      const locate = (raw: unknown) => {
+        const o = obj(raw, 'dispute');
+        return { id: str(o.id, 'dispute.id'), created: new Date(Number(str(o.createdAt, 'dispute.createdAt')) * 1000) };
+      };
+      const disputes = readListed(list.data, (d, i) => this.toDispute(d, `body.data[${i}]`), locate, { provider: 'AFTERPAY', account: this.account });
+      return { disputes, total: list.total };
     });
   }
 

@@ -5,7 +5,7 @@ import { AfterpayClient, type AfterpayConfig } from './client.js';
 import { seedAfterpayDisputes } from './fake/seed.js';
 import { AfterpayFake, sandboxAfterpayCredentials } from './fake/server.js';
 
-const VERSION = '0.1.0';
+import { GATEWAY_VERSION as VERSION } from '../../version.js';
 
 /**
  * Afterpay requires a User-Agent of the form

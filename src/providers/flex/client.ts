@@ -2,8 +2,9 @@
 // Its list reference shows no `has_more`, so the client asks for one more than the page needs
 // and reads a next page from the extra item; where Flex does send `has_more`, that is used.
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
+import { obj, readListed, str } from '../wire.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
-import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readFlexErrorEnvelope } from './errors.js';
@@ -78,7 +79,12 @@ export class FlexClient implements DisputeProviderClient {
     });
     return decodeUpstream('FLEX', res, (json) => {
       const list = readFlexList(json);
-      return { disputes: list.data.map((d, i) => flexToDispute(d, this.account, 'summary', `body.disputes[${i}]`)), hasMore: list.hasMore };
+      const locate = (raw: unknown) => {
+        const o = obj(raw, 'dispute');
+        return { id: str(o.dispute_id, 'dispute.dispute_id'), created: new Date(str(o.created_at, 'dispute.created_at')) };
+      };
+      const disputes = readListed(list.data, (d, i) => flexToDispute(d, this.account, 'summary', `body.disputes[${i}]`), locate, { provider: 'FLEX', account: this.account });
+      return { disputes, hasMore: list.hasMore };
     });
   }
 
@@ -114,7 +120,7 @@ export class FlexClient implements DisputeProviderClient {
   }
 
   closedByMerchant(d: Dispute): boolean {
-    return d.status === 'LOST';
+    return CLOSED_BY_CLOSE.includes(d.status);
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {

@@ -1,6 +1,6 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
-import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
@@ -10,6 +10,8 @@ import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 export interface StripeConfig {
   secretKey: string;
   apiBase: string;
+  /** Sent as Stripe-Version on every request. */
+  apiVersion: string;
   account: string;
   pipeline: PipelineSettings;
 }
@@ -19,6 +21,7 @@ export const STRIPE_NOT_FOUND_CODES = ['resource_missing'] as const;
 export class StripeClient implements DisputeProviderClient {
   readonly name = 'STRIPE' as const;
   readonly account: string;
+  readonly apiVersion: string;
   readonly capabilities: ProviderCapabilities = {
     list: true,
     retrieve: true,
@@ -34,6 +37,7 @@ export class StripeClient implements DisputeProviderClient {
 
   constructor(config: StripeConfig, deps: ProviderDeps) {
     this.account = config.account;
+    this.apiVersion = config.apiVersion;
     // Basic auth with the secret key as the user name and an empty password, as Stripe documents.
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
     this.http = new HttpPipeline({
@@ -43,7 +47,7 @@ export class StripeClient implements DisputeProviderClient {
       dispatcher: deps.dispatcher,
       logger: deps.logger,
       ...fromSettings(config.pipeline),
-      authHeaders: () => ({ authorization }),
+      authHeaders: () => ({ authorization, 'stripe-version': config.apiVersion }),
       readErrorEnvelope: readStripeErrorEnvelope,
       requestIdHeader: 'request-id',
     });
@@ -60,7 +64,7 @@ export class StripeClient implements DisputeProviderClient {
         ...stripeListParams(q.filter),
       },
     });
-    return decodeUpstream('STRIPE', res, (json) => stripeListPage(json, (raw) => stripeToDispute(raw, this.account)));
+    return decodeUpstream('STRIPE', res, (json) => stripeListPage(json, (raw) => stripeToDispute(raw, this.account), { provider: 'STRIPE', account: this.account }));
   }
 
   health() {
@@ -68,7 +72,7 @@ export class StripeClient implements DisputeProviderClient {
   }
 
   closedByMerchant(d: Dispute): boolean {
-    return d.status === 'LOST';
+    return CLOSED_BY_CLOSE.includes(d.status);
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {

@@ -1,9 +1,22 @@
 // Stripe, as the registry sees it: environment, construction, secrets and its sandbox fake.
 import type { ProviderDefinition } from '../types.js';
-import { pipelineSettings } from '../env.js';
+import { ConfigError, pipelineSettings } from '../env.js';
 import { StripeClient, type StripeConfig } from './client.js';
 import { seedStripeDisputes } from './fake/seed.js';
 import { sandboxStripeKey, StripeFake } from './fake/server.js';
+
+/**
+ * The Stripe API version the transformers read: the current shape (stripe-node's 2026-07-29.dahlia),
+ * with evidence_details, enhanced_eligibility_types and prevented. Sent as Stripe-Version on every
+ * request, so an account pinned to an older default still answers in this shape.
+ */
+export const STRIPE_API_VERSION = '2026-07-29.dahlia';
+
+function stripeApiVersion(raw: string | undefined): string {
+  const v = raw?.trim() || STRIPE_API_VERSION;
+  if (!/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(v)) throw new ConfigError(`STRIPE_API_VERSION must look like ${STRIPE_API_VERSION}, got "${v}"`);
+  return v;
+}
 
 export const stripe: ProviderDefinition<StripeConfig> = {
   name: 'STRIPE',
@@ -13,6 +26,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
     return {
       secretKey,
       apiBase: env.STRIPE_API_BASE?.trim() || 'https://api.stripe.com',
+      apiVersion: stripeApiVersion(env.STRIPE_API_VERSION),
       account: 'default',
       pipeline: pipelineSettings(env, 'STRIPE', { timeoutMs: 10_000, ratePerSecond: 25 }),
     };

@@ -24,6 +24,7 @@ import {
   strOrNull,
   unixTime,
   type Obj,
+  readListed,
 } from '../wire.js';
 import type { FormValue } from '../form.js';
 import {
@@ -133,8 +134,29 @@ function readBalanceTransaction(v: unknown, path: string): BalanceTransaction {
 }
 
 export function readStripeBalanceTransactions(v: unknown, path: string): BalanceTransaction[] {
-  if (v === undefined || v === null) return [];
-  return arr(v, path).map((bt, i) => readBalanceTransaction(bt, `${path}[${i}]`));
+  return readBalanceTransactionList(v, path).details;
+}
+
+/**
+ * Balance transactions as objects (Stripe) or as ids (WooshPay's schema types them as strings,
+ * like an unexpanded Stripe field): both are accepted; `ids` keeps every one in order.
+ */
+export function readBalanceTransactionList(v: unknown, path: string): { details: BalanceTransaction[]; ids: string[]; idsOnly: boolean } {
+  if (v === undefined || v === null) return { details: [], ids: [], idsOnly: false };
+  const details: BalanceTransaction[] = [];
+  const ids: string[] = [];
+  let idsOnly = false;
+  arr(v, path).forEach((bt, i) => {
+    if (typeof bt === 'string') {
+      ids.push(bt);
+      idsOnly = true;
+    } else {
+      const read = readBalanceTransaction(bt, `${path}[${i}]`);
+      details.push(read);
+      ids.push(read.id);
+    }
+  });
+  return { details, ids, idsOnly };
 }
 
 export function readStripePaymentMethodDetails(v: unknown, path: string): PaymentMethodDetails | null {
@@ -173,6 +195,7 @@ export function readStripeShapedDispute(
   path = 'dispute',
 ): { dispute: Dispute; raw: Obj } {
   const o = obj(v, path);
+  const bts = readBalanceTransactionList(o.balance_transactions, `${path}.balance_transactions`);
   const status = str(o.status, `${path}.status`);
   const reason = strOrNull(o.reason, `${path}.reason`);
   const pmd = readStripePaymentMethodDetails(o.payment_method_details, `${path}.payment_method_details`);
@@ -195,7 +218,8 @@ export function readStripeShapedDispute(
     metadata: stringMap(o.metadata, `${path}.metadata`),
     evidence: readStripeEvidence(o.evidence, `${path}.evidence`),
     evidenceDetails: readStripeEvidenceDetails(o.evidence_details, `${path}.evidence_details`),
-    balanceTransactions: readStripeBalanceTransactions(o.balance_transactions, `${path}.balance_transactions`),
+    balanceTransactions: bts.details,
+    ...(bts.idsOnly && { balanceTransactionIds: bts.ids }),
     paymentMethodDetails: pmd,
     networkReasonCode: topReasonCode ?? pmd?.card?.networkReasonCode ?? null,
     enhancedEligibilityTypes:
@@ -222,30 +246,38 @@ export function readStripeList(v: unknown): { data: unknown[]; hasMore: boolean 
 }
 
 /** A Stripe-shaped list body as a page of unified disputes; each position is the dispute's id. */
-export function stripeListPage(json: unknown, toDispute: (raw: unknown) => Dispute): ListPage {
+/** Where a listed Stripe-shaped dispute sits, when the rest of it cannot be read. */
+export const locateStripeShaped = (raw: unknown) => {
+  const o = obj(raw, 'dispute');
+  return { id: str(o.id, 'dispute.id'), created: new Date(int(o.created, 'dispute.created') * 1000) };
+};
+
+export function stripeListPage(json: unknown, toDispute: (raw: unknown) => Dispute, placeholder: { provider: ProviderName; account: string }): ListPage {
   const list = readStripeList(json);
   return {
-    items: list.data.map((raw) => {
-      const dispute = toDispute(raw);
-      return { dispute, position: dispute.providerDisputeId };
-    }),
+    items: readListed(list.data, (raw) => toDispute(raw), locateStripeShaped, placeholder).map((dispute) => ({ dispute, position: dispute.providerDisputeId })),
     hasMore: list.hasMore,
   };
 }
 
-const unix = (d: Date) => Math.floor(d.getTime() / 1000);
+const seconds = (d: Date) => d.getTime() / 1000;
 
-/** Unified list filter -> Stripe list parameters (`created[gte]` etc.). */
+/**
+ * Unified list filter -> Stripe list parameters (`created[gte]` etc.). Stripe filters on whole
+ * seconds (and `created` is whole seconds), so a bound with a fraction is rounded to the whole
+ * second that selects the same disputes: `gte`/`lt` up, `gt`/`lte` down (lt 42.5 s is lt 43,
+ * gte 42.5 s is gte 43). WooshPay's filter is the same.
+ */
 export function stripeListParams(filter: ListFilter): Record<string, FormValue> {
   const c = filter.created;
   return {
     charge: filter.charge,
     payment_intent: filter.paymentIntent,
     created: c && {
-      gt: c.gt && unix(c.gt),
-      gte: c.gte && unix(c.gte),
-      lt: c.lt && unix(c.lt),
-      lte: c.lte && unix(c.lte),
+      gt: c.gt && Math.floor(seconds(c.gt)),
+      gte: c.gte && Math.ceil(seconds(c.gte)),
+      lt: c.lt && Math.ceil(seconds(c.lt)),
+      lte: c.lte && Math.floor(seconds(c.lte)),
     },
   };
 }

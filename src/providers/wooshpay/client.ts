@@ -4,11 +4,12 @@
 //    `'query'` sends them Stripe's way. The fake accepts both.
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
+import { closeWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, stripeListPage, stripeListParams } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
-import { CARD_CLOSABLE } from '../../domain/dispute.js';
+import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { WOOSHPAY_STATUS_MAP, wooshpayToDispute } from './transformers.js';
@@ -34,7 +35,8 @@ export class WooshPayClient implements DisputeProviderClient {
     pagination: 'id_cursor',
     listFromEnd: false,
     closableStatuses: CARD_CLOSABLE,
-    idempotentClose: true,
+    // WooshPay's spec has no Idempotency-Key: the key is sent, but never relied on (see close).
+    idempotentClose: false,
     maxPageSize: 100,
   };
   private readonly http: HttpPipeline;
@@ -64,7 +66,7 @@ export class WooshPayClient implements DisputeProviderClient {
         ? { method: 'GET', path: '/v1/disputes/list', body: params, encoding: 'json' }
         : { method: 'GET', path: '/v1/disputes/list', query: params },
     );
-    return decodeUpstream('WOOSHPAY', res, (json) => stripeListPage(json, (raw) => wooshpayToDispute(raw, this.account)));
+    return decodeUpstream('WOOSHPAY', res, (json) => stripeListPage(json, (raw) => wooshpayToDispute(raw, this.account), { provider: 'WOOSHPAY', account: this.account }));
   }
 
   health() {
@@ -72,7 +74,7 @@ export class WooshPayClient implements DisputeProviderClient {
   }
 
   closedByMerchant(d: Dispute): boolean {
-    return d.status === 'LOST';
+    return CLOSED_BY_CLOSE.includes(d.status);
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
@@ -84,15 +86,28 @@ export class WooshPayClient implements DisputeProviderClient {
     return res && decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
   }
 
-  async close(id: string, opts: { idempotencyKey: string; retry?: boolean }) {
-    const res = await this.http.send({
-      method: 'POST',
-      path: upstreamPath`/v1/disputes/${id}/close`,
-      body: {},
-      encoding: 'json',
-      idempotencyKey: opts.idempotencyKey,
-      retry: opts.retry,
+  /**
+   * WooshPay documents no Idempotency-Key, so a close is treated like Flex's and Afterpay's: the
+   * key is sent (should WooshPay honour it) but a failed attempt is never retried blindly; the
+   * dispute is read back first, and one now closed after an attempt whose outcome is unknown is
+   * counted as this close.
+   */
+  async close(id: string, opts: { idempotencyKey: string }) {
+    return closeWithReread({
+      attempt: async () => {
+        const res = await this.http.send({
+          method: 'POST',
+          path: upstreamPath`/v1/disputes/${id}/close`,
+          body: {},
+          encoding: 'json',
+          idempotencyKey: opts.idempotencyKey,
+          retry: false,
+        });
+        return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
+      },
+      reread: () => this.retrieve(id),
+      closed: (d) => this.closedByMerchant(d),
+      closable: (d) => this.capabilities.closableStatuses.includes(d.status),
     });
-    return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
   }
 }

@@ -145,7 +145,7 @@ export class FlexFake {
 
   private closeDispute(d: FlexDispute): FakeResponse {
     if (!CLOSABLE.has(d.status)) return error(400, 'invalid_request', `Dispute cannot be closed in status ${d.status}.`);
-    d.status = 'lost';
+    d.status = d.status === 'warning_needs_response' ? 'warning_closed' : 'lost';
     d.is_charge_refundable = false;
     this.closesExecuted += 1;
     return { status: 200, body: { dispute: d } };

@@ -283,7 +283,8 @@ export class StripeFake {
     if (!this.opts.closable.has(d.status)) {
       return error(400, 'invalid_request_error', `This dispute is already ${d.status} and cannot be closed.`);
     }
-    d.status = 'lost';
+    // A chargeback closed is lost; an inquiry closed is warning_closed (no funds moved).
+    d.status = d.status === 'warning_needs_response' ? 'warning_closed' : 'lost';
     d.is_charge_refundable = false;
     this.closesExecuted += 1;
     return { status: 200, body: d };
