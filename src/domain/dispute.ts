@@ -142,6 +142,9 @@ export interface PaymentMethodDetails {
     caseType: string | null;
     networkReasonCode: string | null;
   } | null;
+  klarna?: { reasonCode: string | null; chargebackLossReasonCode: string | null } | null;
+  paypal?: { caseId: string | null; reasonCode: string | null } | null;
+  amazonPay?: { disputeType: string | null } | null;
 }
 
 export interface Dispute {

@@ -112,7 +112,10 @@ export type Dispute = Node & {
   /** Afterpay: the merchant's own id for the order. */
   merchantOrderId?: Maybe<Scalars['String']['output']>;
   metadata: Scalars['JSON']['output'];
-  /** The card network's reason code (e.g. Visa `10.4`), when the provider gives one. */
+  /**
+   * The network's reason code: the card network's (e.g. Visa `10.4`), or for a Klarna or PayPal
+   * dispute that wallet's own; null when the provider gives none (Amazon Pay has none).
+   */
   networkReasonCode?: Maybe<Scalars['String']['output']>;
   /** Afterpay: true until a final decision is made. */
   open?: Maybe<Scalars['Boolean']['output']>;
@@ -152,6 +155,12 @@ export type Dispute = Node & {
   transactionDate?: Maybe<Scalars['DateTime']['output']>;
   /** Afterpay: when the dispute last changed. */
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type DisputeAmazonPayDetails = {
+  __typename?: 'DisputeAmazonPayDetails';
+  /** `chargeback` or `claim`. */
+  disputeType?: Maybe<Scalars['String']['output']>;
 };
 
 export type DisputeCardDetails = {
@@ -240,6 +249,14 @@ export type DisputeFilterField =
   | 'PAYMENT_INTENT'
   | 'STATUS';
 
+export type DisputeKlarnaDetails = {
+  __typename?: 'DisputeKlarnaDetails';
+  /** Why Klarna decided the chargeback against the merchant, once it did. */
+  chargebackLossReasonCode?: Maybe<Scalars['String']['output']>;
+  /** Klarna's own reason code for the dispute. */
+  reasonCode?: Maybe<Scalars['String']['output']>;
+};
+
 /** Afterpay's `meta`: what the merchant needs to match the disputed payment. */
 export type DisputeOrderMeta = {
   __typename?: 'DisputeOrderMeta';
@@ -254,9 +271,20 @@ export type DisputeOrderMeta = {
 
 export type DisputePaymentMethodDetails = {
   __typename?: 'DisputePaymentMethodDetails';
+  amazonPay?: Maybe<DisputeAmazonPayDetails>;
   card?: Maybe<DisputeCardDetails>;
+  klarna?: Maybe<DisputeKlarnaDetails>;
+  paypal?: Maybe<DisputePaypalDetails>;
   /** e.g. `card`, `klarna`, `paypal`, `amazon_pay`. */
   type: Scalars['String']['output'];
+};
+
+export type DisputePaypalDetails = {
+  __typename?: 'DisputePaypalDetails';
+  /** PayPal's case id. */
+  caseId?: Maybe<Scalars['String']['output']>;
+  /** PayPal's reason code, e.g. `MERCHANDISE_OR_SERVICE_NOT_RECEIVED`. */
+  reasonCode?: Maybe<Scalars['String']['output']>;
 };
 
 /** A payment provider the gateway can reach. */
@@ -560,6 +588,7 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DateTimeRange: DateTimeRange;
   Dispute: ResolverTypeWrapper<DisputeModel>;
+  DisputeAmazonPayDetails: ResolverTypeWrapper<DisputeAmazonPayDetails>;
   DisputeCardDetails: ResolverTypeWrapper<DisputeCardDetails>;
   DisputeConnection: ResolverTypeWrapper<DisputeConnectionModel>;
   DisputeEdge: ResolverTypeWrapper<DisputeEdgeModel>;
@@ -567,8 +596,10 @@ export type ResolversTypes = ResolversObject<{
   DisputeEvidenceDetails: ResolverTypeWrapper<DisputeEvidenceDetails>;
   DisputeFilter: DisputeFilter;
   DisputeFilterField: DisputeFilterField;
+  DisputeKlarnaDetails: ResolverTypeWrapper<DisputeKlarnaDetails>;
   DisputeOrderMeta: ResolverTypeWrapper<DisputeOrderMeta>;
   DisputePaymentMethodDetails: ResolverTypeWrapper<DisputePaymentMethodDetails>;
+  DisputePaypalDetails: ResolverTypeWrapper<DisputePaypalDetails>;
   DisputeProvider: DisputeProvider;
   DisputeReason: DisputeReason;
   DisputeStatus: DisputeStatus;
@@ -598,14 +629,17 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
   Dispute: DisputeModel;
+  DisputeAmazonPayDetails: DisputeAmazonPayDetails;
   DisputeCardDetails: DisputeCardDetails;
   DisputeConnection: DisputeConnectionModel;
   DisputeEdge: DisputeEdgeModel;
   DisputeEvidence: DisputeEvidence;
   DisputeEvidenceDetails: DisputeEvidenceDetails;
   DisputeFilter: DisputeFilter;
+  DisputeKlarnaDetails: DisputeKlarnaDetails;
   DisputeOrderMeta: DisputeOrderMeta;
   DisputePaymentMethodDetails: DisputePaymentMethodDetails;
+  DisputePaypalDetails: DisputePaypalDetails;
   File: File;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -697,6 +731,10 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type DisputeAmazonPayDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeAmazonPayDetails'] = ResolversParentTypes['DisputeAmazonPayDetails']> = ResolversObject<{
+  disputeType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type DisputeCardDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeCardDetails'] = ResolversParentTypes['DisputeCardDetails']> = ResolversObject<{
   brand?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   caseType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -752,6 +790,11 @@ export type DisputeEvidenceDetailsResolvers<ContextType = GatewayContext, Parent
   submissionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type DisputeKlarnaDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeKlarnaDetails'] = ResolversParentTypes['DisputeKlarnaDetails']> = ResolversObject<{
+  chargebackLossReasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type DisputeOrderMetaResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeOrderMeta'] = ResolversParentTypes['DisputeOrderMeta']> = ResolversObject<{
   network?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   networkReferenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -761,8 +804,16 @@ export type DisputeOrderMetaResolvers<ContextType = GatewayContext, ParentType e
 }>;
 
 export type DisputePaymentMethodDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputePaymentMethodDetails'] = ResolversParentTypes['DisputePaymentMethodDetails']> = ResolversObject<{
+  amazonPay?: Resolver<Maybe<ResolversTypes['DisputeAmazonPayDetails']>, ParentType, ContextType>;
   card?: Resolver<Maybe<ResolversTypes['DisputeCardDetails']>, ParentType, ContextType>;
+  klarna?: Resolver<Maybe<ResolversTypes['DisputeKlarnaDetails']>, ParentType, ContextType>;
+  paypal?: Resolver<Maybe<ResolversTypes['DisputePaypalDetails']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DisputePaypalDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputePaypalDetails'] = ResolversParentTypes['DisputePaypalDetails']> = ResolversObject<{
+  caseId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type FileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['File'] = ResolversParentTypes['File']> = ResolversObject<{
@@ -834,13 +885,16 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   CloseDisputePayload?: CloseDisputePayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Dispute?: DisputeResolvers<ContextType>;
+  DisputeAmazonPayDetails?: DisputeAmazonPayDetailsResolvers<ContextType>;
   DisputeCardDetails?: DisputeCardDetailsResolvers<ContextType>;
   DisputeConnection?: DisputeConnectionResolvers<ContextType>;
   DisputeEdge?: DisputeEdgeResolvers<ContextType>;
   DisputeEvidence?: DisputeEvidenceResolvers<ContextType>;
   DisputeEvidenceDetails?: DisputeEvidenceDetailsResolvers<ContextType>;
+  DisputeKlarnaDetails?: DisputeKlarnaDetailsResolvers<ContextType>;
   DisputeOrderMeta?: DisputeOrderMetaResolvers<ContextType>;
   DisputePaymentMethodDetails?: DisputePaymentMethodDetailsResolvers<ContextType>;
+  DisputePaypalDetails?: DisputePaypalDetailsResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

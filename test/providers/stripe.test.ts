@@ -21,6 +21,16 @@ const referenced = JSON.stringify(spec).matchAll(/#\/components\/schemas\/([\w.]
 for (const [, name] of referenced) schemas[name!] ??= { type: 'object' };
 // The fake speaks the 2026 API: `prevented` joined the status enum after the 2023 spec.
 schemas.dispute.properties.status.enum = delta['dispute.status.enum'];
+// ...and payment methods besides card, as the 2026 delta describes them.
+{
+  const pmd = schemas.dispute_payment_method_details;
+  const nullable = (properties: Record<string, unknown>, required: string[]) => ({ anyOf: [{ type: 'object', properties, required, additionalProperties: false }, { type: 'null' }] });
+  const strOrNull = { type: ['string', 'null'] };
+  pmd.properties.type.enum = delta['payment_method_details.type.enum'];
+  pmd.properties.klarna = nullable({ reason_code: strOrNull, chargeback_loss_reason_code: { type: 'string' } }, ['reason_code']);
+  pmd.properties.paypal = nullable({ case_id: strOrNull, reason_code: strOrNull }, ['case_id', 'reason_code']);
+  pmd.properties.amazon_pay = nullable({ dispute_type: { enum: ['chargeback', 'claim', null] } }, ['dispute_type']);
+}
 const ajv = new Ajv({ strict: false, allErrors: true });
 
 /** OpenAPI 3.0 `nullable` -> JSON Schema: null becomes one more allowed type (or anyOf branch). */

@@ -42,7 +42,7 @@ describe('stripeToDispute', () => {
   it('reads the 2026 fixture: payment method details, network reason code, eligibility', () => {
     const d = stripeToDispute(fixture2026, 'acct_slot');
     expect(d.providerAccount).toBe('acct_slot');
-    expect(d.paymentMethodDetails).toEqual({ type: 'card', card: { brand: 'visa', network: 'visa', caseType: 'inquiry', networkReasonCode: '10.4' } });
+    expect(d.paymentMethodDetails).toEqual({ type: 'card', card: { brand: 'visa', network: 'visa', caseType: 'inquiry', networkReasonCode: '10.4' }, klarna: null, paypal: null, amazonPay: null });
     expect(d.networkReasonCode).toBe('10.4');
     expect(d.enhancedEligibilityTypes).toEqual(['visa_compelling_evidence_3']);
   });
@@ -150,5 +150,18 @@ describe('stripeListParams', () => {
     expect(params({ lte: at('2026-01-01T00:00:42.500Z') })).toMatchObject({ lte: t });
     // Whole seconds stay as they are.
     expect(params({ lt: at('2026-01-01T00:00:42Z'), gte: at('2026-01-01T00:00:40Z') })).toMatchObject({ lt: t, gte: t - 2 });
+  });
+});
+
+describe('non-card payment methods (2026 shape)', () => {
+  const base = (pmd: unknown) => ({ ...JSON.parse(JSON.stringify(fixture2026)), payment_method_details: pmd, network_reason_code: null });
+  it.each([
+    ['klarna', { type: 'klarna', klarna: { reason_code: 'unauthorized_purchase', chargeback_loss_reason_code: 'no_response' } }, 'unauthorized_purchase'],
+    ['paypal', { type: 'paypal', paypal: { case_id: 'PP-D-1', reason_code: 'UNAUTHORISED' } }, 'UNAUTHORISED'],
+    ['amazon_pay', { type: 'amazon_pay', amazon_pay: { dispute_type: 'chargeback' } }, null],
+  ])('%s: its own reason code as networkReasonCode', (_, pmd, code) => {
+    const d = stripeToDispute(base(pmd), 'default');
+    expect(d.networkReasonCode).toBe(code);
+    expect(d.paymentMethodDetails!.card).toBeNull();
   });
 });

@@ -163,6 +163,10 @@ export function readStripePaymentMethodDetails(v: unknown, path: string): Paymen
   if (v === undefined || v === null) return null;
   const o = obj(v, path);
   const card = o.card === undefined || o.card === null ? null : obj(o.card, `${path}.card`);
+  const sub = (key: string) => (o[key] === undefined || o[key] === null ? null : obj(o[key], `${path}.${key}`));
+  const klarna = sub('klarna');
+  const paypal = sub('paypal');
+  const amazonPay = sub('amazon_pay');
   return {
     type: str(o.type, `${path}.type`),
     card: card && {
@@ -171,6 +175,15 @@ export function readStripePaymentMethodDetails(v: unknown, path: string): Paymen
       caseType: strOrNull(card.case_type, `${path}.card.case_type`),
       networkReasonCode: strOrNull(card.network_reason_code, `${path}.card.network_reason_code`),
     },
+    klarna: klarna && {
+      reasonCode: strOrNull(klarna.reason_code, `${path}.klarna.reason_code`),
+      chargebackLossReasonCode: strOrNull(klarna.chargeback_loss_reason_code, `${path}.klarna.chargeback_loss_reason_code`),
+    },
+    paypal: paypal && {
+      caseId: strOrNull(paypal.case_id, `${path}.paypal.case_id`),
+      reasonCode: strOrNull(paypal.reason_code, `${path}.paypal.reason_code`),
+    },
+    amazonPay: amazonPay && { disputeType: strOrNull(amazonPay.dispute_type, `${path}.amazon_pay.dispute_type`) },
   };
 }
 
@@ -221,7 +234,8 @@ export function readStripeShapedDispute(
     balanceTransactions: bts.details,
     ...(bts.idsOnly && { balanceTransactionIds: bts.ids }),
     paymentMethodDetails: pmd,
-    networkReasonCode: topReasonCode ?? pmd?.card?.networkReasonCode ?? null,
+    // Card disputes carry the network's code; Klarna and PayPal disputes their own.
+    networkReasonCode: topReasonCode ?? pmd?.card?.networkReasonCode ?? pmd?.klarna?.reasonCode ?? pmd?.paypal?.reasonCode ?? null,
     enhancedEligibilityTypes:
       o.enhanced_eligibility_types === undefined
         ? []

@@ -91,6 +91,12 @@ function balanceTransaction(
   };
 }
 
+const WALLETS: Record<number, (id: string) => StripeDispute['payment_method_details']> = {
+  5: () => ({ type: 'klarna', klarna: { reason_code: 'unauthorized_purchase' } }),
+  17: (id) => ({ type: 'paypal', paypal: { case_id: `PP-D-${id.slice(3, 11).toUpperCase()}`, reason_code: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED' } }),
+  29: () => ({ type: 'amazon_pay', amazon_pay: { dispute_type: 'claim' } }),
+};
+
 /** Stripe's statuses that await the merchant's response (deadline ahead, or past due). */
 export const AWAITING_RESPONSE = ['needs_response', 'warning_needs_response'];
 
@@ -153,6 +159,12 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
       reason,
       status,
     };
+    // A few disputes of other payment methods (2026 shape): their own reason codes, no card.
+    const wallet = WALLETS[i % 37];
+    if (wallet) {
+      d.payment_method_details = wallet(d.id);
+      d.network_reason_code = null;
+    }
     if (!inquiry && status !== 'prevented') {
       d.balance_transactions.push(balanceTransaction(rng, d, created, 'withdrawal', epoch));
       if (status === 'won') d.balance_transactions.push(balanceTransaction(rng, d, created + rng.int(20, 60) * DAY, 'reinstatement', epoch));

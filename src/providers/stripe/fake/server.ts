@@ -78,6 +78,17 @@ export class StripeFake {
     return d && structuredClone(d);
   }
 
+  /**
+   * Changes a stored dispute in place, as the provider's own data might change (or arrive in a
+   * shape it did not document): for tests of what the gateway does with it.
+   */
+  mutate(id: string, change: (raw: Record<string, unknown>) => void): void {
+    const d = this.disputes.get(id);
+    if (!d) throw new Error(`no dispute ${id}`);
+    change(d as unknown as Record<string, unknown>);
+    this.reorder();
+  }
+
   /** Dispute ids in the order the list serves them (newest first). */
   ordered(): string[] {
     return this.byNewest.map((d) => d.id);
