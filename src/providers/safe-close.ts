@@ -3,6 +3,8 @@
 // read again: already closed by us means done; no longer closable means stop.
 import type { Dispute } from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
+import { upstreamPath, type HttpPipeline, type HttpResponse } from './http.js';
+import type { DisputeProviderClient } from './types.js';
 
 export interface RereadCloseOptions {
   attempt: () => Promise<Dispute>;
@@ -41,4 +43,24 @@ export async function closeWithReread(o: RereadCloseOptions): Promise<Dispute> {
       await new Promise((r) => setTimeout(r, (o.delayMs ?? 200) * i));
     }
   }
+}
+
+/**
+ * A Stripe-style close (`POST /v1/disputes/{id}/close`, JSON) at a provider that documents no
+ * idempotency (Flex, WooshPay): the key is sent, never relied on, and no attempt is retried blindly.
+ */
+export function closeStripeStyleWithReread(
+  client: Pick<DisputeProviderClient, 'retrieve' | 'closedByMerchant' | 'capabilities'>,
+  http: HttpPipeline,
+  id: string,
+  idempotencyKey: string,
+  decode: (res: HttpResponse) => Dispute,
+): Promise<Dispute> {
+  return closeWithReread({
+    attempt: async () =>
+      decode(await http.send({ method: 'POST', path: upstreamPath`/v1/disputes/${id}/close`, body: {}, encoding: 'json', idempotencyKey, retry: false })),
+    reread: () => client.retrieve(id),
+    closed: (d) => client.closedByMerchant(d),
+    closable: (d) => client.capabilities.closableStatuses.includes(d.status),
+  });
 }

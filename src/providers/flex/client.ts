@@ -8,7 +8,7 @@ import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readFlexErrorEnvelope } from './errors.js';
-import { closeWithReread } from '../safe-close.js';
+import { closeStripeStyleWithReread } from '../safe-close.js';
 import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
 import { rawValuesFor, STRIPE_STATUS_MAP } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
@@ -136,21 +136,8 @@ export class FlexClient implements DisputeProviderClient {
   async close(id: string, opts: { idempotencyKey: string }) {
     // Flex documents no idempotency: the key is sent, but a failed close is never retried blindly;
     // the dispute is read again first, and one already lost counts as closed.
-    return closeWithReread({
-      attempt: async () => {
-        const res = await this.http.send({
-          method: 'POST',
-          path: upstreamPath`/v1/disputes/${id}/close`,
-          body: {},
-          encoding: 'json',
-          idempotencyKey: opts.idempotencyKey,
-          retry: false,
-        });
-        return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
-      },
-      reread: () => this.retrieve(id),
-      closed: (d) => this.closedByMerchant(d),
-      closable: (d) => this.capabilities.closableStatuses.includes(d.status),
-    });
+    return closeStripeStyleWithReread(this, this.http, id, opts.idempotencyKey, (res) =>
+      decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full')),
+    );
   }
 }

@@ -4,7 +4,7 @@
 //    `'query'` sends them Stripe's way. The fake accepts both.
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
-import { closeWithReread } from '../safe-close.js';
+import { closeStripeStyleWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, stripeListPage, stripeListParams } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
@@ -93,21 +93,6 @@ export class WooshPayClient implements DisputeProviderClient {
    * counted as this close.
    */
   async close(id: string, opts: { idempotencyKey: string }) {
-    return closeWithReread({
-      attempt: async () => {
-        const res = await this.http.send({
-          method: 'POST',
-          path: upstreamPath`/v1/disputes/${id}/close`,
-          body: {},
-          encoding: 'json',
-          idempotencyKey: opts.idempotencyKey,
-          retry: false,
-        });
-        return decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account));
-      },
-      reread: () => this.retrieve(id),
-      closed: (d) => this.closedByMerchant(d),
-      closable: (d) => this.capabilities.closableStatuses.includes(d.status),
-    });
+    return closeStripeStyleWithReread(this, this.http, id, opts.idempotencyKey, (res) => decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account)));
   }
 }
