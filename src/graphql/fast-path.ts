@@ -139,9 +139,7 @@ export async function viaYoga<S extends Record<string, any>>(yoga: Yoga<S>, req:
     const [code, message] =
       response.status === 415
         ? ['UNSUPPORTED_MEDIA_TYPE', `Send the request as one of: ${ACCEPTED_CONTENT_TYPES.join(', ')} (got ${JSON.stringify(String(req.headers['content-type'] ?? 'none').slice(0, 100))}).`]
-        : response.status === 405
-          ? ['METHOD_NOT_ALLOWED', 'GraphQL is served with GET (queries) and POST.']
-          : ['BAD_REQUEST', `The request could not be read (HTTP ${response.status}).`];
+        : ['BAD_REQUEST', `The request could not be read (HTTP ${response.status}).`];
     payload = Buffer.from(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
     outHeaders['content-type'] = 'application/json; charset=utf-8';
   } else if (type.includes('json') && payload.includes('"originalError"')) {
