@@ -3,7 +3,7 @@
 import { processConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ConfigError } from './providers/env.js';
-import { providersFromEnv, secretsOf } from './providers/registry.js';
+import { configuredProviders, secretsOf } from './providers/registry.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway } from './server.js';
 import { installProcessGuards } from './process-guards.js';
@@ -11,7 +11,7 @@ import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/guard.js';
 
 async function main(): Promise<void> {
-  const fromEnv = providersFromEnv(process.env);
+  const fromEnv = configuredProviders(process.env);
   const config = processConfig(process.env, fromEnv.length > 0);
   let sandbox: Sandbox | undefined;
   let env: NodeJS.ProcessEnv = process.env;
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     sandbox = await startSandbox(config.sandboxSeed);
     env = { ...process.env, ...sandbox.env };
   }
-  const providers = providersFromEnv(env);
+  const providers = configuredProviders(env);
   const keys = KeyStore.fromEnv(process.env, config.keyRateLimit);
   const auth = authConfig(keys, config.sandbox, config.authNone);
   const logger = createLogger({ level: config.logLevel, secrets: [...secretsOf(providers), ...(keys?.plaintext ?? []), ...(config.cursorSecrets ?? [])] });
@@ -69,7 +69,8 @@ async function main(): Promise<void> {
   logger.info('Dispute Gateway ready', {
     url: gateway.url,
     mode: config.sandbox ? 'sandbox' : 'live',
-    providers: providers.map((p) => p.definition.name),
+    providers: [...new Set(providers.map((p) => p.definition.name))],
+    ...(providers.some((p) => p.config.account !== 'default') && { accounts: providers.map((p) => `${p.definition.name}:${p.config.account}`) }),
   });
 
   let stopping = false;

@@ -6,6 +6,7 @@
 //       key: sha256:9f86d08...        # or the key itself (then it is redacted from every log)
 //       scopes: [disputes:read]
 //       providers: [STRIPE, AFTERPAY] # or ["*"] (the default): every configured provider
+//       accounts: ["STRIPE:eu"]       # optional: only these accounts (beside providers, which must allow them)
 //       rateLimit: { perSecond: 10, burst: 20 }   # optional, else GATEWAY_KEY_RATE_LIMIT
 //
 // A presented key is hashed and compared with every stored digest in constant time.
@@ -23,6 +24,8 @@ export interface ApiKey {
   scopes: ReadonlySet<Scope>;
   /** Null: every configured provider. */
   providers: ReadonlySet<ProviderName> | null;
+  /** Null: every account of the providers allowed. Else accountKeys (`STRIPE:eu`). */
+  accounts: ReadonlySet<string> | null;
   rateLimit: { perSecond: number; burst: number };
 }
 
@@ -92,6 +95,16 @@ export class KeyStore {
       for (const p of providers) {
         if (p !== '*' && !(PROVIDERS as readonly unknown[]).includes(p)) throw new ConfigError(`${where}: unknown provider ${JSON.stringify(p)}; use ${PROVIDERS.join(', ')} or *`);
       }
+      let accounts: Set<string> | null = null;
+      if (r.accounts !== undefined) {
+        if (!Array.isArray(r.accounts) || r.accounts.length === 0) throw new ConfigError(`${where}: accounts must be a non-empty list like ["STRIPE:eu"]`);
+        for (const a of r.accounts) {
+          const m = typeof a === 'string' ? /^([A-Z]+):([a-z0-9_-]{1,32})$/.exec(a) : null;
+          if (!m || !(PROVIDERS as readonly string[]).includes(m[1]!)) throw new ConfigError(`${where}: accounts entries are PROVIDER:account, like "STRIPE:eu"; got ${JSON.stringify(a)}`);
+          if (!all && !(providers as string[]).includes(m[1]!)) throw new ConfigError(`${where}: account ${a} is at a provider the key's providers leave out`);
+        }
+        accounts = new Set(r.accounts as string[]);
+      }
       const rl = (r.rateLimit ?? {}) as Record<string, unknown>;
       const num = (v: unknown, fallback: number, what: string) => {
         if (v === undefined) return fallback;
@@ -104,6 +117,7 @@ export class KeyStore {
         digest,
         scopes: new Set(scopes as Scope[]),
         providers: all ? null : new Set(providers as ProviderName[]),
+        accounts,
         rateLimit: { perSecond, burst: num(rl.burst, Math.max(defaults.burst, perSecond), 'burst') },
       };
     });

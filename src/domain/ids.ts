@@ -17,7 +17,7 @@ const TYPE = 'Dispute';
 // shape of the upstream path they are put in.
 const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 // Account slots: the names PROVIDERS_FILE allows.
-const ACCOUNT = /^[a-z0-9_-]{1,32}$/;
+const ACCOUNT = /^[a-z0-9_-]{1,32}$/; // = ACCOUNT_NAME
 
 /** Whether a string is of the form every provider's dispute ids take (see above). */
 export const isProviderId = (s: unknown): s is string => typeof s === 'string' && PROVIDER_ID.test(s);
@@ -47,6 +47,11 @@ export function decodeDisputeId(id: string, field = 'id'): DisputeRef {
 }
 
 export const refKey = (r: DisputeRef): string => `${r.provider}:${r.account}:${r.providerDisputeId}`;
+
+/** One configured account of one provider: `STRIPE:eu`. Clients, cursors and key scopes use it. */
+export const accountKey = (provider: ProviderName, account: string): string => `${provider}:${account}`;
+
+export const ACCOUNT_NAME = /^[a-z0-9_-]{1,32}$/;
 
 /** A caller's (or provider's) text cut to `n` characters, with a marker saying how much was cut. */
 export function truncate(s: unknown, n = 64): string {

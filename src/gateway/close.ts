@@ -1,7 +1,8 @@
 // closeDispute: accept a dispute as lost, at most once per idempotency key.
+import type { Clients } from '../providers/registry.js';
 import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
-import { decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
+import { accountKey, decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
 import { createHash } from 'node:crypto';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
@@ -22,7 +23,7 @@ export interface CloseResult {
 }
 
 export interface CloseServices {
-  clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
+  clients: Clients;
   loaders: Loaders;
   idempotency: IdempotencyStore<CloseResult>;
   /** Who is closing: idempotency keys are theirs alone. `anonymous` when the gateway runs open. */
@@ -50,8 +51,8 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   if (key !== undefined && !KEY.test(key)) {
     return failed('BAD_USER_INPUT', 'idempotencyKey must be 1 to 255 printable ASCII characters', ['input', 'idempotencyKey']);
   }
-  const client = s.clients.get(ref.provider);
-  if (!client || client.account !== ref.account) return notFound();
+  const client = s.clients.get(accountKey(ref.provider, ref.account));
+  if (!client) return notFound();
   if (key === undefined) return attempt(s, client, ref, newIdempotencyKey());
 
   // A key belongs to its caller and names one dispute: used for any other dispute, at any

@@ -4,11 +4,12 @@
 //   last alone   -> each provider's oldest page + 1 (one call on offset lists, a bounded walk on
 //                   Stripe-style lists, which have no call for their end)
 // Filters go upstream where a provider supports them and are applied in the gateway otherwise.
+import type { Clients } from '../providers/registry.js';
 import { DISPUTE_STATUSES, PROVIDERS, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import type { CreatedRange, DisputeProviderClient, ListFilter } from '../providers/types.js';
 import { decodeCursor, encodeCursor, filterFingerprint, type CursorKeys, type NormalizedFilter } from './cursor.js';
-import { isProviderId } from '../domain/ids.js';
+import { accountKey, isProviderId } from '../domain/ids.js';
 import type { Loaders } from './loaders.js';
 import { mergeBackward, mergeForward, type MergedPage, type MergeOptions, type ProviderPlan } from './merge.js';
 
@@ -24,6 +25,7 @@ export interface ConnectionArgs {
   filter?: {
     provider?: ProviderName | null;
     providers?: readonly ProviderName[] | null;
+    accounts?: readonly { provider: ProviderName; account: string }[] | null;
     status?: readonly DisputeStatus[] | null;
     currency?: string | null;
     charge?: string | null;
@@ -55,7 +57,7 @@ export interface ConnectionResult {
   /** Providers that failed (their disputes missing, their place kept), and unreadable disputes passed over. */
   failures: ProviderError[];
   /** Providers whose scan for gateway-side filters stopped at the bound. */
-  scanLimited: { provider: ProviderName; scannedPages: number }[];
+  scanLimited: { provider: ProviderName; account: string; scannedPages: number }[];
 }
 
 interface Plan {
@@ -83,26 +85,37 @@ function plan(args: ConnectionArgs): Plan {
 const ID_FILTER = /^[\x21-\x7e]{1,255}$/;
 const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
 
-function normalize(clients: ReadonlyMap<ProviderName, DisputeProviderClient>, f: ConnectionArgs['filter']): NormalizedFilter {
-  const configured = [...clients.keys()];
+function normalize(clients: Clients, f: ConnectionArgs['filter']): NormalizedFilter {
+  let chosen = [...clients.values()].map((c) => ({ provider: c.name, account: c.account }));
   const check = (p: ProviderName, field: string) => {
     // The same words for a provider not configured and one this caller may not reach.
-    if (!clients.has(p)) throw new BadUserInput(`provider ${p} is not available`, field);
+    if (!chosen.some((a) => a.provider === p)) throw new BadUserInput(`provider ${p} is not available`, field);
   };
-  let providers = configured;
   if (f?.providers != null) {
     if (f.providers.length === 0) throw new BadUserInput('filter.providers must name at least one provider', 'filter.providers');
     f.providers.forEach((p) => check(p, 'filter.providers'));
-    providers = [...new Set(f.providers)];
+    chosen = chosen.filter((a) => f.providers!.includes(a.provider));
   }
   if (f?.provider != null) {
     check(f.provider, 'filter.provider');
-    if (!providers.includes(f.provider)) throw new BadUserInput('filter.provider is not among filter.providers', 'filter.provider');
-    providers = [f.provider];
+    if (f.providers != null && !f.providers.includes(f.provider)) throw new BadUserInput('filter.provider is not among filter.providers', 'filter.provider');
+    chosen = chosen.filter((a) => a.provider === f.provider);
   }
-  if (providers.length === 0) throw new BadUserInput('no provider is configured on this gateway', 'filter.provider');
+  if (f?.accounts != null) {
+    if (f.accounts.length === 0) throw new BadUserInput('filter.accounts must name at least one account', 'filter.accounts');
+    for (const r of f.accounts) {
+      // Likewise for an account: not configured and out of reach read the same.
+      if (!clients.has(accountKey(r.provider, r.account))) throw new BadUserInput(`account ${accountKey(r.provider, r.account)} is not available`, 'filter.accounts');
+    }
+    const named = new Set(f.accounts.map((r) => accountKey(r.provider, r.account)));
+    chosen = chosen.filter((a) => named.has(accountKey(a.provider, a.account)));
+    if (chosen.length === 0) throw new BadUserInput('filter.accounts names no account of filter.provider(s)', 'filter.accounts');
+  }
+  if (chosen.length === 0) throw new BadUserInput('no provider is configured on this gateway', 'filter.provider');
 
-  const out: NormalizedFilter = { providers: providers.sort((a, b) => RANK.get(a)! - RANK.get(b)!).map((p) => ({ provider: p, account: clients.get(p)!.account })) };
+  // The gateway's order: provider, then account name.
+  chosen.sort((a, b) => RANK.get(a.provider)! - RANK.get(b.provider)! || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+  const out: NormalizedFilter = { providers: chosen };
   for (const name of ['charge', 'paymentIntent'] as const) {
     const v = f?.[name];
     if (v == null) continue;
@@ -168,6 +181,7 @@ function providerPlan(client: DisputeProviderClient, f: NormalizedFilter): Provi
   }
   return {
     client,
+    stream: accountKey(client.name, client.account),
     upstream,
     residual: checks.length === 0 ? null : (d) => checks.every((check) => check(d)),
     stopBefore,
@@ -176,7 +190,7 @@ function providerPlan(client: DisputeProviderClient, f: NormalizedFilter): Provi
 
 /** What listing needs from the gateway: the caller's clients, its loaders, and the cursor secrets. */
 export interface ListEnv {
-  clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
+  clients: Clients;
   loaders: Loaders;
   merge: MergeOptions;
   cursorKeys: CursorKeys;
@@ -188,15 +202,13 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
   const filter = normalize(clients, args.filter);
   const fingerprint = filterFingerprint(filter);
   const field = p.direction === 'forward' ? 'after' : 'before';
-  const isPosition = (provider: ProviderName, position: string) => {
-    const client = clients.get(provider);
+  const streams = filter.providers.map((a) => accountKey(a.provider, a.account));
+  const isPosition = (stream: string, position: string) => {
+    const client = clients.get(stream);
     return client?.isPosition ? client.isPosition(position) : isProviderId(position);
   };
-  const cursor =
-    p.cursor === undefined
-      ? undefined
-      : decodeCursor(p.cursor, field, { fingerprint, providers: filter.providers.map((x) => x.provider), isPosition }, cursorKeys);
-  const plans = filter.providers.map(({ provider }) => providerPlan(clients.get(provider)!, filter)).filter((x): x is ProviderPlan => x !== null);
+  const cursor = p.cursor === undefined ? undefined : decodeCursor(p.cursor, field, { fingerprint, streams, isPosition }, cursorKeys);
+  const plans = streams.map((stream) => providerPlan(clients.get(stream)!, filter)).filter((x): x is ProviderPlan => x !== null);
 
   let page: MergedPage;
   let hasNextPage: boolean;
@@ -207,7 +219,7 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
     // The cursor's own dispute precedes this page.
     hasPreviousPage = cursor !== undefined;
   } else {
-    page = await mergeBackward(plans, cursor?.states ?? null, cursor?.provider ?? null, p.size, opts);
+    page = await mergeBackward(plans, cursor?.states ?? null, cursor?.stream ?? null, p.size, opts);
     hasPreviousPage = page.hasMore;
     hasNextPage = cursor !== undefined;
   }
@@ -216,11 +228,11 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
 
   loaders.prime(page.read);
   const edges = page.edges.map((e) => ({
-    cursor: encodeCursor({ fingerprint, provider: e.provider, states: e.states }, cursorKeys),
+    cursor: encodeCursor({ fingerprint, stream: e.stream, states: e.states }, cursorKeys, streams),
     node: e.dispute,
   }));
   // A forward page the scan bound left empty still gives a cursor to go on from.
-  const resume = page.resume && encodeCursor({ fingerprint, provider: page.resume.provider, states: page.resume.states }, cursorKeys);
+  const resume = page.resume && encodeCursor({ fingerprint, stream: page.resume.stream, states: page.resume.states }, cursorKeys, streams);
   return {
     connection: {
       edges,
@@ -240,7 +252,7 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
  * pass are counted as one call: the field fails before calling anyone.
  */
 export function maxListCalls(
-  clients: ReadonlyMap<ProviderName, DisputeProviderClient>,
+  clients: Clients,
   args: ConnectionArgs,
   opts: MergeOptions,
   asksDetail: boolean,
@@ -254,8 +266,8 @@ export function maxListCalls(
     return 1;
   }
   let calls = 0;
-  for (const { provider } of filter.providers) {
-    const client = clients.get(provider)!;
+  for (const { provider, account } of filter.providers) {
+    const client = clients.get(accountKey(provider, account))!;
     const pp = providerPlan(client, filter);
     if (!pp) continue;
     const caps = client.capabilities;

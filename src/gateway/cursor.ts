@@ -21,12 +21,18 @@ export interface NormalizedFilter {
 
 export interface Cursor {
   fingerprint: string;
-  /** The provider of the edge's own dispute. */
-  provider: ProviderName;
-  states: Partial<Record<ProviderName, ProviderState>>;
+  /** The account stream (accountKey, `STRIPE:eu`) of the edge's own dispute. */
+  stream: string;
+  /** Positions around the edge, per account stream. */
+  states: Record<string, ProviderState>;
 }
 
-const VERSION = 2;
+/**
+ * 3: per-account streams, stored by their place in the filter's list (which the fingerprint pins),
+ * so a cursor names no provider or account and stays short. 2 (one stream per provider) and
+ * unsigned cursors from before are refused with a request to start again.
+ */
+const VERSION = 3;
 const MAX_POSITION = 512;
 
 export function filterFingerprint(f: NormalizedFilter): string {
@@ -72,16 +78,18 @@ export class CursorKeys {
 /** 128 bits of HMAC-SHA256, base64url. */
 const SIGNATURE_LENGTH = 22;
 
-export function encodeCursor(c: Cursor, keys: CursorKeys): string {
-  const payload = Buffer.from(JSON.stringify({ v: VERSION, f: c.fingerprint, p: c.provider, s: c.states })).toString('base64url');
+export function encodeCursor(c: Cursor, keys: CursorKeys, streams: readonly string[]): string {
+  const body = { v: VERSION, f: c.fingerprint, e: streams.indexOf(c.stream), s: streams.map((name) => c.states[name] ?? 0) };
+  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
   return `${payload}.${keys.sign(payload)}`;
 }
 
 export interface CursorExpectation {
   fingerprint: string;
-  providers: ProviderName[];
-  /** Whether a string is a list position of this provider's form (a provider id, or its own). */
-  isPosition: (provider: ProviderName, position: string) => boolean;
+  /** The filter's account streams, in order (accountKey). */
+  streams: readonly string[];
+  /** Whether a string is a list position of this stream's provider (a provider id, or its own form). */
+  isPosition: (stream: string, position: string) => boolean;
 }
 
 export function decodeCursor(raw: string, field: string, expected: CursorExpectation, keys: CursorKeys): Cursor {
@@ -91,7 +99,7 @@ export function decodeCursor(raw: string, field: string, expected: CursorExpecta
   const invalid = () => fail('not a valid cursor');
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192) invalid();
   const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(raw);
-  if (!m) return invalid();
+  if (!m) return fail('not a cursor this gateway issued (or one from an earlier version); start again without a cursor');
   // Nothing of a cursor is read before its signature is checked.
   if (!keys.verify(m[1]!, m[2]!)) fail('not a cursor this gateway issued (or its secret was rotated out); start again without a cursor');
   let parsed: unknown;
@@ -101,18 +109,22 @@ export function decodeCursor(raw: string, field: string, expected: CursorExpecta
     invalid();
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid();
-  const { v, f, p, s } = parsed as Record<string, unknown>;
-  if (v !== VERSION || typeof f !== 'string' || typeof p !== 'string' || typeof s !== 'object' || s === null || Array.isArray(s)) return invalid();
-  if (!(PROVIDERS as readonly string[]).includes(p)) return invalid();
-  const states: Partial<Record<ProviderName, ProviderState>> = {};
-  for (const [name, value] of Object.entries(s)) {
-    if (!(PROVIDERS as readonly string[]).includes(name) || !Array.isArray(value) || value.length !== 2) return invalid();
-    const [last, next] = value as unknown[];
-    const isPosition = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_POSITION && expected.isPosition(name as ProviderName, v);
-    if (!(last === null || isPosition(last)) || !(next === null || next === END || isPosition(next))) return invalid();
-    states[name as ProviderName] = [last as string | null, next as ProviderState[1]];
-  }
+  const { v, f, e, s } = parsed as Record<string, unknown>;
+  if (v !== VERSION) fail('this cursor is from an earlier version of the gateway; start again without a cursor');
+  if (typeof f !== 'string' || !Number.isInteger(e) || !Array.isArray(s)) return invalid();
   if (f !== expected.fingerprint) fail('this cursor was issued for a different filter; start again without a cursor');
-  if (!expected.providers.includes(p as ProviderName) || typeof states[p as ProviderName]?.[0] !== 'string') invalid();
-  return { fingerprint: f, provider: p as ProviderName, states };
+  if (s.length !== expected.streams.length) return invalid();
+  const states: Record<string, ProviderState> = {};
+  s.forEach((value, i) => {
+    if (value === 0) return;
+    const name = expected.streams[i]!;
+    if (!Array.isArray(value) || value.length !== 2) return invalid();
+    const [last, next] = value as unknown[];
+    const isPosition = (x: unknown) => typeof x === 'string' && x.length > 0 && x.length <= MAX_POSITION && expected.isPosition(name, x);
+    if (!(last === null || isPosition(last)) || !(next === null || next === END || isPosition(next))) return invalid();
+    states[name] = [last as string | null, next as ProviderState[1]];
+  });
+  const stream = expected.streams[e as number];
+  if (stream === undefined || typeof states[stream]?.[0] !== 'string') return invalid();
+  return { fingerprint: f, stream, states };
 }

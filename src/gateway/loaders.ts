@@ -1,8 +1,9 @@
 // Per-request DataLoaders. Built for each request in the context and dropped with it, so
 // nothing one caller loaded is ever served to another.
+import type { Clients } from '../providers/registry.js';
 import DataLoader from 'dataloader';
 import type { Dispute, ProviderName } from '../domain/dispute.js';
-import { refKey, type DisputeRef } from '../domain/ids.js';
+import { accountKey, refKey, type DisputeRef } from '../domain/ids.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 
 export interface Loaders {
@@ -18,14 +19,14 @@ export const disputeRef = (d: Dispute): DisputeRef => ({
   providerDisputeId: d.providerDisputeId,
 });
 
-export function createLoaders(clients: ReadonlyMap<ProviderName, DisputeProviderClient>): Loaders {
+export function createLoaders(clients: Clients): Loaders {
   const dispute = new DataLoader<DisputeRef, Dispute | null, string>(
     // Providers have no batch retrieve: one batch is one concurrent retrieve per distinct dispute.
     async (refs) =>
       Promise.all(
         refs.map(async (ref) => {
-          const client = clients.get(ref.provider);
-          if (!client || client.account !== ref.account) return null;
+          const client = clients.get(accountKey(ref.provider, ref.account));
+          if (!client) return null;
           try {
             return await client.retrieve(ref.providerDisputeId);
           } catch (err) {

@@ -2,7 +2,8 @@
 // stream, and the page is the merge of the streams in the gateway's total order.
 //
 // Order: `created` descending; ties between providers by PROVIDERS order (STRIPE, WOOSHPAY, FLEX,
-// AFTERPAY); within a provider, the provider's own list order (its streams are never re-sorted).
+// AFTERPAY), then by account name; within an account, the provider's own list order (its streams
+// are never re-sorted). Each configured account is one stream.
 //
 // Per provider, a cursor keeps two positions around its edge: `last`, the provider's last item at
 // or before the edge in the merged order, and `next`, its first item after the edge (END when it
@@ -20,6 +21,8 @@ export type ProviderState = [last: string | null, next: string | null | typeof E
 
 export interface ProviderPlan {
   client: DisputeProviderClient;
+  /** accountKey of the client: one stream per configured account. */
+  stream: string;
   /** Filters the provider applies itself. */
   upstream: ListFilter;
   /** What the gateway still has to check; null when the provider's answer is exact. */
@@ -37,6 +40,8 @@ export interface MergeOptions {
 
 interface Item {
   provider: ProviderName;
+  /** The account's stream (accountKey): cursors keep one position pair per stream. */
+  stream: string;
   dispute: Dispute;
   position: string;
   matches: boolean;
@@ -56,8 +61,9 @@ interface Window {
 
 export interface MergedEdge {
   dispute: Dispute;
-  provider: ProviderName;
-  states: Partial<Record<ProviderName, ProviderState>>;
+  /** The account stream of the edge's own dispute. */
+  stream: string;
+  states: Record<string, ProviderState>;
 }
 
 export interface MergedPage {
@@ -65,7 +71,7 @@ export interface MergedPage {
   /** Forward: more after the page. Backward: more before it. */
   hasMore: boolean;
   failures: ProviderError[];
-  scanLimited: { provider: ProviderName; scannedPages: number }[];
+  scanLimited: { provider: ProviderName; account: string; scannedPages: number }[];
   /** Disputes read in full (for priming the per-request loader). */
   read: Dispute[];
   /** Unreadable disputes this page passed over, one error each (reported beside the data). */
@@ -79,14 +85,24 @@ export interface MergedPage {
 
 const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
 
-/** Negative when a comes first (is newer) in the merged order. Items of one provider are never compared. */
+/**
+ * Negative when a comes first (is newer) in the merged order: created, then provider, then account.
+ * Items of one account are never compared (its own list order stands).
+ */
 export function mergedOrder(a: Pick<Item, 'dispute' | 'provider'>, b: Pick<Item, 'dispute' | 'provider'>): number {
-  return b.dispute.created.getTime() - a.dispute.created.getTime() || RANK.get(a.provider)! - RANK.get(b.provider)!;
+  const accountA = a.dispute.providerAccount;
+  const accountB = b.dispute.providerAccount;
+  return (
+    b.dispute.created.getTime() - a.dispute.created.getTime() ||
+    RANK.get(a.provider)! - RANK.get(b.provider)! ||
+    (accountA < accountB ? -1 : accountA > accountB ? 1 : 0)
+  );
 }
 
 const toItems = (plan: ProviderPlan, page: ListPage): Item[] =>
   page.items.map(({ dispute, position }) => ({
     provider: plan.client.name,
+    stream: plan.stream,
     dispute,
     position,
     // An unreadable dispute keeps its place in the stream but is never an edge.
@@ -258,7 +274,7 @@ function summarize(edges: MergedEdge[], ok: Window[], failures: ProviderError[],
     edges,
     hasMore: ok.some((w) => unread(w).some((i) => i.matches) || !w.exhausted) || failures.length > 0,
     failures,
-    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, scannedPages: w.scannedPages })),
+    scanLimited: ok.filter((w) => w.truncated).map((w) => ({ provider: w.plan.client.name, account: w.plan.client.account, scannedPages: w.scannedPages })),
     read: ok.flatMap((w) => w.items.map((i) => i.dispute)),
     itemErrors: [],
   };
@@ -267,24 +283,24 @@ function summarize(edges: MergedEdge[], ok: Window[], failures: ProviderError[],
 /** A forward page: the first `size` matching disputes after the cursor's states. */
 export async function mergeForward(
   plans: ProviderPlan[],
-  incoming: Partial<Record<ProviderName, ProviderState>>,
+  incoming: Record<string, ProviderState>,
   size: number,
   opts: MergeOptions,
 ): Promise<MergedPage> {
-  const state = (p: ProviderName): ProviderState => incoming[p] ?? [null, null];
+  const state = (p: string): ProviderState => incoming[p] ?? [null, null];
   // A provider whose cursor says it has nothing after the edge costs no call.
-  const live = plans.filter((plan) => state(plan.client.name)[1] !== END);
-  const windows = await Promise.all(live.map((plan) => settle(() => readForward(plan, state(plan.client.name)[0], size, opts))));
+  const live = plans.filter((plan) => state(plan.stream)[1] !== END);
+  const windows = await Promise.all(live.map((plan) => settle(() => readForward(plan, state(plan.stream)[0], size, opts))));
   const { ok, failures } = split(windows);
 
-  const cursorState = new Map<ProviderName, ProviderState>(plans.map((p) => [p.client.name, state(p.client.name)]));
-  const next = new Map(ok.map((w) => [w.plan.client.name, 0]));
+  const cursorState = new Map<string, ProviderState>(plans.map((p) => [p.stream, state(p.stream)]));
+  const next = new Map(ok.map((w) => [w.plan.stream, 0]));
   const nextOf = (w: Window): ProviderState[1] => {
-    const i = next.get(w.plan.client.name)!;
+    const i = next.get(w.plan.stream)!;
     if (i < w.items.length) return w.items[i]!.position;
     return w.exhausted ? END : null;
   };
-  for (const w of ok) cursorState.set(w.plan.client.name, [state(w.plan.client.name)[0], nextOf(w)]);
+  for (const w of ok) cursorState.set(w.plan.stream, [state(w.plan.stream)[0], nextOf(w)]);
 
   const edges: MergedEdge[] = [];
   let blocked = false;
@@ -293,68 +309,68 @@ export async function mergeForward(
   while (edges.length < size) {
     let best: Window | undefined;
     for (const w of ok) {
-      const i = next.get(w.plan.client.name)!;
+      const i = next.get(w.plan.stream)!;
       if (i >= w.items.length) {
         // A truncated stream read up to here; anything older could come after its unread part.
         if (w.truncated) blocked = true;
         continue;
       }
-      if (!best || mergedOrder(w.items[i]!, best.items[next.get(best.plan.client.name)!]!) < 0) best = w;
+      if (!best || mergedOrder(w.items[i]!, best.items[next.get(best.plan.stream)!]!) < 0) best = w;
     }
     if (blocked || !best) break;
-    const name = best.plan.client.name;
+    const name = best.plan.stream;
     const item = best.items[next.get(name)!]!;
     next.set(name, next.get(name)! + 1);
     cursorState.set(name, [item.position, nextOf(best)]);
-    if (item.matches) edges.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+    if (item.matches) edges.push({ dispute: item.dispute, stream: name, states: Object.fromEntries(cursorState) });
     else if (item.dispute.detail === 'unreadable') itemErrors.push(unreadableError(item));
     lastConsumed = item;
   }
 
-  const page = summarize(edges, ok, failures, (w) => w.items.slice(next.get(w.plan.client.name)!));
+  const page = summarize(edges, ok, failures, (w) => w.items.slice(next.get(w.plan.stream)!));
   page.itemErrors = itemErrors;
   // Nothing matched within the scan bound: the caller still needs a cursor past what was scanned.
   if (edges.length === 0 && page.hasMore && lastConsumed) {
-    page.resume = { dispute: lastConsumed.dispute, provider: lastConsumed.provider, states: Object.fromEntries(cursorState) };
+    page.resume = { dispute: lastConsumed.dispute, stream: lastConsumed.stream, states: Object.fromEntries(cursorState) };
   }
   return page;
 }
 
 /**
  * A backward page: the `size` matching disputes nearest before the cursor's edge (or the oldest,
- * with no cursor), newest first. `edgeProvider` is the provider of the cursor's own dispute.
+ * with no cursor), newest first. `edgeStream` is the account (stream) of the cursor's own dispute.
  */
 export async function mergeBackward(
   plans: ProviderPlan[],
-  incoming: Partial<Record<ProviderName, ProviderState>> | null,
-  edgeProvider: ProviderName | null,
+  incoming: Record<string, ProviderState> | null,
+  edgeStream: string | null,
   size: number,
   opts: MergeOptions,
 ): Promise<MergedPage> {
-  const state = (p: ProviderName): ProviderState => incoming?.[p] ?? [null, incoming ? null : END];
-  const anchors = new Map<ProviderName, { before: string } | { upTo: string } | { fromEnd: true }>();
+  const state = (p: string): ProviderState => incoming?.[p] ?? [null, incoming ? null : END];
+  const anchors = new Map<string, { before: string } | { upTo: string } | { fromEnd: true }>();
   for (const plan of plans) {
-    const name = plan.client.name;
+    const name = plan.stream;
     const [last, nxt] = state(name);
     if (!incoming) anchors.set(name, { fromEnd: true });
-    else if (name === edgeProvider && last !== null) anchors.set(name, { before: last });
+    else if (name === edgeStream && last !== null) anchors.set(name, { before: last });
     else if (last === null) continue; // nothing of this provider is at or before the edge
     else if (typeof nxt === 'string') anchors.set(name, { before: nxt });
     else anchors.set(name, { upTo: last });
   }
-  const live = plans.filter((p) => anchors.has(p.client.name));
-  const windows = await Promise.all(live.map((plan) => settle(() => readBackward(plan, anchors.get(plan.client.name)!, size, opts))));
+  const live = plans.filter((p) => anchors.has(p.stream));
+  const windows = await Promise.all(live.map((plan) => settle(() => readBackward(plan, anchors.get(plan.stream)!, size, opts))));
   const { ok, failures } = split(windows);
 
   // Walk from the edge toward the newest, taking the nearest items first.
-  const cursorState = new Map<ProviderName, ProviderState>(plans.map((p) => [p.client.name, state(p.client.name)]));
-  const tail = new Map(ok.map((w) => [w.plan.client.name, w.items.length - 1]));
+  const cursorState = new Map<string, ProviderState>(plans.map((p) => [p.stream, state(p.stream)]));
+  const tail = new Map(ok.map((w) => [w.plan.stream, w.items.length - 1]));
   const lastOf = (w: Window): string | null => {
-    const i = tail.get(w.plan.client.name)!;
+    const i = tail.get(w.plan.stream)!;
     return i >= 0 ? w.items[i]!.position : null;
   };
   for (const w of ok) {
-    const name = w.plan.client.name;
+    const name = w.plan.stream;
     // After the window comes what the anchor said: the edge itself, or the provider's next item.
     const anchor = anchors.get(name)!;
     const after: ProviderState[1] = 'before' in anchor ? anchor.before : 'upTo' in anchor ? state(name)[1] : END;
@@ -367,26 +383,26 @@ export async function mergeBackward(
   while (picked.length < size) {
     let best: Window | undefined;
     for (const w of ok) {
-      const i = tail.get(w.plan.client.name)!;
+      const i = tail.get(w.plan.stream)!;
       if (i < 0) {
         if (w.truncated) blocked = true;
         continue;
       }
-      if (!best || mergedOrder(w.items[i]!, best.items[tail.get(best.plan.client.name)!]!) > 0) best = w;
+      if (!best || mergedOrder(w.items[i]!, best.items[tail.get(best.plan.stream)!]!) > 0) best = w;
     }
     if (blocked || !best) break;
-    const name = best.plan.client.name;
+    const name = best.plan.stream;
     const item = best.items[tail.get(name)!]!;
     // At this edge: the provider's last item at or before it is the item itself.
     cursorState.set(name, [item.position, cursorState.get(name)![1]]);
-    if (item.matches) picked.push({ dispute: item.dispute, provider: name, states: Object.fromEntries(cursorState) });
+    if (item.matches) picked.push({ dispute: item.dispute, stream: name, states: Object.fromEntries(cursorState) });
     else if (item.dispute.detail === 'unreadable') itemErrors.push(unreadableError(item));
     tail.set(name, tail.get(name)! - 1);
     // Past it, going newer: its last is the next newer item, its next is this one.
     cursorState.set(name, [lastOf(best) ?? (best.exhausted ? null : cursorState.get(name)![0]), item.position]);
   }
 
-  const page = summarize(picked.reverse(), ok, failures, (w) => w.items.slice(0, tail.get(w.plan.client.name)! + 1));
+  const page = summarize(picked.reverse(), ok, failures, (w) => w.items.slice(0, tail.get(w.plan.stream)! + 1));
   page.itemErrors = itemErrors.reverse();
   return page;
 }

@@ -20,6 +20,12 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** One configured account of a provider, as `Query.providers` lists them. */
+export type AccountRef = {
+  account: Scalars['String']['input'];
+  provider: DisputeProvider;
+};
+
 /** Funds moved because of a dispute. */
 export type BalanceTransaction = {
   __typename?: 'BalanceTransaction';
@@ -227,6 +233,8 @@ export type DisputeEvidenceDetails = {
 };
 
 export type DisputeFilter = {
+  /** Only these accounts' disputes (with provider/providers: the accounts among them). */
+  accounts?: InputMaybe<Array<AccountRef>>;
   /** Only disputes of this charge (provider charge id). */
   charge?: InputMaybe<Scalars['String']['input']>;
   /** Only disputes created in this range. */
@@ -447,11 +455,14 @@ export type Query = {
   __typename?: 'Query';
   /** A dispute by its global id; null when the provider says it does not exist. */
   dispute?: Maybe<Dispute>;
-  /** A dispute by the provider's own id. */
+  /**
+   * A dispute by the provider's own id, at one of the provider's accounts (`account` may be left out
+   * when the provider has one account configured).
+   */
   disputeByProviderId?: Maybe<Dispute>;
   /**
-   * Disputes of every configured provider as one list, newest first (ties: provider, then the
-   * provider's own order). Page forward with `first`/`after` or backward with `last`/`before`
+   * Disputes of every configured provider and account as one list, newest first (ties: provider,
+   * then account, then the provider's own order). Page forward with `first`/`after` or backward with `last`/`before`
    * (1..100 each; `first` defaults to 10). `last` without `before` returns the oldest disputes.
    * A provider that fails leaves its disputes out of the page with an error naming it; the cursor
    * keeps its place, so later pages pick it up again.
@@ -472,6 +483,7 @@ export type QueryDisputeArgs = {
 
 
 export type QueryDisputeByProviderIdArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   provider: DisputeProvider;
   providerDisputeId: Scalars['String']['input'];
 };
@@ -579,6 +591,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AccountRef: AccountRef;
   BalanceTransaction: ResolverTypeWrapper<BalanceTransaction>;
   BalanceTransactionFee: ResolverTypeWrapper<BalanceTransactionFee>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -621,6 +634,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AccountRef: AccountRef;
   BalanceTransaction: BalanceTransaction;
   BalanceTransactionFee: BalanceTransactionFee;
   Boolean: Scalars['Boolean']['output'];

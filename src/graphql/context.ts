@@ -1,5 +1,7 @@
 // Per-request context: the configured provider clients (shared, long-lived) and a fresh set of
 // loaders (per request, per the DataLoader README). Nothing user-specific outlives a request.
+import { accountKey } from '../domain/ids.js';
+import type { Clients } from '../providers/registry.js';
 import type { GraphQLError } from 'graphql';
 import type { ProviderName } from '../domain/dispute.js';
 import type { MergeOptions } from '../gateway/merge.js';
@@ -13,7 +15,7 @@ import type { DisputeProviderClient } from '../providers/types.js';
 
 /** What lives as long as the gateway process. */
 export interface GatewayServices {
-  clients: ReadonlyMap<ProviderName, DisputeProviderClient>;
+  clients: Clients;
   idempotency: IdempotencyStore<CloseResult>;
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
   logger: Logger;
@@ -34,7 +36,7 @@ export interface RequestServerContext {
 /** What resolvers report beside their data: partial failures and scan limits, added to the result. */
 export interface Reports {
   errors: GraphQLError[];
-  scanLimited: { path: (string | number)[]; provider: ProviderName; scannedPages: number }[];
+  scanLimited: { path: (string | number)[]; provider: ProviderName; account: string; scannedPages: number }[];
 }
 
 export interface Caller {
@@ -56,12 +58,14 @@ export interface GatewayContext extends GatewayServices {
 }
 
 /**
- * One request's context. A key limited to some providers sees only those: every resolver reads
- * `clients`, so another provider's disputes look exactly like disputes that do not exist.
+ * One request's context. A key limited to some providers (or accounts) sees only those: every
+ * resolver reads `clients`, so another's disputes look exactly like disputes that do not exist.
  */
 export function createContext(services: GatewayServices, server: Partial<RequestServerContext> = {}): GatewayContext {
   const key = server.apiKey ?? null;
-  const clients = key?.providers ? new Map([...services.clients].filter(([name]) => key.providers!.has(name))) : services.clients;
+  const reachable = (c: DisputeProviderClient) =>
+    (!key?.providers || key.providers.has(c.name)) && (!key?.accounts || key.accounts.has(accountKey(c.name, c.account)));
+  const clients = key?.providers || key?.accounts ? new Map([...services.clients].filter(([, c]) => reachable(c))) : services.clients;
   return {
     ...services,
     clients,

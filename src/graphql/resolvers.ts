@@ -4,7 +4,7 @@ import { DISPUTE_EXTRA_FIELDS, type Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { FilterField } from '../providers/types.js';
 import { BadUserInput } from '../domain/errors.js';
-import { decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
+import { accountKey, ACCOUNT_NAME, decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
 import { closeDispute } from '../gateway/close.js';
 import { AllProvidersFailed, listDisputes } from '../gateway/connection.js';
 import { disputeRef } from '../gateway/loaders.js';
@@ -65,11 +65,18 @@ export const resolvers: Resolvers = {
       return ids.map((id, i) => byGlobalId(ctx, id, `ids[${i}]`)) as unknown as Dispute[];
     },
     dispute: (_, { id }, ctx) => byGlobalId(ctx, id),
-    disputeByProviderId: (_, { provider, providerDisputeId }, ctx) => {
+    disputeByProviderId: (_, { provider, providerDisputeId, account }, ctx) => {
       if (!isProviderId(providerDisputeId)) throw new BadUserInput('providerDisputeId is not a valid provider id', 'providerDisputeId');
-      // A provider this caller cannot reach (or that is not configured) has no disputes for it.
-      const client = ctx.clients.get(provider);
-      return client ? ctx.loaders.dispute.load({ provider, account: client.account, providerDisputeId }) : null;
+      if (account != null) {
+        // An account this caller cannot reach (or that is not configured) has no disputes for it.
+        if (!ACCOUNT_NAME.test(account)) throw new BadUserInput('account must match [a-z0-9_-]{1,32}', 'account');
+        return ctx.clients.has(accountKey(provider, account)) ? ctx.loaders.dispute.load({ provider, account, providerDisputeId }) : null;
+      }
+      const accounts = [...ctx.clients.values()].filter((c) => c.name === provider);
+      if (accounts.length > 1) {
+        throw new BadUserInput(`${providerDisplayName(provider)} has several accounts here (${accounts.map((c) => c.account).join(', ')}): name one with account`, 'account');
+      }
+      return accounts[0] ? ctx.loaders.dispute.load({ provider, account: accounts[0].account, providerDisputeId }) : null;
     },
     disputes: async (_, args, ctx, info) => {
       const path = pathToArray(info.path);
@@ -93,7 +100,7 @@ export const resolvers: Resolvers = {
   },
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),
-    closable: (d, _, ctx) => ctx.clients.get(d.provider)?.capabilities.closableStatuses.includes(d.status) ?? false,
+    closable: (d, _, ctx) => ctx.clients.get(accountKey(d.provider, d.providerAccount))?.capabilities.closableStatuses.includes(d.status) ?? false,
     // Fields a summary (list) record lacks come from the full record, loaded once per request.
     // Synchronous for full records (every provider but Flex's lists): no promise per field.
     balanceTransactions: (d, _, ctx) => (d.detail === 'full' ? d.balanceTransactions : full(d, ctx).then((f) => f.balanceTransactions)),

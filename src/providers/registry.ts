@@ -1,6 +1,10 @@
-// Every provider the gateway knows. Adding one means adding its folder and one line here.
+// Every provider the gateway knows, and the accounts configured for them. Adding a provider means
+// adding its folder and one line here (and its DisputeProvider enum value; see the README).
 import { Agent } from 'undici';
 import type { ProviderName } from '../domain/dispute.js';
+import { accountKey } from '../domain/ids.js';
+import { readAccountsFile } from './accounts-file.js';
+import { ConfigError } from './env.js';
 import type { Logger } from '../logger.js';
 import { stripe } from './stripe/index.js';
 import { wooshpay } from './wooshpay/index.js';
@@ -14,35 +18,64 @@ export const PROVIDER_DEFINITIONS: readonly ProviderDefinition<any>[] = [stripe,
 
 export interface ConfiguredProvider {
   definition: ProviderDefinition;
-  config: { pipeline: PipelineSettings };
+  /** The account slot: `default` for the single-account variables, else the PROVIDERS_FILE name. */
+  config: { pipeline: PipelineSettings; account: string };
 }
 
-/** The providers the environment enables, with their configs. */
+/** The providers the environment's single-account variables enable (account `default`). */
 export function providersFromEnv(env: NodeJS.ProcessEnv): ConfiguredProvider[] {
   const out: ConfiguredProvider[] = [];
   for (const definition of PROVIDER_DEFINITIONS) {
     const config = definition.configFromEnv(env);
-    if (config !== null) out.push({ definition, config });
+    if (config !== null) out.push({ definition, config: { ...config, account: 'default' } });
   }
   return out;
+}
+
+/**
+ * Every configured account: the single-account variables (account `default`) and PROVIDERS_FILE's
+ * accounts. Both together are allowed when no provider has the same account name twice.
+ */
+export function configuredProviders(env: NodeJS.ProcessEnv): ConfiguredProvider[] {
+  const out = providersFromEnv(env);
+  const file = env.PROVIDERS_FILE?.trim();
+  if (file) {
+    for (const entry of readAccountsFile(file, env, PROVIDER_DEFINITIONS)) {
+      const config = entry.definition.configFromEnv(entry.env);
+      if (config === null) throw new ConfigError(`PROVIDERS_FILE: ${entry.definition.name.toLowerCase()} account "${entry.account}" lacks its credentials`);
+      out.push({ definition: entry.definition, config: { ...config, account: entry.account } });
+    }
+  }
+  const seen = new Set<string>();
+  for (const c of out) {
+    const key = accountKey(c.definition.name, c.config.account);
+    if (seen.has(key)) throw new ConfigError(`${key} is configured twice (the single-account variables are account "default")`);
+    seen.add(key);
+  }
+  // The gateway's order: provider, then account name.
+  const rank = (p: ProviderName) => PROVIDER_DEFINITIONS.findIndex((d) => d.name === p);
+  return out.sort((a, b) => rank(a.definition.name) - rank(b.definition.name) || (a.config.account < b.config.account ? -1 : a.config.account > b.config.account ? 1 : 0));
 }
 
 export const secretsOf = (configured: ConfiguredProvider[]): string[] =>
   configured.flatMap(({ definition, config }) => definition.secrets(config));
 
+/** The clients, one per configured account, by accountKey (`STRIPE:eu`). */
+export type Clients = ReadonlyMap<string, DisputeProviderClient>;
+
 export interface ProviderSet {
-  clients: Map<ProviderName, DisputeProviderClient>;
+  clients: Map<string, DisputeProviderClient>;
   close(): Promise<void>;
 }
 
 /** Builds the clients, each with its own keep-alive connection pool. */
 export function createProviderSet(configured: ConfiguredProvider[], logger: Logger): ProviderSet {
-  const clients = new Map<ProviderName, DisputeProviderClient>();
+  const clients = new Map<string, DisputeProviderClient>();
   const agents: Agent[] = [];
   for (const { definition, config } of configured) {
     const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32, connect: { timeout: config.pipeline.timeoutMs } });
     agents.push(dispatcher);
-    clients.set(definition.name, definition.create(config, { dispatcher, logger }));
+    clients.set(accountKey(definition.name, config.account), definition.create(config, { dispatcher, logger }));
   }
   return {
     clients,

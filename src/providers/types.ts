@@ -122,10 +122,15 @@ export interface ProviderFake {
 }
 
 /** What the registry knows about a provider: how to configure it, build it, and fake it. */
-export interface ProviderDefinition<C extends { pipeline: PipelineSettings } = { pipeline: PipelineSettings }> {
+export interface ProviderDefinition<C extends { pipeline: PipelineSettings; account: string } = { pipeline: PipelineSettings; account: string }> {
   name: ProviderName;
   /** Null when the environment does not enable this provider. */
   configFromEnv(env: NodeJS.ProcessEnv): C | null;
+  /**
+   * What a PROVIDERS_FILE account may set: its environment variables in camelCase without the
+   * provider's prefix (secretKey is STRIPE_SECRET_KEY), read by configFromEnv like the variables.
+   */
+  options: readonly string[];
   create(config: C, deps: ProviderDeps): DisputeProviderClient;
   /** Every credential in the config, so the logger can redact them. */
   secrets(config: C): string[];

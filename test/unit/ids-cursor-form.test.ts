@@ -41,27 +41,29 @@ describe('global dispute ids', () => {
 describe('cursors', () => {
   const base = { providers: [{ provider: 'STRIPE' as const, account: 'default' }] };
   const fingerprint = filterFingerprint({ ...base, charge: 'ch_1' });
-  const expected = { fingerprint, providers: ['STRIPE' as const, 'FLEX' as const], isPosition: (_: string, p: string) => isProviderId(p) };
+  const streams = ['STRIPE:eu', 'STRIPE:us', 'FLEX:default'];
+  const expected = { fingerprint, streams, isPosition: (_: string, p: string) => isProviderId(p) };
   const keys = new CursorKeys(['cursor-secret-now']);
-  const cursor = { fingerprint, provider: 'STRIPE' as const, states: { STRIPE: ['du_9', 'du_8'] as [string, string], FLEX: [null, END] as [null, 0] } };
+  const cursor = { fingerprint, stream: 'STRIPE:us', states: { 'STRIPE:us': ['du_9', 'du_8'] as [string, string], 'FLEX:default': [null, END] as [null, 0] } };
 
-  it('round-trip every provider state and stay opaque', () => {
-    const c = encodeCursor(cursor, keys);
+  it('round-trip every account stream state, stay opaque, and name no provider or account', () => {
+    const c = encodeCursor(cursor, keys, streams);
     expect(c).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
     expect(decodeCursor(c, 'after', expected, keys)).toEqual(cursor);
+    expect(Buffer.from(c.split('.')[0]!, 'base64url').toString()).not.toMatch(/STRIPE|FLEX|default/);
   });
 
   it('are signed: an altered or self-made cursor is refused, a rotated-out secret keeps verifying while listed', () => {
-    const c = encodeCursor(cursor, keys);
+    const c = encodeCursor(cursor, keys, streams);
     const [payload, signature] = c.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', null] } })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ v: 3, f: fingerprint, e: 0, s: [['du_1', null], 0, 0] })).toString('base64url');
     expect(() => decodeCursor(`${forged}.${signature}`, 'after', expected, keys)).toThrowError(/not a cursor this gateway issued/);
     expect(() => decodeCursor(`${payload}.${signature.slice(0, -1)}A`, 'after', expected, keys)).toThrowError(/not a cursor this gateway issued/);
-    expect(() => decodeCursor(payload, 'after', expected, keys)).toThrowError(/not a valid cursor/);
+    expect(() => decodeCursor(payload, 'after', expected, keys)).toThrowError(/start again without a cursor/);
     // Rotation: the new secret signs, the old one still verifies until it is removed.
     const rotated = new CursorKeys(['cursor-secret-next', 'cursor-secret-now']);
     expect(decodeCursor(c, 'after', expected, rotated)).toEqual(cursor);
-    expect(encodeCursor(cursor, rotated)).not.toBe(c);
+    expect(encodeCursor(cursor, rotated, streams)).not.toBe(c);
     expect(() => decodeCursor(c, 'after', expected, new CursorKeys(['cursor-secret-next']))).toThrowError(/not a cursor this gateway issued/);
   });
 
@@ -80,17 +82,17 @@ describe('cursors', () => {
     return `${payload}.${keys.sign(payload)}`;
   };
   it.each([
-    ['another filter', encodeCursor({ ...cursor, fingerprint: 'other' }, keys), /different filter/],
-    ['an edge provider outside the filter', encodeCursor({ ...cursor, provider: 'AFTERPAY', states: { AFTERPAY: ['dp_1', null] } }, keys), /not a valid cursor/],
-    ['an edge provider without a position', encodeCursor({ ...cursor, states: { FLEX: [null, 0] } }, keys), /not a valid cursor/],
-    ['an unknown provider', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['a', null], PAYPAL: [null, null] } }), /not a valid cursor/],
-    ['a malformed state', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['a', 7] } }), /not a valid cursor/],
-    ['an empty position', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['', null] } }), /not a valid cursor/],
-    ['a dot-segment position', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['..', null] } }), /not a valid cursor/],
-    ['a position not of the provider form', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', 'a/b'] } }), /not a valid cursor/],
-    ['an older version', b64({ v: 1, p: 'STRIPE', a: 'default', o: 'du_1', f: fingerprint }), /not a valid cursor/],
+    ['another filter', encodeCursor({ ...cursor, fingerprint: 'other' }, keys, streams), /different filter/],
+    ['an edge stream outside the filter', b64({ v: 3, f: fingerprint, e: 3, s: [0, ['du_9', null], 0] }), /not a valid cursor/],
+    ['an edge stream without a position', b64({ v: 3, f: fingerprint, e: 2, s: [0, ['du_9', null], [null, 0]] }), /not a valid cursor/],
+    ['a state list of another length', b64({ v: 3, f: fingerprint, e: 0, s: [['du_1', null]] }), /not a valid cursor/],
+    ['a malformed state', b64({ v: 3, f: fingerprint, e: 0, s: [['du_1', 7], 0, 0] }), /not a valid cursor/],
+    ['an empty position', b64({ v: 3, f: fingerprint, e: 0, s: [['', null], 0, 0] }), /not a valid cursor/],
+    ['a dot-segment position', b64({ v: 3, f: fingerprint, e: 0, s: [['..', null], 0, 0] }), /not a valid cursor/],
+    ['a position not of the provider form', b64({ v: 3, f: fingerprint, e: 0, s: [['du_1', 'a/b'], 0, 0] }), /not a valid cursor/],
+    ['a cursor from before accounts (version 2)', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', null] } }), /earlier version of the gateway; start again/],
     ['JSON that is not a cursor', b64([1, 2]), /not a valid cursor/],
-    ['not base64url', '***', /not a valid cursor/],
+    ['not base64url', '***', /start again without a cursor/],
   ])('reject %s', (_, raw, message) => {
     expect(() => decodeCursor(raw, 'after', expected, keys)).toThrowError(message);
   });

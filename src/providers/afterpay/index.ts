@@ -19,6 +19,7 @@ export function defaultAfterpayUserAgent(merchantId: string, merchantUrl: string
 
 export const afterpay: ProviderDefinition<AfterpayConfig> = {
   name: 'AFTERPAY',
+  options: ['merchantId', 'secretKey', 'apiBase', 'userAgent', 'merchantUrl', 'currency', 'environment', 'acceptMethod', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const merchantId = env.AFTERPAY_MERCHANT_ID?.trim();
     const secretKey = env.AFTERPAY_SECRET_KEY?.trim();

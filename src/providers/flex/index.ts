@@ -7,6 +7,7 @@ import { FlexFake, sandboxFlexKey } from './fake/server.js';
 
 export const flex: ProviderDefinition<FlexConfig> = {
   name: 'FLEX',
+  options: ['apiKey', 'apiBase', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const apiKey = env.FLEX_API_KEY?.trim();
     if (!apiKey) return null;

@@ -12,6 +12,8 @@ export interface StripeConfig {
   apiBase: string;
   /** Sent as Stripe-Version on every request. */
   apiVersion: string;
+  /** Connect: the connected account acted for, sent as Stripe-Account on every request. */
+  stripeAccount?: string;
   account: string;
   pipeline: PipelineSettings;
 }
@@ -47,7 +49,7 @@ export class StripeClient implements DisputeProviderClient {
       dispatcher: deps.dispatcher,
       logger: deps.logger,
       ...fromSettings(config.pipeline),
-      authHeaders: () => ({ authorization, 'stripe-version': config.apiVersion }),
+      authHeaders: () => ({ authorization, 'stripe-version': config.apiVersion, ...(config.stripeAccount && { 'stripe-account': config.stripeAccount }) }),
       readErrorEnvelope: readStripeErrorEnvelope,
       requestIdHeader: 'request-id',
     });

@@ -12,6 +12,14 @@ import { sandboxStripeKey, StripeFake } from './fake/server.js';
  */
 export const STRIPE_API_VERSION = '2026-07-29.dahlia';
 
+/** STRIPE_ACCOUNT (or stripeAccount): a Connect account the platform acts for, `acct_…`. */
+function connectAccount(raw: string | undefined): string | undefined {
+  const v = raw?.trim();
+  if (!v) return undefined;
+  if (!/^acct_[A-Za-z0-9]{1,255}$/.test(v)) throw new ConfigError(`STRIPE_ACCOUNT (stripeAccount) must be a connected account id like acct_1Example, got "${v}"`);
+  return v;
+}
+
 function stripeApiVersion(raw: string | undefined): string {
   const v = raw?.trim() || STRIPE_API_VERSION;
   if (!/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(v)) throw new ConfigError(`STRIPE_API_VERSION must look like ${STRIPE_API_VERSION}, got "${v}"`);
@@ -20,6 +28,7 @@ function stripeApiVersion(raw: string | undefined): string {
 
 export const stripe: ProviderDefinition<StripeConfig> = {
   name: 'STRIPE',
+  options: ['secretKey', 'apiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const secretKey = env.STRIPE_SECRET_KEY?.trim();
     if (!secretKey) return null;
@@ -27,6 +36,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
       secretKey,
       apiBase: env.STRIPE_API_BASE?.trim() || 'https://api.stripe.com',
       apiVersion: stripeApiVersion(env.STRIPE_API_VERSION),
+      stripeAccount: connectAccount(env.STRIPE_ACCOUNT),
       account: 'default',
       pipeline: pipelineSettings(env, 'STRIPE', { timeoutMs: 10_000, ratePerSecond: 25 }),
     };

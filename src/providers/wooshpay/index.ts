@@ -7,6 +7,7 @@ import { sandboxWooshPayKey, WooshPayFake } from './fake/server.js';
 
 export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   name: 'WOOSHPAY',
+  options: ['secretKey', 'apiBase', 'listParams', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const secretKey = env.WOOSHPAY_SECRET_KEY?.trim();
     if (!secretKey) return null;
