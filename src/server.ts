@@ -9,11 +9,13 @@ import { graphiqlPage } from './http/graphiql.js';
 import { newScope, runInScope, type RequestScope } from './http/request-scope.js';
 import { CursorKeys } from './gateway/cursor.js';
 import type { ProcessStats } from './process-guards.js';
-import { createGuard, defaultAllowedHosts, ownOrigins, type AuthConfig } from './auth/guard.js';
+import { createGuard, defaultAllowedHosts, ownOrigins, type AuthConfig, type KeyRateLimiter } from './auth/guard.js';
 import { accessPlugin } from './graphql/access.js';
 import { createFastPath, viaYoga } from './graphql/fast-path.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
-import { InMemoryIdempotencyStore } from './gateway/idempotency.js';
+import { InMemoryIdempotencyStore, type IdempotencyStore } from './gateway/idempotency.js';
+import type { CloseResult } from './gateway/close.js';
+import type { ResilienceFactory } from './providers/resilience.js';
 import type { MergeOptions } from './gateway/merge.js';
 import { reportsPlugin } from './graphql/reports-plugin.js';
 import { DEFAULT_LIMITS, limitsPlugin, type QueryLimits } from './graphql/limits.js';
@@ -72,11 +74,24 @@ export interface GatewayOptions {
   cursorSecrets?: string[];
   /** Answer introspection queries (default true; INTROSPECTION=off in production). */
   introspection?: boolean;
+  /**
+   * State that replicas will share, injected here; each defaults to process memory: the
+   * idempotency records of closes, the closes in flight, per-key request rates, and each provider
+   * account's breaker and rate limit.
+   */
+  state?: Partial<SharedState>;
   /** Answer plain POSTs on the direct path (default true); false sends everything through yoga. */
   fastPath?: boolean;
 }
 
 export type { RequestServerContext };
+
+export interface SharedState {
+  idempotency: IdempotencyStore<CloseResult>;
+  inflight: GatewayServices['inflight'];
+  keyRateLimiter: KeyRateLimiter;
+  resilience: ResilienceFactory;
+}
 
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
 export const DEFAULT_MAX_BATCH = 10;
@@ -94,11 +109,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const providerSet = createProviderSet(opts.providers, logger);
+  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience);
   const services: GatewayServices = {
     clients: providerSet.clients,
-    idempotency: new InMemoryIdempotencyStore(),
-    inflight: new Map(),
+    idempotency: opts.state?.idempotency ?? new InMemoryIdempotencyStore(),
+    inflight: opts.state?.inflight ?? new Map(),
     logger,
     merge: { ...DEFAULT_MERGE_OPTIONS, ...opts.merge },
     cursorKeys: opts.cursorSecrets?.length ? new CursorKeys(opts.cursorSecrets) : CursorKeys.ephemeral(),
@@ -108,7 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const allowedHosts = opts.allowedHosts ?? defaultAllowedHosts(host, opts.publicUrl);
   // The gateway's own origins depend on its port, known once it listens: filled in below.
   const allowedOrigins: string[] = [...corsOrigins];
-  const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger });
+  const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger, keyRateLimiter: opts.state?.keyRateLimiter });
   const page = opts.graphiql === false ? null : graphiqlPage({ title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY });
   const yoga = createYoga<RequestServerContext, GatewayContext>({
     schema: buildSchema(),

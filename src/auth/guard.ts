@@ -13,6 +13,23 @@ export type AuthConfig =
   /** No authentication: the sandbox, or GATEWAY_AUTH=none (which warns once a minute). */
   | { mode: 'open'; warn?: boolean };
 
+/** Per-key request rates: the wait (ms) before this key may call again, 0 to go now (and counted). */
+export interface KeyRateLimiter {
+  take(keyName: string, limit: { perSecond: number; burst: number }): number;
+}
+
+/** One token bucket per key, in process memory: the default. */
+export function inMemoryKeyRateLimiter(): KeyRateLimiter {
+  const buckets = new Map<string, TokenBucket>();
+  return {
+    take(name, limit) {
+      let bucket = buckets.get(name);
+      if (!bucket) buckets.set(name, (bucket = new TokenBucket(limit.perSecond, limit.burst)));
+      return bucket.take();
+    },
+  };
+}
+
 export interface GuardOptions {
   auth: AuthConfig;
   /** The names (Host header, lower case, optional :port) this gateway answers to; '*' for any. */
@@ -20,6 +37,8 @@ export interface GuardOptions {
   /** Browser origins allowed to call: CORS_ORIGINS and the gateway's own (see ownOrigins). */
   allowedOrigins: readonly string[];
   logger: Logger;
+  /** Default: in process memory. */
+  keyRateLimiter?: KeyRateLimiter;
 }
 
 /** What the door decided: a caller (a key, or none on an open gateway), or a refusal already sent. */
@@ -71,7 +90,7 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
 }
 
 export function createGuard(opts: GuardOptions) {
-  const buckets = new Map<string, TokenBucket>();
+  const rates = opts.keyRateLimiter ?? inMemoryKeyRateLimiter();
   let lastWarning = 0;
   const refused = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): GuardResult => {
     refuse(res, status, code, message, headers);
@@ -116,9 +135,7 @@ export function createGuard(opts: GuardOptions) {
       });
     }
 
-    let bucket = buckets.get(key.name);
-    if (!bucket) buckets.set(key.name, (bucket = new TokenBucket(key.rateLimit.perSecond, key.rateLimit.burst)));
-    const waitMs = bucket.take();
+    const waitMs = rates.take(key.name, key.rateLimit);
     if (waitMs > 0) {
       return refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
         'retry-after': String(Math.ceil(waitMs / 1000)),

@@ -69,7 +69,20 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
     // An earlier attempt with this key may have closed the dispute with its answer lost.
     const upstreamKey = upstreamIdempotencyKey(s.caller, key);
     const recovered = previous ? await recover(s, client, ref, upstreamKey) : null;
-    const r = recovered ?? (await attempt(s, client, ref, upstreamKey, () => s.idempotency.set(scoped, { fingerprint })));
+    // Before anything is sent, the key is claimed (atomically, so a replica sharing the store
+    // cannot claim it at the same instant for another dispute); an earlier attempt of ours holds it already.
+    const claim = async () => {
+      if (await s.idempotency.reserve(scoped, { fingerprint })) return;
+      const holder = await s.idempotency.get(scoped);
+      if (holder && holder.fingerprint !== fingerprint) throw new KeyClaimedElsewhere();
+    };
+    let r: CloseResult;
+    try {
+      r = recovered ?? (await attempt(s, client, ref, upstreamKey, claim));
+    } catch (err) {
+      if (err instanceof KeyClaimedElsewhere) return keyReused();
+      throw err;
+    }
     // A completed close is remembered; a user error is not (the same key may be retried later).
     if (r.userErrors.length === 0) await remember(r);
     return r;
@@ -158,6 +171,9 @@ function closeGuard(client: DisputeProviderClient, d: Dispute): CloseResult | nu
 export function upstreamIdempotencyKey(caller: { name: string }, key: string): string {
   return `dg1-${createHash('sha256').update(caller.name).update('\0').update(key).digest('hex')}`;
 }
+
+/** The key was claimed for another dispute between our read and our claim (another replica). */
+class KeyClaimedElsewhere extends Error {}
 
 const notFound = () => failed('NOT_FOUND', 'No dispute exists with this id.');
 const keyReused = () =>

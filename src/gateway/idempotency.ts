@@ -11,6 +11,12 @@ export interface IdempotencyRecord<T> {
 export interface IdempotencyStore<T> {
   get(key: string): Promise<IdempotencyRecord<T> | undefined>;
   set(key: string, record: IdempotencyRecord<T>): Promise<void>;
+  /**
+   * Claims the key for `record` if no record holds it (atomically: of two concurrent claims, in
+   * one process or across replicas sharing the store, exactly one wins) and keeps it for the TTL.
+   * True when this call claimed it.
+   */
+  reserve(key: string, record: IdempotencyRecord<T>): Promise<boolean>;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -25,6 +31,21 @@ export class InMemoryIdempotencyStore<T> implements IdempotencyStore<T> {
   ) {}
 
   async get(key: string) {
+    return this.peek(key);
+  }
+
+  async reserve(key: string, record: IdempotencyRecord<T>): Promise<boolean> {
+    // The check and the write run without a pause between them: nothing else can claim in between.
+    if (this.peek(key) !== undefined) return false;
+    this.write(key, record);
+    return true;
+  }
+
+  async set(key: string, record: IdempotencyRecord<T>) {
+    this.write(key, record);
+  }
+
+  private peek(key: string): IdempotencyRecord<T> | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= this.now()) {
@@ -34,7 +55,7 @@ export class InMemoryIdempotencyStore<T> implements IdempotencyStore<T> {
     return e.record;
   }
 
-  async set(key: string, record: IdempotencyRecord<T>) {
+  private write(key: string, record: IdempotencyRecord<T>) {
     this.entries.delete(key);
     // Map iteration is insertion order: the first entry is the oldest.
     while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);

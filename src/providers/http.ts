@@ -11,7 +11,7 @@ import { GATEWAY_USER_AGENT } from '../version.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
-import { CircuitBreaker, RateLimiter, type BreakerOptions, type ProviderHealth, type RateLimitOptions } from './resilience.js';
+import { inMemoryResilience, type Breaker, type BreakerOptions, type Limiter, type ProviderHealth, type RateLimitOptions, type ResilienceFactory } from './resilience.js';
 import type { PipelineSettings } from './env.js';
 
 export interface HttpRequest {
@@ -63,6 +63,10 @@ export interface PipelineOptions {
   breaker?: BreakerOptions;
   /** Null: no client-side limit. */
   rateLimit?: RateLimitOptions | null;
+  /** The account these requests are for (breakers and limits are per account). */
+  account?: string;
+  /** Where the breaker and the rate limit come from (default: in process memory). */
+  resilience?: ResilienceFactory;
   /**
    * The provider's own error codes that, on a 404, mean "no such object" (Stripe: resource_missing).
    * Any other 404 (a wrong base URL, a proxy's page, an unknown route) is a PROVIDER_ERROR.
@@ -86,9 +90,9 @@ const DISPLAY: Record<ProviderName, string> = { STRIPE: 'Stripe', WOOSHPAY: 'Woo
 export const providerDisplayName = (p: ProviderName): string => DISPLAY[p];
 
 export class HttpPipeline {
-  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader'>> & { requestIdHeader: string };
-  private readonly breaker: CircuitBreaker;
-  private readonly limiter: RateLimiter | null;
+  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience'>> & { requestIdHeader: string };
+  private readonly breaker: Breaker;
+  private readonly limiter: Limiter | null;
   /** The base URL's own path, which every request path is appended to. */
   private readonly basePath: string;
 
@@ -108,8 +112,10 @@ export class HttpPipeline {
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     };
     this.basePath = new URL(this.o.baseUrl).pathname.replace(/\/+$/, '');
-    this.breaker = new CircuitBreaker(opts.provider, this.o.breaker);
-    this.limiter = this.o.rateLimit ? new RateLimiter(opts.provider, this.o.rateLimit) : null;
+    const resilience = opts.resilience ?? inMemoryResilience;
+    const account = opts.account ?? 'default';
+    this.breaker = resilience.breaker(opts.provider, account, this.o.breaker);
+    this.limiter = this.o.rateLimit ? resilience.limiter(opts.provider, account, this.o.rateLimit) : null;
   }
 
   health(): ProviderHealth {

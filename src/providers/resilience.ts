@@ -21,7 +21,35 @@ export interface BreakerOptions {
   cooldownMs: number;
 }
 
-export class CircuitBreaker {
+/** What the request pipeline needs of a circuit breaker (in memory by default; see ResilienceFactory). */
+export interface Breaker {
+  /** Throws PROVIDER_UNAVAILABLE while open; in half-open lets one attempt through. */
+  admit(displayName: string): void;
+  failure(): void;
+  answered(): void;
+  health(): ProviderHealth;
+}
+
+/** What the request pipeline needs of a client-side rate limit. */
+export interface Limiter {
+  acquire(displayName: string, caller: string): Promise<void>;
+}
+
+/**
+ * Where each provider account's breaker and rate limit come from: injected through the gateway's
+ * options (so replicas can later share them), in process memory by default.
+ */
+export interface ResilienceFactory {
+  breaker(provider: ProviderName, account: string, opts: BreakerOptions): Breaker;
+  limiter(provider: ProviderName, account: string, opts: RateLimitOptions): Limiter;
+}
+
+export const inMemoryResilience: ResilienceFactory = {
+  breaker: (provider, _account, opts) => new CircuitBreaker(provider, opts),
+  limiter: (provider, _account, opts) => new RateLimiter(provider, opts),
+};
+
+export class CircuitBreaker implements Breaker {
   private state: BreakerState = 'CLOSED';
   private failures = 0;
   private openedAt: number | null = null;
@@ -96,7 +124,7 @@ interface Waiter {
  * itself: another key's request waits for about one token per caller waiting, never for the
  * flood. A request whose fair wait would pass `maxQueueMs` fails at once with RATE_LIMITED.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly bucket: TokenBucket;
   /** Insertion order is the round-robin order: a served caller with more waiting goes to the back. */
   private readonly queues = new Map<string, Waiter[]>();

@@ -5,7 +5,7 @@ import type { Dispute, DisputeStatus, ProviderName } from '../domain/dispute.js'
 import type { Logger } from '../logger.js';
 import type { FakeServer } from '../sandbox/fake-server.js';
 import type { PipelineSettings } from './env.js';
-import type { ProviderHealth } from './resilience.js';
+import type { ProviderHealth, ResilienceFactory } from './resilience.js';
 
 export interface CreatedRange {
   gt?: Date;
@@ -105,6 +105,8 @@ export interface DisputeProviderClient {
 export interface ProviderDeps {
   dispatcher: Dispatcher;
   logger: Logger;
+  /** Where breakers and rate limits live (default: in process memory). */
+  resilience?: ResilienceFactory;
 }
 
 /** A running fake of a provider, for the sandbox and the tests. */

@@ -83,6 +83,8 @@ export class AfterpayClient implements DisputeProviderClient {
     this.account = config.account;
     const authorization = `Basic ${Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')}`;
     this.http = new HttpPipeline({
+      account: config.account,
+      resilience: deps.resilience,
       notFoundCodes: AFTERPAY_NOT_FOUND_CODES,
       provider: 'AFTERPAY',
       baseUrl: config.apiBase,

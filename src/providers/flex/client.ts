@@ -50,6 +50,8 @@ export class FlexClient implements DisputeProviderClient {
     this.account = config.account;
     const authorization = `Bearer ${config.apiKey}`;
     this.http = new HttpPipeline({
+      account: config.account,
+      resilience: deps.resilience,
       notFoundCodes: FLEX_NOT_FOUND_CODES,
       provider: 'FLEX',
       baseUrl: config.apiBase,

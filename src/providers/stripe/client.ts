@@ -43,6 +43,8 @@ export class StripeClient implements DisputeProviderClient {
     // Basic auth with the secret key as the user name and an empty password, as Stripe documents.
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
     this.http = new HttpPipeline({
+      account: config.account,
+      resilience: deps.resilience,
       notFoundCodes: STRIPE_NOT_FOUND_CODES,
       provider: 'STRIPE',
       baseUrl: config.apiBase,

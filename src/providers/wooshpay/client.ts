@@ -48,6 +48,8 @@ export class WooshPayClient implements DisputeProviderClient {
     this.account = config.account;
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
     this.http = new HttpPipeline({
+      account: config.account,
+      resilience: deps.resilience,
       notFoundCodes: WOOSHPAY_NOT_FOUND_CODES,
       provider: 'WOOSHPAY',
       baseUrl: config.apiBase,
