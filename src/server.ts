@@ -16,6 +16,7 @@ import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from './gateway/idempotency.js';
 import type { CloseResult } from './gateway/close.js';
 import type { ResilienceFactory } from './providers/resilience.js';
+import type { AttemptObserver } from './providers/http.js';
 import type { MergeOptions } from './gateway/merge.js';
 import { reportsPlugin } from './graphql/reports-plugin.js';
 import { DEFAULT_LIMITS, limitsPlugin, type QueryLimits } from './graphql/limits.js';
@@ -80,6 +81,8 @@ export interface GatewayOptions {
    * account's breaker and rate limit.
    */
   state?: Partial<SharedState>;
+  /** Told about every upstream attempt, retries included (for metrics and tracing). */
+  observeUpstream?: AttemptObserver;
   /** Answer plain POSTs on the direct path (default true); false sends everything through yoga. */
   fastPath?: boolean;
 }
@@ -109,7 +112,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience);
+  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, opts.observeUpstream);
   const services: GatewayServices = {
     clients: providerSet.clients,
     idempotency: opts.state?.idempotency ?? new InMemoryIdempotencyStore(),

@@ -21,6 +21,13 @@ export interface HttpRequest {
   /** Sent form-encoded or as JSON, per `encoding` (on a GET too, where a provider documents that). */
   body?: Record<string, FormValue>;
   encoding?: 'form' | 'json';
+  /**
+   * A body of another kind, made afresh for every attempt (so a retry sends it whole again):
+   * multipart form data (file uploads), or any replayable stream with its content type.
+   */
+  payload?: () => { body: FormData } | { body: AsyncIterable<Uint8Array> | Uint8Array; contentType: string; length?: number };
+  /** What this request does, for observers (metrics, traces): `disputes.list`, `disputes.close`… */
+  operation?: string;
   /** Sent as `Idempotency-Key` when the provider supports it; makes a POST safe to retry. */
   idempotencyKey?: string;
   /** Extra headers for this request only. */
@@ -67,12 +74,38 @@ export interface PipelineOptions {
   account?: string;
   /** Where the breaker and the rate limit come from (default: in process memory). */
   resilience?: ResilienceFactory;
+  /** Told about every attempt, retries included (metrics, tracing). Never given a body or a secret. */
+  observer?: AttemptObserver;
+  /**
+   * The provider's own word on retrying a failed response (Stripe's `Stripe-Should-Retry`): true or
+   * false decides; undefined leaves it to the status (409, 429 and 5xx are retried).
+   */
+  retryHint?: (headers: HttpResponse['headers']) => boolean | undefined;
   /**
    * The provider's own error codes that, on a 404, mean "no such object" (Stripe: resource_missing).
    * Any other 404 (a wrong base URL, a proxy's page, an unknown route) is a PROVIDER_ERROR.
    */
   notFoundCodes: readonly string[];
 }
+
+/** One attempt at a provider, as observers see it. */
+export interface AttemptEvent {
+  provider: ProviderName;
+  account: string;
+  operation: string;
+  method: string;
+  /** The HTTP status, when the provider answered. */
+  status?: number;
+  outcome: 'ok' | 'retry' | 'error' | 'breaker_open' | 'rate_limited';
+  durationMs: number;
+  /** 0 for the first attempt. */
+  attempt: number;
+  breakerState: ProviderHealth['state'];
+  /** The gateway's error code when the attempt failed. */
+  code?: string;
+}
+
+export type AttemptObserver = (e: AttemptEvent) => void;
 
 /** Pipeline options from a provider's settings (see providers/env.ts). */
 export function fromSettings(s: PipelineSettings): Pick<PipelineOptions, 'timeoutMs' | 'breaker' | 'rateLimit'> {
@@ -90,7 +123,8 @@ const DISPLAY: Record<ProviderName, string> = { STRIPE: 'Stripe', WOOSHPAY: 'Woo
 export const providerDisplayName = (p: ProviderName): string => DISPLAY[p];
 
 export class HttpPipeline {
-  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience'>> & { requestIdHeader: string };
+  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint'>> &
+    Pick<PipelineOptions, 'observer' | 'retryHint'> & { requestIdHeader: string; account: string };
   private readonly breaker: Breaker;
   private readonly limiter: Limiter | null;
   /** The base URL's own path, which every request path is appended to. */
@@ -109,6 +143,7 @@ export class HttpPipeline {
       breaker: DEFAULT_BREAKER,
       rateLimit: DEFAULT_RATE_LIMIT,
       ...opts,
+      account: opts.account ?? 'default',
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     };
     this.basePath = new URL(this.o.baseUrl).pathname.replace(/\/+$/, '');
@@ -128,12 +163,20 @@ export class HttpPipeline {
     const retriable = req.retry !== false && (req.method === 'GET' || req.idempotencyKey !== undefined);
     const deadline = Date.now() + this.o.budgetMs;
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       const outcome = await this.attempt(req, deadline);
-      if (!(outcome instanceof ProviderError)) return outcome;
-      if (!outcome.retryable || !retriable || attempt >= this.o.maxRetries) throw outcome;
-      const delay = this.delayFor(attempt, outcome.retryAfterMs);
+      const observe = (kind: AttemptEvent['outcome']) => this.observe(req, attempt, started, outcome, kind);
+      if (!(outcome instanceof ProviderError)) {
+        observe('ok');
+        return outcome;
+      }
+      const delay = outcome.retryable && retriable && attempt < this.o.maxRetries ? this.delayFor(attempt, outcome.retryAfterMs) : null;
       // The retry budget: a retry that could not finish in time is not started.
-      if (delay === null || Date.now() + delay + 100 > deadline) throw outcome;
+      if (delay === null || Date.now() + delay + 100 > deadline) {
+        observe(outcome.providerCode === 'circuit_open' ? 'breaker_open' : outcome.providerCode === 'client_rate_limit' ? 'rate_limited' : 'error');
+        throw outcome;
+      }
+      observe('retry');
       this.o.logger.debug('provider request retry', {
         provider: this.o.provider,
         path: req.path,
@@ -142,6 +185,27 @@ export class HttpPipeline {
         code: outcome.code,
       });
       await sleep(delay);
+    }
+  }
+
+  private observe(req: HttpRequest, attempt: number, started: number, outcome: HttpResponse | ProviderError, kind: AttemptEvent['outcome']): void {
+    if (!this.o.observer) return;
+    const failed = outcome instanceof ProviderError ? outcome : undefined;
+    try {
+      this.o.observer({
+        provider: this.o.provider,
+        account: this.o.account,
+        operation: req.operation ?? operationOf(req),
+        method: req.method,
+        status: failed ? failed.status : (outcome as HttpResponse).status,
+        outcome: kind,
+        durationMs: performance.now() - started,
+        attempt,
+        breakerState: this.breaker.health().state,
+        ...(failed && { code: failed.code }),
+      });
+    } catch {
+      // An observer's failure never fails a request.
     }
   }
 
@@ -180,8 +244,27 @@ export class HttpPipeline {
     return res.status >= 200 && res.status < 300 ? res : this.errorFor(res);
   }
 
+  /** One HTTP exchange: the request as built, the whole body read, the JSON parsed. */
   private async once(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
-    const name = providerDisplayName(this.o.provider);
+    const { url, headers, body } = this.build(req);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { method: req.method, headers, body, dispatcher: this.o.dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    } catch (cause) {
+      throw this.failure('PROVIDER_UNAVAILABLE', `could not be reached (${errCode(cause)})`, { providerCode: errCode(cause), retryable: true, cause });
+    }
+    const requestId = headerValue(res.headers[this.o.requestIdHeader]);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (cause) {
+      throw this.failure('PROVIDER_UNAVAILABLE', `response was cut off (${errCode(cause)})`, { status: res.statusCode, requestId, retryable: true, cause });
+    }
+    return { status: res.statusCode, headers: res.headers, json: this.parse(res, text, requestId), requestId };
+  }
+
+  /** The URL (whose path no input can reshape), the headers and the body of one attempt. */
+  private build(req: HttpRequest): { url: string; headers: Record<string, string>; body: Dispatcher.DispatchOptions['body'] } {
     const qs = req.query ? encodeForm(req.query) : '';
     const url = `${this.o.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
     // Defence in depth: no input may change the path's shape (see upstreamPath).
@@ -189,60 +272,34 @@ export class HttpPipeline {
       throw new BadUserInput('the request would change the upstream path; refused');
     }
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': GATEWAY_USER_AGENT, ...this.o.authHeaders(), ...req.headers };
-    let body: string | undefined;
-    if (req.method === 'POST' || req.body !== undefined) {
-      const encoding = req.encoding ?? 'form';
-      body = encoding === 'json' ? JSON.stringify(req.body ?? {}) : encodeForm(req.body ?? {});
-      headers['content-type'] = encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
-    }
     if (req.idempotencyKey !== undefined && this.o.sendsIdempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+    if (req.payload) {
+      const made = req.payload();
+      if (made.body instanceof FormData) {
+        // Encoded as the multipart stream fetch would send, boundary and all.
+        const encoded = new Response(made.body);
+        headers['content-type'] = encoded.headers.get('content-type')!;
+        return { url, headers, body: encoded.body as unknown as Dispatcher.DispatchOptions['body'] };
+      }
+      const p = made as { body: AsyncIterable<Uint8Array> | Uint8Array; contentType: string; length?: number };
+      headers['content-type'] = p.contentType;
+      if (p.length !== undefined) headers['content-length'] = String(p.length);
+      return { url, headers, body: p.body as Dispatcher.DispatchOptions['body'] };
+    }
+    if (req.method !== 'POST' && req.body === undefined) return { url, headers, body: undefined };
+    const json = (req.encoding ?? 'form') === 'json';
+    headers['content-type'] = json ? 'application/json' : 'application/x-www-form-urlencoded';
+    return { url, headers, body: json ? JSON.stringify(req.body ?? {}) : encodeForm(req.body ?? {}) };
+  }
 
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        method: req.method,
-        headers,
-        body,
-        dispatcher: this.o.dispatcher,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (cause) {
-      throw new ProviderError({
-        code: 'PROVIDER_UNAVAILABLE',
-        provider: this.o.provider,
-        message: `${name} could not be reached (${errCode(cause)})`,
-        providerCode: errCode(cause),
-        retryable: true,
-        cause,
-      });
-    }
-    const requestId = headerValue(res.headers[this.o.requestIdHeader]);
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (cause) {
-      throw new ProviderError({
-        code: 'PROVIDER_UNAVAILABLE',
-        provider: this.o.provider,
-        message: `${name} response was cut off (${errCode(cause)})`,
-        status: res.statusCode,
-        requestId,
-        retryable: true,
-        cause,
-      });
-    }
-    let json: unknown;
+  /** The body as JSON; a success must be the provider's JSON (a 200 HTML page from a proxy is not). */
+  private parse(res: Dispatcher.ResponseData, text: string, requestId: string | undefined): unknown {
     const contentType = headerValue(res.headers['content-type']) ?? '';
     try {
-      // A success must be the provider's JSON: a 200 HTML page from a proxy is not an answer.
       if (res.statusCode < 300 && text.length > 0 && !contentType.includes('json')) throw new SyntaxError(`content type ${contentType || 'missing'}`);
-      json = text.length === 0 ? null : JSON.parse(text);
+      return text.length === 0 ? null : JSON.parse(text);
     } catch (cause) {
-      throw new ProviderError({
-        code: res.statusCode >= 500 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR',
-        provider: this.o.provider,
-        message: `${name} answered HTTP ${res.statusCode} with a body that is not JSON`,
+      throw this.failure(res.statusCode >= 500 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR', `answered HTTP ${res.statusCode} with a body that is not JSON`, {
         status: res.statusCode,
         providerCode: 'malformed_response',
         requestId,
@@ -250,7 +307,14 @@ export class HttpPipeline {
         cause,
       });
     }
-    return { status: res.statusCode, headers: res.headers, json, requestId };
+  }
+
+  private failure(
+    code: ProviderErrorCode,
+    what: string,
+    more: { status?: number; providerCode?: string; requestId?: string; retryable: boolean; cause: unknown },
+  ): ProviderError {
+    return new ProviderError({ code, provider: this.o.provider, message: `${providerDisplayName(this.o.provider)} ${what}`, ...more });
   }
 
   private errorFor(res: HttpResponse): ProviderError {
@@ -272,7 +336,7 @@ export class HttpPipeline {
       status: res.status,
       providerCode: info.providerCode,
       requestId: res.requestId,
-      retryable: retryableStatus(res.status, headerValue(res.headers['stripe-should-retry'])),
+      retryable: retryableStatus(res.status, this.o.retryHint?.(res.headers)),
       retryAfterMs: parseRetryAfter(headerValue(res.headers['retry-after'])),
     });
   }
@@ -285,14 +349,29 @@ export class HttpPipeline {
   }
 }
 
+/**
+ * A request's operation, bounded (never an id): what the path's shape says it does, unless the
+ * client names it (HttpRequest.operation).
+ */
+export function operationOf(req: Pick<HttpRequest, 'method' | 'path'>): string {
+  const parts = req.path.split('/').filter(Boolean);
+  const at = parts.indexOf('disputes');
+  if (at < 0) return `${req.method.toLowerCase()} other`;
+  const rest = parts.slice(at + 1);
+  if (rest.length === 0 || rest[0] === 'list') return 'disputes.list';
+  if (rest[0] === 'files') return 'disputes.files';
+  if (rest.length === 1) return req.method === 'GET' ? 'disputes.retrieve' : 'disputes.update';
+  if (rest[1] === 'close' || rest[1] === 'accept') return 'disputes.close';
+  return `disputes.${req.method.toLowerCase()}`;
+}
+
 /** A 404 whose provider code says the object does not exist (not a wrong URL or route). */
 export const isNotFound = (err: ProviderError, codes: readonly string[]): boolean =>
   err.status === 404 && err.providerCode !== undefined && codes.includes(err.providerCode);
 
-/** 409, 429 and 5xx are worth another try, unless the provider says otherwise (Stripe-Should-Retry). */
-export function retryableStatus(status: number, shouldRetry: string | undefined): boolean {
-  if (shouldRetry === 'false') return false;
-  if (shouldRetry === 'true') return true;
+/** 409, 429 and 5xx are worth another try, unless the provider says otherwise (its retryHint). */
+export function retryableStatus(status: number, hint: boolean | undefined): boolean {
+  if (hint !== undefined) return hint;
   return status === 409 || status === 429 || status >= 500;
 }
 

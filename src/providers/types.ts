@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { FakeServer } from '../sandbox/fake-server.js';
 import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
+import type { AttemptObserver } from './http.js';
 
 export interface CreatedRange {
   gt?: Date;
@@ -107,6 +108,8 @@ export interface ProviderDeps {
   logger: Logger;
   /** Where breakers and rate limits live (default: in process memory). */
   resilience?: ResilienceFactory;
+  /** Told about every upstream attempt (metrics, tracing). */
+  observer?: AttemptObserver;
 }
 
 /** A running fake of a provider, for the sandbox and the tests. */

@@ -85,6 +85,7 @@ export class AfterpayClient implements DisputeProviderClient {
     this.http = new HttpPipeline({
       account: config.account,
       resilience: deps.resilience,
+      observer: deps.observer,
       notFoundCodes: AFTERPAY_NOT_FOUND_CODES,
       provider: 'AFTERPAY',
       baseUrl: config.apiBase,

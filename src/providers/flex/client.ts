@@ -52,6 +52,7 @@ export class FlexClient implements DisputeProviderClient {
     this.http = new HttpPipeline({
       account: config.account,
       resilience: deps.resilience,
+      observer: deps.observer,
       notFoundCodes: FLEX_NOT_FOUND_CODES,
       provider: 'FLEX',
       baseUrl: config.apiBase,

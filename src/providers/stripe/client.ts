@@ -1,4 +1,5 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
+import { stripeShouldRetry } from './errors.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
@@ -45,6 +46,9 @@ export class StripeClient implements DisputeProviderClient {
     this.http = new HttpPipeline({
       account: config.account,
       resilience: deps.resilience,
+      observer: deps.observer,
+      // Stripe's (and its compatible WooshPay's) own word on retrying a failed response.
+      retryHint: stripeShouldRetry,
       notFoundCodes: STRIPE_NOT_FOUND_CODES,
       provider: 'STRIPE',
       baseUrl: config.apiBase,

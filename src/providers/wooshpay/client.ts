@@ -4,6 +4,7 @@
 //    `'query'` sends them Stripe's way. The fake accepts both.
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
+import { stripeShouldRetry } from '../stripe/errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
 import { rawValuesFor, stripeListPage, stripeListParams } from '../stripe/transformers.js';
@@ -50,6 +51,9 @@ export class WooshPayClient implements DisputeProviderClient {
     this.http = new HttpPipeline({
       account: config.account,
       resilience: deps.resilience,
+      observer: deps.observer,
+      // Stripe's (and its compatible WooshPay's) own word on retrying a failed response.
+      retryHint: stripeShouldRetry,
       notFoundCodes: WOOSHPAY_NOT_FOUND_CODES,
       provider: 'WOOSHPAY',
       baseUrl: config.apiBase,
