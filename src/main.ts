@@ -4,7 +4,7 @@ import { processConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ConfigError } from './providers/env.js';
 import { configuredProviders, secretsOf } from './providers/registry.js';
-import { startSandbox, type Sandbox } from './sandbox/index.js';
+import type { Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway } from './server.js';
 import { installProcessGuards } from './process-guards.js';
 import { KeyStore } from './auth/keys.js';
@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   let env: NodeJS.ProcessEnv = process.env;
   if (config.sandbox) {
+    // The sandbox (and with it every fake) is loaded only when it runs.
+    const { startSandbox } = await import('./sandbox/index.js');
     sandbox = await startSandbox(config.sandboxSeed);
     env = { ...process.env, ...sandbox.env };
   }

@@ -1,5 +1,6 @@
 // A small HTTP server that provider fakes plug a handler into. It records every request (so
 // tests can count upstream calls) and can be told to misbehave (so tests can inject faults).
+import type { ProviderFake } from '../providers/types.js';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRng } from './random.js';
@@ -182,4 +183,13 @@ export class FakeServer {
     this.faultsServed.status += 1;
     return { kind: 'answer', response, delayMs: f.delayMs };
   }
+}
+
+/** A running provider fake as the sandbox and the tests hold it. */
+export function fakeHandle(
+  fake: { server: FakeServer; ordered(): string[]; closesExecuted: number; close(): Promise<void> },
+  url: string,
+  env: Record<string, string>,
+): ProviderFake {
+  return { url, env, server: fake.server, ordered: () => fake.ordered(), closesExecuted: () => fake.closesExecuted, close: () => fake.close() };
 }

@@ -2,8 +2,6 @@
 import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { AfterpayClient, type AfterpayConfig } from './client.js';
-import { seedAfterpayDisputes } from './fake/seed.js';
-import { AfterpayFake, sandboxAfterpayCredentials } from './fake/server.js';
 
 import { GATEWAY_VERSION as VERSION } from '../../version.js';
 
@@ -46,17 +44,6 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
   },
   create: (config, deps) => new AfterpayClient(config, deps),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')],
-  async startFake({ seed, count, epoch }) {
-    const { merchantId, secretKey } = sandboxAfterpayCredentials();
-    const fake = new AfterpayFake(merchantId, secretKey, seedAfterpayDisputes(seed, count, epoch));
-    const url = await fake.start();
-    return {
-      url,
-      env: { AFTERPAY_RATE_LIMIT: '0', AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' },
-      server: fake.server,
-      ordered: () => fake.ordered(),
-      closesExecuted: () => fake.closesExecuted,
-      close: () => fake.close(),
-    };
-  },
+  // Loaded only when a sandbox or a test starts one: production never imports the fakes.
+  startFake: async (opts) => (await import('./fake/index.js')).startAfterpayFake(opts),
 };

@@ -2,8 +2,6 @@
 import { pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { FlexClient, type FlexConfig } from './client.js';
-import { seedFlexDisputes } from './fake/seed.js';
-import { FlexFake, sandboxFlexKey } from './fake/server.js';
 
 export const flex: ProviderDefinition<FlexConfig> = {
   name: 'FLEX',
@@ -20,16 +18,6 @@ export const flex: ProviderDefinition<FlexConfig> = {
   },
   create: (config, deps) => new FlexClient(config, deps),
   secrets: (config) => [config.apiKey],
-  async startFake({ seed, count, epoch }) {
-    const fake = new FlexFake(sandboxFlexKey(), seedFlexDisputes(seed, count, epoch));
-    const url = await fake.start();
-    return {
-      url,
-      env: { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url },
-      server: fake.server,
-      ordered: () => fake.ordered(),
-      closesExecuted: () => fake.closesExecuted,
-      close: () => fake.close(),
-    };
-  },
+  // Loaded only when a sandbox or a test starts one: production never imports the fakes.
+  startFake: async (opts) => (await import('./fake/index.js')).startFlexFake(opts),
 };

@@ -2,8 +2,6 @@
 import type { ProviderDefinition } from '../types.js';
 import { ConfigError, pipelineSettings } from '../env.js';
 import { StripeClient, type StripeConfig } from './client.js';
-import { seedStripeDisputes } from './fake/seed.js';
-import { sandboxStripeKey, StripeFake } from './fake/server.js';
 
 /**
  * The Stripe API version the transformers read: the current shape (stripe-node's 2026-07-29.dahlia),
@@ -43,16 +41,6 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   },
   create: (config, deps) => new StripeClient(config, deps),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
-  async startFake({ seed, count, epoch }) {
-    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed, count, epoch));
-    const url = await fake.start();
-    return {
-      url,
-      env: { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url },
-      server: fake.server,
-      ordered: () => fake.ordered(),
-      closesExecuted: () => fake.closesExecuted,
-      close: () => fake.close(),
-    };
-  },
+  // Loaded only when a sandbox or a test starts one: production never imports the fakes.
+  startFake: async (opts) => (await import('./fake/index.js')).startStripeFake(opts),
 };

@@ -2,8 +2,6 @@
 import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { WooshPayClient, type WooshPayConfig } from './client.js';
-import { seedWooshPayDisputes } from './fake/seed.js';
-import { sandboxWooshPayKey, WooshPayFake } from './fake/server.js';
 
 export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   name: 'WOOSHPAY',
@@ -23,16 +21,6 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   },
   create: (config, deps) => new WooshPayClient(config, deps),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
-  async startFake({ seed, count, epoch }) {
-    const fake = new WooshPayFake(sandboxWooshPayKey(), seedWooshPayDisputes(seed, count, epoch));
-    const url = await fake.start();
-    return {
-      url,
-      env: { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url },
-      server: fake.server,
-      ordered: () => fake.ordered(),
-      closesExecuted: () => fake.closesExecuted,
-      close: () => fake.close(),
-    };
-  },
+  // Loaded only when a sandbox or a test starts one: production never imports the fakes.
+  startFake: async (opts) => (await import('./fake/index.js')).startWooshPayFake(opts),
 };
