@@ -144,5 +144,5 @@ export function createGuard(opts: GuardOptions) {
     return { ok: true, key };
   }
 
-  return { place, identify, authorize, open: opts.auth.mode === 'open' };
+  return { place, authorize, open: opts.auth.mode === 'open' };
 }

@@ -12,9 +12,8 @@
 // A presented key is hashed and compared with every stored digest in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { PROVIDERS, type ProviderName } from '../domain/dispute.js';
-import { ConfigError } from '../providers/env.js';
+import { ConfigError, parseConfigDocument } from '../providers/env.js';
 
 export const SCOPES = ['disputes:read', 'disputes:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -57,12 +56,7 @@ export class KeyStore {
   }
 
   static parse(source: string, origin: string, defaults: ApiKey['rateLimit']): KeyStore {
-    let doc: unknown;
-    try {
-      doc = origin.endsWith('.json') || source.trimStart().startsWith('{') || source.trimStart().startsWith('[') ? JSON.parse(source) : parseYaml(source);
-    } catch (err) {
-      throw new ConfigError(`${origin} is not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
+    const doc = parseConfigDocument(source, origin);
     const list = Array.isArray(doc) ? doc : (doc as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`${origin} must hold a non-empty list of keys (a "keys:" list, or a list)`);
     const names = new Set<string>();

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getVariableValues, Kind, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { operationOf } from './limits.js';
 
 type Yoga<S extends Record<string, any>> = YogaServerInstance<S, any>;
 
@@ -40,12 +41,6 @@ function plainParams(body: Buffer): Params | null {
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
   return { query, variables: (variables ?? undefined) as Params['variables'], operationName: (operationName ?? undefined) as string | undefined };
-}
-
-function operationOf(document: DocumentNode, name: string | undefined) {
-  const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  if (name === undefined) return ops.length === 1 ? ops[0] : undefined;
-  return ops.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
 }
 
 export function createFastPath<S extends Record<string, any>>(yoga: Yoga<S>, maxTokens: number) {
@@ -87,7 +82,6 @@ export function createFastPath<S extends Record<string, any>>(yoga: Yoga<S>, max
       const runnable =
         document &&
         op &&
-        op.kind === Kind.OPERATION_DEFINITION &&
         op.operation !== 'subscription' &&
         (validate(schema, document) as readonly GraphQLError[]).length === 0 &&
         // Variables that do not coerce are a request error yoga words (and answers 400 for).

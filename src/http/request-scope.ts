@@ -24,8 +24,6 @@ export function newScope(requestId: string, caller: string): RequestScope {
 
 export const runInScope = <T>(scope: RequestScope, fn: () => T): T => storage.run(scope, fn);
 
-export const currentScope = (): RequestScope | undefined => storage.getStore();
-
 /** Who the current work is for: the request's caller, or "internal" outside any request. */
 export const currentCaller = (): string => storage.getStore()?.caller ?? 'internal';
 

@@ -13,9 +13,8 @@
 // each entry is read by the provider's own configFromEnv, so the file and the variables accept the
 // same options, validated the same way.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ACCOUNT_NAME } from '../domain/ids.js';
-import { ConfigError } from './env.js';
+import { ConfigError, parseConfigDocument } from './env.js';
 import type { ProviderDefinition } from './types.js';
 
 export interface AccountEntry {
@@ -47,12 +46,7 @@ export function readAccountsFile(path: string, env: NodeJS.ProcessEnv, definitio
 }
 
 export function parseAccounts(source: string, origin: string, env: NodeJS.ProcessEnv, definitions: readonly ProviderDefinition[]): AccountEntry[] {
-  let doc: unknown;
-  try {
-    doc = origin.endsWith('.json') || source.trimStart().startsWith('{') ? JSON.parse(source) : parseYaml(source);
-  } catch (err) {
-    throw new ConfigError(`PROVIDERS_FILE ${origin} is not valid ${origin.endsWith('.json') ? 'JSON' : 'YAML or JSON'}: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const doc = parseConfigDocument(source, `PROVIDERS_FILE ${origin}`);
   const list = (doc as { accounts?: unknown } | null)?.accounts;
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`PROVIDERS_FILE ${origin} must have a non-empty "accounts" list`);
   const seen = new Set<string>();

@@ -1,4 +1,5 @@
 // Reading provider settings from the environment, with errors that name the variable.
+import { parse as parseYaml } from 'yaml';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -38,4 +39,14 @@ export function pipelineSettings(env: NodeJS.ProcessEnv, prefix: string, default
     breakerThreshold: positiveIntEnv(env, `${prefix}_BREAKER_THRESHOLD`, 5),
     breakerCooldownMs: positiveIntEnv(env, `${prefix}_BREAKER_COOLDOWN_MS`, 10_000),
   };
+}
+
+/** A configuration file's document: JSON (by its name or its first character) or YAML. */
+export function parseConfigDocument(source: string, origin: string): unknown {
+  const text = source.trimStart();
+  try {
+    return origin.endsWith('.json') || text.startsWith('{') || text.startsWith('[') ? JSON.parse(source) : parseYaml(source);
+  } catch (err) {
+    throw new ConfigError(`${origin} is not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
 }

@@ -195,7 +195,7 @@ export class HttpPipeline {
       this.o.observer({
         provider: this.o.provider,
         account: this.o.account,
-        operation: req.operation ?? operationOf(req),
+        operation: req.operation ?? upstreamOperation(req),
         method: req.method,
         status: failed ? failed.status : (outcome as HttpResponse).status,
         outcome: kind,
@@ -353,7 +353,7 @@ export class HttpPipeline {
  * A request's operation, bounded (never an id): what the path's shape says it does, unless the
  * client names it (HttpRequest.operation).
  */
-export function operationOf(req: Pick<HttpRequest, 'method' | 'path'>): string {
+export function upstreamOperation(req: Pick<HttpRequest, 'method' | 'path'>): string {
   const parts = req.path.split('/').filter(Boolean);
   const at = parts.indexOf('disputes');
   if (at < 0) return `${req.method.toLowerCase()} other`;

@@ -4,7 +4,7 @@
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import { HttpPipeline, operationOf, type AttemptEvent } from '../../src/providers/http.js';
+import { HttpPipeline, upstreamOperation, type AttemptEvent } from '../../src/providers/http.js';
 import { FakeServer } from '../../src/sandbox/fake-server.js';
 
 let agent: Agent;
@@ -76,10 +76,10 @@ describe('the attempt observer', () => {
   });
 
   it('names operations without ids', () => {
-    expect(operationOf({ method: 'POST', path: '/v1/disputes/du_123/close' })).toBe('disputes.close');
-    expect(operationOf({ method: 'GET', path: '/v2/disputes/dp_9/accept' })).toBe('disputes.close');
-    expect(operationOf({ method: 'GET', path: '/v1/disputes/list' })).toBe('disputes.list');
-    expect(operationOf({ method: 'POST', path: '/v1/disputes/du_1' })).toBe('disputes.update');
+    expect(upstreamOperation({ method: 'POST', path: '/v1/disputes/du_123/close' })).toBe('disputes.close');
+    expect(upstreamOperation({ method: 'GET', path: '/v2/disputes/dp_9/accept' })).toBe('disputes.close');
+    expect(upstreamOperation({ method: 'GET', path: '/v1/disputes/list' })).toBe('disputes.list');
+    expect(upstreamOperation({ method: 'POST', path: '/v1/disputes/du_1' })).toBe('disputes.update');
   });
 });
 
