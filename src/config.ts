@@ -1,5 +1,5 @@
 // Process-level settings from the environment. Provider settings live with each provider.
-import { ConfigError, positiveIntEnv } from './providers/env.js';
+import { ConfigError, nonNegativeIntEnv, positiveIntEnv } from './providers/env.js';
 import type { Level } from './logger.js';
 
 export interface ProcessConfig {
@@ -12,6 +12,12 @@ export interface ProcessConfig {
   graphiql: boolean;
   /** How long SIGTERM waits for in-flight requests. */
   shutdownGraceMs: number;
+  /** On SIGTERM, how long /readyz answers 503 while the gateway still serves, before it stops accepting. */
+  readinessDelayMs: number;
+  /** Largest JSON, GraphQL or form body (MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** Largest multipart/form-data body, files included (MAX_UPLOAD_BYTES); streamed. */
+  maxUploadBytes: number;
   introspection: boolean;
   corsOrigins: string[];
   /** GATEWAY_AUTH: 'none' runs without keys outside the sandbox (loudly); else keys are required. */
@@ -44,6 +50,9 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     sandboxSeed: env.SANDBOX_SEED?.trim() ? positiveIntEnv(env, 'SANDBOX_SEED', 42) : 42,
     graphiql: !off(env.GRAPHIQL),
     shutdownGraceMs: positiveIntEnv(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    readinessDelayMs: nonNegativeIntEnv(env, 'SHUTDOWN_READINESS_DELAY_MS', 0),
+    maxBodyBytes: positiveIntEnv(env, 'MAX_BODY_BYTES', 100 * 1024),
+    maxUploadBytes: positiveIntEnv(env, 'MAX_UPLOAD_BYTES', 10 * 1024 * 1024),
     introspection: !off(env.INTROSPECTION),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     authNone: authMode(env.GATEWAY_AUTH) === 'none',

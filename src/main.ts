@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     cursorSecrets: config.cursorSecrets,
     limits: { maxUpstreamCalls: config.maxUpstreamCalls },
+    maxBodyBytes: config.maxBodyBytes,
+    maxUploadBytes: config.maxUploadBytes,
     auth,
     stats,
   });
@@ -80,9 +82,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal, graceMs: config.shutdownGraceMs });
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5_000);
+    const force = setTimeout(() => process.exit(1), config.readinessDelayMs + config.shutdownGraceMs + 5_000);
     force.unref();
-    void Promise.all([gateway.close(config.shutdownGraceMs), sandbox?.close()]).then(
+    void Promise.all([gateway.close(config.shutdownGraceMs, config.readinessDelayMs), sandbox?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error('shutdown failed', { error: err });

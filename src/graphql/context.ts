@@ -53,8 +53,8 @@ export interface GatewayContext extends GatewayServices {
   loaders: Loaders;
   reports: Reports;
   caller: Caller;
-  /** This request's own state, from the HTTP layer. */
-  request: Pick<RequestServerContext, 'upstreamBudget'>;
+  /** The upstream calls this HTTP request may still cause (all operations of a batch share it). */
+  upstreamBudget: RequestServerContext['upstreamBudget'];
 }
 
 /**
@@ -78,6 +78,6 @@ export function createContext(services: GatewayServices, server: Partial<Request
       : server.open === true
         ? { name: 'anonymous', anonymous: true, authenticated: true, canRead: true, canWrite: true }
         : { name: 'anonymous', anonymous: true, authenticated: false, canRead: false, canWrite: false },
-    request: { upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity } },
+    upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity },
   };
 }

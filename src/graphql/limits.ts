@@ -355,9 +355,9 @@ export function limitsPlugin(limits: QueryLimits): Plugin {
       }
       const coerced = getVariableValues(args.schema, op.variableDefinitions ?? [], raw, { maxErrors: 1 });
       // Variables that do not coerce fail the operation without a call; graphql-js words that.
-      if (!('coerced' in coerced) || coerced.coerced === undefined || !ctx.request) return;
+      if (!('coerced' in coerced) || coerced.coerced === undefined || !ctx.upstreamBudget) return;
       const estimate = estimateUpstreamCalls(args.schema, ctx, op, fragments, coerced.coerced);
-      const budget = ctx.request.upstreamBudget;
+      const budget = ctx.upstreamBudget;
       if (estimate > budget.remaining) {
         refuse(
           limitError(

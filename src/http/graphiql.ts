@@ -28,6 +28,8 @@ export function chooseEncoding(header: string | undefined): Encoding {
   return 'identity';
 }
 
+export type GraphiqlPage = ReturnType<typeof graphiqlPage>;
+
 export function graphiqlPage(options: { title: string; defaultQuery: string }) {
   const html = Buffer.from(renderGraphiQL(options), 'utf8');
   const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"`;

@@ -1,0 +1,193 @@
+// The gateway's HTTP edge: every request passes through here, in this order, in one place.
+//   1. Probes: /healthz (liveness) and /readyz (readiness: 503 while draining). No log line.
+//   2. A request id (x-request-id, taken from the caller when well-formed) and one access log line.
+//   3. /graphql only (anything else is a 404 with a code).
+//   4. Host and Origin (auth/guard.ts: DNS rebinding, CSRF).
+//   5. The GraphiQL page for a browser's GET: the only thing served without a key; no data.
+//   6. CORS preflights go to yoga (which answers them from its CORS settings, running nothing).
+//   7. The key and its rate (auth/guard.ts).
+//   8. The body, bounded by its content type before it is read: JSON, GraphQL and form bodies are
+//      small and read whole (maxBodyBytes); multipart/form-data (file uploads) may be as large as
+//      maxUploadBytes and is streamed to yoga, counted as it passes, never held whole here.
+//   9. Yoga (http/yoga-adapter.ts), which runs every plugin.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ApiKey } from '../auth/keys.js';
+import type { GuardResult } from '../auth/guard.js';
+import type { Logger } from '../logger.js';
+import { sendError } from './error.js';
+import type { GraphiqlPage } from './graphiql.js';
+import { newScope, runInScope, type RequestScope } from './request-scope.js';
+import type { YogaAnswer } from './yoga-adapter.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
+export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+export interface EdgeGuard {
+  place(req: IncomingMessage, res: ServerResponse): GuardResult | null;
+  authorize(req: IncomingMessage, res: ServerResponse): GuardResult;
+}
+
+export interface EdgeOptions<S> {
+  logger: Logger;
+  guard: EdgeGuard;
+  /** The GraphiQL page, or null when it is off. */
+  page: GraphiqlPage | null;
+  /** Largest JSON, GraphQL or form body, in bytes. */
+  maxBodyBytes: number;
+  /** Largest multipart/form-data body (files and operations together), in bytes. */
+  maxUploadBytes: number;
+  answer: YogaAnswer<S>;
+  /** The server context of a request by this caller (null: none, a preflight or an open gateway). */
+  serverContext(key: ApiKey | null): S;
+  /** Extra fields for /healthz. */
+  stats?: object;
+  /** False once the gateway is draining: /readyz answers 503. */
+  ready(): boolean;
+}
+
+const isMultipart = (req: IncomingMessage) => /^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+
+function tooLarge(res: ServerResponse, max: number): void {
+  if (!res.headersSent) sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${max} bytes.`, { connection: 'close' });
+}
+
+/** Passes a body through, counting; past `max` bytes it answers 413 and stops the request. */
+class Bound extends Transform {
+  private seen = 0;
+  constructor(
+    private readonly max: number,
+    private readonly onOver: () => void,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) {
+      this.onOver();
+      done(new Error('request body over its limit'));
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
+export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res: ServerResponse) => void {
+  const { logger, guard, page } = opts;
+  const failed = (res: ServerResponse) => (err: unknown) => {
+    logger.error('request failed', { error: err });
+    if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+    else res.destroy();
+  };
+
+  /** Reads a small body whole (bounded), then answers. */
+  function readWhole(req: IncomingMessage, res: ServerResponse, scope: RequestScope, context: S): void {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > opts.maxBodyBytes) {
+        tooLarge(res, opts.maxBodyBytes);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    // Stream events run in the socket's async context: re-enter the request's scope.
+    req.on('end', () =>
+      runInScope(scope, () => {
+        if (res.headersSent) return;
+        opts.answer(req, res, Buffer.concat(chunks).toString('utf8'), context).catch(failed(res));
+      }),
+    );
+  }
+
+  /** Streams a multipart body to yoga, bounded as it passes. */
+  function stream(req: IncomingMessage, res: ServerResponse, context: S): void {
+    const bound = new Bound(opts.maxUploadBytes, () => {
+      tooLarge(res, opts.maxUploadBytes);
+      req.unpipe(bound);
+      req.destroy();
+    });
+    req.pipe(bound);
+    opts.answer(req, res, bound, context).catch((err: unknown) => {
+      // Over the limit, the answer was the 413; yoga's view of the broken stream is no news.
+      if (res.headersSent && res.statusCode === 413) return;
+      failed(res)(err);
+    });
+  }
+
+  function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
+    const multipart = req.method === 'POST' && isMultipart(req);
+    const limit = multipart ? opts.maxUploadBytes : opts.maxBodyBytes;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      tooLarge(res, limit);
+      req.resume();
+      return;
+    }
+    if (guard.place(req, res)) {
+      req.resume();
+      return;
+    }
+    if (req.method === 'GET' && page !== null && (req.headers.accept ?? '').includes('text/html')) {
+      page.serve(req, res).catch(failed(res));
+      return;
+    }
+    // CORS preflights carry no credentials and run nothing; yoga answers them (with no rights).
+    if (req.method === 'OPTIONS') {
+      req.resume();
+      opts.answer(req, res, null, opts.serverContext(null)).catch(failed(res));
+      return;
+    }
+    const door = guard.authorize(req, res);
+    if (!door.ok) {
+      req.resume();
+      return;
+    }
+    scope.caller = door.key?.name ?? 'anonymous';
+    const context = opts.serverContext(door.key);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      req.resume();
+      opts.answer(req, res, null, context).catch(failed(res));
+    } else if (multipart) stream(req, res, context);
+    else readWhole(req, res, scope, context);
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/healthz' || path === '/readyz') {
+      req.resume();
+      const ready = path === '/healthz' || opts.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(path === '/healthz' ? { status: 'ok', ...opts.stats } : { status: ready ? 'ready' : 'draining' }));
+      return;
+    }
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const scope = newScope(requestId, 'none');
+    // One line per request, whatever it caused: counts, never the query or the caller's values.
+    res.once('close', () => {
+      logger.info('request', {
+        requestId,
+        method: req.method,
+        path: path.slice(0, 64),
+        status: res.statusCode,
+        durationMs: Math.round(performance.now() - started),
+        key: scope.caller,
+        operations: scope.operations,
+        upstreamCalls: scope.upstreamCalls,
+        ...(Object.keys(scope.errors).length > 0 && { errors: scope.errors }),
+      });
+    });
+    runInScope(scope, () => {
+      if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
+      else {
+        req.resume();
+        sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
+      }
+    });
+  };
+}

@@ -1,0 +1,351 @@
+// The bridge between node:http and yoga, after the edge (http/edge.ts) has routed, guarded and
+// bounded a request. Two ways through, one rule between them:
+//
+//   - the lean handler: yoga's own request handling, hook for hook — every plugin's onRequest,
+//     yoga's parseRequest (onRequestParse hooks and its parsers), getResultForParams (onParams,
+//     envelop's parse/validate/context/execute/subscribe hooks, onExecutionResult), onResultProcess
+//     with yoga's result processors, then every onResponse. Only the two ends are ours: the request
+//     is built with yoga's fetch API from the node request and the body the edge read (or, for
+//     multipart, the node stream itself, bounded by the edge while yoga reads it); a whole answer is
+//     written in one go with its length (yoga's node adapter writes chunked, in several writes), and a
+//     stream (server-sent events, multipart incremental delivery) is piped as it comes, never
+//     buffered. Skipping yoga's generic plumbing around the hooks (instrumentation wrappers,
+//     waitUntil, the node adapter) is what it saves.
+//   - the direct path, for the common request (a POST of one JSON operation, no Origin, a JSON
+//     Accept): envelop's pipeline run directly (the same parse and validate caches, masking, limits,
+//     access and reports plugins), with `request` and `params` in the context as yoga puts them.
+//     It skips yoga's request-level hooks, so it is used only while no plugin of the gateway has one
+//     (`requestLevelHooks`); a plugin that adds one (metrics, tracing, persisted documents) sends every
+//     request through the lean handler. Anything it does not run cleanly (a document that does not
+//     parse or validate, variables that do not coerce) goes to the lean handler, so the answer is
+//     yoga's. Measured: the lean handler alone costs 15–25% of the gateway's throughput on small
+//     operations (README, Performance), which is why the direct path stays while it can.
+//
+// A differential test (test/e2e/yoga-adapter.test.ts) sends the same requests to both ways and to
+// yoga's own node adapter, and requires the same status, headers and body.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { getVariableValues, Kind, GraphQLError as GraphQLErrorClass, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
+import { createGraphQLError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+
+const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLErrorClass;
+import { operationOf } from '../graphql/limits.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
+type AnyYoga = YogaServerInstance<any, any>;
+
+/** Content types yoga reads a POST body as (GraphQL over HTTP, forms, multipart uploads). */
+export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/graphql+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/** Yoga's hooks that act on the HTTP request or response rather than on the GraphQL operation. */
+export const REQUEST_LEVEL_HOOKS = ['onRequest', 'onRequestParse', 'onParams', 'onExecutionResult', 'onResultProcess', 'onResponse'] as const;
+
+/** The request-level hooks a set of plugins has, by plugin index (empty: the direct path may run). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugins of any context
+export function requestLevelHooks(plugins: readonly Plugin<any>[]): string[] {
+  return plugins.flatMap((p, i) => REQUEST_LEVEL_HOOKS.filter((h) => typeof (p as Record<string, unknown>)[h] === 'function').map((h) => `${i}.${h}`));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yoga's hook payloads, typed by yoga
+type Hook = (payload: any) => unknown;
+type Processor = (result: unknown, fetchAPI: AnyYoga['fetchAPI'], mediaType: string) => Response | Promise<Response>;
+
+/** The parts of yoga's server the lean handler calls (public members of YogaServer). */
+interface YogaCore {
+  maskedErrorsOpts: { maskError(error: unknown, message: string, isDev: boolean): unknown; errorMessage: string; isDev: boolean } | null;
+  plugins: (Record<string, unknown> | false | null | undefined)[];
+  parseRequest(request: Request, serverContext: unknown): PromiseLike<ParsedRequest> | ParsedRequest;
+  getResultForParams(payload: { params: unknown; request: Request }, context: unknown): unknown;
+}
+interface ParsedRequest {
+  response?: Response;
+  requestParserResult?: unknown;
+}
+
+/** Every plugin's hooks of one kind, in yoga's order (its own plugins and the gateway's). */
+function hooksOf(core: YogaCore, name: string): Hook[] {
+  return core.plugins.map((p) => (p ? p[name] : undefined)).filter((h): h is Hook => typeof h === 'function');
+}
+
+/** Yoga's request handling for any request, hook for hook (see the top of this file). */
+function leanHandler(yoga: AnyYoga): (request: Request, serverContext: Record<string, unknown>) => Promise<Response> {
+  const core = yoga as unknown as YogaCore;
+  const onRequest = hooksOf(core, 'onRequest');
+  const onResultProcess = hooksOf(core, 'onResultProcess');
+  const onResponse = hooksOf(core, 'onResponse');
+  const { fetchAPI } = yoga;
+
+  // A failure outside execution (a body that does not parse, a method yoga refuses, a hook that
+  // throws) becomes GraphQL errors as in yoga's own handler: masked by the gateway's mask.
+  const masking = core.maskedErrorsOpts;
+  const handled = (error: unknown): unknown[] => {
+    if (error instanceof AggregateError) return error.errors.flatMap(handled);
+    if (!masking) return [error];
+    const masked = masking.maskError(error, masking.errorMessage, masking.isDev) as Error;
+    return [isGraphQLError(masked) ? masked : createGraphQLError(masked.message, { originalError: masked })];
+  };
+  const resultFor = async (request: Request, params: unknown, context: unknown): Promise<unknown> => {
+    try {
+      return await core.getResultForParams({ params, request }, context);
+    } catch (error) {
+      return { errors: handled(error) };
+    }
+  };
+
+  async function processResult(request: Request, result: unknown, serverContext: unknown): Promise<Response> {
+    let processor: Processor | undefined;
+    let mediaType = '*/*';
+    const acceptableMediaTypes: string[] = [];
+    for (const hook of onResultProcess) {
+      await hook({
+        request,
+        acceptableMediaTypes,
+        result,
+        setResult: (r: unknown) => (result = r),
+        resultProcessor: processor,
+        setResultProcessor: (p: Processor, m: string) => {
+          processor = p;
+          mediaType = m;
+        },
+        serverContext,
+      });
+    }
+    if (!processor) {
+      return new fetchAPI.Response(null, { status: 406, statusText: 'Not Acceptable', headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') } });
+    }
+    return processor(result, fetchAPI, mediaType);
+  }
+
+  async function graphql(request: Request, serverContext: Record<string, unknown>): Promise<Response> {
+    let result: unknown;
+    try {
+      const parsed = await core.parseRequest(request, serverContext);
+      if (parsed.response) return parsed.response;
+      const params = parsed.requestParserResult;
+      result = Array.isArray(params)
+        ? await Promise.all(params.map((p) => resultFor(request, p, Object.create(serverContext))))
+        : await core.getResultForParams({ params, request }, serverContext);
+    } catch (error) {
+      result = { errors: handled(error) };
+    }
+    return processResult(request, result, serverContext);
+  }
+
+  return async function handle(request, serverContext) {
+    let response: Response | undefined;
+    let handler: (r: Request, c: Record<string, unknown>) => Promise<Response> = graphql;
+    let url: URL | undefined;
+    for (const hook of onRequest) {
+      await hook({
+        request,
+        setRequest: (r: Request) => (request = r),
+        serverContext,
+        fetchAPI,
+        get url() {
+          return (url ??= new fetchAPI.URL(request.url, 'http://localhost'));
+        },
+        requestHandler: handler,
+        setRequestHandler: (h: typeof handler) => (handler = h),
+        endResponse: (r: Response) => (response = r),
+      });
+      if (response) break;
+    }
+    response ??= await handler(request, serverContext);
+    for (const hook of onResponse) {
+      await hook({ request, response, serverContext, setResponse: (r: Response) => (response = r), fetchAPI });
+    }
+    return response;
+  };
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+
+/** The response content type yoga would choose, or null for an Accept header left to yoga. */
+function responseType(accept: string | undefined): string | null {
+  if (!accept || accept === '*/*' || accept === 'application/json') return JSON_TYPE;
+  if (accept === 'application/graphql-response+json') return GRAPHQL_RESPONSE_TYPE;
+  return null;
+}
+
+interface Params {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** One JSON operation with nothing else in it, or null. */
+function plainParams(body: string): Params | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const { query, variables, operationName, extensions, ...rest } = parsed as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || (extensions !== undefined && extensions !== null)) return null;
+  if (typeof query !== 'string') return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  return { query, variables: (variables ?? undefined) as Params['variables'], operationName: (operationName ?? undefined) as string | undefined };
+}
+
+const requestHeaders = (req: IncomingMessage): Record<string, string> => {
+  const out: Record<string, string> = {};
+  const raw = req.headers;
+  for (const k in raw) {
+    const v = raw[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+};
+
+/** Answers one request; `body` as the edge read it (text), a stream (multipart), or null. */
+export type YogaAnswer<S> = (req: IncomingMessage, res: ServerResponse, body: string | Readable | null, serverContext: S) => Promise<void>;
+
+export interface AnswerOptions {
+  /** Use the direct path where it may run (default true). */
+  direct?: boolean;
+  /** The plugins the gateway gave yoga: any request-level hook among them turns the direct path off. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugins of any context
+  plugins: readonly Plugin<any>[];
+  /** graphql-js's token limit, for the direct path's own parse check. */
+  maxTokens: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
+export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstance<S, any>, opts: AnswerOptions): YogaAnswer<S> {
+  const lean = leanHandler(yoga);
+  const { Request } = yoga.fetchAPI;
+  const direct = opts.direct !== false && requestLevelHooks(opts.plugins).length === 0;
+  const good = new Set<string>();
+  const parsesCleanly = (query: string): boolean => {
+    if (good.has(query)) return true;
+    try {
+      graphqlParse(query, { maxTokens: opts.maxTokens, noLocation: true });
+    } catch {
+      return false;
+    }
+    // Bounded like yoga's own caches: past 1000 documents, the oldest is forgotten.
+    if (good.size >= 1000) good.delete(good.values().next().value!);
+    good.add(query);
+    return true;
+  };
+
+  const toRequest = (req: IncomingMessage, body: string | Readable | null): Request => {
+    const method = req.method ?? 'GET';
+    const init: RequestInit & { duplex?: 'half' } = { method, headers: requestHeaders(req) };
+    if (body !== null && method !== 'GET' && method !== 'HEAD') {
+      init.body = body as unknown as BodyInit;
+      if (typeof body !== 'string') init.duplex = 'half';
+    }
+    return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`, init);
+  };
+
+  /** The direct path's answer, or false when the request is the lean handler's. */
+  async function directly(req: IncomingMessage, res: ServerResponse, body: string, request: Request, serverContext: S): Promise<boolean> {
+    const contentType = (req.headers['content-type'] ?? '').toLowerCase().replace(/\s+/g, '');
+    const type = responseType(req.headers.accept);
+    if (type === null || req.headers.origin !== undefined || (contentType !== 'application/json' && contentType !== 'application/json;charset=utf-8')) return false;
+    const params = plainParams(body);
+    // A document that does not parse must never reach yoga's parse cache from here: a syntax error
+    // cached outside yoga's own flow is later answered with 200 instead of 400. So a new query
+    // string is checked with graphql-js first (once), and known-good ones skip the check.
+    if (!params || !parsesCleanly(params.query)) return false;
+    // A context of its own: should the lean handler answer after all, it starts from the edge's.
+    const context = { ...serverContext, request, params };
+    const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped(context);
+    let document: DocumentNode | undefined;
+    try {
+      const parsed = parse(params.query) as unknown;
+      document = (parsed as DocumentNode)?.kind === Kind.DOCUMENT ? (parsed as DocumentNode) : undefined;
+      const op = document && operationOf(document, params.operationName);
+      const runnable =
+        document &&
+        op &&
+        op.operation !== 'subscription' &&
+        (validate(schema, document) as readonly GraphQLError[]).length === 0 &&
+        // Variables that do not coerce are a request error yoga words (and answers 400 for).
+        !('errors' in getVariableValues(schema, op.variableDefinitions ?? [], params.variables ?? {}, { maxErrors: 1 }));
+      if (!runnable) return false;
+    } catch {
+      // A hook refused the document (yoga's own, e.g. no operation to run): yoga words that.
+      return false;
+    }
+    const result = (await execute({
+      schema,
+      document: document!,
+      contextValue: await contextFactory(),
+      variableValues: params.variables,
+      operationName: params.operationName,
+    })) as ExecutionResult;
+    const out = JSON.stringify(result);
+    res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(out) });
+    res.end(out);
+    return true;
+  }
+
+  return async (req, res, body, serverContext) => {
+    const request = toRequest(req, body);
+    if (direct && req.method === 'POST' && typeof body === 'string' && (await directly(req, res, body, request, serverContext))) return;
+    await send(req, res, await lean(request, serverContext));
+  };
+}
+
+/** Error answers yoga gives with no body, made GraphQL-shaped with a code; originalError dropped. */
+function uniform(req: IncomingMessage, status: number, type: string, payload: Buffer): { payload: Buffer; type?: string } {
+  if (status >= 400 && payload.length === 0 && req.method !== 'HEAD') {
+    const [code, message] =
+      status === 415
+        ? ['UNSUPPORTED_MEDIA_TYPE', `Send the request as one of: ${ACCEPTED_CONTENT_TYPES.join(', ')} (got ${JSON.stringify(String(req.headers['content-type'] ?? 'none').slice(0, 100))}).`]
+        : ['BAD_REQUEST', `The request could not be read (HTTP ${status}).`];
+    return { payload: Buffer.from(JSON.stringify({ errors: [{ message, extensions: { code } }] })), type: JSON_TYPE };
+  }
+  // yoga echoes the request body of invalid JSON as extensions.originalError: never sent back.
+  if (type.includes('json') && payload.includes('"originalError"')) {
+    const parsed = JSON.parse(payload.toString('utf8')) as unknown;
+    const strip = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r?.errors?.forEach((e) => e.extensions && delete e.extensions.originalError);
+    if (Array.isArray(parsed)) parsed.forEach(strip);
+    else strip(parsed as Parameters<typeof strip>[0]);
+    return { payload: Buffer.from(JSON.stringify(parsed)) };
+  }
+  return { payload };
+}
+
+/** What the ponyfill keeps of a body it was given whole (private fields, read when present). */
+interface PonyfillBody {
+  bodyType?: string;
+  bodyInit?: unknown;
+}
+
+async function send(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+  if (res.writableEnded || res.destroyed) return;
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') headers[k] = v;
+  });
+  const cookies = response.headers.getSetCookie?.() ?? [];
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  const type = response.headers.get('content-type') ?? '';
+  if (response.body && (type.startsWith('text/event-stream') || type.startsWith('multipart/mixed'))) {
+    delete headers['content-length'];
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    // Written as it comes; a client that goes away ends the iteration (and with it the source).
+    const iterator = (response.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    res.once('close', () => void iterator.return?.());
+    for (let next = await iterator.next(); !next.done && !res.destroyed; next = await iterator.next()) {
+      if (!res.write(next.value)) await new Promise((r) => res.once('drain', r));
+    }
+    res.end();
+    return;
+  }
+  const pony = response as unknown as PonyfillBody;
+  const bytes = pony.bodyType === 'String' && typeof pony.bodyInit === 'string' ? Buffer.from(pony.bodyInit) : Buffer.from(await response.arrayBuffer());
+  const out = uniform(req, response.status, type, bytes);
+  if (out.type) headers['content-type'] = out.type;
+  headers['content-length'] = String(out.payload.length);
+  res.writeHead(response.status, headers);
+  res.end(req.method === 'HEAD' ? undefined : out.payload);
+}
