@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { encodeDisputeId } from '../src/domain/ids.js';
+import { PROVIDER_DEFINITIONS } from '../src/providers/registry.js';
 import { MERGED_FIELDS, ONE_FIELDS, PAGE_FIELDS } from './shapes.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
@@ -112,7 +113,7 @@ async function main() {
   const env: Record<string, string> = fakes.first.env;
   const control: string = fakes.first.control;
   const ids: Record<string, string[]> = fakes.first.ids;
-  const quiet = Object.fromEntries(['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'].map((p) => [`${p}_RATE_LIMIT`, '0']));
+  const quiet = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
   const proxy = await child('bench/proxy.ts', env);
   const gatewayArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile'] : [];
   const gateway = await child('src/main.ts', { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' }, gatewayArgs);

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { createLogger } from '../src/logger.js';
 import { installProcessGuards } from '../src/process-guards.js';
-import { providersFromEnv, secretsOf } from '../src/providers/registry.js';
+import { PROVIDER_DEFINITIONS, providersFromEnv, secretsOf } from '../src/providers/registry.js';
 import { createRng } from '../src/sandbox/random.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { startGateway } from '../src/server.js';
@@ -59,7 +59,7 @@ async function main() {
   const sandbox = await startSandbox(SEED);
   const env = {
     ...sandbox.env,
-    ...Object.fromEntries((['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] as const).map((p) => [`${p}_TIMEOUT_MS`, '400'])),
+    ...Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_TIMEOUT_MS`, '400'])),
   };
   const providers = providersFromEnv(env);
   // Lines are counted, not kept: the run measures the gateway's heap, not its own.

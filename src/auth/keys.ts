@@ -93,7 +93,7 @@ export class KeyStore {
       if (r.accounts !== undefined) {
         if (!Array.isArray(r.accounts) || r.accounts.length === 0) throw new ConfigError(`${where}: accounts must be a non-empty list like ["STRIPE:eu"]`);
         for (const a of r.accounts) {
-          const m = typeof a === 'string' ? /^([A-Z]+):([a-z0-9_-]{1,32})$/.exec(a) : null;
+          const m = typeof a === 'string' ? /^([A-Z][A-Z0-9_]*):([a-z0-9_-]{1,32})$/.exec(a) : null;
           if (!m || !(PROVIDERS as readonly string[]).includes(m[1]!)) throw new ConfigError(`${where}: accounts entries are PROVIDER:account, like "STRIPE:eu"; got ${JSON.stringify(a)}`);
           if (!all && !(providers as string[]).includes(m[1]!)) throw new ConfigError(`${where}: account ${a} is at a provider the key's providers leave out`);
         }

@@ -1,8 +1,8 @@
 // The unified dispute model. Literals equal the SDL enum values, so the only mapping
 // layer in the gateway is provider wire shape -> domain (see src/providers/*/transformers.ts).
 
-export const PROVIDERS = ['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+export { PROVIDERS, type ProviderName } from './provider-names.js';
+import type { ProviderName } from './provider-names.js';
 
 export const DISPUTE_STATUSES = [
   'WARNING_NEEDS_RESPONSE',
@@ -216,8 +216,13 @@ export function unreadableDispute(provider: ProviderName, account: string, provi
   };
 }
 
-/** Provider-specific fields, exposed on Dispute as nullable fields. Nothing a provider returns is dropped. */
+/**
+ * Provider-specific fields: each provider's details type (`Dispute.details`) reads its own from
+ * here, by field name. The built-in providers' are named below (and kept as deprecated flat
+ * fields of Dispute); a provider added later puts its own here without a change to this file.
+ */
 export interface DisputeExtras {
+  [field: string]: unknown;
   // WooshPay
   reasonType?: string | null;
   reasonDescription?: string | null;

@@ -14,6 +14,15 @@ export class BadUserInput extends Error {
   }
 }
 
+/** A flow the provider does not offer (its client lacks the method): NOT_SUPPORTED. */
+export class NotSupported extends Error {
+  readonly code = 'NOT_SUPPORTED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotSupported';
+  }
+}
+
 export type ProviderErrorCode = 'PROVIDER_ERROR' | 'PROVIDER_UNAVAILABLE' | 'PROVIDER_AUTH_FAILED' | 'RATE_LIMITED';
 
 /**

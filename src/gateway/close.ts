@@ -53,6 +53,7 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   }
   const client = s.clients.get(accountKey(ref.provider, ref.account));
   if (!client) return notFound();
+  if (!client.close) return failed('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not let the gateway close disputes; nothing was sent.`, ['input', 'id']);
   if (key === undefined) return attempt(s, client, ref, newIdempotencyKey());
 
   // A key belongs to its caller and names one dispute: used for any other dispute, at any
@@ -109,7 +110,7 @@ async function recover(s: CloseServices, client: DisputeProviderClient, ref: Dis
   if (!isFinal(now.status)) return null;
   if (client.capabilities.idempotentClose && client.closedByMerchant(now)) {
     try {
-      const replayed = await client.close(ref.providerDisputeId, { idempotencyKey: key, retry: false });
+      const replayed = await client.close!(ref.providerDisputeId, { idempotencyKey: key, retry: false });
       s.loaders.prime([replayed]);
       return { dispute: replayed, userErrors: [] };
     } catch (err) {
@@ -136,7 +137,7 @@ async function attempt(
   let closed: Dispute;
   try {
     await beforeSending();
-    closed = await client.close(ref.providerDisputeId, { idempotencyKey: upstreamKey });
+    closed = await client.close!(ref.providerDisputeId, { idempotencyKey: upstreamKey });
   } catch (err) {
     // The provider refused: if the dispute moved on meanwhile, say so as data, not as a failure.
     if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) throw err;

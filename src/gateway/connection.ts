@@ -5,7 +5,8 @@
 //                   Stripe-style lists, which have no call for their end)
 // Filters go upstream where a provider supports them and are applied in the gateway otherwise.
 import type { Clients } from '../providers/registry.js';
-import { DISPUTE_STATUSES, PROVIDERS, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+import { providerRank } from '../domain/provider-names.js';
+import { DISPUTE_STATUSES, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import type { CreatedRange, DisputeProviderClient, ListFilter } from '../providers/types.js';
 import { decodeCursor, encodeCursor, filterFingerprint, type CursorKeys, type NormalizedFilter } from './cursor.js';
@@ -83,7 +84,6 @@ function plan(args: ConnectionArgs): Plan {
 }
 
 const ID_FILTER = /^[\x21-\x7e]{1,255}$/;
-const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
 
 function normalize(clients: Clients, f: ConnectionArgs['filter']): NormalizedFilter {
   let chosen = [...clients.values()].map((c) => ({ provider: c.name, account: c.account }));
@@ -114,7 +114,7 @@ function normalize(clients: Clients, f: ConnectionArgs['filter']): NormalizedFil
   if (chosen.length === 0) throw new BadUserInput('no provider is configured on this gateway', 'filter.provider');
 
   // The gateway's order: provider, then account name.
-  chosen.sort((a, b) => RANK.get(a.provider)! - RANK.get(b.provider)! || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+  chosen.sort((a, b) => providerRank(a.provider) - providerRank(b.provider) || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
   const out: NormalizedFilter = { providers: chosen };
   for (const name of ['charge', 'paymentIntent'] as const) {
     const v = f?.[name];

@@ -5,7 +5,7 @@
 // secret): a cursor the gateway did not issue is refused before any of it is used. Several
 // secrets can be configured while one is rotated out: the first signs, every one verifies.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { PROVIDERS, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+import type { DisputeStatus, ProviderName } from '../domain/dispute.js';
 import { BadUserInput } from '../domain/errors.js';
 import type { CreatedRange } from '../providers/types.js';
 import { END, type ProviderState } from './merge.js';

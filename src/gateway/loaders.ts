@@ -5,6 +5,8 @@ import DataLoader from 'dataloader';
 import type { Dispute, ProviderName } from '../domain/dispute.js';
 import { accountKey, refKey, type DisputeRef } from '../domain/ids.js';
 import type { DisputeProviderClient } from '../providers/types.js';
+import { NotSupported } from '../domain/errors.js';
+import { providerDisplayName } from '../providers/http.js';
 
 export interface Loaders {
   /** Null when the dispute does not exist (or lives at a provider or account not configured). */
@@ -27,6 +29,7 @@ export function createLoaders(clients: Clients): Loaders {
         refs.map(async (ref) => {
           const client = clients.get(accountKey(ref.provider, ref.account));
           if (!client) return null;
+          if (!client.retrieve) return new NotSupported(`${providerDisplayName(ref.provider)} has no way to read one dispute by id`);
           try {
             return await client.retrieve(ref.providerDisputeId);
           } catch (err) {

@@ -10,7 +10,8 @@
 // has none, null when not known). Forward pages read each provider after `last`; backward pages
 // read each provider up to `next` (or up to and including `last`). Each provider is asked for the
 // page size plus one, so the item after every edge is usually known (see pageLimit).
-import { PROVIDERS, type Dispute, type ProviderName } from '../domain/dispute.js';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+import { providerRank } from '../domain/provider-names.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient, ListFilter, ListPage } from '../providers/types.js';
@@ -83,7 +84,6 @@ export interface MergedPage {
   resume?: MergedEdge;
 }
 
-const RANK = new Map(PROVIDERS.map((p, i) => [p, i]));
 
 /**
  * Negative when a comes first (is newer) in the merged order: created, then provider, then account.
@@ -94,7 +94,7 @@ export function mergedOrder(a: Pick<Item, 'dispute' | 'provider'>, b: Pick<Item,
   const accountB = b.dispute.providerAccount;
   return (
     b.dispute.created.getTime() - a.dispute.created.getTime() ||
-    RANK.get(a.provider)! - RANK.get(b.provider)! ||
+    providerRank(a.provider) - providerRank(b.provider) ||
     (accountA < accountB ? -1 : accountA > accountB ? 1 : 0)
   );
 }
@@ -222,7 +222,7 @@ async function readBackward(
       // An id-cursor list cannot include its anchor: list before it and read the anchor itself.
       const [page, self] = await Promise.all([
         client.list({ limit: Math.max(1, limit - 1), endingBefore: anchor.upTo, filter: plan.upstream, noHasMore: true }),
-        client.retrieve(anchor.upTo),
+        client.retrieve ? client.retrieve(anchor.upTo) : Promise.resolve(null),
       ]);
       items = [...toItems(plan, page), ...(self ? toItems(plan, { items: [{ dispute: self, position: anchor.upTo }], hasMore: false }) : [])];
       exhausted = !page.hasMore;

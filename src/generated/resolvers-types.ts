@@ -26,6 +26,33 @@ export type AccountRef = {
   provider: DisputeProvider;
 };
 
+/** Afterpay's own fields of a dispute. */
+export type AfterpayDisputeDetails = {
+  __typename?: 'AfterpayDisputeDetails';
+  /** Details of the decision. */
+  closingNote?: Maybe<Scalars['String']['output']>;
+  /** How the decision was reached (merchant_accepted, evidence_accepted, evidence_rejected, deadline_expired, customer_cancelled). */
+  closingReason?: Maybe<Scalars['String']['output']>;
+  /** The merchant's own id for the order. */
+  merchantOrderId?: Maybe<Scalars['String']['output']>;
+  /** True until a final decision is made. */
+  open?: Maybe<Scalars['Boolean']['output']>;
+  /** The customer's description of why they opened the dispute. */
+  openingNote?: Maybe<Scalars['String']['output']>;
+  /** Ids of files the customer attached to the opening note. */
+  openingNoteAttachments?: Maybe<Array<Scalars['String']['output']>>;
+  /** The token of the order the dispute is for. */
+  order?: Maybe<Scalars['String']['output']>;
+  /** Extra data to match the payment. */
+  orderMeta?: Maybe<DisputeOrderMeta>;
+  /** The settlement amount for audit, in minor units of the dispute's currency. */
+  settlementAmount?: Maybe<Scalars['Int']['output']>;
+  /** When the customer placed the order. */
+  transactionDate?: Maybe<Scalars['DateTime']['output']>;
+  /** When the dispute last changed. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
 /** Funds moved because of a dispute. */
 export type BalanceTransaction = {
   __typename?: 'BalanceTransaction';
@@ -95,17 +122,31 @@ export type Dispute = Node & {
   balanceTransactions: Array<BalanceTransaction>;
   /** The provider's charge id, when there is one. */
   charge?: Maybe<Scalars['String']['output']>;
-  /** Flex: the merchant's reference for the payment. */
+  /**
+   * Flex: the merchant's reference for the payment.
+   * @deprecated Use `details { ... on FlexDisputeDetails { clientReferenceId } }`.
+   */
   clientReferenceId?: Maybe<Scalars['String']['output']>;
   /** True while the merchant may still close (accept) the dispute. */
   closable: Scalars['Boolean']['output'];
-  /** Afterpay: details of the decision. */
+  /**
+   * Afterpay: details of the decision.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { closingNote } }`.
+   */
   closingNote?: Maybe<Scalars['String']['output']>;
-  /** Afterpay: how the decision was reached (merchant_accepted, evidence_accepted, evidence_rejected, deadline_expired, customer_cancelled). */
+  /**
+   * Afterpay: how the decision was reached (merchant_accepted, evidence_accepted, evidence_rejected, deadline_expired, customer_cancelled).
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { closingReason } }`.
+   */
   closingReason?: Maybe<Scalars['String']['output']>;
   created: Scalars['DateTime']['output'];
   /** Lowercase ISO-4217 currency code. */
   currency: Scalars['String']['output'];
+  /**
+   * The provider's own fields, as a type of that provider's (`... on AfterpayDisputeDetails { order }`);
+   * null for a provider that has none.
+   */
+  details?: Maybe<DisputeProviderDetails>;
   /** Enhanced evaluation programs this dispute is eligible for (Stripe), e.g. `visa_compelling_evidence_3`. */
   enhancedEligibilityTypes: Array<Scalars['String']['output']>;
   evidence: DisputeEvidence;
@@ -115,7 +156,10 @@ export type Dispute = Node & {
   /** Whether the disputed payment can still be refunded (null when the provider does not say). */
   isChargeRefundable?: Maybe<Scalars['Boolean']['output']>;
   livemode: Scalars['Boolean']['output'];
-  /** Afterpay: the merchant's own id for the order. */
+  /**
+   * Afterpay: the merchant's own id for the order.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { merchantOrderId } }`.
+   */
   merchantOrderId?: Maybe<Scalars['String']['output']>;
   metadata: Scalars['JSON']['output'];
   /**
@@ -123,15 +167,30 @@ export type Dispute = Node & {
    * dispute that wallet's own; null when the provider gives none (Amazon Pay has none).
    */
   networkReasonCode?: Maybe<Scalars['String']['output']>;
-  /** Afterpay: true until a final decision is made. */
+  /**
+   * Afterpay: true until a final decision is made.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { open } }`.
+   */
   open?: Maybe<Scalars['Boolean']['output']>;
-  /** Afterpay: the customer's description of why they opened the dispute. */
+  /**
+   * Afterpay: the customer's description of why they opened the dispute.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { openingNote } }`.
+   */
   openingNote?: Maybe<Scalars['String']['output']>;
-  /** Afterpay: ids of files the customer attached to the opening note. */
+  /**
+   * Afterpay: ids of files the customer attached to the opening note.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { openingNoteAttachments } }`.
+   */
   openingNoteAttachments?: Maybe<Array<Scalars['String']['output']>>;
-  /** Afterpay: the token of the order the dispute is for. */
+  /**
+   * Afterpay: the token of the order the dispute is for.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { order } }`.
+   */
   order?: Maybe<Scalars['String']['output']>;
-  /** Afterpay: extra data to match the payment. */
+  /**
+   * Afterpay: extra data to match the payment.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { orderMeta } }`.
+   */
   orderMeta?: Maybe<DisputeOrderMeta>;
   /** The provider's payment intent id, when there is one. */
   paymentIntent?: Maybe<Scalars['String']['output']>;
@@ -146,20 +205,41 @@ export type Dispute = Node & {
   /** The provider's raw status, kept verbatim. */
   providerStatus: Scalars['String']['output'];
   reason: DisputeReason;
-  /** WooshPay: the network's reason code. */
+  /**
+   * WooshPay: the network's reason code.
+   * @deprecated Use `details { ... on WooshPayDisputeDetails { reasonCode } }`.
+   */
   reasonCode?: Maybe<Scalars['String']['output']>;
-  /** WooshPay: the detailed description of the reason. */
+  /**
+   * WooshPay: the detailed description of the reason.
+   * @deprecated Use `details { ... on WooshPayDisputeDetails { reasonDescription } }`.
+   */
   reasonDescription?: Maybe<Scalars['String']['output']>;
-  /** WooshPay: the network's reason category (Visa and Mastercard's four categories). */
+  /**
+   * WooshPay: the network's reason category (Visa and Mastercard's four categories).
+   * @deprecated Use `details { ... on WooshPayDisputeDetails { reasonType } }`.
+   */
   reasonType?: Maybe<Scalars['String']['output']>;
-  /** Afterpay: the settlement amount for audit, in minor units of `currency`. */
+  /**
+   * Afterpay: the settlement amount for audit, in minor units of `currency`.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { settlementAmount } }`.
+   */
   settlementAmount?: Maybe<Scalars['Int']['output']>;
   status: DisputeStatus;
-  /** Flex: the id of the underlying Stripe dispute, where Flex reports it. */
+  /**
+   * Flex: the id of the underlying Stripe dispute, where Flex reports it.
+   * @deprecated Use `details { ... on FlexDisputeDetails { stripeDisputeId } }`.
+   */
   stripeDisputeId?: Maybe<Scalars['String']['output']>;
-  /** Afterpay: when the customer placed the order. */
+  /**
+   * Afterpay: when the customer placed the order.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { transactionDate } }`.
+   */
   transactionDate?: Maybe<Scalars['DateTime']['output']>;
-  /** Afterpay: when the dispute last changed. */
+  /**
+   * Afterpay: when the dispute last changed.
+   * @deprecated Use `details { ... on AfterpayDisputeDetails { updatedAt } }`.
+   */
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -303,6 +383,12 @@ export type DisputeProvider =
   | 'WOOSHPAY';
 
 /**
+ * The provider's own fields of a dispute: one type per provider, each defined in that provider's
+ * folder (src/providers/<name>/schema.ts) and added to this union there.
+ */
+export type DisputeProviderDetails = AfterpayDisputeDetails | FlexDisputeDetails | StripeDisputeDetails | WooshPayDisputeDetails;
+
+/**
  * Unified dispute reason: the union of every reason the providers document.
  * The provider's own value is always kept in `Dispute.providerReason`.
  */
@@ -375,6 +461,15 @@ export type File = {
   id: Scalars['ID']['output'];
   /** Flex: the id of the same file at Stripe. */
   stripeFileId?: Maybe<Scalars['String']['output']>;
+};
+
+/** Flex's own fields of a dispute. */
+export type FlexDisputeDetails = {
+  __typename?: 'FlexDisputeDetails';
+  /** The merchant's reference for the payment. */
+  clientReferenceId?: Maybe<Scalars['String']['output']>;
+  /** The id of the underlying Stripe dispute, where Flex reports it. */
+  stripeDisputeId?: Maybe<Scalars['String']['output']>;
 };
 
 export type Mutation = {
@@ -507,6 +602,13 @@ export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
+/** Stripe's own fields of a dispute. */
+export type StripeDisputeDetails = {
+  __typename?: 'StripeDisputeDetails';
+  /** Enhanced evaluation programs this dispute is eligible for, e.g. `visa_compelling_evidence_3`. */
+  enhancedEligibilityTypes: Array<Scalars['String']['output']>;
+};
+
 /** An expected failure of a mutation, returned as data rather than as a GraphQL error. */
 export type UserError = {
   __typename?: 'UserError';
@@ -515,6 +617,17 @@ export type UserError = {
   /** Path to the input field that caused the error, e.g. `["input", "id"]`. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   message: Scalars['String']['output'];
+};
+
+/** WooshPay's own fields of a dispute. */
+export type WooshPayDisputeDetails = {
+  __typename?: 'WooshPayDisputeDetails';
+  /** The network's reason code. */
+  reasonCode?: Maybe<Scalars['String']['output']>;
+  /** The detailed description of the reason. */
+  reasonDescription?: Maybe<Scalars['String']['output']>;
+  /** The network's reason category (Visa and Mastercard's four categories). */
+  reasonType?: Maybe<Scalars['String']['output']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -587,11 +700,21 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  DisputeProviderDetails:
+    | ( AfterpayDisputeDetails )
+    | ( FlexDisputeDetails )
+    | ( StripeDisputeDetails )
+    | ( WooshPayDisputeDetails )
+  ;
+}>;
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AccountRef: AccountRef;
+  AfterpayDisputeDetails: ResolverTypeWrapper<AfterpayDisputeDetails>;
   BalanceTransaction: ResolverTypeWrapper<BalanceTransaction>;
   BalanceTransactionFee: ResolverTypeWrapper<BalanceTransactionFee>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -614,9 +737,11 @@ export type ResolversTypes = ResolversObject<{
   DisputePaymentMethodDetails: ResolverTypeWrapper<DisputePaymentMethodDetails>;
   DisputePaypalDetails: ResolverTypeWrapper<DisputePaypalDetails>;
   DisputeProvider: DisputeProvider;
+  DisputeProviderDetails: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['DisputeProviderDetails']>;
   DisputeReason: DisputeReason;
   DisputeStatus: DisputeStatus;
   File: ResolverTypeWrapper<File>;
+  FlexDisputeDetails: ResolverTypeWrapper<FlexDisputeDetails>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -629,12 +754,15 @@ export type ResolversTypes = ResolversObject<{
   ProviderPagination: ProviderPagination;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  StripeDisputeDetails: ResolverTypeWrapper<StripeDisputeDetails>;
   UserError: ResolverTypeWrapper<UserError>;
+  WooshPayDisputeDetails: ResolverTypeWrapper<WooshPayDisputeDetails>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AccountRef: AccountRef;
+  AfterpayDisputeDetails: AfterpayDisputeDetails;
   BalanceTransaction: BalanceTransaction;
   BalanceTransactionFee: BalanceTransactionFee;
   Boolean: Scalars['Boolean']['output'];
@@ -654,7 +782,9 @@ export type ResolversParentTypes = ResolversObject<{
   DisputeOrderMeta: DisputeOrderMeta;
   DisputePaymentMethodDetails: DisputePaymentMethodDetails;
   DisputePaypalDetails: DisputePaypalDetails;
+  DisputeProviderDetails: ResolversUnionTypes<ResolversParentTypes>['DisputeProviderDetails'];
   File: File;
+  FlexDisputeDetails: FlexDisputeDetails;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -666,7 +796,24 @@ export type ResolversParentTypes = ResolversObject<{
   ProviderInfo: ProviderInfo;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  StripeDisputeDetails: StripeDisputeDetails;
   UserError: UserError;
+  WooshPayDisputeDetails: WooshPayDisputeDetails;
+}>;
+
+export type AfterpayDisputeDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AfterpayDisputeDetails'] = ResolversParentTypes['AfterpayDisputeDetails']> = ResolversObject<{
+  closingNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  closingReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  merchantOrderId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  open?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  openingNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  openingNoteAttachments?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orderMeta?: Resolver<Maybe<ResolversTypes['DisputeOrderMeta']>, ParentType, ContextType>;
+  settlementAmount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  transactionDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type BalanceTransactionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['BalanceTransaction'] = ResolversParentTypes['BalanceTransaction']> = ResolversObject<{
@@ -712,6 +859,7 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   closingReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   created?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  details?: Resolver<Maybe<ResolversTypes['DisputeProviderDetails']>, ParentType, ContextType>;
   enhancedEligibilityTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   evidence?: Resolver<ResolversTypes['DisputeEvidence'], ParentType, ContextType>;
   evidenceDetails?: Resolver<ResolversTypes['DisputeEvidenceDetails'], ParentType, ContextType>;
@@ -830,10 +978,20 @@ export type DisputePaypalDetailsResolvers<ContextType = GatewayContext, ParentTy
   reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type DisputeProviderDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeProviderDetails'] = ResolversParentTypes['DisputeProviderDetails']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'AfterpayDisputeDetails' | 'FlexDisputeDetails' | 'StripeDisputeDetails' | 'WooshPayDisputeDetails', ParentType, ContextType>;
+}>;
+
 export type FileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['File'] = ResolversParentTypes['File']> = ResolversObject<{
   filename?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   stripeFileId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type FlexDisputeDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FlexDisputeDetails'] = ResolversParentTypes['FlexDisputeDetails']> = ResolversObject<{
+  clientReferenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stripeDisputeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -887,13 +1045,26 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   providers?: Resolver<Array<ResolversTypes['ProviderInfo']>, ParentType, ContextType>;
 }>;
 
+export type StripeDisputeDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StripeDisputeDetails'] = ResolversParentTypes['StripeDisputeDetails']> = ResolversObject<{
+  enhancedEligibilityTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type UserErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type WooshPayDisputeDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WooshPayDisputeDetails'] = ResolversParentTypes['WooshPayDisputeDetails']> = ResolversObject<{
+  reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonDescription?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
+  AfterpayDisputeDetails?: AfterpayDisputeDetailsResolvers<ContextType>;
   BalanceTransaction?: BalanceTransactionResolvers<ContextType>;
   BalanceTransactionFee?: BalanceTransactionFeeResolvers<ContextType>;
   CloseDisputePayload?: CloseDisputePayloadResolvers<ContextType>;
@@ -909,7 +1080,9 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   DisputeOrderMeta?: DisputeOrderMetaResolvers<ContextType>;
   DisputePaymentMethodDetails?: DisputePaymentMethodDetailsResolvers<ContextType>;
   DisputePaypalDetails?: DisputePaypalDetailsResolvers<ContextType>;
+  DisputeProviderDetails?: DisputeProviderDetailsResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
+  FlexDisputeDetails?: FlexDisputeDetailsResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
@@ -918,6 +1091,8 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   ProviderHealth?: ProviderHealthResolvers<ContextType>;
   ProviderInfo?: ProviderInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StripeDisputeDetails?: StripeDisputeDetailsResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  WooshPayDisputeDetails?: WooshPayDisputeDetailsResolvers<ContextType>;
 }>;
 

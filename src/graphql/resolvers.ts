@@ -32,6 +32,20 @@ function extraFieldResolvers() {
   return out;
 }
 
+/** Afterpay's meta in the shape of DisputeOrderMeta. */
+export function orderMetaOf(d: Dispute) {
+  const m = d.extras.orderMeta;
+  return m
+    ? {
+        transactionAmount: m.transactionAmount?.amount ?? null,
+        transactionCurrency: m.transactionAmount?.currency ?? null,
+        orderType: m.orderType,
+        network: m.network,
+        networkReferenceId: m.networkReferenceId,
+      }
+    : null;
+}
+
 const byGlobalId = async (ctx: GatewayContext, id: string, field = "id") => ctx.loaders.dispute.load(decodeDisputeId(id, field));
 
 export const resolvers: Resolvers = {
@@ -47,9 +61,9 @@ export const resolvers: Resolvers = {
         displayName: providerDisplayName(c.name),
         account: c.account,
         capabilities: {
-          list: c.capabilities.list,
-          retrieve: c.capabilities.retrieve,
-          close: c.capabilities.close,
+          list: true,
+          retrieve: c.retrieve !== undefined,
+          close: c.close !== undefined,
           filters: c.capabilities.filters.map((f) => FILTER_FIELD[f]),
           pagination: c.capabilities.pagination === 'offset' ? 'OFFSET' : 'ID_CURSOR',
         },
@@ -100,7 +114,10 @@ export const resolvers: Resolvers = {
   },
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),
-    closable: (d, _, ctx) => ctx.clients.get(accountKey(d.provider, d.providerAccount))?.capabilities.closableStatuses.includes(d.status) ?? false,
+    closable: (d, _, ctx) => {
+      const client = ctx.clients.get(accountKey(d.provider, d.providerAccount));
+      return client?.close !== undefined && client.capabilities.closableStatuses.includes(d.status);
+    },
     // Fields a summary (list) record lacks come from the full record, loaded once per request.
     // Synchronous for full records (every provider but Flex's lists): no promise per field.
     balanceTransactions: (d, _, ctx) => (d.detail === 'full' ? d.balanceTransactions : full(d, ctx).then((f) => f.balanceTransactions)),
@@ -111,18 +128,7 @@ export const resolvers: Resolvers = {
     paymentMethodDetails: (d, _, ctx) => (d.detail === 'full' ? d.paymentMethodDetails : full(d, ctx).then((f) => f.paymentMethodDetails)),
     networkReasonCode: (d, _, ctx) => (d.detail === 'full' ? d.networkReasonCode : full(d, ctx).then((f) => f.networkReasonCode)),
     ...extraFieldResolvers(),
-    orderMeta: (d) => {
-      const m = d.extras.orderMeta;
-      return m
-        ? {
-            transactionAmount: m.transactionAmount?.amount ?? null,
-            transactionCurrency: m.transactionAmount?.currency ?? null,
-            orderType: m.orderType,
-            network: m.network,
-            networkReferenceId: m.networkReferenceId,
-          }
-        : null;
-    },
+    orderMeta: orderMetaOf,
   },
   DisputeConnection: {
     nodes: (c) => c.edges.map((e) => e.node),

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { ProviderName } from '../domain/dispute.js';
+import { displayNameOf } from '../domain/provider-names.js';
 import { BadUserInput, ProviderError, type ProviderErrorCode } from '../domain/errors.js';
 import { isProviderId, truncate } from '../domain/ids.js';
 import { countUpstreamCall, currentCaller } from '../http/request-scope.js';
@@ -119,8 +120,8 @@ export function fromSettings(s: PipelineSettings): Pick<PipelineOptions, 'timeou
 export const DEFAULT_BREAKER: BreakerOptions = { threshold: 5, cooldownMs: 10_000 };
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 25, maxQueueMs: 2_000 };
 
-const DISPLAY: Record<ProviderName, string> = { STRIPE: 'Stripe', WOOSHPAY: 'WooshPay', FLEX: 'Flex', AFTERPAY: 'Afterpay' };
-export const providerDisplayName = (p: ProviderName): string => DISPLAY[p];
+/** How messages name a provider: its definition's displayName. */
+export const providerDisplayName = (p: ProviderName): string => displayNameOf(p);
 
 export class HttpPipeline {
   private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint'>> &

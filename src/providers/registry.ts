@@ -1,7 +1,9 @@
 // Every provider the gateway knows, and the accounts configured for them. Adding a provider means
-// adding its folder and one line here (and its DisputeProvider enum value; see the README).
+// adding its folder, one line in BUILT_IN below and its DisputeProvider enum value (README, "Adding
+// a provider"); everything else — configuration, the schema, the sandbox, the test kit, the bench's
+// settings — reads this list.
 import { Agent } from 'undici';
-import type { ProviderName } from '../domain/dispute.js';
+import { addProviderName, PROVIDERS, providerRank, type ProviderName } from '../domain/provider-names.js';
 import { accountKey } from '../domain/ids.js';
 import { readAccountsFile } from './accounts-file.js';
 import { ConfigError } from './env.js';
@@ -16,7 +18,29 @@ import type { PipelineSettings } from './env.js';
 import type { DisputeProviderClient, ProviderDefinition } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own config type
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition<any>[] = [stripe, wooshpay, flex, afterpay];
+type AnyDefinition = ProviderDefinition<any>;
+
+const BUILT_IN: AnyDefinition[] = [stripe, wooshpay, flex, afterpay];
+
+const definitions: AnyDefinition[] = [];
+
+/** Every registered provider, in the gateway's order (the SDL enum's, then any registered later). */
+export const PROVIDER_DEFINITIONS: readonly AnyDefinition[] = definitions;
+
+/**
+ * Registers a provider: the built-in ones at load, and any other (a plugin, the tests' extra
+ * provider) before the gateway starts. A name the SDL enum lacks is added to the schema's enum.
+ */
+export function registerProvider(definition: AnyDefinition): void {
+  if (definitions.some((d) => d.name === definition.name)) throw new Error(`provider ${definition.name} is registered twice`);
+  addProviderName(definition.name, definition.displayName);
+  definitions.push(definition);
+  definitions.sort((a, b) => providerRank(a.name) - providerRank(b.name));
+}
+
+for (const d of BUILT_IN) registerProvider(d);
+const missing = PROVIDERS.filter((p) => !definitions.some((d) => d.name === p));
+if (missing.length > 0) throw new Error(`enum DisputeProvider names ${missing.join(', ')} but no provider folder registers it (providers/registry.ts)`);
 
 export interface ConfiguredProvider {
   definition: ProviderDefinition;
@@ -55,8 +79,7 @@ export function configuredProviders(env: NodeJS.ProcessEnv): ConfiguredProvider[
     seen.add(key);
   }
   // The gateway's order: provider, then account name.
-  const rank = (p: ProviderName) => PROVIDER_DEFINITIONS.findIndex((d) => d.name === p);
-  return out.sort((a, b) => rank(a.definition.name) - rank(b.definition.name) || (a.config.account < b.config.account ? -1 : a.config.account > b.config.account ? 1 : 0));
+  return out.sort((a, b) => providerRank(a.definition.name) - providerRank(b.definition.name) || (a.config.account < b.config.account ? -1 : a.config.account > b.config.account ? 1 : 0));
 }
 
 export const secretsOf = (configured: ConfiguredProvider[]): string[] =>

@@ -50,7 +50,7 @@ export async function closeWithReread(o: RereadCloseOptions): Promise<Dispute> {
  * idempotency (Flex, WooshPay): the key is sent, never relied on, and no attempt is retried blindly.
  */
 export function closeStripeStyleWithReread(
-  client: Pick<DisputeProviderClient, 'retrieve' | 'closedByMerchant' | 'capabilities'>,
+  client: Pick<DisputeProviderClient, 'closedByMerchant' | 'capabilities'> & Required<Pick<DisputeProviderClient, 'retrieve'>>,
   http: HttpPipeline,
   id: string,
   idempotencyKey: string,

@@ -50,10 +50,11 @@ export interface ListPage {
 
 export type FilterField = 'charge' | 'paymentIntent' | 'created' | 'status';
 
+/**
+ * What a provider's list and close can do. Whether it can retrieve or close at all is whether its
+ * client has those methods (optional), never a flag.
+ */
 export interface ProviderCapabilities {
-  list: boolean;
-  retrieve: boolean;
-  close: boolean;
   /** Filters the provider applies upstream. */
   filters: FilterField[];
   /** 'id_cursor': Stripe-style starting_after/ending_before; 'offset': offset/limit with a total. */
@@ -86,8 +87,8 @@ export interface DisputeProviderClient {
   /** The provider API version pinned and sent on every request (Stripe-Version); absent where none. */
   readonly apiVersion?: string;
   list(query: ListQuery): Promise<ListPage>;
-  /** Null when the provider says the dispute does not exist. */
-  retrieve(providerDisputeId: string): Promise<Dispute | null>;
+  /** Null when the provider says the dispute does not exist. Absent: lookups answer NOT_SUPPORTED. */
+  retrieve?(providerDisputeId: string): Promise<Dispute | null>;
   /** The provider's status values that map to these unified ones (for an upstream status filter). */
   rawStatuses(wanted: readonly DisputeStatus[]): string[];
   /** Whether a string is a list position of this provider's (default: a provider dispute id). */
@@ -100,7 +101,7 @@ export interface DisputeProviderClient {
    * Accept the dispute as lost. The key is sent (where the provider supports one) on every attempt;
    * `retry: false` sends it once (a replay whose refusal is an answer, not a failure).
    */
-  close(providerDisputeId: string, opts: { idempotencyKey: string; retry?: boolean }): Promise<Dispute>;
+  close?(providerDisputeId: string, opts: { idempotencyKey: string; retry?: boolean }): Promise<Dispute>;
 }
 
 export interface ProviderDeps {
@@ -112,8 +113,27 @@ export interface ProviderDeps {
   observer?: AttemptObserver;
 }
 
+/** How a fake is seeded: `count` disputes (else its default), `epoch` anchors the sandbox timeline, `created` (unix seconds) overrides each dispute's creation time. */
+export interface FakeOptions {
+  seed: number;
+  count?: number;
+  epoch?: number;
+  created?: () => number;
+}
+
+/** What the gateway must show of one seeded dispute, worked out by the fake from its own data. */
+export interface ExpectedDispute {
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  status: DisputeStatus;
+  currency: string;
+}
+
 /** A running fake of a provider, for the sandbox and the tests. */
 export interface ProviderFake {
+  /** Every seeded dispute as the gateway should show it (the property tests' oracle). */
+  expected(): ExpectedDispute[];
   url: string;
   /** Environment that points the gateway at this fake. */
   env: Record<string, string>;
@@ -129,6 +149,15 @@ export interface ProviderFake {
 /** What the registry knows about a provider: how to configure it, build it, and fake it. */
 export interface ProviderDefinition<C extends { pipeline: PipelineSettings; account: string } = { pipeline: PipelineSettings; account: string }> {
   name: ProviderName;
+  /** How messages and `providers` name it, e.g. `Afterpay`. */
+  displayName: string;
+  /**
+   * The provider's own GraphQL types (its SDL, in its folder's schema.ts): a type for its own
+   * dispute fields, added to `union DisputeProviderDetails`, and anything it needs. Optional.
+   */
+  typeDefs?: string;
+  /** The name of its member of DisputeProviderDetails, with typeDefs. */
+  detailsType?: string;
   /** Null when the environment does not enable this provider. */
   configFromEnv(env: NodeJS.ProcessEnv): C | null;
   /**
@@ -140,5 +169,5 @@ export interface ProviderDefinition<C extends { pipeline: PipelineSettings; acco
   /** Every credential in the config, so the logger can redact them. */
   secrets(config: C): string[];
   /** Starts this provider's fake on a loopback port; `count` overrides the seeded number of disputes. */
-  startFake(opts: { seed: number; count?: number; epoch?: number }): Promise<ProviderFake>;
+  startFake(opts: FakeOptions): Promise<ProviderFake>;
 }

@@ -1,6 +1,6 @@
 // A small HTTP server that provider fakes plug a handler into. It records every request (so
 // tests can count upstream calls) and can be told to misbehave (so tests can inject faults).
-import type { ProviderFake } from '../providers/types.js';
+import type { ExpectedDispute, ProviderFake } from '../providers/types.js';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRng } from './random.js';
@@ -190,6 +190,7 @@ export function fakeHandle(
   fake: { server: FakeServer; ordered(): string[]; closesExecuted: number; close(): Promise<void> },
   url: string,
   env: Record<string, string>,
+  expected: () => ExpectedDispute[],
 ): ProviderFake {
-  return { url, env, server: fake.server, ordered: () => fake.ordered(), closesExecuted: () => fake.closesExecuted, close: () => fake.close() };
+  return { url, env, server: fake.server, ordered: () => fake.ordered(), closesExecuted: () => fake.closesExecuted, close: () => fake.close(), expected };
 }

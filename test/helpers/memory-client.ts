@@ -12,9 +12,6 @@ export function memoryDispute(provider: ProviderName, account: string, id: strin
 
 export class MemoryClient implements DisputeProviderClient {
   readonly capabilities: ProviderCapabilities = {
-    list: true,
-    retrieve: true,
-    close: true,
     filters: [],
     pagination: 'id_cursor',
     listFromEnd: false,

@@ -76,7 +76,7 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
 
   it('retrieves what it lists', async () => {
     const [first] = (await client.list({ limit: 3, filter: {} })).items;
-    const one = await client.retrieve(first!.dispute.providerDisputeId);
+    const one = await client.retrieve!(first!.dispute.providerDisputeId);
     expect(one).not.toBeNull();
     const { detail: _a, balanceTransactions: _b, paymentMethodDetails: _c, networkReasonCode: _d, ...listed } = first!.dispute;
     expect(one).toMatchObject(listed);
@@ -84,20 +84,20 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
   });
 
   it('retrieves null for a dispute it does not have', async () => {
-    expect(await client.retrieve('dp_doesnotexist000')).toBeNull();
+    expect(await client.retrieve!('dp_doesnotexist000')).toBeNull();
   });
 
   it('closes a closable dispute: LOST, and LOST on the next read', async () => {
     const target = (await walkForward()).find((i) => client.capabilities.closableStatuses.includes(i.dispute.status))!;
     expect(target).toBeDefined();
-    const closed = await client.close(target.dispute.providerDisputeId, { idempotencyKey: `contract-${def.name}` });
+    const closed = await client.close!(target.dispute.providerDisputeId, { idempotencyKey: `contract-${def.name}` });
     expect(closed.status).toBe('LOST');
-    expect((await client.retrieve(target.dispute.providerDisputeId))!.status).toBe('LOST');
+    expect((await client.retrieve!(target.dispute.providerDisputeId))!.status).toBe('LOST');
   });
 
   it('refuses to close a dispute that is already final, as a typed provider error', async () => {
     const final = (await walkForward()).find((i) => i.dispute.status === 'WON' || i.dispute.status === 'LOST')!;
-    const err = await client.close(final.dispute.providerDisputeId, { idempotencyKey: `final-${def.name}` }).catch((e: unknown) => e);
+    const err = await client.close!(final.dispute.providerDisputeId, { idempotencyKey: `final-${def.name}` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ provider: def.name, code: 'PROVIDER_ERROR' });
   });

@@ -61,7 +61,7 @@ describe('Afterpay', () => {
     const { fake, client } = await setup({ acceptMethods: ['GET'] });
     try {
       const open = fake.all().find((d) => d.status === 'needs_response')!;
-      const closed = await client.close(open.id, { idempotencyKey: 'k' });
+      const closed = await client.close!(open.id, { idempotencyKey: 'k' });
       expect(closed).toMatchObject({ status: 'LOST', extras: { closingReason: 'merchant_accepted', open: false } });
       const accepts = fake.server.requests.filter((r) => r.path.endsWith('/accept'));
       expect(accepts.map((r) => r.method)).toEqual(['POST', 'GET']);
@@ -75,8 +75,8 @@ describe('Afterpay', () => {
     const { fake, client } = await setup({ wrapSingle: true }, { AFTERPAY_ACCEPT_METHOD: 'GET' });
     try {
       const open = fake.all().find((d) => d.status === 'under_review')!;
-      expect((await client.retrieve(open.id))!.providerDisputeId).toBe(open.id);
-      await client.close(open.id, { idempotencyKey: 'k' });
+      expect((await client.retrieve!(open.id))!.providerDisputeId).toBe(open.id);
+      await client.close!(open.id, { idempotencyKey: 'k' });
       expect(fake.server.requests.filter((r) => r.path.endsWith('/accept')).map((r) => r.method)).toEqual(['GET']);
     } finally {
       await fake.close();
@@ -207,7 +207,7 @@ describe('Flex', () => {
       expect(listed.every((d) => d.detail === 'summary' && d.balanceTransactions.length === 0 && d.paymentMethodDetails === null)).toBe(true);
       const withEvidence = listed.find((d) => d.evidence.receipt !== null)!;
       expect(withEvidence).toBeDefined();
-      const full = (await client.retrieve(listed.find((d) => d.status === 'LOST')!.providerDisputeId))!;
+      const full = (await client.retrieve!(listed.find((d) => d.status === 'LOST')!.providerDisputeId))!;
       expect(full.detail).toBe('full');
       expect(full.balanceTransactions.length).toBeGreaterThan(0);
       expect(full.paymentMethodDetails?.type).toBe('card');
@@ -256,7 +256,7 @@ describe('WooshPay', () => {
     const { fake, client } = await setup();
     try {
       const open = fake.all().find((d) => d.status === 'needs_response')!;
-      expect((await client.close(open.id, { idempotencyKey: 'wk' })).status).toBe('LOST');
+      expect((await client.close!(open.id, { idempotencyKey: 'wk' })).status).toBe('LOST');
       const sent = fake.server.requests.at(-1)!;
       expect(sent.headers).toMatchObject({ accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': 'wk' });
       const other = fake.all().find((d) => d.status === 'warning_needs_response')!;

@@ -58,9 +58,6 @@ export class AfterpayClient implements DisputeProviderClient {
   readonly name = 'AFTERPAY' as const;
   readonly account: string;
   readonly capabilities: ProviderCapabilities = {
-    list: true,
-    retrieve: true,
-    close: true,
     filters: ['created', 'status'],
     pagination: 'offset',
     listFromEnd: true,

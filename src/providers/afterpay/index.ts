@@ -1,6 +1,7 @@
 // Afterpay, as the registry sees it.
 import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
+import { detailsType, typeDefs } from './schema.js';
 import { AfterpayClient, type AfterpayConfig } from './client.js';
 
 import { GATEWAY_VERSION as VERSION } from '../../version.js';
@@ -17,6 +18,9 @@ export function defaultAfterpayUserAgent(merchantId: string, merchantUrl: string
 
 export const afterpay: ProviderDefinition<AfterpayConfig> = {
   name: 'AFTERPAY',
+  displayName: 'Afterpay',
+  typeDefs,
+  detailsType,
   options: ['merchantId', 'secretKey', 'apiBase', 'userAgent', 'merchantUrl', 'currency', 'environment', 'acceptMethod', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const merchantId = env.AFTERPAY_MERCHANT_ID?.trim();

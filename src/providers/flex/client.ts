@@ -32,9 +32,6 @@ export class FlexClient implements DisputeProviderClient {
   readonly name = 'FLEX' as const;
   readonly account: string;
   readonly capabilities: ProviderCapabilities = {
-    list: true,
-    retrieve: true,
-    close: true,
     filters: ['charge', 'paymentIntent', 'status'],
     pagination: 'id_cursor',
     listFromEnd: false,

@@ -1,10 +1,14 @@
 // Flex, as the registry sees it.
 import { pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
+import { detailsType, typeDefs } from './schema.js';
 import { FlexClient, type FlexConfig } from './client.js';
 
 export const flex: ProviderDefinition<FlexConfig> = {
   name: 'FLEX',
+  displayName: 'Flex',
+  typeDefs,
+  detailsType,
   options: ['apiKey', 'apiBase', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const apiKey = env.FLEX_API_KEY?.trim();

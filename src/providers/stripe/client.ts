@@ -26,9 +26,6 @@ export class StripeClient implements DisputeProviderClient {
   readonly account: string;
   readonly apiVersion: string;
   readonly capabilities: ProviderCapabilities = {
-    list: true,
-    retrieve: true,
-    close: true,
     filters: ['charge', 'paymentIntent', 'created'],
     pagination: 'id_cursor',
     listFromEnd: false,

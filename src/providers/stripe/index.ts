@@ -1,5 +1,6 @@
 // Stripe, as the registry sees it: environment, construction, secrets and its sandbox fake.
 import type { ProviderDefinition } from '../types.js';
+import { detailsType, typeDefs } from './schema.js';
 import { ConfigError, pipelineSettings } from '../env.js';
 import { StripeClient, type StripeConfig } from './client.js';
 
@@ -26,6 +27,9 @@ function stripeApiVersion(raw: string | undefined): string {
 
 export const stripe: ProviderDefinition<StripeConfig> = {
   name: 'STRIPE',
+  displayName: 'Stripe',
+  typeDefs,
+  detailsType,
   options: ['secretKey', 'apiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const secretKey = env.STRIPE_SECRET_KEY?.trim();

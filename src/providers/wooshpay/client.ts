@@ -29,9 +29,6 @@ export class WooshPayClient implements DisputeProviderClient {
   readonly name = 'WOOSHPAY' as const;
   readonly account: string;
   readonly capabilities: ProviderCapabilities = {
-    list: true,
-    retrieve: true,
-    close: true,
     filters: ['charge', 'paymentIntent', 'created'],
     pagination: 'id_cursor',
     listFromEnd: false,

@@ -1,10 +1,14 @@
 // WooshPay, as the registry sees it.
 import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
+import { detailsType, typeDefs } from './schema.js';
 import { WooshPayClient, type WooshPayConfig } from './client.js';
 
 export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   name: 'WOOSHPAY',
+  displayName: 'WooshPay',
+  typeDefs,
+  detailsType,
   options: ['secretKey', 'apiBase', 'listParams', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const secretKey = env.WOOSHPAY_SECRET_KEY?.trim();

@@ -1,12 +1,22 @@
 // Starts Afterpay's fake for the sandbox and the tests (loaded on demand by the provider's definition).
 import { fakeHandle } from '../../../sandbox/fake-server.js';
-import type { ProviderFake } from '../../types.js';
+import type { FakeOptions, ProviderFake } from '../../types.js';
+import { mapAfterpayStatus } from '../transformers.js';
 import { seedAfterpayDisputes } from './seed.js';
 import { AfterpayFake, sandboxAfterpayCredentials } from './server.js';
 
-export async function startAfterpayFake({ seed, count, epoch }: { seed: number; count?: number; epoch?: number }): Promise<ProviderFake> {
+export async function startAfterpayFake({ seed, count, epoch, created }: FakeOptions): Promise<ProviderFake> {
     const { merchantId, secretKey } = sandboxAfterpayCredentials();
-    const fake = new AfterpayFake(merchantId, secretKey, seedAfterpayDisputes(seed, count, epoch));
+    const disputes = seedAfterpayDisputes(seed, count, epoch).map((d) => (created ? { ...d, createdAt: String(created()) } : d));
+    const fake = new AfterpayFake(merchantId, secretKey, disputes);
     const url = await fake.start();
-    return fakeHandle(fake, url, { AFTERPAY_RATE_LIMIT: '0', AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' });
+    const expected = () =>
+      disputes.map((d) => ({
+        id: d.id,
+        created: Number(d.createdAt),
+        status: mapAfterpayStatus(d.status),
+        // The gateway's currency: the dispute's, else the order's, else the account's (usd in the sandbox).
+        currency: (d.currency ?? (typeof d.meta?.transactionAmount === 'object' ? d.meta.transactionAmount.currency : 'usd')).toLowerCase(),
+      }));
+    return fakeHandle(fake, url, { AFTERPAY_RATE_LIMIT: '0', AFTERPAY_MERCHANT_ID: merchantId, AFTERPAY_SECRET_KEY: secretKey, AFTERPAY_API_BASE: url, AFTERPAY_ENVIRONMENT: 'sandbox' }, expected);
 }

@@ -5,6 +5,7 @@
 // `withHasMore` adds it, for the other reading).
 import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
+import { sliceByCursor } from '../../../sandbox/list.js';
 import { FLEX_EVIDENCE_FILE_KEYS, type FlexDispute } from '../wire.js';
 
 const FILE_KEYS = new Set<string>(FLEX_EVIDENCE_FILE_KEYS);
@@ -90,26 +91,15 @@ export class FlexFake {
       (q('charge') === undefined || d.charge_id === q('charge')) &&
       (q('payment_intent') === undefined || d.payment_intent_id === q('payment_intent')) &&
       (statuses === undefined || statuses.includes(d.status));
-    let data: FlexDispute[];
-    let more: boolean;
     const anchorId = after ?? before;
-    if (anchorId) {
-      const anchor = this.disputes.get(anchorId);
-      if (!anchor) return error(400, 'invalid_request', `No such dispute: ${anchorId}`);
-      if (after) {
-        const older = this.byNewest.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
-        data = older.slice(0, limit);
-        more = older.length > limit;
-      } else {
-        const newer = this.byNewest.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
-        data = newer.slice(Math.max(0, newer.length - limit));
-        more = newer.length > limit;
-      }
-    } else {
-      const all = this.byNewest.filter(matches);
-      data = all.slice(0, limit);
-      more = all.length > limit;
-    }
+    const anchor = anchorId ? this.disputes.get(anchorId) : undefined;
+    if (anchorId && !anchor) return error(400, 'invalid_request', `No such dispute: ${anchorId}`);
+    const { data, hasMore: more } = sliceByCursor(this.byNewest, {
+      limit,
+      matches,
+      order: newestFirst,
+      ...(anchor && { anchor: { item: anchor, direction: after ? ('after' as const) : ('before' as const) } }),
+    });
     const listed = data.map(({ balance_transactions: _b, payment_method_details: _p, evidence, ...rest }) => (expand === 'evidence' ? { ...rest, evidence } : rest));
     return { status: 200, body: { disputes: listed, ...(this.opts.withHasMore && { has_more: more }) } };
   }

@@ -1,11 +1,14 @@
 // Starts Stripe's fake for the sandbox and the tests (loaded on demand by the provider's definition).
 import { fakeHandle } from '../../../sandbox/fake-server.js';
-import type { ProviderFake } from '../../types.js';
+import type { FakeOptions, ProviderFake } from '../../types.js';
+import { mapStripeStatus } from '../transformers.js';
 import { seedStripeDisputes } from './seed.js';
 import { StripeFake, sandboxStripeKey } from './server.js';
 
-export async function startStripeFake({ seed, count, epoch }: { seed: number; count?: number; epoch?: number }): Promise<ProviderFake> {
-    const fake = new StripeFake(sandboxStripeKey(), seedStripeDisputes(seed, count, epoch));
+export async function startStripeFake({ seed, count, epoch, created }: FakeOptions): Promise<ProviderFake> {
+    const disputes = seedStripeDisputes(seed, count, epoch).map((d) => (created ? { ...d, created: created() } : d));
+    const fake = new StripeFake(sandboxStripeKey(), disputes);
     const url = await fake.start();
-    return fakeHandle(fake, url, { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url });
+    const expected = () => disputes.map((d) => ({ id: d.id, created: d.created, status: mapStripeStatus(d.status), currency: d.currency }));
+    return fakeHandle(fake, url, { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url }, expected);
 }

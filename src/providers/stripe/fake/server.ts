@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeForm } from '../../form.js';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
+import { sliceByCursor } from '../../../sandbox/list.js';
 import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../wire.js';
 
 type ErrorType = StripeErrorBody['error']['type'];
@@ -188,28 +189,19 @@ export class StripeFake {
       (range.lt === undefined || d.created < range.lt) &&
       (range.lte === undefined || d.created <= range.lte);
 
-    let data: StripeDispute[];
-    let hasMore: boolean;
     const cursorParam = p.starting_after !== undefined ? 'starting_after' : p.ending_before !== undefined ? 'ending_before' : null;
+    let anchor: StripeDispute | undefined;
     if (cursorParam) {
       const cursorId = String(p[cursorParam]);
-      const anchor = this.disputes.get(cursorId);
+      anchor = this.disputes.get(cursorId);
       if (!anchor) return error(400, 'invalid_request_error', `No such dispute: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
-      if (cursorParam === 'starting_after') {
-        const older = this.byNewest.filter((d) => newestFirst(anchor, d) < 0 && matches(d));
-        data = older.slice(0, limit);
-        hasMore = older.length > limit;
-      } else {
-        // The `limit` items nearest the anchor on the newer side, still newest first.
-        const newer = this.byNewest.filter((d) => newestFirst(d, anchor) < 0 && matches(d));
-        data = newer.slice(Math.max(0, newer.length - limit));
-        hasMore = newer.length > limit;
-      }
-    } else {
-      const all = this.byNewest.filter(matches);
-      data = all.slice(0, limit);
-      hasMore = all.length > limit;
     }
+    const { data, hasMore } = sliceByCursor(this.byNewest, {
+      limit,
+      matches,
+      order: newestFirst,
+      ...(anchor && { anchor: { item: anchor, direction: cursorParam === 'starting_after' ? ('after' as const) : ('before' as const) } }),
+    });
     return { status: 200, body: { object: 'list', url: '/v1/disputes', has_more: hasMore, data } };
   }
 
