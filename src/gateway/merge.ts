@@ -160,88 +160,89 @@ async function readForward(plan: ProviderPlan, after: string | null, need: numbe
   }
 }
 
+type BackwardAnchor = { before: string } | { upTo: string } | { fromEnd: true };
+
 /**
  * Reads newer items toward the front of the list until `need + 1` match, the list's start, or the
  * scan bound. `anchor`: read before a position, up to and including one, or from the list's end.
  */
-async function readBackward(
-  plan: ProviderPlan,
-  anchor: { before: string } | { upTo: string } | { fromEnd: true },
-  need: number,
-  opts: MergeOptions,
-): Promise<Window> {
-  const { client } = plan;
-  let items: Item[] = [];
-  let exhausted = false;
-  let pages = 0;
-  const limit = pageLimit(plan, need);
-
-  if ('fromEnd' in anchor) {
-    if (client.capabilities.listFromEnd) {
-      const page = await client.list({ limit, fromEnd: true, filter: plan.upstream });
-      items = toItems(plan, page);
-      exhausted = !page.hasNewer;
-      pages = 1;
-    } else {
-      // Newest-first lists have no call for their end: walk them, keeping the tail that holds
-      // need + 1 matches (and every item after the first of those, for exact positions).
-      let position: string | undefined;
-      let trimmed = false;
-      for (;;) {
-        if (pages >= opts.maxWalkPages) {
-          throw new BadUserInput(
-            `last without before would read more than ${opts.maxWalkPages * client.capabilities.maxPageSize} ${providerDisplayName(client.name)} disputes to find the oldest; narrow with filter.created or page backward from a cursor`,
-            'last',
-          );
-        }
-        const max = client.capabilities.maxPageSize;
-        const page = await client.list({ limit: max, startingAfter: position, filter: plan.upstream, noHasMore: true });
-        pages += 1;
-        items.push(...toItems(plan, page));
-        const cut = tailStart(items, need + 1);
-        if (cut > 0) {
-          items = items.slice(cut);
-          trimmed = true;
-        }
-        if (!page.hasMore || page.items.length === 0) break;
-        position = page.items.at(-1)!.position;
-      }
-      exhausted = !trimmed;
-    }
-    return { plan, items, exhausted, truncated: false, scannedPages: pages };
-  }
-
-  let before: string;
+async function readBackward(plan: ProviderPlan, anchor: BackwardAnchor, need: number, opts: MergeOptions): Promise<Window> {
+  if ('fromEnd' in anchor) return readFromEnd(plan, need, opts);
+  let start: Window | null = null;
   if ('upTo' in anchor) {
-    pages = 1;
-    if (client.capabilities.pagination === 'offset') {
-      const page = await client.list({ limit, endingAt: anchor.upTo, filter: plan.upstream });
-      items = toItems(plan, page);
-      exhausted = !page.hasMore;
-    } else {
-      // An id-cursor list cannot include its anchor: list before it and read the anchor itself.
-      const [page, self] = await Promise.all([
-        client.list({ limit: Math.max(1, limit - 1), endingBefore: anchor.upTo, filter: plan.upstream, noHasMore: true }),
-        client.retrieve ? client.retrieve(anchor.upTo) : Promise.resolve(null),
-      ]);
-      items = [...toItems(plan, page), ...(self ? toItems(plan, { items: [{ dispute: self, position: anchor.upTo }], hasMore: false }) : [])];
-      exhausted = !page.hasMore;
-    }
-    if (exhausted || countMatches(items) > need || plan.residual === null) return { plan, items, exhausted, truncated: false, scannedPages: pages };
-    before = items[0]!.position;
-  } else {
-    before = anchor.before;
+    start = await readUpTo(plan, anchor.upTo, pageLimit(plan, need));
+    if (start.exhausted || countMatches(start.items) > need || plan.residual === null) return start;
   }
+  return scanNewer(plan, start, 'before' in anchor ? anchor.before : start!.items[0]!.position, need, opts);
+}
 
+/** The list's oldest items, from its end: one call where the provider has one, else a bounded walk. */
+async function readFromEnd(plan: ProviderPlan, need: number, opts: MergeOptions): Promise<Window> {
+  const { client } = plan;
+  if (client.capabilities.listFromEnd) {
+    const page = await client.list({ limit: pageLimit(plan, need), fromEnd: true, filter: plan.upstream });
+    return { plan, items: toItems(plan, page), exhausted: !page.hasNewer, truncated: false, scannedPages: 1 };
+  }
+  // Newest-first lists have no call for their end: walk them, keeping the tail that holds
+  // need + 1 matches (and every item after the first of those, for exact positions).
+  let items: Item[] = [];
+  let position: string | undefined;
+  let trimmed = false;
+  let pages = 0;
+  for (;;) {
+    if (pages >= opts.maxWalkPages) {
+      throw new BadUserInput(
+        `last without before would read more than ${opts.maxWalkPages * client.capabilities.maxPageSize} ${providerDisplayName(client.name)} disputes to find the oldest; narrow with filter.created or page backward from a cursor`,
+        'last',
+      );
+    }
+    const page = await client.list({ limit: client.capabilities.maxPageSize, startingAfter: position, filter: plan.upstream, noHasMore: true });
+    pages += 1;
+    items.push(...toItems(plan, page));
+    const cut = tailStart(items, need + 1);
+    if (cut > 0) {
+      items = items.slice(cut);
+      trimmed = true;
+    }
+    if (!page.hasMore || page.items.length === 0) break;
+    position = page.items.at(-1)!.position;
+  }
+  return { plan, items, exhausted: !trimmed, truncated: false, scannedPages: pages };
+}
+
+/** The items newer than a position and the item at it (one page; the anchor read where the list cannot include it). */
+async function readUpTo(plan: ProviderPlan, upTo: string, limit: number): Promise<Window> {
+  const { client } = plan;
+  if (client.capabilities.pagination === 'offset') {
+    const page = await client.list({ limit, endingAt: upTo, filter: plan.upstream });
+    return { plan, items: toItems(plan, page), exhausted: !page.hasMore, truncated: false, scannedPages: 1 };
+  }
+  // An id-cursor list cannot include its anchor: list before it and read the anchor itself — by id
+  // where the provider can, else as the first item after the newest one before it.
+  const newer = client.list({ limit: Math.max(1, limit - 1), endingBefore: upTo, filter: plan.upstream, noHasMore: true });
+  const [page, self] = client.retrieve
+    ? await Promise.all([newer, client.retrieve(upTo)])
+    : await newer.then(async (p) => {
+        const next = await client.list({ limit: 1, startingAfter: p.items.at(-1)?.position, filter: plan.upstream, noHasMore: true });
+        const first = next.items[0];
+        return [p, first && first.position === upTo ? first.dispute : null] as const;
+      });
+  const items = [...toItems(plan, page), ...(self ? toItems(plan, { items: [{ dispute: self, position: upTo }], hasMore: false }) : [])];
+  return { plan, items, exhausted: !page.hasMore, truncated: false, scannedPages: client.retrieve ? 1 : 2 };
+}
+
+/** Reads pages newer than `before` (ahead of what `start` holds) until need + 1 match, the start of the list, or the scan bound. */
+async function scanNewer(plan: ProviderPlan, start: Window | null, before: string, need: number, opts: MergeOptions): Promise<Window> {
+  const limit = pageLimit(plan, need);
+  let items = start?.items ?? [];
+  let pages = start?.scannedPages ?? 0;
   for (;;) {
     if (pages >= opts.maxScanPages && plan.residual !== null) return { plan, items, exhausted: false, truncated: true, scannedPages: pages };
-    const page = await client.list({ limit, endingBefore: before, filter: plan.upstream, noHasMore: true });
+    const page = await plan.client.list({ limit, endingBefore: before, filter: plan.upstream, noHasMore: true });
     pages += 1;
     items = [...toItems(plan, page), ...items];
-    exhausted = !page.hasMore;
-    if (exhausted || countMatches(items) > need || plan.residual === null || page.items.length === 0) {
-      return { plan, items, exhausted: exhausted || page.items.length === 0, truncated: false, scannedPages: pages };
-    }
+    const exhausted = !page.hasMore || page.items.length === 0;
+    if (exhausted || countMatches(items) > need || plan.residual === null) return { plan, items, exhausted, truncated: false, scannedPages: pages };
     before = items[0]!.position;
   }
 }
@@ -340,6 +341,24 @@ export async function mergeForward(
  * A backward page: the `size` matching disputes nearest before the cursor's edge (or the oldest,
  * with no cursor), newest first. `edgeStream` is the account (stream) of the cursor's own dispute.
  */
+/** Where each stream's backward read starts: its end (no cursor), before a position, or up to one. */
+function backwardAnchors(plans: ProviderPlan[], state: ((p: string) => ProviderState) | null, edgeStream: string | null): Map<string, BackwardAnchor> {
+  const anchors = new Map<string, BackwardAnchor>();
+  for (const plan of plans) {
+    const name = plan.stream;
+    if (!state) {
+      anchors.set(name, { fromEnd: true });
+      continue;
+    }
+    const [last, nxt] = state(name);
+    if (name === edgeStream && last !== null) anchors.set(name, { before: last });
+    else if (last === null) continue; // nothing of this provider is at or before the edge
+    else if (typeof nxt === 'string') anchors.set(name, { before: nxt });
+    else anchors.set(name, { upTo: last });
+  }
+  return anchors;
+}
+
 export async function mergeBackward(
   plans: ProviderPlan[],
   incoming: Record<string, ProviderState> | null,
@@ -348,16 +367,7 @@ export async function mergeBackward(
   opts: MergeOptions,
 ): Promise<MergedPage> {
   const state = (p: string): ProviderState => incoming?.[p] ?? [null, incoming ? null : END];
-  const anchors = new Map<string, { before: string } | { upTo: string } | { fromEnd: true }>();
-  for (const plan of plans) {
-    const name = plan.stream;
-    const [last, nxt] = state(name);
-    if (!incoming) anchors.set(name, { fromEnd: true });
-    else if (name === edgeStream && last !== null) anchors.set(name, { before: last });
-    else if (last === null) continue; // nothing of this provider is at or before the edge
-    else if (typeof nxt === 'string') anchors.set(name, { before: nxt });
-    else anchors.set(name, { upTo: last });
-  }
+  const anchors = backwardAnchors(plans, incoming && state, edgeStream);
   const live = plans.filter((p) => anchors.has(p.stream));
   const windows = await Promise.all(live.map((plan) => settle(() => readBackward(plan, anchors.get(plan.stream)!, size, opts))));
   const { ok, failures } = split(windows);
