@@ -3,23 +3,17 @@ import type { Clients } from '../providers/registry.js';
 import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import { accountKey, decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
-import { createHash } from 'node:crypto';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { IdempotencyStore } from './idempotency.js';
+import { oncePerKey, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
 import type { Loaders } from './loaders.js';
 
-export interface UserError {
-  code: string;
-  message: string;
-  field: string[] | null;
-}
+export type { UserError };
 
-export interface CloseResult {
+/** What closeDispute (and the evidence mutations) answer: the dispute, or user errors. */
+export interface CloseResult extends KeyedResult {
   dispute: Dispute | null;
-  userErrors: UserError[];
-  /** Answered from the record of an earlier call with the same key (for the audit line). */
-  replayed?: boolean;
 }
 
 export interface CloseServices {
@@ -58,42 +52,14 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
 
   // A key belongs to its caller and names one dispute: used for any other dispute, at any
   // provider or account, it is refused.
-  const scoped = `close:${s.caller.name}:${key}`;
-  const fingerprint = refKey(ref);
-  const previous = await s.idempotency.get(scoped);
-  if (previous && previous.fingerprint !== fingerprint) return keyReused();
-  if (previous?.result) return { ...previous.result, replayed: true };
-  const running = s.inflight.get(scoped);
-  if (running) return running.fingerprint === fingerprint ? running.result.then((r) => ({ ...r, replayed: true })) : keyReused();
-  const result = (async () => {
-    const remember = (r: CloseResult) => s.idempotency.set(scoped, { fingerprint, result: r });
-    // An earlier attempt with this key may have closed the dispute with its answer lost.
-    const upstreamKey = upstreamIdempotencyKey(s.caller, key);
-    const recovered = previous ? await recover(s, client, ref, upstreamKey) : null;
-    // Before anything is sent, the key is claimed (atomically, so a replica sharing the store
-    // cannot claim it at the same instant for another dispute); an earlier attempt of ours holds it already.
-    const claim = async () => {
-      if (await s.idempotency.reserve(scoped, { fingerprint })) return;
-      const holder = await s.idempotency.get(scoped);
-      if (holder && holder.fingerprint !== fingerprint) throw new KeyClaimedElsewhere();
-    };
-    let r: CloseResult;
-    try {
-      r = recovered ?? (await attempt(s, client, ref, upstreamKey, claim));
-    } catch (err) {
-      if (err instanceof KeyClaimedElsewhere) return keyReused();
-      throw err;
-    }
-    // A completed close is remembered; a user error is not (the same key may be retried later).
-    if (r.userErrors.length === 0) await remember(r);
-    return r;
-  })();
-  s.inflight.set(scoped, { fingerprint, result });
-  try {
-    return await result;
-  } finally {
-    s.inflight.delete(scoped);
-  }
+  return oncePerKey(s, {
+    operation: 'close',
+    key,
+    fingerprint: refKey(ref),
+    reused: keyReused,
+    recover: (upstreamKey) => recover(s, client, ref, upstreamKey),
+    attempt: (upstreamKey, claim) => attempt(s, client, ref, upstreamKey, () => claim()),
+  });
 }
 
 /**
@@ -163,18 +129,7 @@ function closeGuard(client: DisputeProviderClient, d: Dispute): CloseResult | nu
   return null;
 }
 
-/**
- * The Idempotency-Key sent upstream. Providers scope keys per account, not per caller, so two
- * callers choosing the same key must not collide there, and neither may two distinct keys of one
- * caller: the upstream key is a digest of the caller and the key (64 hex characters, within every
- * provider's limit), prefixed so it is recognisable as the gateway's.
- */
-export function upstreamIdempotencyKey(caller: { name: string }, key: string): string {
-  return `dg1-${createHash('sha256').update(caller.name).update('\0').update(key).digest('hex')}`;
-}
-
-/** The key was claimed for another dispute between our read and our claim (another replica). */
-class KeyClaimedElsewhere extends Error {}
+export { upstreamIdempotencyKey };
 
 const notFound = () => failed('NOT_FOUND', 'No dispute exists with this id.');
 const keyReused = () =>

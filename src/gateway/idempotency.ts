@@ -6,6 +6,8 @@ export interface IdempotencyRecord<T> {
   fingerprint: string;
   /** Absent while the operation was attempted but its outcome is unknown (its answer was lost). */
   result?: T;
+  /** What the operation noted when it claimed the key, for its recovery (e.g. the submission count before). */
+  note?: number | string;
 }
 
 export interface IdempotencyStore<T> {
