@@ -18,6 +18,8 @@ export interface ProcessConfig {
   maxBodyBytes: number;
   /** Largest multipart/form-data body, files included (MAX_UPLOAD_BYTES); streamed. */
   maxUploadBytes: number;
+  /** Largest JSON body of a caller with evidence:write (MAX_EVIDENCE_BODY_BYTES). */
+  maxEvidenceBodyBytes: number;
   introspection: boolean;
   corsOrigins: string[];
   /** GATEWAY_AUTH: 'none' runs without keys outside the sandbox (loudly); else keys are required. */
@@ -53,6 +55,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     readinessDelayMs: nonNegativeIntEnv(env, 'SHUTDOWN_READINESS_DELAY_MS', 0),
     maxBodyBytes: positiveIntEnv(env, 'MAX_BODY_BYTES', 100 * 1024),
     maxUploadBytes: positiveIntEnv(env, 'MAX_UPLOAD_BYTES', 10 * 1024 * 1024),
+    maxEvidenceBodyBytes: positiveIntEnv(env, 'MAX_EVIDENCE_BODY_BYTES', 720 * 1024),
     introspection: !off(env.INTROSPECTION),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     authNone: authMode(env.GATEWAY_AUTH) === 'none',

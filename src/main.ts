@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     limits: { maxUpstreamCalls: config.maxUpstreamCalls },
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
+    maxEvidenceBodyBytes: config.maxEvidenceBodyBytes,
     auth,
     stats,
   });

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { createEdge, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
+import { createEdge, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
 import { graphiqlPage } from './http/graphiql.js';
 import { yogaAnswer } from './http/yoga-adapter.js';
 import { CursorKeys } from './gateway/cursor.js';
@@ -59,6 +59,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Largest multipart/form-data request body, files included, in bytes (MAX_UPLOAD_BYTES); streamed. */
   maxUploadBytes?: number;
+  /** Largest JSON body of a caller who may submit evidence (MAX_EVIDENCE_BODY_BYTES). */
+  maxEvidenceBodyBytes?: number;
   /** Most operations in one batched request. */
   maxBatch?: number;
   /** Shown on /healthz. */
@@ -182,6 +184,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     page: opts.graphiql === false ? null : graphiqlPage({ title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY }),
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
+    sendsEvidence: (key) => guard.open || (key?.scopes.has('evidence:write') ?? false),
     answer: yogaAnswer(yoga, { direct: opts.fastPath, plugins, maxTokens: limits.maxTokens }),
     serverContext: (apiKey) => ({
       apiKey,

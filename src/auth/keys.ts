@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { PROVIDERS, type ProviderName } from '../domain/dispute.js';
 import { ConfigError, parseConfigDocument } from '../providers/env.js';
 
-export const SCOPES = ['disputes:read', 'disputes:write'] as const;
+export const SCOPES = ['disputes:read', 'disputes:write', 'evidence:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKey {

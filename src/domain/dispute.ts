@@ -78,6 +78,10 @@ export interface FileRef {
   filename: string | null;
   /** Flex mirrors its files to Stripe and says under which id. */
   stripeFileId?: string | null;
+  /** Where the provider says (an uploaded file's answer). */
+  size?: number | null;
+  contentType?: string | null;
+  expiresAt?: Date | null;
 }
 
 export interface DisputeEvidence {
@@ -301,3 +305,13 @@ export const EVIDENCE_TEXT_FIELDS = [
   'shippingTrackingNumber',
   'uncategorizedText',
 ] as const satisfies readonly (keyof DisputeEvidence)[];
+
+export type EvidenceField = (typeof EVIDENCE_TEXT_FIELDS)[number] | (typeof EVIDENCE_FILE_FIELDS)[number];
+export const EVIDENCE_FIELDS: readonly EvidenceField[] = [...EVIDENCE_TEXT_FIELDS, ...EVIDENCE_FILE_FIELDS];
+export const isFileField = (f: EvidenceField): boolean => (EVIDENCE_FILE_FIELDS as readonly string[]).includes(f);
+
+/** An evidence change: each field given is set (a file field to a file id); null clears it. */
+export type EvidenceUpdate = Partial<Record<EvidenceField, string | null>>;
+
+/** The statuses in which a merchant may still respond with evidence. */
+export const RESPONDABLE: readonly DisputeStatus[] = ['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE'];

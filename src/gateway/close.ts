@@ -1,12 +1,12 @@
 // closeDispute: accept a dispute as lost, at most once per idempotency key.
 import type { Clients } from '../providers/registry.js';
-import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
-import { BadUserInput, ProviderError } from '../domain/errors.js';
-import { accountKey, decodeDisputeId, refKey, type DisputeRef } from '../domain/ids.js';
+import { isFinal, type Dispute } from '../domain/dispute.js';
+import { ProviderError } from '../domain/errors.js';
+import { accountKey, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { IdempotencyStore } from './idempotency.js';
-import { oncePerKey, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
+import { keyedInput, oncePerKey, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
 import type { Loaders } from './loaders.js';
 
 export type { UserError };
@@ -26,7 +26,6 @@ export interface CloseServices {
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
 }
 
-const KEY = /^[\x20-\x7e]{1,255}$/;
 
 const failed = (code: string, message: string, field: string[] | null = ['input', 'id']): CloseResult => ({
   dispute: null,
@@ -34,17 +33,9 @@ const failed = (code: string, message: string, field: string[] | null = ['input'
 });
 
 export async function closeDispute(s: CloseServices, input: { id: string; idempotencyKey?: string | null }): Promise<CloseResult> {
-  let ref: DisputeRef;
-  try {
-    ref = decodeDisputeId(input.id);
-  } catch (err) {
-    if (err instanceof BadUserInput) return failed('BAD_USER_INPUT', err.message);
-    throw err;
-  }
-  const key = input.idempotencyKey ?? undefined;
-  if (key !== undefined && !KEY.test(key)) {
-    return failed('BAD_USER_INPUT', 'idempotencyKey must be 1 to 255 printable ASCII characters', ['input', 'idempotencyKey']);
-  }
+  const read = keyedInput(input);
+  if ('code' in read) return { dispute: null, userErrors: [read] };
+  const { ref, key } = read;
   const client = s.clients.get(accountKey(ref.provider, ref.account));
   if (!client) return notFound();
   if (!client.close) return failed('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not let the gateway close disputes; nothing was sent.`, ['input', 'id']);

@@ -6,6 +6,8 @@
 // has no recorded answer (lost, or the process died) is recovered by the caller's `recover`, which
 // reads the provider's state back before anything is sent again.
 import { createHash } from 'node:crypto';
+import { BadUserInput } from '../domain/errors.js';
+import { decodeDisputeId, type DisputeRef } from '../domain/ids.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 
 export interface UserError {
@@ -96,4 +98,20 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
   } finally {
     s.inflight.delete(scoped);
   }
+}
+
+const KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** A keyed mutation's dispute id and idempotency key, read and checked; or the user error. */
+export function keyedInput(input: { id: string; idempotencyKey?: string | null }): { ref: DisputeRef; key: string | undefined } | UserError {
+  let ref: DisputeRef;
+  try {
+    ref = decodeDisputeId(input.id);
+  } catch (err) {
+    if (err instanceof BadUserInput) return { code: 'BAD_USER_INPUT', message: err.message, field: ['input', 'id'] };
+    throw err;
+  }
+  const key = input.idempotencyKey ?? undefined;
+  if (key !== undefined && !KEY.test(key)) return { code: 'BAD_USER_INPUT', message: 'idempotencyKey must be 1 to 255 printable ASCII characters', field: ['input', 'idempotencyKey'] };
+  return { ref, key };
 }

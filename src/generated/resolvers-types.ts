@@ -6,6 +6,7 @@ import type { CloseResult } from '../gateway/close.js';
 import type { GatewayContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -312,6 +313,37 @@ export type DisputeEvidenceDetails = {
   submissionCount: Scalars['Int']['output'];
 };
 
+/** The evidence fields, as Stripe names them. File fields take a file id at the provider; null clears a field. */
+export type DisputeEvidenceInput = {
+  accessActivityLog?: InputMaybe<Scalars['String']['input']>;
+  billingAddress?: InputMaybe<Scalars['String']['input']>;
+  cancellationPolicy?: InputMaybe<Scalars['ID']['input']>;
+  cancellationPolicyDisclosure?: InputMaybe<Scalars['String']['input']>;
+  cancellationRebuttal?: InputMaybe<Scalars['String']['input']>;
+  customerCommunication?: InputMaybe<Scalars['ID']['input']>;
+  customerEmailAddress?: InputMaybe<Scalars['String']['input']>;
+  customerName?: InputMaybe<Scalars['String']['input']>;
+  customerPurchaseIp?: InputMaybe<Scalars['String']['input']>;
+  customerSignature?: InputMaybe<Scalars['ID']['input']>;
+  duplicateChargeDocumentation?: InputMaybe<Scalars['ID']['input']>;
+  duplicateChargeExplanation?: InputMaybe<Scalars['String']['input']>;
+  duplicateChargeId?: InputMaybe<Scalars['String']['input']>;
+  productDescription?: InputMaybe<Scalars['String']['input']>;
+  receipt?: InputMaybe<Scalars['ID']['input']>;
+  refundPolicy?: InputMaybe<Scalars['ID']['input']>;
+  refundPolicyDisclosure?: InputMaybe<Scalars['String']['input']>;
+  refundRefusalExplanation?: InputMaybe<Scalars['String']['input']>;
+  serviceDate?: InputMaybe<Scalars['String']['input']>;
+  serviceDocumentation?: InputMaybe<Scalars['ID']['input']>;
+  shippingAddress?: InputMaybe<Scalars['String']['input']>;
+  shippingCarrier?: InputMaybe<Scalars['String']['input']>;
+  shippingDate?: InputMaybe<Scalars['String']['input']>;
+  shippingDocumentation?: InputMaybe<Scalars['ID']['input']>;
+  shippingTrackingNumber?: InputMaybe<Scalars['String']['input']>;
+  uncategorizedFile?: InputMaybe<Scalars['ID']['input']>;
+  uncategorizedText?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type DisputeFilter = {
   /** Only these accounts' disputes (with provider/providers: the accounts among them). */
   accounts?: InputMaybe<Array<AccountRef>>;
@@ -453,12 +485,37 @@ export type DisputeStatus =
   /** Decided for the merchant. All providers. */
   | 'WON';
 
+/** What a provider accepts as evidence. */
+export type EvidenceCapabilities = {
+  __typename?: 'EvidenceCapabilities';
+  /** The evidence fields this provider accepts (DisputeEvidenceInput's names). */
+  fields: Array<Scalars['String']['output']>;
+  /** The file types the provider takes. */
+  fileContentTypes: Array<Scalars['String']['output']>;
+  /** Files can be uploaded through the gateway. */
+  fileUpload: Scalars['Boolean']['output'];
+  /** The largest file the provider takes, in bytes. */
+  maxFileBytes?: Maybe<Scalars['Int']['output']>;
+  /** The most text characters the evidence may hold, all text fields together. */
+  maxTextCharacters?: Maybe<Scalars['Int']['output']>;
+  /** Evidence can be submitted again before the deadline. */
+  resubmission: Scalars['Boolean']['output'];
+  /** Evidence can be saved without submitting it (submit: false). */
+  staging: Scalars['Boolean']['output'];
+};
+
 /** A file uploaded as dispute evidence. */
 export type File = {
   __typename?: 'File';
+  /** The file's media type, e.g. `application/pdf`, where the provider says. */
+  contentType?: Maybe<Scalars['String']['output']>;
+  /** When the provider deletes the file, where it says. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
   filename?: Maybe<Scalars['String']['output']>;
   /** The provider's file id. */
   id: Scalars['ID']['output'];
+  /** Size in bytes, where the provider says. */
+  size?: Maybe<Scalars['Int']['output']>;
   /** Flex: the id of the same file at Stripe. */
   stripeFileId?: Maybe<Scalars['String']['output']>;
 };
@@ -479,11 +536,29 @@ export type Mutation = {
    * Retrying with the same `idempotencyKey` returns the first result without closing again.
    */
   closeDispute: CloseDisputePayload;
+  /** Send the staged evidence for review. Retrying with the same `idempotencyKey` never submits twice. */
+  submitDisputeEvidence: UpdateDisputeEvidencePayload;
+  /**
+   * Stage evidence for a dispute (`submit: false`, where the provider can stage) or send it for review
+   * (`submit: true`). Only the fields given change; a field set to null is cleared where the provider
+   * allows it. Retrying with the same `idempotencyKey` never submits twice.
+   */
+  updateDisputeEvidence: UpdateDisputeEvidencePayload;
 };
 
 
 export type MutationCloseDisputeArgs = {
   input: CloseDisputeInput;
+};
+
+
+export type MutationSubmitDisputeEvidenceArgs = {
+  input: SubmitDisputeEvidenceInput;
+};
+
+
+export type MutationUpdateDisputeEvidenceArgs = {
+  input: UpdateDisputeEvidenceInput;
 };
 
 /** Relay Global Object Identification: every object with a global id. */
@@ -504,6 +579,7 @@ export type PageInfo = {
 export type ProviderCapabilities = {
   __typename?: 'ProviderCapabilities';
   close: Scalars['Boolean']['output'];
+  evidence: EvidenceCapabilities;
   /** The `DisputeFilter` fields this provider applies upstream; the gateway applies the others itself. */
   filters: Array<DisputeFilterField>;
   list: Scalars['Boolean']['output'];
@@ -607,6 +683,30 @@ export type StripeDisputeDetails = {
   __typename?: 'StripeDisputeDetails';
   /** Enhanced evaluation programs this dispute is eligible for, e.g. `visa_compelling_evidence_3`. */
   enhancedEligibilityTypes: Array<Scalars['String']['output']>;
+};
+
+export type SubmitDisputeEvidenceInput = {
+  /** Global id of the dispute. */
+  id: Scalars['ID']['input'];
+  /** Up to 255 characters. Reuse it to retry safely. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateDisputeEvidenceInput = {
+  evidence: DisputeEvidenceInput;
+  /** Global id of the dispute. */
+  id: Scalars['ID']['input'];
+  /** Up to 255 characters. Reuse it to retry safely. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** True sends the evidence for review; false stages it (where `capabilities.evidence.staging`). */
+  submit?: Scalars['Boolean']['input'];
+};
+
+export type UpdateDisputeEvidencePayload = {
+  __typename?: 'UpdateDisputeEvidencePayload';
+  /** The dispute after the update; null when a user error prevented it. */
+  dispute?: Maybe<Dispute>;
+  userErrors: Array<UserError>;
 };
 
 /** An expected failure of a mutation, returned as data rather than as a GraphQL error. */
@@ -730,6 +830,7 @@ export type ResolversTypes = ResolversObject<{
   DisputeEdge: ResolverTypeWrapper<DisputeEdgeModel>;
   DisputeEvidence: ResolverTypeWrapper<DisputeEvidence>;
   DisputeEvidenceDetails: ResolverTypeWrapper<DisputeEvidenceDetails>;
+  DisputeEvidenceInput: DisputeEvidenceInput;
   DisputeFilter: DisputeFilter;
   DisputeFilterField: DisputeFilterField;
   DisputeKlarnaDetails: ResolverTypeWrapper<DisputeKlarnaDetails>;
@@ -740,6 +841,7 @@ export type ResolversTypes = ResolversObject<{
   DisputeProviderDetails: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['DisputeProviderDetails']>;
   DisputeReason: DisputeReason;
   DisputeStatus: DisputeStatus;
+  EvidenceCapabilities: ResolverTypeWrapper<EvidenceCapabilities>;
   File: ResolverTypeWrapper<File>;
   FlexDisputeDetails: ResolverTypeWrapper<FlexDisputeDetails>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -755,6 +857,9 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   StripeDisputeDetails: ResolverTypeWrapper<StripeDisputeDetails>;
+  SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
+  UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
+  UpdateDisputeEvidencePayload: ResolverTypeWrapper<Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversTypes['Dispute']> }>;
   UserError: ResolverTypeWrapper<UserError>;
   WooshPayDisputeDetails: ResolverTypeWrapper<WooshPayDisputeDetails>;
 }>;
@@ -777,12 +882,14 @@ export type ResolversParentTypes = ResolversObject<{
   DisputeEdge: DisputeEdgeModel;
   DisputeEvidence: DisputeEvidence;
   DisputeEvidenceDetails: DisputeEvidenceDetails;
+  DisputeEvidenceInput: DisputeEvidenceInput;
   DisputeFilter: DisputeFilter;
   DisputeKlarnaDetails: DisputeKlarnaDetails;
   DisputeOrderMeta: DisputeOrderMeta;
   DisputePaymentMethodDetails: DisputePaymentMethodDetails;
   DisputePaypalDetails: DisputePaypalDetails;
   DisputeProviderDetails: ResolversUnionTypes<ResolversParentTypes>['DisputeProviderDetails'];
+  EvidenceCapabilities: EvidenceCapabilities;
   File: File;
   FlexDisputeDetails: FlexDisputeDetails;
   ID: Scalars['ID']['output'];
@@ -797,6 +904,9 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   StripeDisputeDetails: StripeDisputeDetails;
+  SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
+  UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
+  UpdateDisputeEvidencePayload: Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversParentTypes['Dispute']> };
   UserError: UserError;
   WooshPayDisputeDetails: WooshPayDisputeDetails;
 }>;
@@ -982,9 +1092,22 @@ export type DisputeProviderDetailsResolvers<ContextType = GatewayContext, Parent
   __resolveType: TypeResolveFn<'AfterpayDisputeDetails' | 'FlexDisputeDetails' | 'StripeDisputeDetails' | 'WooshPayDisputeDetails', ParentType, ContextType>;
 }>;
 
+export type EvidenceCapabilitiesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceCapabilities'] = ResolversParentTypes['EvidenceCapabilities']> = ResolversObject<{
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  fileContentTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  fileUpload?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxFileBytes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  maxTextCharacters?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  resubmission?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  staging?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type FileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['File'] = ResolversParentTypes['File']> = ResolversObject<{
+  contentType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   filename?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  size?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   stripeFileId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
@@ -1000,6 +1123,8 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   closeDispute?: Resolver<ResolversTypes['CloseDisputePayload'], ParentType, ContextType, RequireFields<MutationCloseDisputeArgs, 'input'>>;
+  submitDisputeEvidence?: Resolver<ResolversTypes['UpdateDisputeEvidencePayload'], ParentType, ContextType, RequireFields<MutationSubmitDisputeEvidenceArgs, 'input'>>;
+  updateDisputeEvidence?: Resolver<ResolversTypes['UpdateDisputeEvidencePayload'], ParentType, ContextType, RequireFields<MutationUpdateDisputeEvidenceArgs, 'input'>>;
 }>;
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
@@ -1015,6 +1140,7 @@ export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends R
 
 export type ProviderCapabilitiesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProviderCapabilities'] = ResolversParentTypes['ProviderCapabilities']> = ResolversObject<{
   close?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  evidence?: Resolver<ResolversTypes['EvidenceCapabilities'], ParentType, ContextType>;
   filters?: Resolver<Array<ResolversTypes['DisputeFilterField']>, ParentType, ContextType>;
   list?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<ResolversTypes['ProviderPagination'], ParentType, ContextType>;
@@ -1050,6 +1176,11 @@ export type StripeDisputeDetailsResolvers<ContextType = GatewayContext, ParentTy
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type UpdateDisputeEvidencePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateDisputeEvidencePayload'] = ResolversParentTypes['UpdateDisputeEvidencePayload']> = ResolversObject<{
+  dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type UserErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -1081,6 +1212,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   DisputePaymentMethodDetails?: DisputePaymentMethodDetailsResolvers<ContextType>;
   DisputePaypalDetails?: DisputePaypalDetailsResolvers<ContextType>;
   DisputeProviderDetails?: DisputeProviderDetailsResolvers<ContextType>;
+  EvidenceCapabilities?: EvidenceCapabilitiesResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
   FlexDisputeDetails?: FlexDisputeDetailsResolvers<ContextType>;
   JSON?: GraphQLScalarType;
@@ -1092,6 +1224,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   ProviderInfo?: ProviderInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StripeDisputeDetails?: StripeDisputeDetailsResolvers<ContextType>;
+  UpdateDisputeEvidencePayload?: UpdateDisputeEvidencePayloadResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   WooshPayDisputeDetails?: WooshPayDisputeDetailsResolvers<ContextType>;
 }>;

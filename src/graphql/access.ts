@@ -1,8 +1,9 @@
 // Who may run what, checked once per operation, for every way an operation can arrive (the
 // direct path, yoga's GET and POST, batches, subscriptions): nothing runs for a request that
-// reached GraphQL without a valid key while keys are required; a query needs disputes:read, a
-// mutation disputes:write; and introspection can be switched off for production.
-import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type ExecutionArgs, type ValidationContext } from 'graphql';
+// reached GraphQL without a valid key while keys are required; a query needs disputes:read,
+// closeDispute disputes:write, the evidence mutations evidence:write; and introspection can be
+// switched off for production.
+import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
 import { auditRefusedMutation } from './audit.js';
@@ -20,6 +21,37 @@ function introspectionOff(context: ValidationContext): ASTVisitor {
   };
 }
 
+/** The scope each mutation needs: closing moves money (disputes:write); evidence has its own. */
+const MUTATION_SCOPES: Record<string, 'disputes:write' | 'evidence:write'> = {
+  closeDispute: 'disputes:write',
+  updateDisputeEvidence: 'evidence:write',
+  submitDisputeEvidence: 'evidence:write',
+  uploadDisputeEvidenceFile: 'evidence:write',
+};
+
+/** The first scope a mutation's root fields need that the caller lacks, or null. */
+function missingForMutation(caller: GatewayContext['caller'], op: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): string | null {
+  const has = (scope: string) => (scope === 'evidence:write' ? caller.canSubmitEvidence : caller.canWrite);
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode | undefined): string | null => {
+    for (const sel of set?.selections ?? []) {
+      let missing: string | null = null;
+      if (sel.kind === Kind.INLINE_FRAGMENT) missing = visit(sel.selectionSet);
+      else if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        if (seen.has(sel.name.value)) continue;
+        seen.add(sel.name.value);
+        missing = visit(fragments.get(sel.name.value)?.selectionSet);
+      } else if (!sel.name.value.startsWith('__')) {
+        const scope = MUTATION_SCOPES[sel.name.value] ?? 'disputes:write';
+        if (!has(scope)) missing = scope;
+      }
+      if (missing) return missing;
+    }
+    return null;
+  };
+  return visit(op.selectionSet);
+}
+
 /** The refusal for this operation, or null when the caller may run it. */
 function refusal(args: ExecutionArgs): GraphQLError | null {
   const ctx = args.contextValue as GatewayContext;
@@ -31,9 +63,9 @@ function refusal(args: ExecutionArgs): GraphQLError | null {
   const op = operationOf(doc, args.operationName);
   if (!op) return null;
   noteOperation(op.name?.value);
-  const needs = op.operation === 'mutation' ? 'disputes:write' : 'disputes:read';
-  const allowed = op.operation === 'mutation' ? caller.canWrite : caller.canRead;
-  if (allowed) return null;
+  const missing = op.operation === 'mutation' ? missingForMutation(caller, op, fragmentsOf(doc)) : caller.canRead ? null : 'disputes:read';
+  if (missing === null) return null;
+  const needs = missing;
   // A refused mutation is audited too: who tried what on which dispute, and that it was refused.
   if (op.operation === 'mutation') auditRefusedMutation(ctx, op, fragmentsOf(doc), (args.variableValues ?? {}) as Record<string, unknown>, 'FORBIDDEN');
   return new GraphQLError(`The API key "${caller.name}" lacks the ${needs} scope.`, { extensions: { code: 'FORBIDDEN' } });

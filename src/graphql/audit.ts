@@ -1,5 +1,5 @@
 // One audit line for every mutation: who, which dispute at which provider, with which idempotency
-// key, when, and what came of it, refusals included. Never a secret: no key material, only the
+// key (and, for evidence, which fields — never their contents), when, and what came of it, refusals included. Never a secret: no key material, only the
 // key's name; the caller's own strings are cut to a bounded length.
 import { Kind, valueFromASTUntyped, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { decodeDisputeId, truncate } from '../domain/ids.js';
@@ -16,6 +16,8 @@ interface AuditEntry {
   result: string;
   time: string;
   replay?: boolean;
+  /** The evidence fields named (never their contents). */
+  fields?: string[];
 }
 
 function write(ctx: Pick<GatewayContext, 'logger' | 'caller'>, e: AuditEntry): void {
@@ -32,6 +34,7 @@ function write(ctx: Pick<GatewayContext, 'logger' | 'caller'>, e: AuditEntry): v
     provider,
     result: e.result,
     ...(e.replay && { replay: true }),
+    ...(e.fields && { fields: e.fields.slice(0, 30) }),
     idempotencyKey: typeof e.idempotencyKey === 'string' ? truncate(e.idempotencyKey, ECHO) : null,
     time: e.time,
   });
@@ -39,15 +42,18 @@ function write(ctx: Pick<GatewayContext, 'logger' | 'caller'>, e: AuditEntry): v
 
 export async function audited(
   ctx: GatewayContext,
-  input: { id: string; idempotencyKey?: string | null },
+  audit: string,
+  input: { id: string; idempotencyKey?: string | null; fields?: string[] },
   run: () => Promise<CloseResult & { replayed?: boolean }>,
+  /** The result a success is audited as. */
+  ok = 'CLOSED',
 ): Promise<CloseResult> {
   const time = new Date().toISOString();
   let result = 'INTERNAL_SERVER_ERROR';
   let replay = false;
   try {
     const out = await run();
-    result = out.userErrors[0]?.code ?? 'CLOSED';
+    result = out.userErrors[0]?.code ?? ok;
     replay = out.replayed === true;
     return out;
   } catch (err) {
@@ -55,7 +61,7 @@ export async function audited(
     result = typeof code === 'string' ? code : result;
     throw err;
   } finally {
-    write(ctx, { audit: 'closeDispute', disputeId: input.id, idempotencyKey: input.idempotencyKey ?? null, result, time, replay });
+    write(ctx, { audit, disputeId: input.id, idempotencyKey: input.idempotencyKey ?? null, result, time, replay, ...(input.fields && { fields: input.fields }) });
   }
 }
 

@@ -47,6 +47,8 @@ export interface Caller {
   authenticated: boolean;
   canRead: boolean;
   canWrite: boolean;
+  /** May stage and submit evidence and upload its files (evidence:write). */
+  canSubmitEvidence: boolean;
 }
 
 export interface GatewayContext extends GatewayServices {
@@ -74,10 +76,17 @@ export function createContext(services: GatewayServices, server: Partial<Request
     // Rights come from a key, or from the HTTP layer saying the gateway runs open; a request that
     // reached GraphQL with neither (a path that skipped the guard) has none.
     caller: key
-      ? { name: key.name, anonymous: false, authenticated: true, canRead: key.scopes.has('disputes:read'), canWrite: key.scopes.has('disputes:write') }
+      ? {
+          name: key.name,
+          anonymous: false,
+          authenticated: true,
+          canRead: key.scopes.has('disputes:read'),
+          canWrite: key.scopes.has('disputes:write'),
+          canSubmitEvidence: key.scopes.has('evidence:write'),
+        }
       : server.open === true
-        ? { name: 'anonymous', anonymous: true, authenticated: true, canRead: true, canWrite: true }
-        : { name: 'anonymous', anonymous: true, authenticated: false, canRead: false, canWrite: false },
+        ? { name: 'anonymous', anonymous: true, authenticated: true, canRead: true, canWrite: true, canSubmitEvidence: true }
+        : { name: 'anonymous', anonymous: true, authenticated: false, canRead: false, canWrite: false, canSubmitEvidence: false },
     upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity },
   };
 }

@@ -2,7 +2,8 @@
 // domain objects. No HTTP and no provider vocabulary here.
 import { DISPUTE_EXTRA_FIELDS, type Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
-import type { FilterField } from '../providers/types.js';
+import type { DisputeProviderClient, FilterField } from '../providers/types.js';
+import { submitDisputeEvidence, updateDisputeEvidence } from '../gateway/evidence.js';
 import { BadUserInput } from '../domain/errors.js';
 import { accountKey, ACCOUNT_NAME, decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
 import { closeDispute } from '../gateway/close.js';
@@ -46,6 +47,20 @@ export function orderMetaOf(d: Dispute) {
     : null;
 }
 
+/** What a provider accepts as evidence; a provider without evidence support accepts nothing. */
+function evidenceCapabilities(c: DisputeProviderClient) {
+  const rules = c.updateEvidence ? c.capabilities.evidence : undefined;
+  return {
+    fields: [...(rules?.fields ?? [])],
+    staging: rules?.staging ?? false,
+    resubmission: rules?.resubmission ?? false,
+    fileUpload: c.uploadFile !== undefined,
+    maxFileBytes: rules?.maxFileBytes ?? null,
+    fileContentTypes: [...(rules?.fileContentTypes ?? [])],
+    maxTextCharacters: rules?.maxTextCharacters ?? null,
+  };
+}
+
 const byGlobalId = async (ctx: GatewayContext, id: string, field = "id") => ctx.loaders.dispute.load(decodeDisputeId(id, field));
 
 export const resolvers: Resolvers = {
@@ -66,6 +81,7 @@ export const resolvers: Resolvers = {
           close: c.close !== undefined,
           filters: c.capabilities.filters.map((f) => FILTER_FIELD[f]),
           pagination: c.capabilities.pagination === 'offset' ? 'OFFSET' : 'ID_CURSOR',
+          evidence: evidenceCapabilities(c),
         },
         health: c.health(),
         apiVersion: c.apiVersion ?? null,
@@ -110,7 +126,16 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    closeDispute: (_, { input }, ctx) => audited(ctx, input, () => closeDispute(ctx, input)),
+    closeDispute: (_, { input }, ctx) => audited(ctx, 'closeDispute', input, () => closeDispute(ctx, input)),
+    updateDisputeEvidence: (_, { input }, ctx) =>
+      audited(
+        ctx,
+        'updateDisputeEvidence',
+        { ...input, fields: Object.keys(input.evidence) },
+        () => updateDisputeEvidence(ctx, { ...input, submit: input.submit ?? false }),
+        input.submit ? 'SUBMITTED' : 'STAGED',
+      ),
+    submitDisputeEvidence: (_, { input }, ctx) => audited(ctx, 'submitDisputeEvidence', input, () => submitDisputeEvidence(ctx, input), 'SUBMITTED'),
   },
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),

@@ -6,9 +6,11 @@
 //   5. The GraphiQL page for a browser's GET: the only thing served without a key; no data.
 //   6. CORS preflights go to yoga (which answers them from its CORS settings, running nothing).
 //   7. The key and its rate (auth/guard.ts).
-//   8. The body, bounded by its content type before it is read: JSON, GraphQL and form bodies are
-//      small and read whole (maxBodyBytes); multipart/form-data (file uploads) may be as large as
-//      maxUploadBytes and is streamed to yoga, counted as it passes, never held whole here.
+//   8. The body, bounded by its content type and caller before it is read: JSON, GraphQL and form
+//      bodies are small and read whole (maxBodyBytes; maxEvidenceBodyBytes for a caller who may
+//      submit evidence, whose text may reach 150,000 characters); multipart/form-data (file uploads)
+//      may be as large as maxUploadBytes and is streamed to yoga, counted as it passes, never held
+//      whole here.
 //   9. Yoga (http/yoga-adapter.ts), which runs every plugin.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +24,8 @@ import { newScope, runInScope, type RequestScope } from './request-scope.js';
 import type { YogaAnswer } from './yoga-adapter.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
+/** The largest legitimate evidence: 150,000 characters of text (up to 4 bytes each in UTF-8) and the rest of the operation. */
+export const DEFAULT_MAX_EVIDENCE_BODY_BYTES = 720 * 1024;
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 export interface EdgeGuard {
@@ -36,6 +40,10 @@ export interface EdgeOptions<S> {
   page: GraphiqlPage | null;
   /** Largest JSON, GraphQL or form body, in bytes. */
   maxBodyBytes: number;
+  /** The same for a caller who may submit evidence (large text), in bytes. */
+  maxEvidenceBodyBytes: number;
+  /** Whether this caller may send evidence-sized bodies (evidence:write, or an open gateway). */
+  sendsEvidence(key: ApiKey | null): boolean;
   /** Largest multipart/form-data body (files and operations together), in bytes. */
   maxUploadBytes: number;
   answer: YogaAnswer<S>;
@@ -82,13 +90,13 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
   };
 
   /** Reads a small body whole (bounded), then answers. */
-  function readWhole(req: IncomingMessage, res: ServerResponse, scope: RequestScope, context: S): void {
+  function readWhole(req: IncomingMessage, res: ServerResponse, scope: RequestScope, context: S, limit: number): void {
     const chunks: Buffer[] = [];
     let seen = 0;
     req.on('data', (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > opts.maxBodyBytes) {
-        tooLarge(res, opts.maxBodyBytes);
+      if (seen > limit) {
+        tooLarge(res, limit);
         req.destroy();
         return;
       }
@@ -120,9 +128,11 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
 
   function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
     const multipart = req.method === 'POST' && isMultipart(req);
-    const limit = multipart ? opts.maxUploadBytes : opts.maxBodyBytes;
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      tooLarge(res, limit);
+    // Before anything else, the largest body any caller may send; the caller's own limit once known.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const ceiling = multipart ? opts.maxUploadBytes : Math.max(opts.maxBodyBytes, opts.maxEvidenceBodyBytes);
+    if (declared > ceiling) {
+      tooLarge(res, ceiling);
       req.resume();
       return;
     }
@@ -146,12 +156,18 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       return;
     }
     scope.caller = door.key?.name ?? 'anonymous';
+    const limit = multipart ? opts.maxUploadBytes : opts.sendsEvidence(door.key) ? opts.maxEvidenceBodyBytes : opts.maxBodyBytes;
+    if (declared > limit) {
+      tooLarge(res, limit);
+      req.resume();
+      return;
+    }
     const context = opts.serverContext(door.key);
     if (req.method === 'GET' || req.method === 'HEAD') {
       req.resume();
       opts.answer(req, res, null, context).catch(failed(res));
     } else if (multipart) stream(req, res, context);
-    else readWhole(req, res, scope, context);
+    else readWhole(req, res, scope, context, limit);
   }
 
   return (req, res) => {

@@ -1,7 +1,7 @@
 // The contract every provider folder implements. The gateway only ever talks to providers
 // through this interface; wire formats stay inside each provider's folder.
 import type { Dispatcher } from 'undici';
-import type { Dispute, DisputeStatus, ProviderName } from '../domain/dispute.js';
+import type { Dispute, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { FakeServer } from '../sandbox/fake-server.js';
 import type { PipelineSettings } from './env.js';
@@ -78,6 +78,32 @@ export interface ProviderCapabilities {
   merchantCloseVisible?: boolean;
   /** The provider replays a close sent again with the same Idempotency-Key (Stripe does). */
   idempotentClose: boolean;
+  /** What it accepts as evidence (with updateEvidence; uploads with uploadFile). */
+  evidence?: EvidenceRules;
+}
+
+export interface EvidenceRules {
+  /** The evidence fields it accepts. */
+  fields: readonly EvidenceField[];
+  /** Evidence can be saved without submitting it. */
+  staging: boolean;
+  /** Evidence can be submitted again before the deadline. */
+  resubmission: boolean;
+  /** A field can be cleared (set to null). */
+  clearing: boolean;
+  maxFileBytes: number | null;
+  /** Media types it takes, e.g. application/pdf. */
+  fileContentTypes: readonly string[];
+  /** All text fields together, in characters. */
+  maxTextCharacters: number | null;
+}
+
+/** A file to upload: its bytes (held by the multipart parser up to the upload limit) and what it is. */
+export interface EvidenceUpload {
+  filename: string;
+  contentType: string;
+  size: number;
+  data: Blob;
 }
 
 export interface DisputeProviderClient {
@@ -102,6 +128,13 @@ export interface DisputeProviderClient {
    * `retry: false` sends it once (a replay whose refusal is an answer, not a failure).
    */
   close?(providerDisputeId: string, opts: { idempotencyKey: string; retry?: boolean }): Promise<Dispute>;
+  /**
+   * Stage (`submit: false`) or submit evidence. The key is sent on every attempt; a submission is
+   * never retried blindly where the provider does not replay keys.
+   */
+  updateEvidence?(providerDisputeId: string, update: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }): Promise<Dispute>;
+  /** Upload a file of evidence to this account. */
+  uploadFile?(file: EvidenceUpload, opts: { idempotencyKey: string }): Promise<FileRef>;
 }
 
 export interface ProviderDeps {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   stripe = new StripeFake('sk_test_edge0000000000000000000', seedStripeDisputes(5, 10));
   const url = (stripeUrl = await stripe.start());
   const providers = providersFromEnv({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: url, STRIPE_RATE_LIMIT: '0' });
-  gateway = await startGateway({ providers, logger: createLogger({ write: () => {} }), maxBodyBytes: JSON_LIMIT, maxUploadBytes: UPLOAD_LIMIT });
+  gateway = await startGateway({ providers, logger: createLogger({ write: () => {} }), maxBodyBytes: JSON_LIMIT, maxEvidenceBodyBytes: JSON_LIMIT, maxUploadBytes: UPLOAD_LIMIT });
 });
 afterAll(async () => {
   await gateway.close();

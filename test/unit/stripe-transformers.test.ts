@@ -165,3 +165,15 @@ describe('non-card payment methods (2026 shape)', () => {
     expect(d.paymentMethodDetails!.card).toBeNull();
   });
 });
+
+describe('stripeEvidenceBody', () => {
+  it('sends each field as evidence[<snake_case>], clears with an empty string, and says submit explicitly', async () => {
+    const { stripeEvidenceBody, stripeEvidenceKey } = await import('../../src/providers/stripe/transformers.js');
+    expect(stripeEvidenceKey('customerEmailAddress')).toBe('customer_email_address');
+    expect(stripeEvidenceBody({ productDescription: 'Kettle', receipt: 'file_1', customerName: null }, false)).toEqual({
+      evidence: { product_description: 'Kettle', receipt: 'file_1', customer_name: '' },
+      submit: 'false',
+    });
+    expect(stripeEvidenceBody({}, true)).toEqual({ evidence: {}, submit: 'true' });
+  });
+});

@@ -19,9 +19,9 @@ import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readAfterpayErrorEnvelope } from './errors.js';
 import { closeWithReread } from '../safe-close.js';
-import { AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute } from './transformers.js';
+import { AFTERPAY_EVIDENCE_RULES, AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute, withEvidenceSent } from './transformers.js';
 import { rawValuesFor } from '../stripe/transformers.js';
-import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface AfterpayConfig {
   merchantId: string;
@@ -70,6 +70,7 @@ export class AfterpayClient implements DisputeProviderClient {
     idempotentClose: false,
     merchantCloseVisible: true,
     maxPageSize: 100,
+    evidence: AFTERPAY_EVIDENCE_RULES,
   };
   private readonly http: HttpPipeline;
 
@@ -207,6 +208,18 @@ export class AfterpayClient implements DisputeProviderClient {
   async retrieve(id: string) {
     const res = await this.http.getOrNull(upstreamPath`/v2/disputes/${id}`);
     return res && decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
+  }
+
+  /**
+   * Afterpay's respond: `{"evidence":{…its 11 fields}}`, once only, no staging (the gateway refuses
+   * both before sending). Afterpay returns no evidence on a dispute, so the answer carries what was
+   * sent. Sent once; a lost answer is recovered by reading back (the dispute is then under review).
+   */
+  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
+    const evidence = Object.fromEntries(Object.entries(u.evidence).filter(([, v]) => v !== null));
+    const res = await this.http.send({ method: 'POST', path: upstreamPath`/v2/disputes/${id}`, body: { evidence }, encoding: 'json', retry: false });
+    const d = decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
+    return withEvidenceSent(d, u.evidence);
   }
 
   async close(id: string, _opts: { idempotencyKey: string }) {

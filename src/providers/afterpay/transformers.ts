@@ -1,7 +1,8 @@
 // Pure transformations from Afterpay's wire shapes to the unified model.
-import type { Dispute, DisputeReason, DisputeStatus, FileRef } from '../../domain/dispute.js';
+import type { Dispute, DisputeReason, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef } from '../../domain/dispute.js';
+import { EVIDENCE_FILE_FIELDS } from '../../domain/dispute.js';
 import { InvalidAmount, toMinorUnits } from '../../domain/money.js';
-import type { CreatedRange } from '../types.js';
+import type { CreatedRange, EvidenceRules } from '../types.js';
 import { lookup } from '../stripe/transformers.js';
 import { arr, bool, epochSecondsString, epochSecondsStringOrNull, int, MalformedUpstream, obj, str, strOrNull, type Obj } from '../wire.js';
 import type { AfterpayDisputeReason, AfterpayDisputeStatus } from './wire.js';
@@ -170,4 +171,40 @@ export function afterpayOpenedRange(c: CreatedRange | undefined): { openedAfter?
     ...(lows.length && { openedAfter: iso(Math.max(...lows)) }),
     ...(highs.length && { openedBefore: iso(Math.min(...highs)) }),
   };
+}
+
+/** The only evidence fields Afterpay takes (its respond endpoint); file fields take its file ids. */
+export const AFTERPAY_EVIDENCE_FIELDS = [
+  'productDescription',
+  'refundPolicy',
+  'refundPolicyDisclosure',
+  'refundRefusalExplanation',
+  'shippingDocumentation',
+  'shippingAddress',
+  'shippingDate',
+  'shippingCarrier',
+  'shippingTrackingNumber',
+  'uncategorizedFile',
+  'uncategorizedText',
+] as const satisfies readonly EvidenceField[];
+
+export const AFTERPAY_EVIDENCE_RULES: EvidenceRules = {
+  fields: AFTERPAY_EVIDENCE_FIELDS,
+  staging: false,
+  resubmission: false,
+  clearing: false,
+  // Its limits are undocumented: the gateway's default file size, the common types, no text limit.
+  maxFileBytes: 5 * 1024 * 1024,
+  fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
+  maxTextCharacters: null,
+};
+
+/** A dispute as Afterpay answered it, with the evidence the gateway sent (Afterpay returns none). */
+export function withEvidenceSent(d: Dispute, sent: EvidenceUpdate): Dispute {
+  const evidence = { ...d.evidence } as Record<string, unknown>;
+  for (const [f, v] of Object.entries(sent)) {
+    if (v === null || v === undefined) continue;
+    evidence[f] = (EVIDENCE_FILE_FIELDS as readonly string[]).includes(f) ? { id: v, filename: null } : v;
+  }
+  return { ...d, evidence: evidence as unknown as Dispute['evidence'], evidenceDetails: { ...d.evidenceDetails, hasEvidence: true } };
 }

@@ -4,20 +4,26 @@
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
 import { obj, readListed, str } from '../wire.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
-import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
+import { CARD_CLOSABLE, CLOSED_BY_CLOSE, EVIDENCE_FIELDS } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import type { DisputeProviderClient, EvidenceRules, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readFlexErrorEnvelope } from './errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
-import { rawValuesFor, STRIPE_STATUS_MAP } from '../stripe/transformers.js';
-import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
+import { rawValuesFor, STRIPE_STATUS_MAP, stripeEvidenceKey } from '../stripe/transformers.js';
+import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface FlexConfig {
   apiKey: string;
   apiBase: string;
   account: string;
   pipeline: PipelineSettings;
+  /**
+   * Whether evidence may be submitted again before the deadline. Flex's API reference says
+   * submitted evidence cannot be edited (false, the default); its guide says one may re-submit
+   * (FLEX_EVIDENCE_RESUBMISSION=true).
+   */
+  resubmission: boolean;
 }
 
 const FLEX_MAX_LIMIT = 100;
@@ -43,8 +49,14 @@ export class FlexClient implements DisputeProviderClient {
   };
   private readonly http: HttpPipeline;
 
+  private evidenceRules(config: FlexConfig): EvidenceRules {
+    // Flex's files: JPEG, PNG or PDF up to 5 MB. Its text limit is undocumented (none enforced here).
+    return { fields: EVIDENCE_FIELDS, staging: true, resubmission: config.resubmission, clearing: true, maxFileBytes: 5 * 1024 * 1024, fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'], maxTextCharacters: null };
+  }
+
   constructor(config: FlexConfig, deps: ProviderDeps) {
     this.account = config.account;
+    this.capabilities.evidence = this.evidenceRules(config);
     const authorization = `Bearer ${config.apiKey}`;
     this.http = new HttpPipeline({
       account: config.account,
@@ -131,6 +143,23 @@ export class FlexClient implements DisputeProviderClient {
     // Keys are partner-scoped: another partner's dispute is a 404 too.
     const res = await this.http.getOrNull(upstreamPath`/v1/disputes/${id}`);
     return res && decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
+  }
+
+  /**
+   * `{"dispute":{"evidence":{…Stripe's keys},"submit":bool}}`; omitted fields stay, an empty string
+   * clears one. Flex documents no idempotency: sent once, a lost answer is recovered by reading back.
+   */
+  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
+    const evidence = Object.fromEntries(Object.entries(u.evidence).map(([f, v]) => [stripeEvidenceKey(f), v ?? '']));
+    const res = await this.http.send({
+      method: 'POST',
+      path: upstreamPath`/v1/disputes/${id}`,
+      body: { dispute: { evidence, submit: u.submit } },
+      encoding: 'json',
+      idempotencyKey: u.idempotencyKey,
+      retry: false,
+    });
+    return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
   }
 
   async close(id: string, opts: { idempotencyKey: string }) {

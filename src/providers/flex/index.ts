@@ -9,7 +9,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
   displayName: 'Flex',
   typeDefs,
   detailsType,
-  options: ['apiKey', 'apiBase', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['apiKey', 'apiBase', 'evidenceResubmission', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const apiKey = env.FLEX_API_KEY?.trim();
     if (!apiKey) return null;
@@ -18,6 +18,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
       apiBase: env.FLEX_API_BASE?.trim() || 'https://api.withflex.com',
       account: 'default',
       pipeline: pipelineSettings(env, 'FLEX', { timeoutMs: 10_000, ratePerSecond: 25 }),
+      resubmission: ['1', 'true', 'yes', 'on'].includes(env.FLEX_EVIDENCE_RESUBMISSION?.trim().toLowerCase() ?? ''),
     };
   },
   create: (config, deps) => new FlexClient(config, deps),

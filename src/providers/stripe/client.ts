@@ -5,8 +5,8 @@ import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
-import { rawValuesFor, STRIPE_STATUS_MAP, stripeListPage, stripeListParams, stripeToDispute } from './transformers.js';
-import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
+import { rawValuesFor, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams, stripeToDispute } from './transformers.js';
+import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface StripeConfig {
   secretKey: string;
@@ -32,6 +32,7 @@ export class StripeClient implements DisputeProviderClient {
     closableStatuses: CARD_CLOSABLE,
     idempotentClose: true,
     maxPageSize: 100,
+    evidence: STRIPE_EVIDENCE_RULES,
   };
   private readonly http: HttpPipeline;
 
@@ -87,6 +88,12 @@ export class StripeClient implements DisputeProviderClient {
   async retrieve(id: string) {
     const res = await this.http.getOrNull(upstreamPath`/v1/disputes/${id}`);
     return res && decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
+  }
+
+  /** Stripe replays a key, so an update is retried with its key like any POST. */
+  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
+    const res = await this.http.send({ method: 'POST', path: upstreamPath`/v1/disputes/${id}`, body: stripeEvidenceBody(u.evidence, u.submit), encoding: 'form', idempotencyKey: u.idempotencyKey });
+    return decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
   }
 
   async close(id: string, opts: { idempotencyKey: string; retry?: boolean }) {

@@ -7,11 +7,13 @@ import type {
   DisputeEvidenceDetails,
   DisputeReason,
   DisputeStatus,
+  EvidenceUpdate,
   FileRef,
   PaymentMethodDetails,
   ProviderName,
 } from '../../domain/dispute.js';
-import type { ListFilter, ListPage } from '../types.js';
+import { EVIDENCE_FIELDS } from '../../domain/dispute.js';
+import type { EvidenceRules, ListFilter, ListPage } from '../types.js';
 import {
   arr,
   bool,
@@ -295,3 +297,28 @@ export function stripeListParams(filter: ListFilter): Record<string, FormValue> 
     },
   };
 }
+
+/** Stripe's snake_case name of an evidence field (`customerEmailAddress` → `customer_email_address`). */
+export const stripeEvidenceKey = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * The body of Stripe's dispute update (`POST /v1/disputes/{id}`), also WooshPay's: each field as
+ * `evidence[<snake_case>]`, an empty string clearing it, and `submit` always explicit (Stripe's
+ * default is true).
+ */
+export function stripeEvidenceBody(evidence: EvidenceUpdate, submit: boolean): { evidence: Record<string, string>; submit: string } {
+  const out: Record<string, string> = {};
+  for (const [field, value] of Object.entries(evidence)) out[stripeEvidenceKey(field)] = value ?? '';
+  return { evidence: out, submit: submit ? 'true' : 'false' };
+}
+
+/** Stripe's evidence rules (its docs): every field, staging, 150,000 characters of text in all. */
+export const STRIPE_EVIDENCE_RULES: EvidenceRules = {
+  fields: EVIDENCE_FIELDS,
+  staging: true,
+  resubmission: false,
+  clearing: true,
+  maxFileBytes: 5 * 1024 * 1024,
+  fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
+  maxTextCharacters: 150_000,
+};

@@ -9,13 +9,16 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   displayName: 'WooshPay',
   typeDefs,
   detailsType,
-  options: ['secretKey', 'apiBase', 'listParams', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['secretKey', 'apiBase', 'listParams', 'evidenceEncoding', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const secretKey = env.WOOSHPAY_SECRET_KEY?.trim();
     if (!secretKey) return null;
     const listParams = env.WOOSHPAY_LIST_PARAMS?.trim() || 'body';
     if (listParams !== 'body' && listParams !== 'query') throw new ConfigError(`WOOSHPAY_LIST_PARAMS must be "body" or "query", got "${listParams}"`);
+    const evidenceEncoding = env.WOOSHPAY_EVIDENCE_ENCODING?.trim() || 'form';
+    if (evidenceEncoding !== 'form' && evidenceEncoding !== 'json') throw new ConfigError(`WOOSHPAY_EVIDENCE_ENCODING must be "form" or "json", got "${evidenceEncoding}"`);
     return {
+      evidenceEncoding,
       secretKey,
       apiBase: env.WOOSHPAY_API_BASE?.trim() || 'https://api.wooshpay.com',
       account: 'default',

@@ -6,6 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
 import type { AfterpayDispute } from '../wire.js';
 
+/** The evidence fields Afterpay's respond takes. */
+const AFTERPAY_FIELDS = new Set([
+  'productDescription', 'refundPolicy', 'refundPolicyDisclosure', 'refundRefusalExplanation', 'shippingDocumentation', 'shippingAddress',
+  'shippingDate', 'shippingCarrier', 'shippingTrackingNumber', 'uncategorizedFile', 'uncategorizedText',
+]);
+
 const LIST_PARAMS = new Set(['offset', 'limit', 'openedAfter', 'openedBefore', 'status', 'order', 'merchant']);
 const newestFirst = (a: AfterpayDispute, b: AfterpayDispute) => Number(b.createdAt) - Number(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -81,6 +87,7 @@ export class AfterpayFake {
     if (parts.length === 2 && req.method === 'GET') return this.list(req);
     const d = parts[2] ? this.disputes.get(parts[2]) : undefined;
     if (parts.length === 3 && req.method === 'GET') return d ? this.single(d) : this.error(404, 'not_found', 'Dispute not found for this merchant.');
+    if (parts.length === 3 && req.method === 'POST') return d ? this.respond(req, d) : this.error(404, 'not_found', 'Dispute not found for this merchant.');
     if (parts.length === 4 && parts[3] === 'accept') {
       const methods = this.opts.acceptMethods ?? ['GET', 'POST'];
       if (!methods.includes(req.method as 'GET' | 'POST')) return this.error(405, 'method_not_allowed', `${req.method} is not allowed here.`);
@@ -122,6 +129,31 @@ export class AfterpayFake {
     const all = this.byNewest.filter(matches);
     return { status: 200, body: { data: all.slice(offset, offset + limit), offset, limit, total: all.length } };
   }
+
+  /** Evidence in response, as Afterpay documents it: its 11 fields, at least one, once, only while needs_response. */
+  private respond(req: FakeRequest, d: AfterpayDispute): FakeResponse {
+    let body: { evidence?: Record<string, unknown> };
+    try {
+      body = JSON.parse(req.body || '{}') as typeof body;
+    } catch {
+      return this.error(400, 'invalid_request', 'Body is not valid JSON.');
+    }
+    const evidence = body?.evidence;
+    if (typeof evidence !== 'object' || evidence === null || Object.keys(evidence).length === 0) return this.error(400, 'invalid_request', 'evidence must have at least one field.');
+    for (const [k, v] of Object.entries(evidence)) {
+      if (!AFTERPAY_FIELDS.has(k)) return this.error(400, 'invalid_request', `Unknown evidence field: ${k}.`);
+      if (typeof v !== 'string' || v.length === 0) return this.error(400, 'invalid_request', `${k} must be a non-empty string.`);
+    }
+    if (this.evidenceReceived.has(d.id)) return this.error(409, 'evidence_already_submitted', 'Evidence was already submitted for this dispute.');
+    if (d.status !== 'needs_response') return this.error(409, 'invalid_state', `Dispute is ${d.status}.`);
+    this.evidenceReceived.set(d.id, evidence as Record<string, string>);
+    d.status = 'under_review';
+    d.updatedAt = String(Math.floor(Date.now() / 1000));
+    return this.single(d);
+  }
+
+  /** Evidence each dispute received (once), for the tests. */
+  readonly evidenceReceived = new Map<string, Record<string, string>>();
 
   private accept(d: AfterpayDispute): FakeResponse {
     if (d.status === 'won' || d.status === 'lost') return this.error(409, 'invalid_state', `Dispute is already ${d.status}.`);

@@ -248,6 +248,10 @@ export class StripeFake {
     }
     if (p.evidence !== undefined) {
       if (typeof p.evidence !== 'object' || p.evidence === null) return error(400, 'invalid_request_error', 'Invalid hash', { param: 'evidence' });
+      // Since 2026-09-30 an over-long bundle (text fields combined) is refused, submit or not.
+      const text = { ...d.evidence, ...(p.evidence as Record<string, unknown>) } as Record<string, unknown>;
+      const total = STRIPE_EVIDENCE_TEXT_KEYS.reduce((n, k) => n + (typeof text[k] === 'string' ? (text[k] as string).length : 0), 0);
+      if (total > 150_000) return error(400, 'invalid_request_error', 'The evidence is too long to fit on the evidence pages.', { code: 'dispute_evidence_page_limit_exceeded', param: 'evidence' });
       for (const [k, v] of Object.entries(p.evidence)) {
         if (!EVIDENCE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
         (d.evidence as Record<string, unknown>)[k] = v === '' ? null : v;
@@ -261,7 +265,8 @@ export class StripeFake {
         else d.metadata[k] = v;
       }
     }
-    if (p.submit !== 'false' && p.evidence !== undefined) {
+    // submit defaults to true with evidence; submit=true alone sends what is staged.
+    if (p.submit === 'true' || (p.submit === undefined && p.evidence !== undefined)) {
       d.evidence_details.submission_count += 1;
       d.status = d.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
     }

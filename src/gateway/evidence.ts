@@ -1,0 +1,164 @@
+// updateDisputeEvidence and submitDisputeEvidence: stage or submit evidence at the dispute's
+// provider, at most once per idempotency key. Everything the gateway can tell in advance is a user
+// error with nothing sent: a field the provider does not take, staging where it cannot stage, a
+// dispute past responding, a second submission where only one is allowed, text over the limit.
+import { createHash } from 'node:crypto';
+import { EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, isFileField, RESPONDABLE, type Dispute, type EvidenceField, type EvidenceUpdate } from '../domain/dispute.js';
+import { ProviderError } from '../domain/errors.js';
+import { accountKey, isProviderId, refKey, type DisputeRef } from '../domain/ids.js';
+import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
+import type { Clients } from '../providers/registry.js';
+import type { DisputeProviderClient, EvidenceRules } from '../providers/types.js';
+import type { CloseResult } from './close.js';
+import type { Loaders } from './loaders.js';
+import { keyedInput, oncePerKey, type OnceServices, type UserError } from './once.js';
+
+export interface EvidenceServices extends OnceServices<CloseResult> {
+  clients: Clients;
+  loaders: Loaders;
+}
+
+export interface EvidenceInput {
+  id: string;
+  /** As GraphQL gives it: absent fields are absent, an explicit null clears. */
+  evidence: Record<string, unknown>;
+  submit: boolean;
+  idempotencyKey?: string | null;
+}
+
+const failed = (errors: UserError[]): CloseResult => ({ dispute: null, userErrors: errors });
+const one = (code: string, message: string, field: string[] | null = ['input', 'id']) => failed([{ code, message, field }]);
+
+export function submitDisputeEvidence(s: EvidenceServices, input: { id: string; idempotencyKey?: string | null }): Promise<CloseResult> {
+  return updateDisputeEvidence(s, { id: input.id, evidence: {}, submit: true, idempotencyKey: input.idempotencyKey });
+}
+
+export async function updateDisputeEvidence(s: EvidenceServices, input: EvidenceInput): Promise<CloseResult> {
+  const read = keyedInput(input);
+  if ('code' in read) return failed([read]);
+  const { ref, key } = read;
+  const client = s.clients.get(accountKey(ref.provider, ref.account));
+  if (!client) return one('NOT_FOUND', 'No dispute exists with this id.');
+  const rules = client.capabilities.evidence;
+  if (!client.updateEvidence || !rules) return one('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not take evidence through the gateway; nothing was sent.`);
+  const evidence = Object.fromEntries(Object.entries(input.evidence).filter(([, v]) => v !== undefined)) as EvidenceUpdate;
+  const refused = checkInput(client, rules, evidence, input.submit);
+  if (refused) return refused;
+
+  const send = { evidence, submit: input.submit };
+  if (key === undefined) return attempt(s, client, ref, send, newIdempotencyKey());
+  return oncePerKey(s, {
+    operation: 'evidence',
+    key,
+    fingerprint: `${refKey(ref)}:${digest(send)}`,
+    reused: () => one('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for other evidence or another dispute.', ['input', 'idempotencyKey']),
+    recover: (upstreamKey, previous) => recover(s, ref, send, typeof previous.note === 'number' ? previous.note : null),
+    attempt: (upstreamKey, claim) => attempt(s, client, ref, send, upstreamKey, claim),
+  });
+}
+
+/** What the input alone shows to be refused: nothing is read or sent. */
+function checkInput(client: DisputeProviderClient, rules: EvidenceRules, evidence: EvidenceUpdate, submit: boolean): CloseResult | null {
+  const name = providerDisplayName(client.name);
+  const errors: UserError[] = [];
+  for (const [field, value] of Object.entries(evidence) as [EvidenceField, string | null][]) {
+    const at = ['input', 'evidence', field];
+    if (!rules.fields.includes(field)) errors.push({ code: 'EVIDENCE_FIELD_UNSUPPORTED', message: `${name} does not take the evidence field ${field}.`, field: at });
+    else if (value === null && !rules.clearing) errors.push({ code: 'BAD_USER_INPUT', message: `${name} cannot clear an evidence field; leave ${field} out instead.`, field: at });
+    else if (value !== null && isFileField(field) && !isProviderId(value)) errors.push({ code: 'BAD_USER_INPUT', message: `${field} takes a file id from uploadDisputeEvidenceFile.`, field: at });
+  }
+  if (!submit && !rules.staging) {
+    errors.push({ code: 'EVIDENCE_STAGING_UNSUPPORTED', message: `${name} cannot stage evidence: send it with submit: true, all at once.`, field: ['input', 'submit'] });
+  }
+  if (errors.length > 0) return failed(errors);
+  if (Object.keys(evidence).length === 0) {
+    // Staging nothing changes nothing; a provider without staging takes the evidence with the submission.
+    if (!submit) return one('BAD_USER_INPUT', 'Give at least one evidence field to stage.', ['input', 'evidence']);
+    if (!rules.staging) return one('BAD_USER_INPUT', `${name} takes the evidence in the submission itself: use updateDisputeEvidence with submit: true.`, ['input', 'evidence']);
+  }
+  return null;
+}
+
+/** What the dispute's current state refuses: read first, nothing sent. */
+function checkState(rules: EvidenceRules, d: Dispute, evidence: EvidenceUpdate, now = Date.now()): CloseResult | null {
+  const name = providerDisplayName(d.provider);
+  const reviewing = d.status === 'UNDER_REVIEW' || d.status === 'WARNING_UNDER_REVIEW';
+  if (d.evidenceDetails.submissionCount > 0 && !rules.resubmission && (reviewing || RESPONDABLE.includes(d.status))) {
+    return one('EVIDENCE_ALREADY_SUBMITTED', `Evidence for this dispute was already submitted, and ${name} takes it once; nothing was sent.`);
+  }
+  if (!RESPONDABLE.includes(d.status)) {
+    return one('DISPUTE_NOT_RESPONDABLE', `A dispute in status ${d.status} (${name}: ${d.providerStatus}) takes no evidence; nothing was sent.`);
+  }
+  if (d.evidenceDetails.dueBy && d.evidenceDetails.dueBy.getTime() < now) {
+    return one('DISPUTE_NOT_RESPONDABLE', `The deadline for evidence passed at ${d.evidenceDetails.dueBy.toISOString()}; nothing was sent.`);
+  }
+  if (rules.maxTextCharacters !== null) {
+    // The evidence as it will stand: what is staged, with this update over it.
+    const merged = { ...(d.evidence as unknown as Record<string, unknown>), ...evidence };
+    const total = EVIDENCE_TEXT_FIELDS.reduce((n, f) => n + (typeof merged[f] === 'string' ? (merged[f] as string).length : 0), 0);
+    if (total > rules.maxTextCharacters) {
+      const longest = EVIDENCE_TEXT_FIELDS.filter((f) => typeof evidence[f] === 'string').sort((a, b) => evidence[b]!.length - evidence[a]!.length)[0];
+      return one('EVIDENCE_TOO_LONG', `The evidence would hold ${total} characters of text; ${name} takes ${rules.maxTextCharacters} in all.`, longest ? ['input', 'evidence', longest] : ['input', 'evidence']);
+    }
+  }
+  return null;
+}
+
+async function attempt(
+  s: EvidenceServices,
+  client: DisputeProviderClient,
+  ref: DisputeRef,
+  send: { evidence: EvidenceUpdate; submit: boolean },
+  upstreamKey: string,
+  claim: (note?: number) => Promise<void> = async () => {},
+): Promise<CloseResult> {
+  const current = await s.loaders.dispute.load(ref);
+  if (!current) return one('NOT_FOUND', 'No dispute exists with this id.');
+  const refused = checkState(client.capabilities.evidence!, current, send.evidence);
+  if (refused) return refused;
+  let updated: Dispute;
+  try {
+    // The count before: a recovery compares it with the count read back.
+    await claim(current.evidenceDetails.submissionCount);
+    updated = await client.updateEvidence!(ref.providerDisputeId, { ...send, idempotencyKey: upstreamKey });
+  } catch (err) {
+    const known = providerRefusal(err, send.evidence);
+    if (known) return known;
+    throw err;
+  }
+  s.loaders.prime([updated]);
+  return { dispute: updated, userErrors: [] };
+}
+
+/**
+ * An earlier attempt with this key has no recorded answer. A submission is read back: a count
+ * higher than the one noted before sending means it went through (its answer was lost), and the
+ * dispute as it is now is the answer. Staging is sent again (the same fields, harmless).
+ */
+async function recover(s: EvidenceServices, ref: DisputeRef, send: { submit: boolean }, countBefore: number | null): Promise<CloseResult | null> {
+  if (!send.submit || countBefore === null) return null;
+  s.loaders.dispute.clear(ref);
+  const now = await s.loaders.dispute.load(ref);
+  if (!now) return one('NOT_FOUND', 'No dispute exists with this id.');
+  return now.evidenceDetails.submissionCount > countBefore ? { dispute: now, userErrors: [] } : null;
+}
+
+/** A provider's refusal that means something the caller can fix, as a user error. */
+function providerRefusal(err: unknown, evidence: EvidenceUpdate): CloseResult | null {
+  if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) return null;
+  const name = providerDisplayName(err.provider);
+  if (err.providerCode === 'dispute_evidence_page_limit_exceeded') {
+    return one('EVIDENCE_TOO_LONG', `${name} refused the evidence as too long (dispute_evidence_page_limit_exceeded); nothing was submitted.`, ['input', 'evidence']);
+  }
+  const files = EVIDENCE_FIELDS.filter((f) => isFileField(f) && typeof evidence[f] === 'string');
+  if (files.length > 0 && (err.providerCode === 'resource_missing' || err.providerCode === 'file_not_found')) {
+    return one('FILE_NOT_FOUND', `${name} does not know a file given (${files.join(', ')}) at this account; nothing was submitted.`, ['input', 'evidence', files[0]!]);
+  }
+  return null;
+}
+
+const digest = (send: { evidence: EvidenceUpdate; submit: boolean }) =>
+  createHash('sha256')
+    .update(JSON.stringify([send.submit, Object.entries(send.evidence).sort(([a], [b]) => (a < b ? -1 : 1))]))
+    .digest('hex')
+    .slice(0, 32);
