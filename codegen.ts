@@ -15,6 +15,7 @@ const config: CodegenConfig = {
         contextType: '../graphql/context.js#GatewayContext',
         scalars: {
           DateTime: { input: 'Date', output: 'Date' },
+          Upload: { input: 'globalThis.File', output: 'never' },
           JSON: { input: 'unknown', output: 'unknown' },
         },
         mappers: {

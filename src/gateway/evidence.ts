@@ -3,7 +3,7 @@
 // error with nothing sent: a field the provider does not take, staging where it cannot stage, a
 // dispute past responding, a second submission where only one is allowed, text over the limit.
 import { createHash } from 'node:crypto';
-import { EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, isFileField, RESPONDABLE, type Dispute, type EvidenceField, type EvidenceUpdate } from '../domain/dispute.js';
+import { EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, isFileField, RESPONDABLE, type Dispute, type EvidenceField, type EvidenceUpdate, type FileRef } from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
 import { accountKey, isProviderId, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
@@ -11,7 +11,7 @@ import type { Clients } from '../providers/registry.js';
 import type { DisputeProviderClient, EvidenceRules } from '../providers/types.js';
 import type { CloseResult } from './close.js';
 import type { Loaders } from './loaders.js';
-import { keyedInput, oncePerKey, type OnceServices, type UserError } from './once.js';
+import { keyedInput, oncePerKey, type KeyedResult, type OnceServices, type UserError } from './once.js';
 
 export interface EvidenceServices extends OnceServices<CloseResult> {
   clients: Clients;
@@ -162,3 +162,77 @@ const digest = (send: { evidence: EvidenceUpdate; submit: boolean }) =>
     .update(JSON.stringify([send.submit, Object.entries(send.evidence).sort(([a], [b]) => (a < b ? -1 : 1))]))
     .digest('hex')
     .slice(0, 32);
+
+export interface UploadResult extends KeyedResult {
+  file: FileRef | null;
+}
+
+/** The file as the multipart parser gives it (a web File). */
+export interface UploadedFile {
+  name: string;
+  type: string;
+  size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** What the first bytes say a file is; null when none of the types the providers take. */
+export function sniffContentType(head: Uint8Array): string | null {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf';
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  return null;
+}
+
+export async function uploadDisputeEvidenceFile(
+  s: EvidenceServices,
+  input: { disputeId: string; file: UploadedFile; idempotencyKey?: string | null },
+): Promise<UploadResult> {
+  const fail = (code: string, message: string, field: string[] = ['input', 'file']): UploadResult => ({ file: null, userErrors: [{ code, message, field }] });
+  const read = keyedInput({ id: input.disputeId, idempotencyKey: input.idempotencyKey });
+  if ('code' in read) return { file: null, userErrors: [{ ...read, field: read.field?.[1] === 'id' ? ['input', 'disputeId'] : read.field }] };
+  const { ref, key } = read;
+  const client = s.clients.get(accountKey(ref.provider, ref.account));
+  if (!client) return fail('NOT_FOUND', 'No dispute exists with this id.', ['input', 'disputeId']);
+  const rules = client.capabilities.evidence;
+  const name = providerDisplayName(ref.provider);
+  if (!client.uploadFile || !rules) return fail('NOT_SUPPORTED', `${name} takes no file uploads through the gateway; nothing was sent.`, ['input', 'disputeId']);
+  const { file } = input;
+  if (rules.maxFileBytes !== null && file.size > rules.maxFileBytes) {
+    return fail('FILE_TOO_LARGE', `The file is ${file.size} bytes; ${name} takes files up to ${rules.maxFileBytes} bytes. Nothing was sent.`);
+  }
+  // The parser holds the file already (up to the upload limit): its bytes are read once, here.
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  // The bytes decide, not the name or the declared type: a file that is none of the provider's types is refused.
+  const contentType = sniffContentType(bytes);
+  if (!contentType || !rules.fileContentTypes.includes(contentType)) {
+    return fail('FILE_TYPE_UNSUPPORTED', `${name} takes ${rules.fileContentTypes.join(', ')}; this file is ${contentType ?? 'none of them'}. Nothing was sent.`);
+  }
+  // As a plain Blob the upstream multipart body can carry.
+  const upload = { filename: safeFilename(file.name, contentType), contentType, size: file.size, data: new Blob([bytes], { type: contentType }) };
+  const run = async (upstreamKey: string, claim: () => Promise<void> = async () => {}): Promise<UploadResult> => {
+    const dispute = await s.loaders.dispute.load(ref);
+    if (!dispute) return fail('NOT_FOUND', 'No dispute exists with this id.', ['input', 'disputeId']);
+    await claim();
+    return { file: await client.uploadFile!(upload, { idempotencyKey: upstreamKey }), userErrors: [] };
+  };
+  if (key === undefined) return run(newIdempotencyKey());
+  const digestOfFile = createHash('sha256').update(bytes).digest('hex');
+  // One store holds every keyed operation's records, apart by operation name.
+  return oncePerKey({ ...s, idempotency: s.idempotency as unknown as OnceServices<UploadResult>['idempotency'], inflight: s.inflight as unknown as OnceServices<UploadResult>['inflight'] }, {
+    operation: 'upload',
+    key,
+    fingerprint: `${accountKey(ref.provider, ref.account)}:${digestOfFile}`,
+    reused: () => fail('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for another file.', ['input', 'idempotencyKey']),
+    // An upload whose answer was lost cannot be found again by key: it is sent again (a second copy of a file moves nothing).
+    recover: async () => null,
+    attempt: (upstreamKey, claim) => run(upstreamKey, () => claim()),
+  });
+}
+
+/** A file name a provider will take: printable, no path, at most 100 characters, with the type's extension. */
+function safeFilename(name: string, contentType: string): string {
+  const ext = contentType === 'application/pdf' ? 'pdf' : contentType === 'image/png' ? 'png' : 'jpg';
+  const base = (name.split(/[\\/]/).pop() ?? '').replace(/[^\w.\- ]/g, '_').replace(/\.[^.]*$/, '').slice(0, 90) || 'evidence';
+  return `${base}.${ext}`;
+}

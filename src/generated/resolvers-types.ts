@@ -19,6 +19,8 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
   /** Arbitrary JSON, used for provider metadata maps. */
   JSON: { input: unknown; output: unknown; }
+  /** A file sent with the GraphQL multipart request spec (`multipart/form-data`: operations, map, files). */
+  Upload: { input: globalThis.File; output: never; }
 };
 
 /** One configured account of a provider, as `Query.providers` lists them. */
@@ -313,7 +315,7 @@ export type DisputeEvidenceDetails = {
   submissionCount: Scalars['Int']['output'];
 };
 
-/** The evidence fields, as Stripe names them. File fields take a file id at the provider; null clears a field. */
+/** The evidence fields, as Stripe names them. File fields take a file id from uploadDisputeEvidenceFile; null clears a field. */
 export type DisputeEvidenceInput = {
   accessActivityLog?: InputMaybe<Scalars['String']['input']>;
   billingAddress?: InputMaybe<Scalars['String']['input']>;
@@ -544,6 +546,13 @@ export type Mutation = {
    * allows it. Retrying with the same `idempotencyKey` never submits twice.
    */
   updateDisputeEvidence: UpdateDisputeEvidencePayload;
+  /**
+   * Upload a file of evidence to the dispute's provider account (PDF, PNG or JPEG, up to the
+   * provider's `maxFileBytes`). Put the returned `file.id` in a file field of updateDisputeEvidence.
+   * Retrying with the same `idempotencyKey` returns the first file. Multipart requests must carry the
+   * `x-graphql-yoga-csrf` header (any value), so no browser form can send one across sites.
+   */
+  uploadDisputeEvidenceFile: UploadDisputeEvidenceFilePayload;
 };
 
 
@@ -559,6 +568,11 @@ export type MutationSubmitDisputeEvidenceArgs = {
 
 export type MutationUpdateDisputeEvidenceArgs = {
   input: UpdateDisputeEvidenceInput;
+};
+
+
+export type MutationUploadDisputeEvidenceFileArgs = {
+  input: UploadDisputeEvidenceFileInput;
 };
 
 /** Relay Global Object Identification: every object with a global id. */
@@ -706,6 +720,21 @@ export type UpdateDisputeEvidencePayload = {
   __typename?: 'UpdateDisputeEvidencePayload';
   /** The dispute after the update; null when a user error prevented it. */
   dispute?: Maybe<Dispute>;
+  userErrors: Array<UserError>;
+};
+
+export type UploadDisputeEvidenceFileInput = {
+  /** Global id of the dispute the file is for: its provider account receives the file. */
+  disputeId: Scalars['ID']['input'];
+  file: Scalars['Upload']['input'];
+  /** Up to 255 characters. Reuse it to retry safely. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UploadDisputeEvidenceFilePayload = {
+  __typename?: 'UploadDisputeEvidenceFilePayload';
+  /** The file at the provider; null when a user error prevented the upload. */
+  file?: Maybe<File>;
   userErrors: Array<UserError>;
 };
 
@@ -860,6 +889,9 @@ export type ResolversTypes = ResolversObject<{
   SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
   UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
   UpdateDisputeEvidencePayload: ResolverTypeWrapper<Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversTypes['Dispute']> }>;
+  Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
+  UploadDisputeEvidenceFileInput: UploadDisputeEvidenceFileInput;
+  UploadDisputeEvidenceFilePayload: ResolverTypeWrapper<UploadDisputeEvidenceFilePayload>;
   UserError: ResolverTypeWrapper<UserError>;
   WooshPayDisputeDetails: ResolverTypeWrapper<WooshPayDisputeDetails>;
 }>;
@@ -907,6 +939,9 @@ export type ResolversParentTypes = ResolversObject<{
   SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
   UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
   UpdateDisputeEvidencePayload: Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversParentTypes['Dispute']> };
+  Upload: Scalars['Upload']['output'];
+  UploadDisputeEvidenceFileInput: UploadDisputeEvidenceFileInput;
+  UploadDisputeEvidenceFilePayload: UploadDisputeEvidenceFilePayload;
   UserError: UserError;
   WooshPayDisputeDetails: WooshPayDisputeDetails;
 }>;
@@ -1125,6 +1160,7 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   closeDispute?: Resolver<ResolversTypes['CloseDisputePayload'], ParentType, ContextType, RequireFields<MutationCloseDisputeArgs, 'input'>>;
   submitDisputeEvidence?: Resolver<ResolversTypes['UpdateDisputeEvidencePayload'], ParentType, ContextType, RequireFields<MutationSubmitDisputeEvidenceArgs, 'input'>>;
   updateDisputeEvidence?: Resolver<ResolversTypes['UpdateDisputeEvidencePayload'], ParentType, ContextType, RequireFields<MutationUpdateDisputeEvidenceArgs, 'input'>>;
+  uploadDisputeEvidenceFile?: Resolver<ResolversTypes['UploadDisputeEvidenceFilePayload'], ParentType, ContextType, RequireFields<MutationUploadDisputeEvidenceFileArgs, 'input'>>;
 }>;
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
@@ -1181,6 +1217,15 @@ export type UpdateDisputeEvidencePayloadResolvers<ContextType = GatewayContext, 
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
+  name: 'Upload';
+}
+
+export type UploadDisputeEvidenceFilePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UploadDisputeEvidenceFilePayload'] = ResolversParentTypes['UploadDisputeEvidenceFilePayload']> = ResolversObject<{
+  file?: Resolver<Maybe<ResolversTypes['File']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type UserErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -1225,6 +1270,8 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   StripeDisputeDetails?: StripeDisputeDetailsResolvers<ContextType>;
   UpdateDisputeEvidencePayload?: UpdateDisputeEvidencePayloadResolvers<ContextType>;
+  Upload?: GraphQLScalarType;
+  UploadDisputeEvidenceFilePayload?: UploadDisputeEvidenceFilePayloadResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   WooshPayDisputeDetails?: WooshPayDisputeDetailsResolvers<ContextType>;
 }>;

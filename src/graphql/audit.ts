@@ -3,7 +3,7 @@
 // key's name; the caller's own strings are cut to a bounded length.
 import { Kind, valueFromASTUntyped, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { decodeDisputeId, truncate } from '../domain/ids.js';
-import type { CloseResult } from '../gateway/close.js';
+import type { KeyedResult } from '../gateway/once.js';
 import type { GatewayContext } from './context.js';
 
 /** Longest caller-given string an audit line repeats. */
@@ -40,14 +40,14 @@ function write(ctx: Pick<GatewayContext, 'logger' | 'caller'>, e: AuditEntry): v
   });
 }
 
-export async function audited(
+export async function audited<R extends KeyedResult>(
   ctx: GatewayContext,
   audit: string,
   input: { id: string; idempotencyKey?: string | null; fields?: string[] },
-  run: () => Promise<CloseResult & { replayed?: boolean }>,
+  run: () => Promise<R>,
   /** The result a success is audited as. */
   ok = 'CLOSED',
-): Promise<CloseResult> {
+): Promise<R> {
   const time = new Date().toISOString();
   let result = 'INTERNAL_SERVER_ERROR';
   let replay = false;

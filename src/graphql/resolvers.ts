@@ -3,7 +3,7 @@
 import { DISPUTE_EXTRA_FIELDS, type Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient, FilterField } from '../providers/types.js';
-import { submitDisputeEvidence, updateDisputeEvidence } from '../gateway/evidence.js';
+import { submitDisputeEvidence, updateDisputeEvidence, uploadDisputeEvidenceFile } from '../gateway/evidence.js';
 import { BadUserInput } from '../domain/errors.js';
 import { accountKey, ACCOUNT_NAME, decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
 import { closeDispute } from '../gateway/close.js';
@@ -11,7 +11,7 @@ import { AllProvidersFailed, listDisputes } from '../gateway/connection.js';
 import { disputeRef } from '../gateway/loaders.js';
 import type { DisputeFilterField, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
-import { DateTime, JSONScalar } from './scalars.js';
+import { DateTime, JSONScalar, Upload } from './scalars.js';
 import { providerGraphQLError } from './errors.js';
 import { audited } from './audit.js';
 import { responsePathAsArray as pathToArray } from 'graphql';
@@ -66,6 +66,7 @@ const byGlobalId = async (ctx: GatewayContext, id: string, field = "id") => ctx.
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
+  Upload,
   Node: {
     __resolveType: () => 'Dispute',
   },
@@ -135,6 +136,8 @@ export const resolvers: Resolvers = {
         () => updateDisputeEvidence(ctx, { ...input, submit: input.submit ?? false }),
         input.submit ? 'SUBMITTED' : 'STAGED',
       ),
+    uploadDisputeEvidenceFile: (_, { input }, ctx) =>
+      audited(ctx, 'uploadDisputeEvidenceFile', { id: input.disputeId, idempotencyKey: input.idempotencyKey }, () => uploadDisputeEvidenceFile(ctx, input), 'UPLOADED'),
     submitDisputeEvidence: (_, { input }, ctx) => audited(ctx, 'submitDisputeEvidence', input, () => submitDisputeEvidence(ctx, input), 'SUBMITTED'),
   },
   Dispute: {

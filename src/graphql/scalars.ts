@@ -54,3 +54,19 @@ export const JSONScalar = new GraphQLScalarType({
   parseValue: (v) => v,
   parseLiteral: literalToJson,
 });
+
+/** A file of the GraphQL multipart request spec: yoga hands the parsed web File through. */
+export const Upload = new GraphQLScalarType<File, never>({
+  name: 'Upload',
+  serialize() {
+    throw new GraphQLError('Upload is an input only');
+  },
+  parseValue(v) {
+    const f = v as Partial<File> | null;
+    if (f && typeof f === 'object' && typeof f.arrayBuffer === 'function' && typeof f.size === 'number') return v as File;
+    throw badInput('Upload takes a file sent with the GraphQL multipart request spec (multipart/form-data with operations, map and the file).');
+  },
+  parseLiteral(ast) {
+    throw badInput('Upload takes a file sent with the GraphQL multipart request spec, never a literal.', ast);
+  },
+});

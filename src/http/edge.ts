@@ -55,6 +55,9 @@ export interface EdgeOptions<S> {
   ready(): boolean;
 }
 
+/** Headers that make a request non-simple, so a browser preflights it (yoga's, then Apollo's). */
+export const PREFLIGHT_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'graphql-preflight'];
+
 const isMultipart = (req: IncomingMessage) => /^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
 function tooLarge(res: ServerResponse, max: number): void {
@@ -148,6 +151,13 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     if (req.method === 'OPTIONS') {
       req.resume();
       opts.answer(req, res, null, opts.serverContext(null)).catch(failed(res));
+      return;
+    }
+    // A browser form can post multipart across sites without a preflight: a multipart request must
+    // carry a header no simple request can (yoga's CSRF header, or Apollo's), so it cannot be forged.
+    if (multipart && !PREFLIGHT_HEADERS.some((h) => req.headers[h] !== undefined)) {
+      req.resume();
+      sendError(res, 400, 'CSRF_PREFLIGHT_REQUIRED', `A multipart request must carry the ${PREFLIGHT_HEADERS[0]} header (any value).`);
       return;
     }
     const door = guard.authorize(req, res);

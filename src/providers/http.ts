@@ -54,6 +54,8 @@ export interface EnvelopeInfo {
 export interface PipelineOptions {
   provider: ProviderName;
   baseUrl: string;
+  /** Names a second host of the account (its own breaker and rate limit), e.g. `files`. */
+  hostScope?: string;
   dispatcher: Dispatcher;
   logger: Logger;
   authHeaders: () => Record<string, string>;
@@ -109,11 +111,11 @@ export interface AttemptEvent {
 export type AttemptObserver = (e: AttemptEvent) => void;
 
 /** Pipeline options from a provider's settings (see providers/env.ts). */
-export function fromSettings(s: PipelineSettings): Pick<PipelineOptions, 'timeoutMs' | 'breaker' | 'rateLimit'> {
+export function fromSettings(s: PipelineSettings, maxPerSecond?: number): Pick<PipelineOptions, 'timeoutMs' | 'breaker' | 'rateLimit'> {
   return {
     timeoutMs: s.timeoutMs,
     breaker: { threshold: s.breakerThreshold, cooldownMs: s.breakerCooldownMs },
-    rateLimit: s.ratePerSecond > 0 ? { perSecond: s.ratePerSecond, maxQueueMs: DEFAULT_RATE_LIMIT.maxQueueMs } : null,
+    rateLimit: s.ratePerSecond > 0 ? { perSecond: Math.min(s.ratePerSecond, maxPerSecond ?? Infinity), maxQueueMs: DEFAULT_RATE_LIMIT.maxQueueMs } : null,
   };
 }
 
@@ -124,7 +126,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 25, maxQueueMs:
 export const providerDisplayName = (p: ProviderName): string => displayNameOf(p);
 
 export class HttpPipeline {
-  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint'>> &
+  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint' | 'hostScope'>> &
     Pick<PipelineOptions, 'observer' | 'retryHint'> & { requestIdHeader: string; account: string };
   private readonly breaker: Breaker;
   private readonly limiter: Limiter | null;
@@ -149,7 +151,8 @@ export class HttpPipeline {
     };
     this.basePath = new URL(this.o.baseUrl).pathname.replace(/\/+$/, '');
     const resilience = opts.resilience ?? inMemoryResilience;
-    const account = opts.account ?? 'default';
+    // A second host of one account (Stripe's files API) has its own breaker and rate: `account/host`.
+    const account = `${opts.account ?? 'default'}${opts.hostScope ? `/${opts.hostScope}` : ''}`;
     this.breaker = resilience.breaker(opts.provider, account, this.o.breaker);
     this.limiter = this.o.rateLimit ? resilience.limiter(opts.provider, account, this.o.rateLimit) : null;
   }

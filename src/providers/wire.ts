@@ -102,3 +102,19 @@ export function readListed(
     }
   });
 }
+
+/** An instant a provider gives as epoch seconds (number or digit string) or ISO-8601; null when absent. */
+export function instantOrNull(v: unknown, path: string): Date | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return new Date(Number(v) * 1000);
+  if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v);
+  throw new MalformedUpstream(path, 'epoch seconds or an ISO-8601 instant');
+}
+
+/** A multipart upload body with the file and the form fields given (a provider's files endpoint). */
+export function fileForm(file: { data: Blob; filename: string }, fields: Record<string, string>): { body: FormData } {
+  const body = new FormData();
+  for (const [k, v] of Object.entries(fields)) body.append(k, v);
+  body.append('file', file.data, file.filename);
+  return { body };
+}

@@ -11,6 +11,8 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (files, multipart). */
+  raw: Buffer;
 }
 
 export interface FakeResponse {
@@ -25,6 +27,8 @@ export interface RecordedRequest {
   query: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The bytes of a multipart body (files), kept for inspection. */
+  raw?: Buffer;
 }
 
 export interface Fault {
@@ -108,9 +112,10 @@ export class FakeServer {
           query: url.searchParams,
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          raw: Buffer.concat(chunks),
         };
         this.received += 1;
-        this.requests.push({ method: fr.method, path: fr.path, query: url.search, headers: fr.headers, body: fr.body });
+        this.requests.push({ method: fr.method, path: fr.path, query: url.search, headers: fr.headers, body: fr.body, ...(/^multipart\//.test(fr.headers['content-type'] ?? '') && { raw: fr.raw }) });
         if (this.requests.length > MAX_RECORDED_REQUESTS * 1.25) this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
         const send = (out: FakeResponse) => {
           const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);

@@ -55,16 +55,16 @@ describe('body limits by content type', () => {
 
   it('accepts a multipart body larger than the JSON limit, up to the upload limit, streamed to yoga', async () => {
     const { body, type } = multipart(JSON_LIMIT * 4);
-    const res = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'transfer-encoding': 'chunked' }, body });
+    const res = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' }, body });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('refuses a multipart body over the upload limit, declared or counted while streaming, and keeps answering', async () => {
     const { body, type } = multipart(UPLOAD_LIMIT * 2);
-    const declared = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'content-length': String(body.length) }, body });
+    const declared = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'content-length': String(body.length) }, body });
     expect(declared.status).toBe(413);
-    const counted = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'transfer-encoding': 'chunked' }, body }).catch((e: Error) => e);
+    const counted = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' }, body }).catch((e: Error) => e);
     // The edge answers 413 the moment the count passes the limit, then stops reading: the client
     // sees the answer, or (still sending) a reset connection; never a 200.
     if (!(counted instanceof Error)) {
@@ -73,6 +73,15 @@ describe('body limits by content type', () => {
     }
     const after = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: padded(10) });
     expect(after.status).toBe(200);
+  });
+});
+
+describe('multipart and CSRF', () => {
+  it('refuses a multipart request without a preflight header (a browser form could send one across sites)', async () => {
+    const { body, type } = multipart(10);
+    const res = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type }, body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).errors[0].extensions.code).toBe('CSRF_PREFLIGHT_REQUIRED');
   });
 });
 

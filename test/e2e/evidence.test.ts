@@ -213,3 +213,82 @@ describe('the evidence:write scope and evidence-sized bodies', () => {
     expect((await send(WRITER)).status).toBe(200);
   });
 });
+
+describe('uploading evidence files (GraphQL multipart request spec)', () => {
+  const UPLOAD = `mutation($input: UploadDisputeEvidenceFileInput!) { uploadDisputeEvidenceFile(input: $input) {
+    file { id filename size contentType expiresAt } userErrors { code field message } } }`;
+  const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+  const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(512, 7)]);
+
+  /** One multipart request as the spec lays it out: operations, map, then the file. */
+  async function upload(disputeId: string, bytes: Buffer, filename: string, type: string, extra: Record<string, unknown> = {}) {
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: UPLOAD, variables: { input: { disputeId, file: null, ...extra } } }));
+    form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+    form.append('0', new Blob([new Uint8Array(bytes)], { type }), filename);
+    const res = await fetch(h.gateway.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+    return { status: res.status, body: (await res.json()) as any };
+  }
+  const uploadsSent = (provider: ProviderName) => h.fakes.get(provider)!.server.requests.filter((r) => r.method === 'POST' && /\/files$/.test(r.path)).length;
+
+  it('uploads a PDF to Stripe\'s files API and a PNG to Flex and Afterpay, then names one in evidence', async () => {
+    for (const [provider, bytes, name, type, contentType] of [
+      ['STRIPE', PDF, 'receipt.pdf', 'application/pdf', 'application/pdf'],
+      ['FLEX', PNG, 'label.png', 'image/png', 'image/png'],
+      ['AFTERPAY', PNG, 'label.png', 'image/png', 'image/png'],
+    ] as const) {
+      const id = await respondable(provider);
+      const r = await upload(id, bytes, name, type);
+      expect(r.body.errors).toBeUndefined();
+      expect(r.status).toBe(200);
+      expect(r.body.data.uploadDisputeEvidenceFile.userErrors).toEqual([]);
+      expect(r.body.data.uploadDisputeEvidenceFile.file).toMatchObject({ filename: name, size: bytes.length, contentType });
+      expect(Date.parse(r.body.data.uploadDisputeEvidenceFile.file.expiresAt)).toBeGreaterThan(Date.now());
+      const sent = h.fakes.get(provider)!.server.requests.at(-1)!;
+      expect(sent.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      expect(sent.raw!.includes(bytes)).toBe(true);
+      if (provider === 'STRIPE') {
+        expect(sent.body).toContain('name="purpose"\r\n\r\ndispute_evidence');
+        const fileId = r.body.data.uploadDisputeEvidenceFile.file.id;
+        const u = await h.gql(`mutation($input: UpdateDisputeEvidenceInput!) { updateDisputeEvidence(input: $input) { dispute { evidence { receipt { id } } } userErrors { code } } }`, {
+          input: { id, evidence: { receipt: fileId } },
+        });
+        expect(u.body.data.updateDisputeEvidence).toEqual({ dispute: { evidence: { receipt: { id: fileId } } }, userErrors: [] });
+      }
+    }
+  });
+
+  it('refuses a file just over the provider\'s limit, or of another type, with nothing sent', async () => {
+    const id = await respondable('STRIPE');
+    const before = uploadsSent('STRIPE');
+    const big = Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024 - PDF.length + 1, 0x20)]);
+    const tooLarge = await upload(id, big, 'big.pdf', 'application/pdf');
+    expect(tooLarge.body.data.uploadDisputeEvidenceFile.userErrors).toEqual([{ code: 'FILE_TOO_LARGE', field: ['input', 'file'], message: expect.stringContaining('5242880') }]);
+    // Named .pdf, declared PDF, but the bytes are text: the bytes decide.
+    const text = await upload(id, Buffer.from('just some text, not a PDF'), 'fake.pdf', 'application/pdf');
+    expect(text.body.data.uploadDisputeEvidenceFile.userErrors[0]).toMatchObject({ code: 'FILE_TYPE_UNSUPPORTED', field: ['input', 'file'] });
+    expect(uploadsSent('STRIPE')).toBe(before);
+  });
+
+  it('NOT_SUPPORTED at WooshPay (no files API), FILE_NOT_FOUND for a file id the provider does not know', async () => {
+    const woosh = await respondable('WOOSHPAY');
+    const r = await upload(woosh, PDF, 'a.pdf', 'application/pdf');
+    expect(r.body.data.uploadDisputeEvidenceFile.userErrors[0]).toMatchObject({ code: 'NOT_SUPPORTED', field: ['input', 'disputeId'] });
+    const id = await respondable('STRIPE');
+    const u = await h.gql(UPDATE, { input: { id, evidence: { receipt: 'file_doesnotexist' }, submit: true } });
+    expect(u.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'FILE_NOT_FOUND', field: ['input', 'evidence', 'receipt'], message: expect.any(String) }]);
+    const after = await h.gql('query($id: ID!) { node(id: $id) { ... on Dispute { status evidenceDetails { submissionCount } } } }', { id });
+    expect(after.body.data.node).toEqual({ status: 'NEEDS_RESPONSE', evidenceDetails: { submissionCount: 0 } });
+  });
+
+  it('the same key and file answer the first upload again; the same key for another file is IDEMPOTENCY_KEY_REUSED', async () => {
+    const id = await respondable('FLEX');
+    const before = uploadsSent('FLEX');
+    const a = await upload(id, PNG, 'a.png', 'image/png', { idempotencyKey: 'up-1' });
+    const b = await upload(id, PNG, 'a.png', 'image/png', { idempotencyKey: 'up-1' });
+    expect(b.body.data.uploadDisputeEvidenceFile.file.id).toBe(a.body.data.uploadDisputeEvidenceFile.file.id);
+    expect(uploadsSent('FLEX')).toBe(before + 1);
+    const c = await upload(id, PDF, 'b.pdf', 'application/pdf', { idempotencyKey: 'up-1' });
+    expect(c.body.data.uploadDisputeEvidenceFile.userErrors[0].code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});

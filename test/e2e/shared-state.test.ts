@@ -70,7 +70,9 @@ describe('injected rate limiting and resilience', () => {
   it('builds each account\'s breaker and rate limit from the factory given', () => {
     expect(made).toContain('breaker STRIPE:default');
     expect(made).toContain('limiter STRIPE:default');
-    expect(made.filter((m) => m.startsWith('breaker'))).toHaveLength(4);
+    // One per account's API, and Stripe's files host apart (its own rate).
+    expect(made.filter((m) => m.startsWith('breaker') && !m.includes('/'))).toHaveLength(4);
+    expect(made).toContain('breaker STRIPE:default/files');
   });
 
   it('asks the key rate limiter given for every keyed request', async () => {

@@ -11,15 +11,15 @@
 // reference and Cash App's example: GET). The client sends POST, as a state change should be, and
 // falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly:
 // after a failure the dispute is read again, and an accept that took effect counts as done.
-import { obj, readListed, str } from '../wire.js';
+import { fileForm, obj, readListed, str } from '../wire.js';
 import { BadUserInput, ProviderError } from '../../domain/errors.js';
 import { isProviderId } from '../../domain/ids.js';
 import { decodeUpstream, fromSettings, HttpPipeline, type HttpRequest, upstreamPath } from '../http.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import type { DisputeProviderClient, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readAfterpayErrorEnvelope } from './errors.js';
 import { closeWithReread } from '../safe-close.js';
-import { AFTERPAY_EVIDENCE_RULES, AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute, withEvidenceSent } from './transformers.js';
+import { readAfterpayFile, AFTERPAY_EVIDENCE_RULES, AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute, withEvidenceSent } from './transformers.js';
 import { rawValuesFor } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
@@ -220,6 +220,15 @@ export class AfterpayClient implements DisputeProviderClient {
     const res = await this.http.send({ method: 'POST', path: upstreamPath`/v2/disputes/${id}`, body: { evidence }, encoding: 'json', retry: false });
     const d = decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
     return withEvidenceSent(d, u.evidence);
+  }
+
+  /**
+   * `POST /v2/disputes/files` with `file` and `fileType=dispute_evidence` → `{id, createdAt, expiresAt}`.
+   * The reference shows JSON but a file needs a multipart body: multipart is sent (the fake takes both). Sent once.
+   */
+  async uploadFile(file: EvidenceUpload, _opts: { idempotencyKey: string }) {
+    const res = await this.http.send({ method: 'POST', path: '/v2/disputes/files', payload: () => fileForm(file, { fileType: 'dispute_evidence' }), retry: false });
+    return decodeUpstream('AFTERPAY', res, (json) => readAfterpayFile(json, file));
   }
 
   async close(id: string, _opts: { idempotencyKey: string }) {

@@ -4,7 +4,7 @@ import { EVIDENCE_FILE_FIELDS } from '../../domain/dispute.js';
 import { InvalidAmount, toMinorUnits } from '../../domain/money.js';
 import type { CreatedRange, EvidenceRules } from '../types.js';
 import { lookup } from '../stripe/transformers.js';
-import { arr, bool, epochSecondsString, epochSecondsStringOrNull, int, MalformedUpstream, obj, str, strOrNull, type Obj } from '../wire.js';
+import { arr, bool, epochSecondsString, epochSecondsStringOrNull, instantOrNull, int, MalformedUpstream, obj, str, strOrNull, type Obj } from '../wire.js';
 import type { AfterpayDisputeReason, AfterpayDisputeStatus } from './wire.js';
 
 export const AFTERPAY_STATUS_MAP: Record<AfterpayDisputeStatus, DisputeStatus> = {
@@ -207,4 +207,10 @@ export function withEvidenceSent(d: Dispute, sent: EvidenceUpdate): Dispute {
     evidence[f] = (EVIDENCE_FILE_FIELDS as readonly string[]).includes(f) ? { id: v, filename: null } : v;
   }
   return { ...d, evidence: evidence as unknown as Dispute['evidence'], evidenceDetails: { ...d.evidenceDetails, hasEvidence: true } };
+}
+
+/** Afterpay's upload answer `{id:"fi_…", createdAt, expiresAt}`; it names no size or type, so those are the file's own. */
+export function readAfterpayFile(json: unknown, sent: { filename: string; size: number; contentType: string }): FileRef {
+  const o = obj(json, 'file');
+  return { id: str(o.id, 'file.id'), filename: sent.filename, size: sent.size, contentType: sent.contentType, expiresAt: instantOrNull(o.expiresAt, 'file.expiresAt') };
 }

@@ -2,14 +2,14 @@
 // Its list reference shows no `has_more`, so the client asks for one more than the page needs
 // and reads a next page from the extra item; where Flex does send `has_more`, that is used.
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
-import { obj, readListed, str } from '../wire.js';
+import { fileForm, obj, readListed, str } from '../wire.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE, EVIDENCE_FIELDS } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, EvidenceRules, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import type { DisputeProviderClient, EvidenceRules, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readFlexErrorEnvelope } from './errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
-import { flexToDispute, readFlexEnvelope, readFlexList } from './transformers.js';
+import { flexToDispute, readFlexEnvelope, readFlexFile, readFlexList } from './transformers.js';
 import { rawValuesFor, STRIPE_STATUS_MAP, stripeEvidenceKey } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
@@ -160,6 +160,12 @@ export class FlexClient implements DisputeProviderClient {
       retry: false,
     });
     return decodeUpstream('FLEX', res, (json) => flexToDispute(readFlexEnvelope(json), this.account, 'full'));
+  }
+
+  /** `POST /v1/files`, multipart (`purpose=dispute_evidence`, `file`) → `{"file":{file_id,…}}`. Sent once (no documented idempotency). */
+  async uploadFile(file: EvidenceUpload, opts: { idempotencyKey: string }) {
+    const res = await this.http.send({ method: 'POST', path: '/v1/files', payload: () => fileForm(file, { purpose: 'dispute_evidence' }), idempotencyKey: opts.idempotencyKey, retry: false });
+    return decodeUpstream('FLEX', res, readFlexFile);
   }
 
   async close(id: string, opts: { idempotencyKey: string }) {

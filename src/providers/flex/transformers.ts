@@ -1,7 +1,7 @@
 // Pure transformations from Flex's wire shapes to the unified model.
 import type { BalanceTransaction, Dispute, DisputeEvidence, FileRef } from '../../domain/dispute.js';
-import { mapStripeReason, mapStripeStatus } from '../stripe/transformers.js';
-import { arr, bool, boolOrNull, int, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
+import { fileContentType, mapStripeReason, mapStripeStatus } from '../stripe/transformers.js';
+import { arr, bool, boolOrNull, instantOrNull, int, intOrNull, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
 import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS } from './wire.js';
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -109,4 +109,16 @@ export function readFlexList(v: unknown): { data: unknown[]; hasMore: boolean | 
 /** `{dispute: {...}}` */
 export function readFlexEnvelope(v: unknown): unknown {
   return obj(obj(v, 'body').dispute, 'body.dispute');
+}
+
+/** Flex's upload answer: `{"file":{file_id, purpose, filename, size, type, created_at, expires_at}}`. */
+export function readFlexFile(json: unknown): FileRef {
+  const f = obj(obj(json, 'body').file, 'file');
+  return {
+    id: str(f.file_id, 'file.file_id'),
+    filename: strOrNull(f.filename, 'file.filename'),
+    size: intOrNull(f.size, 'file.size'),
+    contentType: fileContentType(strOrNull(f.type, 'file.type')),
+    expiresAt: instantOrNull(f.expires_at, 'file.expires_at'),
+  };
 }

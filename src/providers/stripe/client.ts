@@ -1,16 +1,19 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
 import { stripeShouldRetry } from './errors.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
+import { fileForm } from '../wire.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import type { DisputeProviderClient, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
-import { rawValuesFor, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams, stripeToDispute } from './transformers.js';
+import { rawValuesFor, readStripeFile, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams, stripeToDispute } from './transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface StripeConfig {
   secretKey: string;
   apiBase: string;
+  /** Where files are uploaded (files.stripe.com). */
+  filesApiBase: string;
   /** Sent as Stripe-Version on every request. */
   apiVersion: string;
   /** Connect: the connected account acted for, sent as Stripe-Account on every request. */
@@ -35,13 +38,15 @@ export class StripeClient implements DisputeProviderClient {
     evidence: STRIPE_EVIDENCE_RULES,
   };
   private readonly http: HttpPipeline;
+  private readonly files: HttpPipeline;
 
   constructor(config: StripeConfig, deps: ProviderDeps) {
     this.account = config.account;
     this.apiVersion = config.apiVersion;
     // Basic auth with the secret key as the user name and an empty password, as Stripe documents.
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
-    this.http = new HttpPipeline({
+    const pipeline = (baseUrl: string, hostScope?: string) => new HttpPipeline({
+      hostScope,
       account: config.account,
       resilience: deps.resilience,
       observer: deps.observer,
@@ -49,14 +54,28 @@ export class StripeClient implements DisputeProviderClient {
       retryHint: stripeShouldRetry,
       notFoundCodes: STRIPE_NOT_FOUND_CODES,
       provider: 'STRIPE',
-      baseUrl: config.apiBase,
+      baseUrl,
       dispatcher: deps.dispatcher,
       logger: deps.logger,
-      ...fromSettings(config.pipeline),
+      ...fromSettings(config.pipeline, hostScope === 'files' ? 20 : undefined),
       authHeaders: () => ({ authorization, 'stripe-version': config.apiVersion, ...(config.stripeAccount && { 'stripe-account': config.stripeAccount }) }),
       readErrorEnvelope: readStripeErrorEnvelope,
       requestIdHeader: 'request-id',
     });
+    this.http = pipeline(config.apiBase);
+    // Stripe's files API is another host with its own limit (20 writes a second).
+    this.files = pipeline(config.filesApiBase, 'files');
+  }
+
+  /** `POST files.stripe.com/v1/files`, multipart with `purpose=dispute_evidence`; retried with its key (Stripe replays). */
+  async uploadFile(file: EvidenceUpload, opts: { idempotencyKey: string }) {
+    const res = await this.files.send({
+      method: 'POST',
+      path: '/v1/files',
+      payload: () => fileForm(file, { purpose: 'dispute_evidence' }),
+      idempotencyKey: opts.idempotencyKey,
+    });
+    return decodeUpstream('STRIPE', res, readStripeFile);
   }
 
   async list(q: ListQuery): Promise<ListPage> {

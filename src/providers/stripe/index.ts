@@ -30,13 +30,15 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   displayName: 'Stripe',
   typeDefs,
   detailsType,
-  options: ['secretKey', 'apiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['secretKey', 'apiBase', 'filesApiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
   configFromEnv(env) {
     const secretKey = env.STRIPE_SECRET_KEY?.trim();
     if (!secretKey) return null;
     return {
       secretKey,
       apiBase: env.STRIPE_API_BASE?.trim() || 'https://api.stripe.com',
+      // Files are uploaded to another host than the API.
+      filesApiBase: env.STRIPE_FILES_API_BASE?.trim() || 'https://files.stripe.com',
       apiVersion: stripeApiVersion(env.STRIPE_API_VERSION),
       stripeAccount: connectAccount(env.STRIPE_ACCOUNT),
       account: 'default',

@@ -322,3 +322,22 @@ export const STRIPE_EVIDENCE_RULES: EvidenceRules = {
   fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
   maxTextCharacters: 150_000,
 };
+
+const FILE_TYPES: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
+
+/** A file's short type as Stripe (and Flex) name it (`pdf`, `png`, `jpg`) as a media type. */
+export const fileContentType = (type: string | null): string | null => (type === null ? null : (FILE_TYPES[type] ?? type));
+
+/** Stripe's File object (an upload's answer): id, filename, size, type (`pdf`, `png`, `jpg`), expires_at. */
+export function readStripeFile(json: unknown): FileRef {
+  const o = obj(json, 'file');
+  const type = strOrNull(o.type, 'file.type');
+  const expires = intOrNull(o.expires_at, 'file.expires_at');
+  return {
+    id: str(o.id, 'file.id'),
+    filename: strOrNull(o.filename, 'file.filename'),
+    size: intOrNull(o.size, 'file.size'),
+    contentType: fileContentType(type),
+    expiresAt: expires === null ? null : new Date(expires * 1000),
+  };
+}

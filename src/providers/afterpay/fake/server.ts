@@ -4,6 +4,7 @@
 // `acceptMethods` narrows it to test a client's fallback).
 import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
+import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
 import type { AfterpayDispute } from '../wire.js';
 
 /** The evidence fields Afterpay's respond takes. */
@@ -24,6 +25,7 @@ export interface AfterpayFakeOptions {
 export class AfterpayFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, AfterpayDispute>();
+  readonly files = new FakeFiles('fi_');
   private byNewest: AfterpayDispute[] = [];
   private seq = 0;
   closesExecuted = 0;
@@ -85,6 +87,7 @@ export class AfterpayFake {
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] !== 'v2' || parts[1] !== 'disputes') return unrouted(req);
     if (parts.length === 2 && req.method === 'GET') return this.list(req);
+    if (parts.length === 3 && parts[2] === 'files' && req.method === 'POST') return this.upload(req);
     const d = parts[2] ? this.disputes.get(parts[2]) : undefined;
     if (parts.length === 3 && req.method === 'GET') return d ? this.single(d) : this.error(404, 'not_found', 'Dispute not found for this merchant.');
     if (parts.length === 3 && req.method === 'POST') return d ? this.respond(req, d) : this.error(404, 'not_found', 'Dispute not found for this merchant.');
@@ -144,12 +147,37 @@ export class AfterpayFake {
       if (!AFTERPAY_FIELDS.has(k)) return this.error(400, 'invalid_request', `Unknown evidence field: ${k}.`);
       if (typeof v !== 'string' || v.length === 0) return this.error(400, 'invalid_request', `${k} must be a non-empty string.`);
     }
+    const unknownFile = ['refundPolicy', 'shippingDocumentation', 'uncategorizedFile'].find((k) => typeof evidence[k] === 'string' && !this.files.has(evidence[k] as string));
+    if (unknownFile) return this.error(400, 'file_not_found', `No such file for ${unknownFile}.`);
     if (this.evidenceReceived.has(d.id)) return this.error(409, 'evidence_already_submitted', 'Evidence was already submitted for this dispute.');
     if (d.status !== 'needs_response') return this.error(409, 'invalid_state', `Dispute is ${d.status}.`);
     this.evidenceReceived.set(d.id, evidence as Record<string, string>);
     d.status = 'under_review';
     d.updatedAt = String(Math.floor(Date.now() / 1000));
     return this.single(d);
+  }
+
+  /**
+   * `POST /v2/disputes/files` with `file` and `fileType=dispute_evidence`. The reference shows a JSON
+   * body, a real upload is multipart: both are taken (JSON with the file as base64 in `file`).
+   */
+  private upload(req: FakeRequest): FakeResponse {
+    let parts = parseMultipart(req);
+    if (!parts) {
+      try {
+        const body = JSON.parse(req.body) as { file?: string; fileName?: string; fileType?: string };
+        parts = [
+          { name: 'fileType', filename: null, contentType: null, data: Buffer.from(body.fileType ?? '') },
+          { name: 'file', filename: body.fileName ?? 'evidence', contentType: null, data: Buffer.from(body.file ?? '', 'base64') },
+        ];
+      } catch {
+        return this.error(400, 'invalid_request', 'Send the file as multipart/form-data or JSON.');
+      }
+    }
+    if (parts.find((p) => p.name === 'fileType')?.data.toString('utf8') !== 'dispute_evidence') return this.error(400, 'invalid_request', 'fileType must be dispute_evidence.');
+    const stored = this.files.receive(parts);
+    if ('refused' in stored) return this.error(400, 'invalid_request', stored.refused);
+    return { status: 200, body: { id: stored.id, createdAt: String(stored.created), expiresAt: String(stored.expiresAt) } };
   }
 
   /** Evidence each dispute received (once), for the tests. */

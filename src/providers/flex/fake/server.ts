@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
 import { sliceByCursor } from '../../../sandbox/list.js';
+import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
 import { FLEX_EVIDENCE_FILE_KEYS, type FlexDispute } from '../wire.js';
 
 const FILE_KEYS = new Set<string>(FLEX_EVIDENCE_FILE_KEYS);
@@ -19,6 +20,7 @@ const newestFirst = (a: FlexDispute, b: FlexDispute) =>
 export class FlexFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, FlexDispute>();
+  readonly files = new FakeFiles('ff_');
   private byNewest: FlexDispute[];
   private seq = 0;
   closesExecuted = 0;
@@ -61,6 +63,7 @@ export class FlexFake {
   private handle(req: FakeRequest): FakeResponse {
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return error(401, 'unauthorized', 'Invalid or missing API key.');
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === 'v1' && parts[1] === 'files' && parts.length === 2 && req.method === 'POST') return this.upload(req);
     if (parts[0] !== 'v1' || parts[1] !== 'disputes') return unrouted(req);
     if (req.method === 'POST' && !(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return error(415, 'invalid_request', 'Content-Type must be application/json.');
@@ -114,6 +117,16 @@ export class FlexFake {
     }
   }
 
+  /** `POST /v1/files`: multipart, purpose=dispute_evidence, JPEG, PNG or PDF up to 5 MB. */
+  private upload(req: FakeRequest): FakeResponse {
+    const parts = parseMultipart(req);
+    if (parts?.find((p) => p.name === 'purpose')?.data.toString('utf8') !== 'dispute_evidence') return error(400, 'invalid_request', 'purpose must be dispute_evidence.');
+    const stored = this.files.receive(parts);
+    if ('refused' in stored) return error(400, 'invalid_request', stored.refused);
+    const iso = (s: number) => new Date(s * 1000).toISOString();
+    return { status: 200, body: { file: { file_id: stored.id, purpose: 'dispute_evidence', filename: stored.filename, size: stored.size, type: stored.type, created_at: iso(stored.created), expires_at: iso(stored.expiresAt) } } };
+  }
+
   private update(req: FakeRequest, d: FlexDispute): FakeResponse {
     const body = this.parse(req);
     if ('status' in body && typeof body.status === 'number') return body as FakeResponse;
@@ -122,6 +135,7 @@ export class FlexFake {
     if (!CLOSABLE.has(d.status)) return error(400, 'invalid_request', `Evidence cannot be updated in status ${d.status}.`);
     for (const [k, v] of Object.entries(input.evidence ?? {})) {
       if (!d.evidence || !(k in d.evidence)) return error(400, 'invalid_request', `Unknown evidence field: ${k}`);
+      if (FILE_KEYS.has(k) && v !== '' && !this.files.has(v)) return error(400, 'file_not_found', `No such file: ${v}`);
       // File fields take a Flex file id; an empty string clears a field.
       d.evidence[k] = v === '' ? null : FILE_KEYS.has(k) ? { file_id: v, filename: `${v}.pdf` } : v;
     }

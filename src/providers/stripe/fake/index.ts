@@ -10,5 +10,5 @@ export async function startStripeFake({ seed, count, epoch, created }: FakeOptio
     const fake = new StripeFake(sandboxStripeKey(), disputes);
     const url = await fake.start();
     const expected = () => disputes.map((d) => ({ id: d.id, created: d.created, status: mapStripeStatus(d.status), currency: d.currency }));
-    return fakeHandle(fake, url, { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url }, expected);
+    return fakeHandle(fake, url, { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url, STRIPE_FILES_API_BASE: url }, expected);
 }

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { decodeForm } from '../../form.js';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
 import { sliceByCursor } from '../../../sandbox/list.js';
+import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
 import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../wire.js';
 
 type ErrorType = StripeErrorBody['error']['type'];
@@ -18,6 +19,7 @@ const error = (status: number, type: ErrorType, message: string, extra: { code?:
 const LIST_PARAMS = new Set(['charge', 'payment_intent', 'created', 'limit', 'starting_after', 'ending_before', 'expand']);
 const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
 const EVIDENCE_KEYS = new Set<string>([...STRIPE_EVIDENCE_TEXT_KEYS, ...STRIPE_EVIDENCE_FILE_KEYS]);
+const FILE_KEYS = new Set<string>(STRIPE_EVIDENCE_FILE_KEYS);
 
 const isResponse = (p: Record<string, unknown> | FakeResponse): p is FakeResponse => typeof p.status === 'number' && 'body' in p;
 
@@ -51,6 +53,8 @@ const STRIPE_OPTIONS: StripeLikeOptions = {
 export class StripeFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, StripeDispute>();
+  /** Uploaded files (files.stripe.com/v1/files, served here too). */
+  readonly files = new FakeFiles('file_');
   private byNewest: StripeDispute[] = [];
   private readonly idempotency = new Map<string, IdempotentRecord>();
   private requestSeq = 0;
@@ -109,6 +113,7 @@ export class StripeFake {
     if (denied) return denied;
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
     if (req.method === 'GET' && this.opts.listPaths.includes(req.path.replace(/\/$/, ''))) return this.list(req);
+    if (parts[0] === 'v1' && parts[1] === 'files' && parts.length === 2 && req.method === 'POST') return this.idempotent(req, () => this.upload(req));
     if (parts[0] === 'v1' && parts[1] === 'disputes') {
       if (parts.length === 3 && req.method === 'GET') return this.retrieve(req, parts[2]!);
       if (parts.length === 3 && req.method === 'POST') return this.idempotent(req, () => this.update(req, parts[2]!));
@@ -236,6 +241,19 @@ export class StripeFake {
     return d ? { status: 200, body: d } : this.missing(id);
   }
 
+  /** A file upload as Stripe's files API takes it: multipart, purpose=dispute_evidence, PDF/PNG/JPEG up to 5 MB. */
+  private upload(req: FakeRequest): FakeResponse {
+    const parts = parseMultipart(req);
+    const purpose = parts?.find((p) => p.name === 'purpose')?.data.toString('utf8');
+    if (purpose !== 'dispute_evidence') return error(400, 'invalid_request_error', 'purpose must be dispute_evidence here.', { param: 'purpose' });
+    const stored = this.files.receive(parts);
+    if ('refused' in stored) return error(400, 'invalid_request_error', stored.refused, { param: 'file' });
+    return {
+      status: 200,
+      body: { id: stored.id, object: 'file', purpose, filename: stored.filename, size: stored.size, type: stored.type, created: stored.created, expires_at: stored.expiresAt, url: null },
+    };
+  }
+
   private update(req: FakeRequest, id: string): FakeResponse {
     const p = this.params(req);
     if (isResponse(p)) return p;
@@ -254,6 +272,7 @@ export class StripeFake {
       if (total > 150_000) return error(400, 'invalid_request_error', 'The evidence is too long to fit on the evidence pages.', { code: 'dispute_evidence_page_limit_exceeded', param: 'evidence' });
       for (const [k, v] of Object.entries(p.evidence)) {
         if (!EVIDENCE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
+        if (FILE_KEYS.has(k) && v !== '' && !this.files.has(String(v))) return error(400, 'invalid_request_error', `No such file upload: '${String(v)}'`, { code: 'resource_missing', param: `evidence[${k}]` });
         (d.evidence as Record<string, unknown>)[k] = v === '' ? null : v;
       }
       d.evidence_details.has_evidence = true;
