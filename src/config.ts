@@ -20,6 +20,8 @@ export interface ProcessConfig {
   maxUploadBytes: number;
   /** Largest JSON body of a caller with evidence:write (MAX_EVIDENCE_BODY_BYTES). */
   maxEvidenceBodyBytes: number;
+  /** Bytes of evidence files each key may upload an hour (UPLOAD_BYTES_PER_HOUR). */
+  uploadBytesPerHour: number;
   introspection: boolean;
   corsOrigins: string[];
   /** GATEWAY_AUTH: 'none' runs without keys outside the sandbox (loudly); else keys are required. */
@@ -56,6 +58,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     maxBodyBytes: positiveIntEnv(env, 'MAX_BODY_BYTES', 100 * 1024),
     maxUploadBytes: positiveIntEnv(env, 'MAX_UPLOAD_BYTES', 10 * 1024 * 1024),
     maxEvidenceBodyBytes: positiveIntEnv(env, 'MAX_EVIDENCE_BODY_BYTES', 720 * 1024),
+    uploadBytesPerHour: positiveIntEnv(env, 'UPLOAD_BYTES_PER_HOUR', 500 * 1024 * 1024),
     introspection: !off(env.INTROSPECTION),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     authNone: authMode(env.GATEWAY_AUTH) === 'none',

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
     maxEvidenceBodyBytes: config.maxEvidenceBodyBytes,
+    uploadBytesPerHour: config.uploadBytesPerHour,
     auth,
     stats,
   });

@@ -13,6 +13,7 @@ import { accessPlugin } from './graphql/access.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from './gateway/idempotency.js';
 import type { CloseResult } from './gateway/close.js';
+import { inMemoryUploadBudget, type UploadBudget } from './gateway/upload-budget.js';
 import type { ResilienceFactory } from './providers/resilience.js';
 import type { AttemptObserver } from './providers/http.js';
 import type { MergeOptions } from './gateway/merge.js';
@@ -47,6 +48,36 @@ query Disputes {
 }
 `;
 
+/** GraphiQL's second tab: contesting a dispute (files are uploaded with curl: README, Contesting a dispute). */
+export const EVIDENCE_EXAMPLE = `# Contest a dispute: stage evidence, then submit it. Run Stage, then Submit
+# (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the first tab into the variables.
+mutation Stage($id: ID!) {
+  updateDisputeEvidence(input: {
+    id: $id
+    evidence: { productDescription: "Blue kettle, 1.7 l", customerName: "Ada Lovelace", shippingTrackingNumber: "1Z999AA10123456784" }
+    submit: false
+    idempotencyKey: "stage-1"
+  }) {
+    dispute { status evidence { productDescription customerName } evidenceDetails { submissionCount dueBy } }
+    userErrors { code field message }
+  }
+}
+
+mutation Submit($id: ID!) {
+  submitDisputeEvidence(input: { id: $id, idempotencyKey: "submit-1" }) {
+    dispute { status evidenceDetails { submissionCount } }
+    userErrors { code field message }
+  }
+}
+`;
+
+/** The GraphiQL page: the inbox example, and a second tab contesting a dispute. */
+export const GRAPHIQL_OPTIONS = {
+  title: 'Dispute Gateway',
+  defaultQuery: EXAMPLE_QUERY,
+  defaultTabs: [{ query: EXAMPLE_QUERY }, { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the first tab>" }' }],
+};
+
 export interface GatewayOptions {
   providers: ConfiguredProvider[];
   logger: Logger;
@@ -59,6 +90,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Largest multipart/form-data request body, files included, in bytes (MAX_UPLOAD_BYTES); streamed. */
   maxUploadBytes?: number;
+  /** Bytes of evidence files each key may upload an hour (UPLOAD_BYTES_PER_HOUR). */
+  uploadBytesPerHour?: number;
   /** Largest JSON body of a caller who may submit evidence (MAX_EVIDENCE_BODY_BYTES). */
   maxEvidenceBodyBytes?: number;
   /** Most operations in one batched request. */
@@ -101,6 +134,7 @@ export interface SharedState {
   inflight: GatewayServices['inflight'];
   keyRateLimiter: KeyRateLimiter;
   resilience: ResilienceFactory;
+  uploadBudget: UploadBudget;
 }
 
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES };
@@ -127,6 +161,7 @@ function createServices(opts: GatewayOptions, clients: GatewayServices['clients'
     logger: opts.logger,
     merge: { ...DEFAULT_MERGE_OPTIONS, ...opts.merge },
     cursorKeys: opts.cursorSecrets?.length ? new CursorKeys(opts.cursorSecrets) : CursorKeys.ephemeral(),
+    uploadBudget: opts.state?.uploadBudget ?? inMemoryUploadBudget(opts.uploadBytesPerHour),
   };
 }
 
@@ -181,7 +216,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const edge = createEdge<RequestServerContext>({
     logger,
     guard,
-    page: opts.graphiql === false ? null : graphiqlPage({ title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY }),
+    page:
+      opts.graphiql === false
+        ? null
+        : graphiqlPage(GRAPHIQL_OPTIONS),
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,

@@ -23,6 +23,14 @@ export class TokenBucket {
     return Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
   }
 
+  /** Takes `n` tokens if there are that many (true), else none (false). */
+  spend(n: number): boolean {
+    this.refill();
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+
   /** Takes a token even when none is left (the debt is the wait) and returns the wait. */
   reserve(): number {
     this.refill();

@@ -11,11 +11,13 @@ import type { Clients } from '../providers/registry.js';
 import type { DisputeProviderClient, EvidenceRules } from '../providers/types.js';
 import type { CloseResult } from './close.js';
 import type { Loaders } from './loaders.js';
+import type { UploadBudget } from './upload-budget.js';
 import { keyedInput, oncePerKey, type KeyedResult, type OnceServices, type UserError } from './once.js';
 
 export interface EvidenceServices extends OnceServices<CloseResult> {
   clients: Clients;
   loaders: Loaders;
+  uploadBudget: UploadBudget;
 }
 
 export interface EvidenceInput {
@@ -213,6 +215,9 @@ export async function uploadDisputeEvidenceFile(
   const run = async (upstreamKey: string, claim: () => Promise<void> = async () => {}): Promise<UploadResult> => {
     const dispute = await s.loaders.dispute.load(ref);
     if (!dispute) return fail('NOT_FOUND', 'No dispute exists with this id.', ['input', 'disputeId']);
+    if (!(await s.uploadBudget.spend(s.caller.name, file.size))) {
+      return fail('RATE_LIMITED', `The key "${s.caller.name}" has used its hour's budget of evidence uploads; try again later. Nothing was sent.`);
+    }
     await claim();
     return { file: await client.uploadFile!(upload, { idempotencyKey: upstreamKey }), userErrors: [] };
   };

@@ -11,6 +11,7 @@ import type { IdempotencyStore } from '../gateway/idempotency.js';
 import type { CursorKeys } from '../gateway/cursor.js';
 import { createLoaders, type Loaders } from '../gateway/loaders.js';
 import type { Logger } from '../logger.js';
+import type { UploadBudget } from '../gateway/upload-budget.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 
 /** What lives as long as the gateway process. */
@@ -21,6 +22,8 @@ export interface GatewayServices {
   logger: Logger;
   merge: MergeOptions;
   cursorKeys: CursorKeys;
+  /** Bytes of evidence files each key may upload an hour. */
+  uploadBudget: UploadBudget;
 }
 
 /** What the HTTP layer decided about one request, handed to GraphQL with it. */

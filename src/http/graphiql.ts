@@ -30,7 +30,7 @@ export function chooseEncoding(header: string | undefined): Encoding {
 
 export type GraphiqlPage = ReturnType<typeof graphiqlPage>;
 
-export function graphiqlPage(options: { title: string; defaultQuery: string }) {
+export function graphiqlPage(options: { title: string; defaultQuery: string; defaultTabs?: { query: string; variables?: string }[] }) {
   const html = Buffer.from(renderGraphiQL(options), 'utf8');
   const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"`;
   const encoded = new Map<Encoding, Promise<Buffer>>([['identity', Promise.resolve(html)]]);

@@ -48,6 +48,10 @@ describe('GraphiQL in a browser', () => {
     expect(text).toContain(`"provider": "${body.data.disputes.nodes[0].provider}"`);
     expect(text).toContain('"hasNextPage": true');
     expect(await page.title()).toBe('Dispute Gateway');
+    // The second tab holds the contest example: staging, then submitting evidence.
+    const tabs = page.locator('.graphiql-tab');
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(2);
+    expect(await tabs.nth(1).innerText()).toContain('Stage');
     expect(external).toEqual([]);
     expect(failed).toEqual([]);
     mkdirSync('test-results', { recursive: true });

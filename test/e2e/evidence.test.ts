@@ -126,6 +126,18 @@ describe('refused in advance, nothing sent', () => {
     expect(updatesSent('STRIPE')).toBe(before + 1);
   });
 
+  it('Stripe\'s own dispute_evidence_page_limit_exceeded becomes EVIDENCE_TOO_LONG', async () => {
+    const id = await respondable('STRIPE');
+    h.fakes.get('STRIPE')!.server.injectFault({
+      status: 400,
+      times: 1,
+      body: { error: { type: 'invalid_request_error', code: 'dispute_evidence_page_limit_exceeded', message: 'too long' } },
+      match: (r) => r.method === 'POST' && /^\/v1\/disputes\/[^/]+$/.test(r.path),
+    });
+    const r = await h.gql(UPDATE, { input: { id, evidence: { uncategorizedText: 'a few pages of scans' }, submit: true } });
+    expect(r.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'EVIDENCE_TOO_LONG', field: ['input', 'evidence'], message: expect.stringContaining('dispute_evidence_page_limit_exceeded') }]);
+  });
+
   it('BAD_USER_INPUT for a malformed file id or id; NOT_FOUND for an unknown dispute', async () => {
     const id = await respondable('STRIPE');
     const bad = await h.gql(UPDATE, { input: { id, evidence: { receipt: '../x' } } });
@@ -185,7 +197,7 @@ describe('the evidence:write scope and evidence-sized bodies', () => {
         { name: 'closer', key: `sha256:${sha256(CLOSER).toString('hex')}`, scopes: ['disputes:read', 'disputes:write'] },
       ]),
     }, { perSecond: 1000, burst: 1000 })!;
-    p = await probeGateway(sandbox, { auth: { mode: 'keys', store } });
+    p = await probeGateway(sandbox, { auth: { mode: 'keys', store }, uploadBytesPerHour: 3_000 });
   });
   afterAll(async () => {
     await p?.gateway.close();
@@ -204,6 +216,25 @@ describe('the evidence:write scope and evidence-sized bodies', () => {
     // closeDispute still needs disputes:write.
     const close = await keyed(p.gateway.url, WRITER, 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', { id });
     expect(close.body.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('counts uploads against the key\'s hourly byte budget: past it, RATE_LIMITED with nothing sent', async () => {
+    const list = await keyed(p.gateway.url, WRITER, '{ disputes(first: 1, filter: { providers: [STRIPE], status: [NEEDS_RESPONSE] }) { nodes { id } } }');
+    const id = list.body.data.disputes.nodes[0].id;
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2_000, 0x20)]);
+    const send = async () => {
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query: 'mutation($input: UploadDisputeEvidenceFileInput!) { uploadDisputeEvidenceFile(input: $input) { file { id } userErrors { code field } } }', variables: { input: { disputeId: id, file: null } } }));
+      form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+      form.append('0', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'a.pdf');
+      const res = await fetch(p.gateway.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1', authorization: `Bearer ${WRITER}` }, body: form });
+      return (await res.json()) as any;
+    };
+    const files = sandbox.fakes.find((f) => f.name === 'STRIPE')!.fake.server;
+    const before = files.requests.filter((r) => r.path === '/v1/files').length;
+    expect((await send()).data.uploadDisputeEvidenceFile.file.id).toMatch(/^file_/);
+    expect((await send()).data.uploadDisputeEvidenceFile.userErrors).toEqual([{ code: 'RATE_LIMITED', field: ['input', 'file'] }]);
+    expect(files.requests.filter((r) => r.path === '/v1/files').length).toBe(before + 1);
   });
 
   it('only a caller who may submit evidence may send an evidence-sized JSON body', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { EXAMPLE_QUERY } from '../../src/server.js';
+import { GRAPHIQL_OPTIONS } from '../../src/server.js';
 import { createRng } from '../../src/sandbox/random.js';
 import { ADMIN, probeGateway, probeKeys, raw, READER, WRONG, type ProbeGateway } from './helpers.js';
 
@@ -131,7 +131,7 @@ describe.each([
 ])('a keyed gateway with %s', (_, which) => {
   it('answers no request shape without a valid key with data, and calls no provider', async () => {
     const { gateway, logs } = which();
-    const page = renderGraphiQL({ title: 'Dispute Gateway', defaultQuery: EXAMPLE_QUERY });
+    const page = renderGraphiQL(GRAPHIQL_OPTIONS);
     const before = upstream();
     const all = [...KNOWN, ...shapes(gateway === withPage.gateway ? 20261123 : 20261124, 400)];
     const statuses = new Map<number, number>();

@@ -101,7 +101,8 @@ export class WooshPayClient implements DisputeProviderClient {
     const res = await this.http.send({
       method: 'POST',
       path: upstreamPath`/v1/disputes/${id}`,
-      body: stripeEvidenceBody(u.evidence, u.submit),
+      // JSON carries submit as a boolean; the form as the string Stripe's forms use.
+      body: this.config.evidenceEncoding === 'json' ? { ...stripeEvidenceBody(u.evidence, u.submit), submit: u.submit } : stripeEvidenceBody(u.evidence, u.submit),
       encoding: this.config.evidenceEncoding,
       idempotencyKey: u.idempotencyKey,
       retry: false,
