@@ -27,6 +27,8 @@ export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
 /** The largest legitimate evidence: 150,000 characters of text (up to 4 bytes each in UTF-8) and the rest of the operation. */
 export const DEFAULT_MAX_EVIDENCE_BODY_BYTES = 720 * 1024;
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** Beyond a limit, how much more of a body is read and dropped so the 413 arrives cleanly. */
+const DISCARD_BYTES = 1024 * 1024;
 
 export interface EdgeGuard {
   place(req: IncomingMessage, res: ServerResponse): GuardResult | null;
@@ -62,6 +64,20 @@ const isMultipart = (req: IncomingMessage) => /^multipart\/form-data\s*(;|$)/i.t
 
 function tooLarge(res: ServerResponse, max: number): void {
   if (!res.headersSent) sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${max} bytes.`, { connection: 'close' });
+}
+
+/**
+ * After a 413, the rest of the body is read and dropped (so the client, still sending, sees the
+ * answer rather than a reset connection), up to `extra` more bytes; past that the connection goes.
+ */
+function discardRest(req: IncomingMessage, extra: number): void {
+  let dropped = 0;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > extra) req.destroy();
+  });
+  req.resume();
 }
 
 /** Passes a body through, counting; past `max` bytes it answers 413 and stops the request. */
@@ -100,7 +116,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       seen += chunk.length;
       if (seen > limit) {
         tooLarge(res, limit);
-        req.destroy();
+        discardRest(req, limit + DISCARD_BYTES);
         return;
       }
       chunks.push(chunk);
@@ -119,7 +135,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     const bound = new Bound(opts.maxUploadBytes, () => {
       tooLarge(res, opts.maxUploadBytes);
       req.unpipe(bound);
-      req.destroy();
+      discardRest(req, opts.maxUploadBytes + DISCARD_BYTES);
     });
     req.pipe(bound);
     opts.answer(req, res, bound, context).catch((err: unknown) => {

@@ -64,13 +64,11 @@ describe('body limits by content type', () => {
     const { body, type } = multipart(UPLOAD_LIMIT * 2);
     const declared = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'content-length': String(body.length) }, body });
     expect(declared.status).toBe(413);
-    const counted = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' }, body }).catch((e: Error) => e);
-    // The edge answers 413 the moment the count passes the limit, then stops reading: the client
-    // sees the answer, or (still sending) a reset connection; never a 200.
-    if (!(counted instanceof Error)) {
-      expect(counted.status).toBe(413);
-      expect(JSON.parse(counted.text).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
-    }
+    // The edge answers 413 the moment the count passes the limit and drops the rest (within a bound):
+    // the client sees the answer, never a reset connection.
+    const counted = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' }, body });
+    expect(counted.status).toBe(413);
+    expect(JSON.parse(counted.text).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
     const after = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: padded(10) });
     expect(after.status).toBe(200);
   });
