@@ -15,6 +15,7 @@ import { wooshpay } from './wooshpay/index.js';
 import { flex } from './flex/index.js';
 import { afterpay } from './afterpay/index.js';
 import type { PipelineSettings } from './env.js';
+import type { WebhookSettings } from './webhooks.js';
 import type { DisputeProviderClient, ProviderDefinition } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own config type
@@ -45,7 +46,7 @@ if (missing.length > 0) throw new Error(`enum DisputeProvider names ${missing.jo
 export interface ConfiguredProvider {
   definition: ProviderDefinition;
   /** The account slot: `default` for the single-account variables, else the PROVIDERS_FILE name. */
-  config: { pipeline: PipelineSettings; account: string };
+  config: { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings };
 }
 
 /** The providers the environment's single-account variables enable (account `default`). */

@@ -4,9 +4,11 @@ import type { Dispatcher } from 'undici';
 import type { Dispute, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { FakeServer } from '../sandbox/fake-server.js';
+import type { FakeWebhooks } from '../sandbox/webhooks.js';
 import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
 import type { AttemptObserver } from './http.js';
+import type { ProviderWebhooks, WebhookSettings } from './webhooks.js';
 
 export interface CreatedRange {
   gt?: Date;
@@ -176,11 +178,15 @@ export interface ProviderFake {
   ordered(): string[];
   /** Closes (accepts) the fake carried out; replays and refusals are not counted. */
   closesExecuted(): number;
+  /** Its signed webhooks (the secret is in env): told where to deliver, they announce every change. */
+  webhooks?: FakeWebhooks;
   close(): Promise<void>;
 }
 
 /** What the registry knows about a provider: how to configure it, build it, and fake it. */
-export interface ProviderDefinition<C extends { pipeline: PipelineSettings; account: string } = { pipeline: PipelineSettings; account: string }> {
+export interface ProviderDefinition<
+  C extends { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings } = { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings },
+> {
   name: ProviderName;
   /** How messages and `providers` name it, e.g. `Afterpay`. */
   displayName: string;
@@ -199,6 +205,8 @@ export interface ProviderDefinition<C extends { pipeline: PipelineSettings; acco
    */
   options: readonly string[];
   create(config: C, deps: ProviderDeps): DisputeProviderClient;
+  /** How its webhooks are verified and read (POST /webhooks/<provider>[/<account>]); config.webhook holds an account's secrets. */
+  webhooks?: ProviderWebhooks;
   /** Every credential in the config, so the logger can redact them. */
   secrets(config: C): string[];
   /** Starts this provider's fake on a loopback port; `count` overrides the seeded number of disputes. */

@@ -11,6 +11,7 @@
 // reference and Cash App's example: GET). The client sends POST, as a state change should be, and
 // falls back to GET on 404/405. Afterpay has no idempotency key, so accept is never retried blindly:
 // after a failure the dispute is read again, and an accept that took effect counts as done.
+import type { WebhookSettings } from '../webhooks.js';
 import { fileForm, obj, readListed, str } from '../wire.js';
 import { BadUserInput, ProviderError } from '../../domain/errors.js';
 import { isProviderId } from '../../domain/ids.js';
@@ -29,6 +30,8 @@ export interface AfterpayConfig {
   apiBase: string;
   userAgent: string;
   account: string;
+  /** Webhook secrets (and the URL given to the provider, where signed); none: its endpoint answers 404. */
+  webhook?: WebhookSettings;
   pipeline: PipelineSettings;
   /** Used when a dispute carries no currency of its own (only Clearpay documents one). */
   currency: string;

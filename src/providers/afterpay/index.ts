@@ -3,6 +3,8 @@ import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { detailsType, typeDefs } from './schema.js';
 import { AfterpayClient, type AfterpayConfig } from './client.js';
+import { webhookSettings } from '../webhooks.js';
+import { afterpayWebhooks } from './webhooks.js';
 
 import { GATEWAY_VERSION as VERSION } from '../../version.js';
 
@@ -21,7 +23,7 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
   displayName: 'Afterpay',
   typeDefs,
   detailsType,
-  options: ['merchantId', 'secretKey', 'apiBase', 'userAgent', 'merchantUrl', 'currency', 'environment', 'acceptMethod', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['merchantId', 'secretKey', 'apiBase', 'userAgent', 'merchantUrl', 'currency', 'environment', 'acceptMethod', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret', 'webhookUrl'],
   configFromEnv(env) {
     const merchantId = env.AFTERPAY_MERCHANT_ID?.trim();
     const secretKey = env.AFTERPAY_SECRET_KEY?.trim();
@@ -44,10 +46,12 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
       currency: currency.toLowerCase(),
       livemode: environment === 'production',
       acceptMethod,
+      webhook: webhookSettings(env, 'AFTERPAY', { url: true }),
     };
   },
   create: (config, deps) => new AfterpayClient(config, deps),
-  secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')],
+  webhooks: afterpayWebhooks,
+  secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
   startFake: async (opts) => (await import('./fake/index.js')).startAfterpayFake(opts),
 };

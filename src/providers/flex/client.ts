@@ -2,6 +2,7 @@
 // Its list reference shows no `has_more`, so the client asks for one more than the page needs
 // and reads a next page from the extra item; where Flex does send `has_more`, that is used.
 // Flex caps `limit` at 100, so a page of 100 learns whether more exist with one probe of limit 1.
+import type { WebhookSettings } from '../webhooks.js';
 import { fileForm, obj, readListed, str } from '../wire.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE, EVIDENCE_FIELDS } from '../../domain/dispute.js';
@@ -17,6 +18,8 @@ export interface FlexConfig {
   apiKey: string;
   apiBase: string;
   account: string;
+  /** Webhook secrets (and the URL given to the provider, where signed); none: its endpoint answers 404. */
+  webhook?: WebhookSettings;
   pipeline: PipelineSettings;
   /**
    * Whether evidence may be submitted again before the deadline. Flex's API reference says

@@ -3,13 +3,15 @@ import { pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { detailsType, typeDefs } from './schema.js';
 import { FlexClient, type FlexConfig } from './client.js';
+import { webhookSettings } from '../webhooks.js';
+import { flexSecretProblem, flexWebhooks } from './webhooks.js';
 
 export const flex: ProviderDefinition<FlexConfig> = {
   name: 'FLEX',
   displayName: 'Flex',
   typeDefs,
   detailsType,
-  options: ['apiKey', 'apiBase', 'evidenceResubmission', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['apiKey', 'apiBase', 'evidenceResubmission', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret'],
   configFromEnv(env) {
     const apiKey = env.FLEX_API_KEY?.trim();
     if (!apiKey) return null;
@@ -18,11 +20,13 @@ export const flex: ProviderDefinition<FlexConfig> = {
       apiBase: env.FLEX_API_BASE?.trim() || 'https://api.withflex.com',
       account: 'default',
       pipeline: pipelineSettings(env, 'FLEX', { timeoutMs: 10_000, ratePerSecond: 25 }),
+      webhook: webhookSettings(env, 'FLEX', { secret: flexSecretProblem }),
       resubmission: ['1', 'true', 'yes', 'on'].includes(env.FLEX_EVIDENCE_RESUBMISSION?.trim().toLowerCase() ?? ''),
     };
   },
   create: (config, deps) => new FlexClient(config, deps),
-  secrets: (config) => [config.apiKey],
+  webhooks: flexWebhooks,
+  secrets: (config) => [config.apiKey, ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
   startFake: async (opts) => (await import('./fake/index.js')).startFlexFake(opts),
 };

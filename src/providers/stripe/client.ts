@@ -1,4 +1,5 @@
 // How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
+import type { WebhookSettings } from '../webhooks.js';
 import { stripeShouldRetry } from './errors.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { fileForm } from '../wire.js';
@@ -19,6 +20,8 @@ export interface StripeConfig {
   /** Connect: the connected account acted for, sent as Stripe-Account on every request. */
   stripeAccount?: string;
   account: string;
+  /** Webhook secrets (and the URL given to the provider, where signed); none: its endpoint answers 404. */
+  webhook?: WebhookSettings;
   pipeline: PipelineSettings;
 }
 /** Stripe's 404 for a dispute that does not exist; an unknown URL is a 404 without this code. */

@@ -3,6 +3,8 @@ import type { ProviderDefinition } from '../types.js';
 import { detailsType, typeDefs } from './schema.js';
 import { ConfigError, pipelineSettings } from '../env.js';
 import { StripeClient, type StripeConfig } from './client.js';
+import { webhookSettings } from '../webhooks.js';
+import { stripeWebhooks } from './webhooks.js';
 
 /**
  * The Stripe API version the transformers read: the current shape (stripe-node's 2026-07-29.dahlia),
@@ -30,7 +32,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   displayName: 'Stripe',
   typeDefs,
   detailsType,
-  options: ['secretKey', 'apiBase', 'filesApiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['secretKey', 'apiBase', 'filesApiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret'],
   configFromEnv(env) {
     const secretKey = env.STRIPE_SECRET_KEY?.trim();
     if (!secretKey) return null;
@@ -41,12 +43,14 @@ export const stripe: ProviderDefinition<StripeConfig> = {
       filesApiBase: env.STRIPE_FILES_API_BASE?.trim() || 'https://files.stripe.com',
       apiVersion: stripeApiVersion(env.STRIPE_API_VERSION),
       stripeAccount: connectAccount(env.STRIPE_ACCOUNT),
+      webhook: webhookSettings(env, 'STRIPE', { secret: (s) => (s.startsWith('whsec_') ? null : 'must be an endpoint signing secret, whsec_…') }),
       account: 'default',
       pipeline: pipelineSettings(env, 'STRIPE', { timeoutMs: 10_000, ratePerSecond: 25 }),
     };
   },
   create: (config, deps) => new StripeClient(config, deps),
-  secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
+  webhooks: stripeWebhooks,
+  secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
   startFake: async (opts) => (await import('./fake/index.js')).startStripeFake(opts),
 };

@@ -4,6 +4,7 @@
 //    `'query'` sends them Stripe's way. The fake accepts both.
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
+import type { WebhookSettings } from '../webhooks.js';
 import { stripeShouldRetry } from '../stripe/errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../stripe/errors.js';
@@ -19,6 +20,8 @@ export interface WooshPayConfig {
   secretKey: string;
   apiBase: string;
   account: string;
+  /** Webhook secrets (and the URL given to the provider, where signed); none: its endpoint answers 404. */
+  webhook?: WebhookSettings;
   pipeline: PipelineSettings;
   listParams: 'body' | 'query';
   /** How an evidence update is encoded: its API intro says form bodies (default), its dispute pages JSON. */

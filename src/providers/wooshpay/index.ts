@@ -3,13 +3,16 @@ import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
 import { detailsType, typeDefs } from './schema.js';
 import { WooshPayClient, type WooshPayConfig } from './client.js';
+import { webhookSettings } from '../webhooks.js';
+import { stripeSchemeWebhooks } from '../stripe/webhooks.js';
+import { wooshpayToDispute } from './transformers.js';
 
 export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   name: 'WOOSHPAY',
   displayName: 'WooshPay',
   typeDefs,
   detailsType,
-  options: ['secretKey', 'apiBase', 'listParams', 'evidenceEncoding', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs'],
+  options: ['secretKey', 'apiBase', 'listParams', 'evidenceEncoding', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret'],
   configFromEnv(env) {
     const secretKey = env.WOOSHPAY_SECRET_KEY?.trim();
     if (!secretKey) return null;
@@ -24,10 +27,13 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
       account: 'default',
       pipeline: pipelineSettings(env, 'WOOSHPAY', { timeoutMs: 10_000, ratePerSecond: 25 }),
       listParams,
+      // WooshPay's signature is undocumented: Stripe's scheme is assumed (README, Events).
+      webhook: webhookSettings(env, 'WOOSHPAY'),
     };
   },
   create: (config, deps) => new WooshPayClient(config, deps),
-  secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64')],
+  webhooks: stripeSchemeWebhooks('WOOSHPAY', wooshpayToDispute),
+  secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
   startFake: async (opts) => (await import('./fake/index.js')).startWooshPayFake(opts),
 };

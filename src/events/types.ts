@@ -1,0 +1,54 @@
+// One normalised event about a dispute, whichever provider sent it (or the gateway's own mutation).
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+
+/** What `Node` resolves to: a dispute or an event. */
+export type NodeModel = Dispute | DisputeEvent;
+
+export interface DisputeEventEdgeModel {
+  cursor: string;
+  node: DisputeEvent;
+}
+
+export interface DisputeEventConnectionModel {
+  edges: DisputeEventEdgeModel[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export const DISPUTE_EVENT_TYPES = ['CREATED', 'UPDATED', 'CLOSED', 'FUNDS_WITHDRAWN', 'FUNDS_REINSTATED', 'EVIDENCE_SUBMITTED'] as const;
+export type DisputeEventType = (typeof DISPUTE_EVENT_TYPES)[number];
+
+/** What a provider's webhook (or a mutation of the gateway's) says happened, before publishing. */
+export interface ProviderEvent {
+  type: DisputeEventType;
+  provider: ProviderName;
+  account: string;
+  /** The provider's id of the event (Stripe `evt_…`, Flex's `svix-id`); the dedupe key. */
+  providerEventId: string;
+  providerDisputeId: string;
+  occurredAt: Date;
+  /** The dispute's state as the event carries it; null when the provider sends only an id (Afterpay). */
+  dispute: Dispute | null;
+  /** The Idempotency-Key of the request that caused it, when the provider says (Stripe's `request.idempotency_key`). */
+  causedByKey?: string | null;
+}
+
+/** An event as published and kept in the history. */
+export interface DisputeEvent extends ProviderEvent {
+  /** Position in the history: strictly increasing in publishing order. */
+  seq: number;
+  receivedAt: Date;
+}
+
+/** Where the gateway announces a change it made itself (a close, a submission); never throws. */
+export interface OwnChanges {
+  own(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void>;
+}
+
+/** `charge.dispute.<suffix>`, the event names of Stripe, WooshPay and Flex. */
+export const CHARGE_DISPUTE_TYPES: Record<string, DisputeEventType> = {
+  'charge.dispute.created': 'CREATED',
+  'charge.dispute.updated': 'UPDATED',
+  'charge.dispute.closed': 'CLOSED',
+  'charge.dispute.funds_withdrawn': 'FUNDS_WITHDRAWN',
+  'charge.dispute.funds_reinstated': 'FUNDS_REINSTATED',
+};
