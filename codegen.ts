@@ -20,7 +20,10 @@ const config: CodegenConfig = {
         },
         mappers: {
           Dispute: '../domain/dispute.js#Dispute as DisputeModel',
-          Node: '../domain/dispute.js#Dispute as NodeModel',
+          Node: '../events/types.js#NodeModel',
+          DisputeEvent: '../events/types.js#DisputeEvent as DisputeEventModel',
+          DisputeEventConnection: '../events/types.js#DisputeEventConnectionModel',
+          DisputeEventEdge: '../events/types.js#DisputeEventEdgeModel',
           DisputeConnection: '../gateway/connection.js#DisputeConnectionModel',
           DisputeEdge: '../gateway/connection.js#DisputeEdgeModel',
           CloseDisputePayload: '../gateway/close.js#CloseResult',

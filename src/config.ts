@@ -35,6 +35,14 @@ export interface ProcessConfig {
   cursorSecrets?: string[];
   /** MAX_UPSTREAM_CALLS: provider calls one request may cause. */
   maxUpstreamCalls: number;
+  /** EVENT_RETENTION_MS and EVENT_RETENTION_COUNT: how long and how many events the history keeps. */
+  eventRetention: { maxAgeMs: number; maxEvents: number };
+  /** WEBHOOK_MAX_BODY_BYTES: the largest webhook body. */
+  webhookMaxBodyBytes: number;
+  /** WEBHOOK_RATE_LIMIT: webhook requests a second per endpoint. */
+  webhookRateLimit: number;
+  /** SANDBOX_NEW_DISPUTE_EVERY_S: in the sandbox, a new dispute this often (0: never). */
+  sandboxNewDisputeEveryS: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -67,6 +75,10 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     publicUrl: publicUrl(env.PUBLIC_URL),
     cursorSecrets: cursorSecrets(env.CURSOR_SECRETS),
     maxUpstreamCalls: positiveIntEnv(env, 'MAX_UPSTREAM_CALLS', 400),
+    eventRetention: { maxAgeMs: positiveIntEnv(env, 'EVENT_RETENTION_MS', 24 * 3600_000), maxEvents: positiveIntEnv(env, 'EVENT_RETENTION_COUNT', 10_000) },
+    webhookMaxBodyBytes: positiveIntEnv(env, 'WEBHOOK_MAX_BODY_BYTES', 1024 * 1024),
+    webhookRateLimit: positiveIntEnv(env, 'WEBHOOK_RATE_LIMIT', 100),
+    sandboxNewDisputeEveryS: nonNegativeIntEnv(env, 'SANDBOX_NEW_DISPUTE_EVERY_S', 180),
   };
 }
 

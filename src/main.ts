@@ -50,6 +50,9 @@ async function main(): Promise<void> {
     maxUploadBytes: config.maxUploadBytes,
     maxEvidenceBodyBytes: config.maxEvidenceBodyBytes,
     uploadBytesPerHour: config.uploadBytesPerHour,
+    eventRetention: config.eventRetention,
+    webhookMaxBodyBytes: config.webhookMaxBodyBytes,
+    webhookRateLimit: config.webhookRateLimit,
     auth,
     stats,
   });
@@ -59,6 +62,20 @@ async function main(): Promise<void> {
     logger.info('API keys required', { keys: keys!.size });
   }
 
+  // The fakes send their signed webhooks here, so a subscription in GraphiQL shows changes live.
+  sandbox?.connect(new URL(gateway.url).origin, { newDisputeEveryMs: config.sandboxNewDisputeEveryS * 1000 });
+  // A key removed from (or expired in) the keys file is revoked on SIGHUP; its subscriptions end.
+  process.on('SIGHUP', () => {
+    try {
+      const next = KeyStore.fromEnv(process.env, config.keyRateLimit);
+      if (!next || auth.mode !== 'keys') throw new ConfigError('the gateway started without keys: restart it to add them');
+      gateway.reloadKeys(next);
+      logger.info('API keys reloaded', { keys: next.size });
+    } catch (err) {
+      logger.error('API keys not reloaded: the old ones stay', { error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+
   // stdout carries JSON log lines only: the sandbox's welcome is for a person, on stderr.
   if (sandbox) {
     process.stderr.write(
@@ -67,7 +84,9 @@ async function main(): Promise<void> {
         `curl -s ${gateway.url} -H 'content-type: application/json' \\\n` +
         `  -d '{"query":"{ disputes(first: 3) { nodes { id provider amount currency status reason created } } }"}'\n\n` +
         EXAMPLE_QUERY.replace(/^/gm, '  ') +
-        '\n',
+        `\nLive events (the fakes send signed webhooks for every change; GraphiQL's third tab runs this too):\n\n` +
+        `curl -N ${gateway.url} -H 'accept: text/event-stream' -H 'content-type: application/json' \\\n` +
+        `  -d '{"query":"subscription { disputeEvents { type provider occurredAt dispute { id status } } }"}'\n\n`,
     );
   }
 

@@ -10,6 +10,7 @@ import { CursorKeys } from './gateway/cursor.js';
 import type { ProcessStats } from './process-guards.js';
 import { createGuard, defaultAllowedHosts, ownOrigins, type AuthConfig, type KeyRateLimiter } from './auth/guard.js';
 import { accessPlugin } from './graphql/access.js';
+import type { ApiKey, KeyStore } from './auth/keys.js';
 import { DEFAULT_MERGE_OPTIONS } from './gateway/connection.js';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from './gateway/idempotency.js';
 import type { CloseResult } from './gateway/close.js';
@@ -18,6 +19,10 @@ import type { ResilienceFactory } from './providers/resilience.js';
 import type { AttemptObserver } from './providers/http.js';
 import type { MergeOptions } from './gateway/merge.js';
 import { reportsPlugin } from './graphql/reports-plugin.js';
+import { EventHub, type EventBus, type EventDedupe } from './events/hub.js';
+import { DEFAULT_RETENTION, InMemoryEventLog, type EventLog, type EventRetention } from './events/log.js';
+import { createWebhookEndpoint } from './http/webhooks.js';
+import { attachGraphqlWs } from './http/ws.js';
 import { DEFAULT_LIMITS, limitsPlugin, type QueryLimits } from './graphql/limits.js';
 import { createContext, type GatewayContext, type GatewayServices, type RequestServerContext } from './graphql/context.js';
 import { inputErrorsPlugin, makeMaskError } from './graphql/errors.js';
@@ -71,11 +76,28 @@ mutation Submit($id: ID!) {
 }
 `;
 
-/** The GraphiQL page: the inbox example, and a second tab contesting a dispute. */
+/** GraphiQL's third tab: live events over server-sent events. */
+export const EVENTS_EXAMPLE = `# Live dispute events: run this and leave it open. Close or submit a dispute in another
+# tab (the sandbox's fakes also send their signed webhooks, and open a new dispute every few
+# minutes) and each change appears here as it happens. To catch up after a reconnect, pass the
+# last event's cursor as after: "<cursor>"; Query.disputeEvents lists the recent history.
+# Narrow with filter: { providers: [STRIPE], types: [CREATED, CLOSED] } (or disputeId).
+subscription Events {
+  disputeEvents {
+    type
+    provider
+    occurredAt
+    cursor
+    dispute { id providerDisputeId status amount currency evidenceDetails { dueBy submissionCount } }
+  }
+}
+`;
+
+/** The GraphiQL page: the inbox example, a second tab contesting a dispute, a third with live events. */
 export const GRAPHIQL_OPTIONS = {
   title: 'Dispute Gateway',
   defaultQuery: EXAMPLE_QUERY,
-  defaultTabs: [{ query: EXAMPLE_QUERY }, { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the first tab>" }' }],
+  defaultTabs: [{ query: EXAMPLE_QUERY }, { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the first tab>" }' }, { query: EVENTS_EXAMPLE }],
 };
 
 export interface GatewayOptions {
@@ -122,6 +144,14 @@ export interface GatewayOptions {
   plugins?: GatewayPlugin[];
   /** Answer plain POSTs on the direct path where it may run (default true); false: yoga's hooks only. */
   fastPath?: boolean;
+  /** How long and how many events the history keeps (EVENT_RETENTION_MS, EVENT_RETENTION_COUNT). */
+  eventRetention?: Partial<EventRetention>;
+  /** Largest webhook body (WEBHOOK_MAX_BODY_BYTES; default 1 MiB). */
+  webhookMaxBodyBytes?: number;
+  /** Webhook requests a second per endpoint (WEBHOOK_RATE_LIMIT; default 100). */
+  webhookRateLimit?: number;
+  /** Events one subscriber may leave unread before it is ended (default 1,000). */
+  subscriberBuffer?: number;
 }
 
 export type { RequestServerContext };
@@ -135,6 +165,10 @@ export interface SharedState {
   keyRateLimiter: KeyRateLimiter;
   resilience: ResilienceFactory;
   uploadBudget: UploadBudget;
+  /** The event history, the claims of provider event ids, and the fan-out to subscribers. */
+  eventLog: EventLog;
+  eventDedupe: EventDedupe;
+  eventBus: EventBus;
 }
 
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES };
@@ -151,10 +185,21 @@ export interface Gateway {
    * (up to graceMs), and closes the upstream pools.
    */
   close(graceMs?: number, readinessDelayMs?: number): Promise<void>;
+  /** Replaces the API keys (the keys file read again): keys no longer there are refused, and their subscriptions end. */
+  reloadKeys(store: KeyStore): void;
 }
 
 function createServices(opts: GatewayOptions, clients: GatewayServices['clients']): GatewayServices {
+  const events = new EventHub({
+    clients,
+    logger: opts.logger,
+    log: opts.state?.eventLog ?? new InMemoryEventLog({ ...DEFAULT_RETENTION, ...opts.eventRetention }),
+    dedupe: opts.state?.eventDedupe,
+    bus: opts.state?.eventBus,
+    maxBuffer: opts.subscriberBuffer,
+  });
   return {
+    events,
     clients,
     idempotency: opts.state?.idempotency ?? new InMemoryIdempotencyStore(),
     inflight: opts.state?.inflight ?? new Map(),
@@ -213,6 +258,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   ];
   const yoga = createGatewayYoga(opts, services, limits, plugins);
   let draining = false;
+  // What the HTTP layer hands GraphQL about a caller (the edge and WebSocket connections alike).
+  const serverContext = (apiKey: ApiKey | null): RequestServerContext => ({
+    apiKey,
+    open: guard.open,
+    keyValid: apiKey ? () => guard.stillValid(apiKey) : undefined,
+    upstreamBudget: { limit: limits.maxUpstreamCalls, remaining: limits.maxUpstreamCalls },
+  });
   const edge = createEdge<RequestServerContext>({
     logger,
     guard,
@@ -225,16 +277,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
     sendsEvidence: (key) => guard.open || (key?.scopes.has('evidence:write') ?? false),
     answer: yogaAnswer(yoga, { direct: opts.fastPath, plugins, maxTokens: limits.maxTokens }),
-    serverContext: (apiKey) => ({
-      apiKey,
-      open: guard.open,
-      upstreamBudget: { limit: limits.maxUpstreamCalls, remaining: limits.maxUpstreamCalls },
-    }),
+    serverContext,
     stats: opts.stats,
     ready: () => !draining,
+    webhooks: createWebhookEndpoint({ providers: opts.providers, hub: services.events, logger, maxBodyBytes: opts.webhookMaxBodyBytes, perSecond: opts.webhookRateLimit }),
   });
 
   const server = createServer(edge);
+  const ws = attachGraphqlWs({ server, yoga, guard, logger, serverContext, maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
@@ -248,9 +298,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     server,
     yoga,
     services,
+    reloadKeys: (store) => guard.reload(store),
     async close(graceMs = 10_000, readinessDelayMs = 0) {
       draining = true;
       if (readinessDelayMs > 0) await new Promise((r) => setTimeout(r, readinessDelayMs));
+      // Open subscriptions end (their clients reconnect elsewhere with `after`), so the server can drain.
+      services.events.close();
+      await ws.close();
       await drain(server, graceMs, logger);
       await providerSet.close();
     },

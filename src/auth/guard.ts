@@ -91,23 +91,31 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
 
 export function createGuard(opts: GuardOptions) {
   const rates = opts.keyRateLimiter ?? inMemoryKeyRateLimiter();
+  // Replaced by reload() (SIGHUP): keys removed are revoked from then on.
+  let store = opts.auth.mode === 'keys' ? opts.auth.store : null;
   let lastWarning = 0;
   const refused = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): GuardResult => {
     refuse(res, status, code, message, headers);
     return { ok: false, status, code };
   };
 
-  /** Host and Origin only: what every request on the GraphQL path must pass, a key or not. */
-  function place(req: IncomingMessage, res: ServerResponse): GuardResult | null {
+  /** Host and Origin, judged without answering: the refusal, or null (WebSocket upgrades use it as it is). */
+  function placement(req: IncomingMessage): { status: number; code: string; message: string } | null {
     if (!hostAllowed(req.headers.host, opts.allowedHosts)) {
-      return refused(res, 421, 'HOST_NOT_ALLOWED', 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).');
+      return { status: 421, code: 'HOST_NOT_ALLOWED', message: 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).' };
     }
     // CSRF: a browser names the page's origin. Only the gateway's own and the allowlist may call.
     const origin = req.headers.origin;
     if (origin !== undefined && !opts.allowedOrigins.includes(origin)) {
-      return refused(res, 403, 'FORBIDDEN', `Requests from the origin ${origin.slice(0, 200)} are not allowed (see CORS_ORIGINS).`);
+      return { status: 403, code: 'FORBIDDEN', message: `Requests from the origin ${origin.slice(0, 200)} are not allowed (see CORS_ORIGINS).` };
     }
     return null;
+  }
+
+  /** Host and Origin only: what every request on the GraphQL path must pass, a key or not. */
+  function place(req: IncomingMessage, res: ServerResponse): GuardResult | null {
+    const refusal = placement(req);
+    return refusal && refused(res, refusal.status, refusal.code, refusal.message);
   }
 
   /** The key presented, if valid: null when none or a wrong one (on a keyed gateway). */
@@ -115,7 +123,7 @@ export function createGuard(opts: GuardOptions) {
     if (opts.auth.mode === 'open') return { key: null, presented: false };
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return { key: m ? opts.auth.store.authenticate(m[1]!) : null, presented: m !== null };
+    return { key: m ? store!.authenticate(m[1]!) : null, presented: m !== null };
   }
 
   /** The caller, after place(): a key (rate limited), or none on an open gateway; else refused. */
@@ -144,5 +152,28 @@ export function createGuard(opts: GuardOptions) {
     return { ok: true, key };
   }
 
-  return { place, authorize, open: opts.auth.mode === 'open' };
+  /** The key presented, checked and rate limited, without writing an answer (WebSocket upgrades, connection params). */
+  function check(authorization: string | undefined): GuardResult {
+    if (opts.auth.mode === 'open') return { ok: true, key: null };
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    const key = m ? store!.authenticate(m[1]!) : null;
+    if (!key) return { ok: false, status: 401, code: 'UNAUTHENTICATED' };
+    if (rates.take(key.name, key.rateLimit) > 0) return { ok: false, status: 429, code: 'RATE_LIMITED' };
+    return { ok: true, key };
+  }
+
+  return {
+    place,
+    placement,
+    authorize,
+    check,
+    open: opts.auth.mode === 'open',
+    /** Whether a key let in earlier is still valid: in the current store and not expired. */
+    stillValid: (key: ApiKey) => store === null || store.stillValid(key),
+    /** Swaps in a new set of keys (the keys file read again). */
+    reload(next: KeyStore) {
+      if (store === null) throw new Error('the gateway runs without keys: there is nothing to reload');
+      store = next;
+    },
+  };
 }

@@ -8,6 +8,9 @@
 //       providers: [STRIPE, AFTERPAY] # or ["*"] (the default): every configured provider
 //       accounts: ["STRIPE:eu"]       # optional: only these accounts (beside providers, which must allow them)
 //       rateLimit: { perSecond: 10, burst: 20 }   # optional, else GATEWAY_KEY_RATE_LIMIT
+//       expiresAt: 2027-01-31T00:00:00Z  # optional: refused from then on (open subscriptions end)
+//
+// The file is read again on SIGHUP: a key removed from it is revoked, and its open subscriptions end.
 //
 // A presented key is hashed and compared with every stored digest in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -26,6 +29,10 @@ export interface ApiKey {
   /** Null: every account of the providers allowed. Else accountKeys (`STRIPE:eu`). */
   accounts: ReadonlySet<string> | null;
   rateLimit: { perSecond: number; burst: number };
+  /** Refused from this instant on; null: no expiry. */
+  expiresAt: Date | null;
+  /** The stored digest, hex: which stored key this is (for checking it is still there after a reload). */
+  fingerprint: string;
 }
 
 interface StoredKey extends ApiKey {
@@ -50,9 +57,15 @@ export class KeyStore {
     const digest = sha256(presented);
     let found: StoredKey | null = null;
     for (const k of this.keys) if (timingSafeEqual(k.digest, digest) && !found) found = k;
-    if (!found) return null;
+    if (!found || (found.expiresAt !== null && found.expiresAt.getTime() <= Date.now())) return null;
     const { digest: _, ...key } = found;
     return key;
+  }
+
+  /** Whether a key authenticated earlier is still in this store and not expired (after a reload, or as time passes). */
+  stillValid(key: ApiKey): boolean {
+    const k = this.keys.find((s) => s.fingerprint === key.fingerprint && s.name === key.name);
+    return k !== undefined && (k.expiresAt === null || k.expiresAt.getTime() > Date.now());
   }
 
   static parse(source: string, origin: string, defaults: ApiKey['rateLimit']): KeyStore {
@@ -106,9 +119,17 @@ export class KeyStore {
         return v;
       };
       const perSecond = num(rl.perSecond, defaults.perSecond, 'perSecond');
+      let expiresAt: Date | null = null;
+      if (r.expiresAt !== undefined) {
+        const raw = r.expiresAt instanceof Date ? r.expiresAt.toISOString() : r.expiresAt;
+        expiresAt = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : null;
+        if (!expiresAt || Number.isNaN(expiresAt.getTime())) throw new ConfigError(`${where}: expiresAt must be an ISO-8601 date-time like 2027-01-31T00:00:00Z`);
+      }
       return {
         name: r.name,
         digest,
+        fingerprint: digest.toString('hex'),
+        expiresAt,
         scopes: new Set(scopes as Scope[]),
         providers: all ? null : new Set(providers as ProviderName[]),
         accounts,

@@ -46,6 +46,33 @@ export function decodeDisputeId(id: string, field = 'id'): DisputeRef {
   return { provider: provider as ProviderName, account, providerDisputeId };
 }
 
+export interface EventRef {
+  provider: ProviderName;
+  account: string;
+  providerEventId: string;
+}
+
+export function encodeEventId(ref: EventRef): string {
+  return b64url([PREFIX, 'DisputeEvent', ref.provider, ref.account, ref.providerEventId].join(':'));
+}
+
+/** The type a global id names (`Dispute`, `DisputeEvent`), or null when it is not one of ours. */
+export function globalIdType(id: string): string | null {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(id)) return null;
+  const parts = Buffer.from(id, 'base64url').toString('utf8').split(':');
+  return parts.length === 5 && parts[0] === PREFIX ? parts[1]! : null;
+}
+
+/** Decodes an event's global id; throws BadUserInput for anything that is not one. */
+export function decodeEventId(id: string, field = 'id'): EventRef {
+  const raw = globalIdType(id) === 'DisputeEvent' ? Buffer.from(id, 'base64url').toString('utf8') : '';
+  const [, , provider, account, providerEventId] = raw.split(':') as [string, string, string, string, string];
+  if (!raw || b64url(raw) !== id || !(PROVIDERS as readonly string[]).includes(provider) || !ACCOUNT.test(account) || !isProviderId(providerEventId)) {
+    throw new BadUserInput(`"${truncate(id)}" is not a valid event id`, field);
+  }
+  return { provider: provider as ProviderName, account, providerEventId };
+}
+
 export const refKey = (r: DisputeRef): string => `${r.provider}:${r.account}:${r.providerDisputeId}`;
 
 /** One configured account of one provider: `STRIPE:eu`. Clients, cursors and key scopes use it. */

@@ -8,6 +8,7 @@ import type { DisputeProviderClient } from '../providers/types.js';
 import type { IdempotencyStore } from './idempotency.js';
 import { keyedInput, oncePerKey, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
 import type { Loaders } from './loaders.js';
+import type { OwnChanges } from '../events/types.js';
 
 export type { UserError };
 
@@ -24,6 +25,8 @@ export interface CloseServices {
   caller: { name: string; anonymous?: boolean };
   /** Closes in flight in this process, by scoped key, so concurrent retries share one attempt. */
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
+  /** Told of every close carried out, to publish it as an event at once. */
+  events?: OwnChanges;
 }
 
 
@@ -106,6 +109,7 @@ async function attempt(
     throw err;
   }
   s.loaders.prime([closed]);
+  await s.events?.own('CLOSED', closed, upstreamKey);
   return { dispute: closed, userErrors: [] };
 }
 

@@ -12,12 +12,15 @@ import type { DisputeProviderClient, EvidenceRules } from '../providers/types.js
 import type { CloseResult } from './close.js';
 import type { Loaders } from './loaders.js';
 import type { UploadBudget } from './upload-budget.js';
+import type { OwnChanges } from '../events/types.js';
 import { keyedInput, oncePerKey, type KeyedResult, type OnceServices, type UserError } from './once.js';
 
 export interface EvidenceServices extends OnceServices<CloseResult> {
   clients: Clients;
   loaders: Loaders;
   uploadBudget: UploadBudget;
+  /** Told of every submission carried out, to publish it as an event at once. */
+  events?: OwnChanges;
 }
 
 export interface EvidenceInput {
@@ -129,6 +132,7 @@ async function attempt(
     throw err;
   }
   s.loaders.prime([updated]);
+  if (send.submit) await s.events?.own('EVIDENCE_SUBMITTED', updated, upstreamKey);
   return { dispute: updated, userErrors: [] };
 }
 

@@ -13,6 +13,7 @@ import { createLoaders, type Loaders } from '../gateway/loaders.js';
 import type { Logger } from '../logger.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
 import type { DisputeProviderClient } from '../providers/types.js';
+import type { EventHub } from '../events/hub.js';
 
 /** What lives as long as the gateway process. */
 export interface GatewayServices {
@@ -24,6 +25,8 @@ export interface GatewayServices {
   cursorKeys: CursorKeys;
   /** Bytes of evidence files each key may upload an hour. */
   uploadBudget: UploadBudget;
+  /** Provider events: the history, subscriptions, and the gateway's own changes. */
+  events: EventHub;
 }
 
 /** What the HTTP layer decided about one request, handed to GraphQL with it. */
@@ -34,6 +37,8 @@ export interface RequestServerContext {
   open: boolean;
   /** Upstream calls this HTTP request may still cause, shared by every operation of a batch. */
   upstreamBudget: { limit: number; remaining: number };
+  /** Whether the caller's key is still valid (not revoked or expired since the request began); absent on an open gateway. */
+  keyValid?: () => boolean;
 }
 
 /** What resolvers report beside their data: partial failures and scan limits, added to the result. */
@@ -60,6 +65,8 @@ export interface GatewayContext extends GatewayServices {
   caller: Caller;
   /** The upstream calls this HTTP request may still cause (all operations of a batch share it). */
   upstreamBudget: RequestServerContext['upstreamBudget'];
+  /** Whether the caller's key is still valid: long-lived operations (subscriptions) check it again. */
+  keyValid?: () => boolean;
 }
 
 /**
@@ -91,5 +98,6 @@ export function createContext(services: GatewayServices, server: Partial<Request
         ? { name: 'anonymous', anonymous: true, authenticated: true, canRead: true, canWrite: true, canSubmitEvidence: true }
         : { name: 'anonymous', anonymous: true, authenticated: false, canRead: false, canWrite: false, canSubmitEvidence: false },
     upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity },
+    keyValid: server.keyValid,
   };
 }

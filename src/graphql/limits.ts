@@ -370,5 +370,18 @@ export function limitsPlugin(limits: QueryLimits): Plugin {
       }
       budget.remaining -= estimate;
     },
+    // A subscription's selection is held to the same cost limit when it starts; each event it
+    // delivers then resolves at most the event's dispute (a read, where the event carries none).
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const doc = args.document as DocumentNode;
+      const op = operationOf(doc, args.operationName);
+      if (!op) return;
+      const cost = estimateCost(op.selectionSet, fragmentsOf(doc), (args.variableValues ?? {}) as Record<string, unknown>);
+      if (cost > limits.maxCost) {
+        setResultAndStopExecution({
+          errors: [limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for fewer fields.`)],
+        });
+      }
+    },
   };
 }

@@ -5,7 +5,9 @@ import { providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient, FilterField } from '../providers/types.js';
 import { submitDisputeEvidence, updateDisputeEvidence, uploadDisputeEvidenceFile } from '../gateway/evidence.js';
 import { BadUserInput } from '../domain/errors.js';
-import { accountKey, ACCOUNT_NAME, decodeDisputeId, encodeDisputeId, isProviderId } from '../domain/ids.js';
+import { accountKey, ACCOUNT_NAME, decodeDisputeId, encodeDisputeId, globalIdType, isProviderId } from '../domain/ids.js';
+import type { NodeModel } from '../events/types.js';
+import { eventById } from './event-resolvers.js';
 import { closeDispute } from '../gateway/close.js';
 import { AllProvidersFailed, listDisputes } from '../gateway/connection.js';
 import { disputeRef } from '../gateway/loaders.js';
@@ -61,14 +63,17 @@ function evidenceCapabilities(c: DisputeProviderClient) {
   };
 }
 
-const byGlobalId = async (ctx: GatewayContext, id: string, field = "id") => ctx.loaders.dispute.load(decodeDisputeId(id, field));
+/** A dispute, or (for `node`/`nodes`) an event, by its global id. */
+const byGlobalId = async (ctx: GatewayContext, id: string, field = 'id') => ctx.loaders.dispute.load(decodeDisputeId(id, field));
+const nodeById = async (ctx: GatewayContext, id: string, field = 'id'): Promise<NodeModel | null> =>
+  globalIdType(id) === 'DisputeEvent' ? eventById(ctx, id, field) : byGlobalId(ctx, id, field);
 
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
   Upload,
   Node: {
-    __resolveType: () => 'Dispute',
+    __resolveType: (n) => ('seq' in n ? 'DisputeEvent' : 'Dispute'),
   },
   Query: {
     providers: (_, __, ctx) =>
@@ -87,13 +92,13 @@ export const resolvers: Resolvers = {
         health: c.health(),
         apiVersion: c.apiVersion ?? null,
       })),
-    node: (_, { id }, ctx) => byGlobalId(ctx, id),
+    node: (_, { id }, ctx) => nodeById(ctx, id),
     // Each id resolves on its own: one bad id is an error at its index, not a failed list.
     // (graphql-js awaits each list item; the generated type does not model a list of promises.)
     nodes: (_, { ids }, ctx) => {
       // Bounded like a page, so one request cannot ask for thousands of errors or lookups.
       if (ids.length > MAX_NODES) throw new BadUserInput(`nodes takes at most ${MAX_NODES} ids, got ${ids.length}`, 'ids');
-      return ids.map((id, i) => byGlobalId(ctx, id, `ids[${i}]`)) as unknown as Dispute[];
+      return ids.map((id, i) => nodeById(ctx, id, `ids[${i}]`)) as unknown as NodeModel[];
     },
     dispute: (_, { id }, ctx) => byGlobalId(ctx, id),
     disputeByProviderId: (_, { provider, providerDisputeId, account }, ctx) => {

@@ -8,6 +8,7 @@ import type { Dispute } from '../domain/dispute.js';
 import { PROVIDER_DEFINITIONS } from '../providers/registry.js';
 import type { ProviderDefinition } from '../providers/types.js';
 import { orderMetaOf, resolvers } from './resolvers.js';
+import { eventResolvers } from './event-resolvers.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
@@ -41,5 +42,5 @@ export function buildSchema(definitions: readonly ProviderDefinition[] = PROVIDE
     },
     DisputeProviderDetails: { __resolveType: (o: { __typename: string }) => o.__typename },
   };
-  return makeExecutableSchema({ typeDefs, resolvers: [resolvers, details], inheritResolversFromInterfaces: true });
+  return makeExecutableSchema({ typeDefs, resolvers: [resolvers, eventResolvers, details], inheritResolversFromInterfaces: true });
 }

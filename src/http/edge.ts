@@ -12,6 +12,8 @@
 //      may be as large as maxUploadBytes and is streamed to yoga, counted as it passes, never held
 //      whole here.
 //   9. Yoga (http/yoga-adapter.ts), which runs every plugin.
+// Beside /graphql, /webhooks/… takes providers' signed events (http/webhooks.ts): after step 2, with
+// its own limits, and no API key (the signature is the authentication).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -55,6 +57,8 @@ export interface EdgeOptions<S> {
   stats?: object;
   /** False once the gateway is draining: /readyz answers 503. */
   ready(): boolean;
+  /** Providers' webhooks (POST /webhooks/…); absent: 404. */
+  webhooks?: (req: IncomingMessage, res: ServerResponse, path: string) => void;
 }
 
 /** Headers that make a request non-simple, so a browser preflights it (yoga's, then Apollo's). */
@@ -226,6 +230,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     });
     runInScope(scope, () => {
       if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
+      else if (opts.webhooks && path.startsWith('/webhooks/')) opts.webhooks(req, res, path);
       else {
         req.resume();
         sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');

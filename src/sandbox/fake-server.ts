@@ -4,6 +4,7 @@ import type { ExpectedDispute, ProviderFake } from '../providers/types.js';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRng } from './random.js';
+import type { FakeWebhookSender } from './webhooks.js';
 
 export interface FakeRequest {
   method: string;
@@ -196,6 +197,19 @@ export function fakeHandle(
   url: string,
   env: Record<string, string>,
   expected: () => ExpectedDispute[],
+  webhooks?: FakeWebhookSender,
 ): ProviderFake {
-  return { url, env, server: fake.server, ordered: () => fake.ordered(), closesExecuted: () => fake.closesExecuted, close: () => fake.close(), expected };
+  return {
+    url,
+    env,
+    server: fake.server,
+    ordered: () => fake.ordered(),
+    closesExecuted: () => fake.closesExecuted,
+    close: async () => {
+      webhooks?.deliverTo(null);
+      await fake.close();
+    },
+    expected,
+    webhooks,
+  };
 }

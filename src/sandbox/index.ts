@@ -8,6 +8,11 @@ import { sandboxEpoch } from './random.js';
 export interface Sandbox {
   env: Record<string, string>;
   fakes: { name: ProviderName; fake: ProviderFake }[];
+  /**
+   * Points every fake's signed webhooks at the gateway (its origin, e.g. http://127.0.0.1:4000), and,
+   * with `newDisputeEveryMs`, opens a new dispute that often at a fake that can (announced by webhook).
+   */
+  connect(gatewayOrigin: string, opts?: { newDisputeEveryMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -31,10 +36,21 @@ export async function startSandbox(seed = 42, opts: SandboxOptions = {}): Promis
     await Promise.all(fakes.map(({ fake }) => fake.close()));
     throw err;
   }
+  let ticker: NodeJS.Timeout | undefined;
   return {
     env: Object.assign({}, ...fakes.map(({ fake }) => fake.env)),
     fakes,
+    connect(origin, { newDisputeEveryMs } = {}) {
+      for (const { name, fake } of fakes) fake.webhooks?.deliverTo(`${origin}/webhooks/${name.toLowerCase()}`);
+      const openers = fakes.flatMap(({ fake }) => (fake.webhooks?.newDispute ? [fake.webhooks.newDispute] : []));
+      if (newDisputeEveryMs && openers.length > 0) {
+        let turn = 0;
+        ticker = setInterval(() => openers[turn++ % openers.length]!(), newDisputeEveryMs);
+        ticker.unref();
+      }
+    },
     close: async () => {
+      clearInterval(ticker);
       await Promise.all(fakes.map(({ fake }) => fake.close()));
     },
   };

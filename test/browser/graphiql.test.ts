@@ -48,14 +48,45 @@ describe('GraphiQL in a browser', () => {
     expect(text).toContain(`"provider": "${body.data.disputes.nodes[0].provider}"`);
     expect(text).toContain('"hasNextPage": true');
     expect(await page.title()).toBe('Dispute Gateway');
-    // The second tab holds the contest example: staging, then submitting evidence.
+    // The second tab holds the contest example: staging, then submitting evidence; the third, live events.
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(3);
     expect(await tabs.nth(1).innerText()).toContain('Stage');
+    expect(await tabs.nth(2).innerText()).toContain('Events');
     expect(external).toEqual([]);
     expect(failed).toEqual([]);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/graphiql.png' });
+  }, 60_000);
+
+  it('the events tab subscribes, and a close made elsewhere appears in it live', async () => {
+    const page = await browser.newPage();
+    // GraphiQL runs an operation once the schema has loaded.
+    const schema = page.waitForResponse((r) => (r.request().postData() ?? '').includes('IntrospectionQuery'));
+    await page.goto(h.gateway.url);
+    await schema;
+    const tabs = page.locator('.graphiql-tab');
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(3);
+    await tabs.nth(2).click();
+    // The tab's editor shows the subscription before it is run.
+    await expect.poll(async () => (await page.locator('.graphiql-query-editor').first().innerText()).replace(/\s+/g, ' '), { timeout: 10_000 }).toContain('subscription Events');
+    // GraphiQL subscribes over server-sent events, with a GET.
+    const opened = page.waitForRequest((r) => r.url().startsWith(`${h.gateway.url}?`) && r.url().includes('subscription+Events') && r.headers().accept === 'text/event-stream');
+    // GraphiQL reads the tab's operation name from the editor after a debounce: run after it.
+    await page.waitForTimeout(1_000);
+    await page.locator('.graphiql-execute-button').click();
+    await opened;
+    await expect.poll(() => h.gateway.services.events.subscribers, { timeout: 10_000 }).toBe(1);
+    // Elsewhere (another client), a Stripe dispute is closed through the gateway.
+    const open = await h.gql(`{ disputes(first: 20, filter: { provider: STRIPE, status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }`);
+    const target = open.body.data.disputes.nodes[0];
+    const closed = await h.gql(`mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }`, { id: target.id });
+    expect(closed.body.data.closeDispute.userErrors).toEqual([]);
+    const result = page.locator('.result-window');
+    await expect.poll(async () => (await result.innerText()).replace(/\s+/g, ' '), { timeout: 15_000 }).toContain('"type": "CLOSED"');
+    expect((await result.innerText()).replace(/\s+/g, ' ')).toContain(target.providerDisputeId);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/graphiql-events.png' });
   }, 60_000);
 
   it('loads the schema: the page arrives compressed, Docs lists Query.disputes and autocomplete offers fields', async () => {

@@ -13,11 +13,13 @@ import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
 import { StripeFake } from '../../src/providers/stripe/fake/server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
+import { postWebhook } from '../helpers/events.js';
 
 const EU_KEY = 'sk_test_accountsEu000000000000000';
 const US_KEY = 'sk_test_accountsUs000000000000000';
 const EU_ONLY = 'gk_accounts_eu_only_3f9a1c5e8b2046';
 const ALL = 'gk_accounts_all_7d3f9a1c5e8b2046aa';
+const EU_WEBHOOK_SECRET = 'whsec_accountsEuWebhook0000000000';
 
 let eu: StripeFake;
 let us: StripeFake;
@@ -39,6 +41,7 @@ accounts:
     secretKey: "\${STRIPE_EU_KEY}"
     apiBase: "\${EU_BASE}"
     rateLimit: 0
+    webhookSecret: "\${EU_WEBHOOK_SECRET}"
   - provider: stripe
     account: us
     secretKey: "\${STRIPE_US_KEY}"
@@ -52,7 +55,7 @@ beforeAll(async () => {
   eu = new StripeFake(EU_KEY, seedStripeDisputes(101, 45));
   us = new StripeFake(US_KEY, seedStripeDisputes(202, 55));
   sandbox = await startSandbox(5, { only: ['AFTERPAY'], count: 20 });
-  const env = { ...sandbox.env, STRIPE_EU_KEY: EU_KEY, STRIPE_US_KEY: US_KEY, EU_BASE: await eu.start(), US_BASE: await us.start() };
+  const env = { ...sandbox.env, STRIPE_EU_KEY: EU_KEY, STRIPE_US_KEY: US_KEY, EU_BASE: await eu.start(), US_BASE: await us.start(), EU_WEBHOOK_SECRET };
   const providers = providersFile(FILE, env);
   const keys = KeyStore.fromEnv(
     {
@@ -75,7 +78,7 @@ afterAll(async () => {
   await eu.close();
   await us.close();
   await sandbox.close();
-  for (const l of logs) for (const k of [EU_KEY, US_KEY]) expect(l).not.toContain(k);
+  for (const l of logs) for (const k of [EU_KEY, US_KEY, EU_WEBHOOK_SECRET]) expect(l).not.toContain(k);
 });
 
 async function gql(key: string, query: string, variables?: Record<string, unknown>) {
@@ -186,6 +189,27 @@ describe('several Stripe accounts', () => {
     const filtered = await gql(EU_ONLY, PAGE, { first: 1, filter: { accounts: [{ provider: 'STRIPE', account: 'us' }] } });
     const unknown = await gql(EU_ONLY, PAGE, { first: 1, filter: { accounts: [{ provider: 'STRIPE', account: 'zz' }] } });
     expect(filtered.errors[0].message.replace('us', 'zz')).toBe(unknown.errors[0].message);
+  });
+});
+
+describe('webhooks per account', () => {
+  it('an account with webhookSecret has its own endpoint; its events name the account and reach only keys that may read it', async () => {
+    const origin = new URL(gateway.url).origin;
+    const object = eu.all()[0]!;
+    const event = { id: 'evt_accountsEu1', object: 'event', type: 'charge.dispute.updated', created: Math.floor(Date.now() / 1000), data: { object }, request: { id: null, idempotency_key: null } };
+    expect((await postWebhook(origin, 'STRIPE', event, EU_WEBHOOK_SECRET, { account: 'eu' })).status).toBe(200);
+    // The other account has no secret: no endpoint. Nor does the single-account form.
+    expect((await postWebhook(origin, 'STRIPE', event, EU_WEBHOOK_SECRET, { account: 'us' })).status).toBe(404);
+    expect((await postWebhook(origin, 'STRIPE', event, EU_WEBHOOK_SECRET)).status).toBe(404);
+    await gateway.services.events.settled();
+    const EVENTS = `{ disputeEvents(first: 10) { nodes { account providerEventId dispute { providerAccount providerDisputeId } } } }`;
+    const all = (await gql(ALL, EVENTS)).data.disputeEvents.nodes as { account: string; providerEventId: string }[];
+    expect(all).toContainEqual({ account: 'eu', providerEventId: 'evt_accountsEu1', dispute: { providerAccount: 'eu', providerDisputeId: object.id } });
+    // The close made earlier at the us account is an event too, which the eu-only key does not see.
+    expect(all.some((e) => e.account === 'us')).toBe(true);
+    const seen = (await gql(EU_ONLY, EVENTS)).data.disputeEvents.nodes as { account: string }[];
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((e) => e.account === 'eu')).toBe(true);
   });
 });
 

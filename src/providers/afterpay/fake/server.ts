@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
 import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
+import type { FakeWebhookSender } from '../../../sandbox/webhooks.js';
 import type { AfterpayDispute } from '../wire.js';
 
 /** The evidence fields Afterpay's respond takes. */
@@ -29,6 +30,8 @@ export class AfterpayFake {
   private byNewest: AfterpayDispute[] = [];
   private seq = 0;
   closesExecuted = 0;
+  /** Where its notices go (`{dispute_id, webhook_event_type}`, signed over the URL it was given); none until set. */
+  webhooks: FakeWebhookSender | null = null;
 
   constructor(
     readonly merchantId: string,
@@ -154,6 +157,7 @@ export class AfterpayFake {
     this.evidenceReceived.set(d.id, evidence as Record<string, string>);
     d.status = 'under_review';
     d.updatedAt = String(Math.floor(Date.now() / 1000));
+    this.webhooks?.emit({ dispute_id: d.id, webhook_event_type: 'evidence_submitted', event_id: `apev_${randomBytes(10).toString('hex')}` });
     return this.single(d);
   }
 
@@ -190,6 +194,7 @@ export class AfterpayFake {
     d.closingReason = 'merchant_accepted';
     d.updatedAt = String(Math.floor(Date.now() / 1000));
     this.closesExecuted += 1;
+    this.webhooks?.emit({ dispute_id: d.id, webhook_event_type: 'closed', event_id: `apev_${randomBytes(10).toString('hex')}` });
     return this.single(d);
   }
 }

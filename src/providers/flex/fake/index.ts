@@ -1,4 +1,6 @@
 // Starts Flex's fake for the sandbox and the tests (loaded on demand by the provider's definition).
+import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
+import { flexWebhooks } from '../webhooks.js';
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeOptions, ProviderFake } from '../../types.js';
 import { mapStripeStatus } from '../../stripe/transformers.js';
@@ -11,5 +13,7 @@ export async function startFlexFake({ seed, count, epoch, created }: FakeOptions
     const url = await fake.start();
     // Flex's statuses are Stripe's.
     const expected = () => disputes.map((d) => ({ id: d.dispute_id, created: Date.parse(d.created_at) / 1000, status: mapStripeStatus(d.status), currency: d.currency }));
-    return fakeHandle(fake, url, { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url }, expected);
+    const webhooks = new FakeWebhookSender(flexWebhooks, fakeWebhookSecret());
+    fake.webhooks = webhooks;
+    return fakeHandle(fake, url, { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url, FLEX_WEBHOOK_SECRET: webhooks.secret }, expected, webhooks);
 }

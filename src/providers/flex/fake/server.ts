@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
 import { sliceByCursor } from '../../../sandbox/list.js';
 import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
+import type { FakeWebhookSender } from '../../../sandbox/webhooks.js';
 import { FLEX_EVIDENCE_FILE_KEYS, type FlexDispute } from '../wire.js';
 
 const FILE_KEYS = new Set<string>(FLEX_EVIDENCE_FILE_KEYS);
@@ -24,6 +25,13 @@ export class FlexFake {
   private byNewest: FlexDispute[];
   private seq = 0;
   closesExecuted = 0;
+  /** Where its events go (Svix-signed `{event_dt, event_id, event_type, object}`); none until set. */
+  webhooks: FakeWebhookSender | null = null;
+
+  /** Sends a Flex event about a dispute (a new Svix message id each; redeliveries keep theirs). */
+  announce(type: string, d: FlexDispute): void {
+    this.webhooks?.emit({ event_dt: Math.floor(Date.now() / 1000), event_id: `fevt_${randomBytes(10).toString('hex')}`, event_type: type, object: structuredClone(d) });
+  }
 
   constructor(
     readonly apiKey: string,
@@ -144,6 +152,7 @@ export class FlexFake {
       d.evidence_details.submission_count += 1;
       d.status = d.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
     }
+    this.announce('charge.dispute.updated', d);
     return { status: 200, body: { dispute: d } };
   }
 
@@ -152,6 +161,7 @@ export class FlexFake {
     d.status = d.status === 'warning_needs_response' ? 'warning_closed' : 'lost';
     d.is_charge_refundable = false;
     this.closesExecuted += 1;
+    this.announce('charge.dispute.closed', d);
     return { status: 200, body: { dispute: d } };
   }
 }

@@ -173,3 +173,22 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
   }
   return out;
 }
+
+let opened = 0;
+
+/** A dispute opened now (the sandbox's "new dispute every few minutes"): needs a response within 7 days. */
+export function freshDispute(seed: number): StripeDispute {
+  opened += 1;
+  const now = Math.floor(Date.now() / 1000);
+  const batch = seedStripeDisputes(seed * 7919 + opened, 12, sandboxEpoch());
+  const d = batch.find((x) => x.status === 'needs_response') ?? batch[0]!;
+  return {
+    ...d,
+    id: `du_new${now.toString(36)}${String(opened).padStart(4, '0')}`,
+    status: 'needs_response',
+    created: now,
+    evidence: emptyEvidence(),
+    evidence_details: { ...d.evidence_details, due_by: now + 7 * 86_400, has_evidence: false, past_due: false, submission_count: 0 },
+    is_charge_refundable: true,
+  };
+}

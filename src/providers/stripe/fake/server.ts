@@ -7,6 +7,7 @@ import { decodeForm } from '../../form.js';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
 import { sliceByCursor } from '../../../sandbox/list.js';
 import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
+import type { FakeWebhookSender } from '../../../sandbox/webhooks.js';
 import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../wire.js';
 
 type ErrorType = StripeErrorBody['error']['type'];
@@ -60,6 +61,8 @@ export class StripeFake {
   private requestSeq = 0;
   /** Closes actually carried out (idempotent replays excluded). */
   closesExecuted = 0;
+  /** Where its events go (Stripe's event shape, Stripe-Signature); none until set. */
+  webhooks: FakeWebhookSender | null = null;
 
   private readonly opts: StripeLikeOptions;
 
@@ -102,6 +105,29 @@ export class StripeFake {
   /** Every dispute, newest first. */
   all(): StripeDispute[] {
     return this.byNewest.map((d) => structuredClone(d));
+  }
+
+  /** Sends a Stripe event about a dispute, as Stripe would after a change. */
+  announce(type: string, d: StripeDispute, previous?: Record<string, unknown>, req?: FakeRequest): void {
+    const key = req?.headers['idempotency-key'];
+    this.webhooks?.emit({
+      id: `evt_${randomBytes(12).toString('hex')}`,
+      object: 'event',
+      api_version: '2026-07-29.dahlia',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      pending_webhooks: 1,
+      type,
+      data: { object: structuredClone(d), ...(previous && { previous_attributes: previous }) },
+      request: { id: req ? `req_fake${this.requestSeq}` : null, idempotency_key: typeof key === 'string' ? key : null },
+    });
+  }
+
+  /** Adds a dispute (a new one, opened now) and announces it. */
+  add(d: StripeDispute): void {
+    this.disputes.set(d.id, structuredClone(d));
+    this.reorder();
+    this.announce('charge.dispute.created', d);
   }
 
   private reorder() {
@@ -264,6 +290,7 @@ export class StripeFake {
     if (!this.opts.closable.has(d.status)) {
       return error(400, 'invalid_request_error', `This dispute is ${d.status} and its evidence can no longer be updated.`);
     }
+    const before = { status: d.status, evidence_details: { ...d.evidence_details } };
     if (p.evidence !== undefined) {
       if (typeof p.evidence !== 'object' || p.evidence === null) return error(400, 'invalid_request_error', 'Invalid hash', { param: 'evidence' });
       // Since 2026-09-30 an over-long bundle (text fields combined) is refused, submit or not.
@@ -289,6 +316,7 @@ export class StripeFake {
       d.evidence_details.submission_count += 1;
       d.status = d.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
     }
+    this.announce('charge.dispute.updated', d, before, req);
     return { status: 200, body: d };
   }
 
@@ -314,6 +342,7 @@ export class StripeFake {
     d.status = d.status === 'warning_needs_response' ? 'warning_closed' : 'lost';
     d.is_charge_refundable = false;
     this.closesExecuted += 1;
+    this.announce('charge.dispute.closed', d, { status: d.status === 'warning_closed' ? 'warning_needs_response' : 'needs_response' }, req);
     return { status: 200, body: d };
   }
 

@@ -1,4 +1,6 @@
 // Starts WooshPay's fake for the sandbox and the tests (loaded on demand by the provider's definition).
+import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
+import { wooshpay } from '../index.js';
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeOptions, ProviderFake } from '../../types.js';
 import { mapWooshPayStatus } from '../transformers.js';
@@ -10,5 +12,8 @@ export async function startWooshPayFake({ seed, count, epoch, created }: FakeOpt
     const fake = new WooshPayFake(sandboxWooshPayKey(), disputes);
     const url = await fake.start();
     const expected = () => disputes.map((d) => ({ id: d.id, created: d.created, status: mapWooshPayStatus(d.status), currency: d.currency }));
-    return fakeHandle(fake, url, { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url }, expected);
+    // WooshPay's signature is assumed to be Stripe's (README, Events): its fake signs so.
+    const webhooks = new FakeWebhookSender(wooshpay.webhooks!, fakeWebhookSecret());
+    fake.webhooks = webhooks;
+    return fakeHandle(fake, url, { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url, WOOSHPAY_WEBHOOK_SECRET: webhooks.secret }, expected, webhooks);
 }

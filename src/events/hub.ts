@@ -1,0 +1,347 @@
+// The event hub: every provider's verified webhook events and the gateway's own changes become one
+// stream of DisputeEvents, published once each, in arrival order, into the history and to every
+// subscriber that may see them.
+//
+//   - Once: a provider event id is claimed in the dedupe store (shared state) before the webhook is
+//     acknowledged; a redelivery within the window (3 days, beyond Stripe's retries) is dropped.
+//   - The same change once: a close or submission made through the gateway is published at once;
+//     the provider's webhook for it is recognised (Stripe names the Idempotency-Key the gateway sent;
+//     otherwise the same type and the same state: status, submission count, amount) and not published again.
+//   - Never an older state: an event that occurred before one already published for its dispute is
+//     published in its turn, but carries the newer state.
+//   - Bounded: at most `maxPending` events wait to be processed (past that the webhook answers 503
+//     and the provider retries); each subscriber buffers at most `maxBuffer` events, and one that
+//     stops reading is ended (SUBSCRIBER_TOO_SLOW), its buffer freed.
+import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { accountKey, isProviderId, refKey } from '../domain/ids.js';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Logger } from '../logger.js';
+import type { DisputeProviderClient } from '../providers/types.js';
+import { InMemoryEventLog, type EventLog } from './log.js';
+import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from './types.js';
+
+/** Claims an event id once within a window; true the first time. Shared across replicas when the state is. */
+export interface EventDedupe {
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Gives a claim back (the event could not be taken after all: the provider will redeliver). */
+  release(key: string): Promise<void>;
+}
+
+/** Published events, to every subscriber of this process (and, with a shared bus, of every replica). */
+export interface EventBus {
+  publish(event: DisputeEvent): void;
+  subscribe(listener: (event: DisputeEvent) => void): () => void;
+}
+
+export const DEDUPE_WINDOW_MS = 3 * 24 * 3600_000;
+
+export function inMemoryDedupe(maxEntries = 200_000, now: () => number = Date.now): EventDedupe {
+  const seen = new Map<string, number>();
+  return {
+    async claim(key, ttlMs) {
+      const t = now();
+      const until = seen.get(key);
+      if (until !== undefined && until > t) return false;
+      seen.delete(key);
+      seen.set(key, t + ttlMs);
+      // Oldest first (insertion order): drop the expired, then the oldest beyond the bound.
+      for (const [k, u] of seen) {
+        if (u > t && seen.size <= maxEntries) break;
+        seen.delete(k);
+      }
+      return true;
+    },
+    async release(key) {
+      seen.delete(key);
+    },
+  };
+}
+
+export function inMemoryBus(): EventBus {
+  const listeners = new Set<(e: DisputeEvent) => void>();
+  return {
+    publish: (e) => {
+      for (const l of listeners) l(e);
+    },
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+}
+
+export interface HubOptions {
+  clients: ReadonlyMap<string, DisputeProviderClient>;
+  logger: Logger;
+  log?: EventLog;
+  dedupe?: EventDedupe;
+  bus?: EventBus;
+  /** Events waiting to be processed, at most (default 5,000). */
+  maxPending?: number;
+  /** Events one subscriber may have unread before it is ended (default 1,000). */
+  maxBuffer?: number;
+  now?: () => number;
+}
+
+/** What the hub remembers of a dispute: the newest state published, and the gateway's own last change. */
+interface Known {
+  occurredAt: number;
+  dispute: Dispute | null;
+  own?: { type: DisputeEventType; fingerprint: string };
+}
+
+const MAX_KNOWN = 10_000;
+const MAX_OWN_KEYS = 10_000;
+
+const fingerprint = (d: Dispute) => `${d.status}|${d.evidenceDetails.submissionCount}|${d.amount}`;
+
+/** Types a provider uses for a change the gateway made: its own name for it, or a plain update. */
+const sameKind = (own: DisputeEventType, theirs: DisputeEventType) => theirs === own || theirs === 'UPDATED';
+
+export class SubscriberTooSlow extends GraphQLError {
+  constructor(max: number) {
+    super(`This subscriber left more than ${max} events unread and was ended; reconnect with after: <the last cursor> to catch up.`, {
+      extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+    });
+  }
+}
+
+export type Receipt = 'accepted' | 'duplicate' | 'busy';
+
+export class EventHub implements OwnChanges {
+  readonly log: EventLog;
+  private readonly dedupe: EventDedupe;
+  private readonly bus: EventBus;
+  private readonly known = new Map<string, Known>();
+  private readonly ownKeys = new Set<string>();
+  private pending = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly ends = new Set<() => void>();
+  private readonly maxPending: number;
+  readonly maxBuffer: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: HubOptions) {
+    this.log = opts.log ?? new InMemoryEventLog();
+    this.dedupe = opts.dedupe ?? inMemoryDedupe();
+    this.bus = opts.bus ?? inMemoryBus();
+    this.maxPending = opts.maxPending ?? 5_000;
+    this.maxBuffer = opts.maxBuffer ?? 1_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Takes a verified webhook's events: each is claimed once, then processed after the answer (a
+   * fetch, where the event carries no state) and published in arrival order.
+   */
+  async receive(events: ProviderEvent[]): Promise<Receipt> {
+    if (this.pending + events.length > this.maxPending) return 'busy';
+    const fresh: ProviderEvent[] = [];
+    // Ids of a form global ids cannot carry are replaced by their digest (the same for every redelivery).
+    events = events.map((e) => (isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` }));
+    for (const e of events) if (await this.dedupe.claim(`${e.provider}:${e.account}:${e.providerEventId}`, DEDUPE_WINDOW_MS)) fresh.push(e);
+    if (fresh.length === 0) return 'duplicate';
+    const receivedAt = new Date(this.now());
+    for (const e of fresh) {
+      this.pending += 1;
+      // Started now (a fetch runs beside the others); published in turn.
+      const prepared = this.withState(e);
+      this.chain = this.chain
+        .then(async () => this.publish(await prepared, receivedAt, false))
+        .catch((err: unknown) => this.opts.logger.error('event not published', { provider: e.provider, account: e.account, providerEventId: e.providerEventId, error: err }))
+        .finally(() => {
+          this.pending -= 1;
+        });
+    }
+    return 'accepted';
+  }
+
+  /** Resolves when every event received so far is published (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.pending > 0) await this.chain;
+  }
+
+  /** An event that carries no state gets the dispute as the provider has it now (null if it cannot be read). */
+  private async withState(e: ProviderEvent): Promise<ProviderEvent> {
+    if (e.dispute) return e;
+    const client = this.opts.clients.get(accountKey(e.provider, e.account));
+    try {
+      const dispute = (await client?.retrieve?.(e.providerDisputeId)) ?? null;
+      return { ...e, dispute };
+    } catch (err) {
+      this.opts.logger.warn('event published without its dispute: the dispute could not be read', { provider: e.provider, account: e.account, error: err });
+      return e;
+    }
+  }
+
+  /** A change the gateway itself made (a close, a submission), published at once. */
+  async own(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void> {
+    try {
+      await this.publishOwn(type, dispute, upstreamKey);
+    } catch (err) {
+      // The change itself succeeded: its event may still come by the provider's webhook.
+      this.opts.logger.error('own change not published', { provider: dispute.provider, account: dispute.providerAccount, type, error: err });
+    }
+  }
+
+  private async publishOwn(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void> {
+    this.ownKeys.add(upstreamKey);
+    if (this.ownKeys.size > MAX_OWN_KEYS) this.ownKeys.delete(this.ownKeys.values().next().value!);
+    const event: ProviderEvent = {
+      type,
+      provider: dispute.provider,
+      account: dispute.providerAccount,
+      providerEventId: `gw_${createHash('sha256').update(`${type}:${upstreamKey}`).digest('hex').slice(0, 32)}`,
+      providerDisputeId: dispute.providerDisputeId,
+      occurredAt: new Date(this.now()),
+      dispute,
+    };
+    if (!(await this.dedupe.claim(`${event.provider}:${event.account}:${event.providerEventId}`, DEDUPE_WINDOW_MS))) return;
+    this.pending += 1;
+    const done = this.chain.then(() => this.publish(event, event.occurredAt, true));
+    this.chain = done.catch(() => {}).finally(() => {
+      this.pending -= 1;
+    });
+    await done;
+  }
+
+  private async publish(e: ProviderEvent, receivedAt: Date, own: boolean): Promise<void> {
+    const ref = refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId });
+    const prev = this.known.get(ref);
+    if (!own) {
+      if (e.causedByKey && this.ownKeys.has(e.causedByKey)) return this.remember(ref, prev, e);
+      if (prev?.own && e.dispute && fingerprint(e.dispute) === prev.own.fingerprint && sameKind(prev.own.type, e.type)) return this.remember(ref, prev, e);
+    }
+    let carried = e.dispute;
+    if (prev && e.occurredAt.getTime() < prev.occurredAt) carried = prev.dispute ?? carried;
+    else this.remember(ref, prev, e, own);
+    const stored = await this.log.append({ ...e, dispute: carried, receivedAt });
+    this.bus.publish(stored);
+  }
+
+  /** Keeps the newest state of a dispute (bounded: the least recently changed are forgotten). */
+  private remember(ref: string, prev: Known | undefined, e: ProviderEvent, own = false): void {
+    if (prev && e.occurredAt.getTime() < prev.occurredAt) return;
+    this.known.delete(ref);
+    this.known.set(ref, {
+      occurredAt: e.occurredAt.getTime(),
+      dispute: e.dispute ?? prev?.dispute ?? null,
+      own: own && e.dispute ? { type: e.type, fingerprint: fingerprint(e.dispute) } : prev?.own,
+    });
+    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /**
+   * A subscriber's events: those after `afterSeq` from the history first (when given), then live
+   * ones, each once, in order, kept by `keep`. Ends when `valid()` turns false (a revoked or
+   * expired key), when the hub closes, or when the subscriber falls `maxBuffer` events behind.
+   */
+  subscribe(keep: (e: DisputeEvent) => boolean, opts: { afterSeq?: number; valid?: () => GraphQLError | null; checkEveryMs?: number } = {}): AsyncIterableIterator<DisputeEvent> {
+    const buffer: DisputeEvent[] = [];
+    const replayed: DisputeEvent[] = [];
+    let failure: GraphQLError | null = null;
+    let finished = false;
+    let wake: (() => void) | null = null;
+    const poke = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    // Ending with an error lets go of everything at once (the bus, the buffer, the timer); the
+    // consumer gets the error when it next reads, if it ever does.
+    const fail = (error: GraphQLError) => {
+      if (failure || finished) return;
+      failure = error;
+      release();
+      poke();
+    };
+    const check = () => {
+      const invalid = opts.valid?.() ?? null;
+      if (invalid) fail(invalid);
+    };
+    const off = this.bus.subscribe((e) => {
+      if (finished || failure || !keep(e)) return;
+      if (buffer.length >= this.maxBuffer) return fail(new SubscriberTooSlow(this.maxBuffer));
+      buffer.push(e);
+      poke();
+    });
+    const timer = opts.valid ? setInterval(check, opts.checkEveryMs ?? 1_000) : undefined;
+    timer?.unref();
+    const release = () => {
+      off();
+      clearInterval(timer);
+      this.ends.delete(stop);
+      buffer.length = 0;
+      replayed.length = 0;
+    };
+    const stop = () => {
+      if (finished) return;
+      finished = true;
+      release();
+      poke();
+    };
+    this.ends.add(stop);
+    let lastSeq = -1;
+    // The history after the cursor, read in pages before live events are taken from the buffer.
+    let replay: number | null = opts.afterSeq ?? null;
+    const log = this.log;
+
+    const next = async (): Promise<IteratorResult<DisputeEvent>> => {
+      for (;;) {
+        check();
+        if (failure) {
+          const f = failure;
+          stop();
+          throw f;
+        }
+        if (finished) return { value: undefined, done: true };
+        if (replay !== null && replayed.length === 0) {
+          const page = await log.since(replay, 500);
+          if (page.length === 0) replay = null;
+          else {
+            replay = page[page.length - 1]!.seq;
+            replayed.push(...page.filter(keep));
+          }
+          continue;
+        }
+        // Replayed events go first; live ones buffered meanwhile follow (those replayed already skipped by seq).
+        const e = replayed.shift() ?? buffer.shift();
+        if (e) {
+          if (e.seq <= lastSeq) continue;
+          lastSeq = e.seq;
+          return { value: e, done: false };
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    };
+    return {
+      next,
+      async return() {
+        stop();
+        return { value: undefined, done: true };
+      },
+      async throw(err: unknown) {
+        stop();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Subscriptions open now. */
+  get subscribers(): number {
+    return this.ends.size;
+  }
+
+  /** Ends every subscription (shutdown), so open streams close and the server can drain. */
+  close(): void {
+    for (const end of [...this.ends]) end();
+  }
+}
+
+export type { ProviderName };

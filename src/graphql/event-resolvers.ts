@@ -1,0 +1,78 @@
+// Events in the schema: the history as a connection, the live stream as a subscription, an event
+// as a Node. A key sees only events of the providers and accounts it may read: the context's
+// clients are already narrowed to those, and every event is checked against them.
+import { GraphQLError } from 'graphql';
+import { BadUserInput } from '../domain/errors.js';
+import { accountKey, decodeDisputeId, decodeEventId, encodeEventId, refKey } from '../domain/ids.js';
+import { decodeEventCursor, encodeEventCursor } from '../events/log.js';
+import type { DisputeEvent } from '../events/types.js';
+import type { DisputeEventFilter, Resolvers } from '../generated/resolvers-types.js';
+import type { GatewayContext } from './context.js';
+import { createLoaders } from '../gateway/loaders.js';
+
+export const MAX_EVENTS_PAGE = 100;
+
+/** Whether this caller may see an event and it passes the filter. */
+function visibleTo(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined): (e: DisputeEvent) => boolean {
+  const providers = filter?.providers ? new Set<string>(filter.providers) : null;
+  const accounts = filter?.accounts ? new Set(filter.accounts.map((a) => accountKey(a.provider, a.account))) : null;
+  const types = filter?.types ? new Set<string>(filter.types) : null;
+  const dispute = filter?.disputeId != null ? refKey(decodeDisputeId(filter.disputeId, 'filter.disputeId')) : null;
+  const clients = ctx.clients;
+  return (e) =>
+    clients.has(accountKey(e.provider, e.account)) &&
+    (!providers || providers.has(e.provider)) &&
+    (!accounts || accounts.has(accountKey(e.provider, e.account))) &&
+    (!types || types.has(e.type)) &&
+    (!dispute || dispute === refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId }));
+}
+
+/** An event by its global id, if this caller may see it and the history still has it. */
+export async function eventById(ctx: GatewayContext, id: string, field = 'id'): Promise<DisputeEvent | null> {
+  const ref = decodeEventId(id, field);
+  if (!ctx.clients.has(accountKey(ref.provider, ref.account))) return null;
+  return ctx.events.log.find(ref.provider, ref.account, ref.providerEventId);
+}
+
+export const eventResolvers: Resolvers = {
+  Query: {
+    disputeEvents: async (_, { first, after, filter }, ctx) => {
+      const n = first ?? 10;
+      if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS_PAGE) throw new BadUserInput(`first must be 1..${MAX_EVENTS_PAGE}`, 'first');
+      const before = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : Infinity;
+      const { events, more } = await ctx.events.log.newest(before, n, visibleTo(ctx, filter));
+      const edges = events.map((node) => ({ cursor: encodeEventCursor(node.seq, ctx.cursorKeys), node }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: more, hasPreviousPage: after != null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      };
+    },
+  },
+  Subscription: {
+    disputeEvents: {
+      subscribe: (_, { filter, after }, ctx) => {
+        const keep = visibleTo(ctx, filter);
+        const afterSeq = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : undefined;
+        const valid = ctx.keyValid;
+        return ctx.events.subscribe(keep, {
+          afterSeq,
+          valid: valid && (() => (valid() ? null : new GraphQLError('The API key of this subscription was revoked or has expired.', { extensions: { code: 'UNAUTHENTICATED' } }))),
+        });
+      },
+      // Each event resolves with fresh loaders: a dispute read for one event is never another's stale state.
+      resolve: (e: DisputeEvent, _args: unknown, ctx: GatewayContext) => {
+        ctx.loaders = createLoaders(ctx.clients);
+        return e;
+      },
+    },
+  },
+  DisputeEvent: {
+    id: (e) => encodeEventId(e),
+    cursor: (e, _, ctx) => encodeEventCursor(e.seq, ctx.cursorKeys),
+    // Carried, or read now (an event that carries no state and whose read failed when it came).
+    dispute: (e, _, ctx) => e.dispute ?? ctx.loaders.dispute.load({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId }),
+  },
+  DisputeEventConnection: {
+    nodes: (c) => c.edges.map((e) => e.node),
+  },
+};

@@ -1,0 +1,115 @@
+// POST /webhooks/{provider} and /webhooks/{provider}/{account}: providers' signed events. Not
+// behind the API-key guard (the signature is the authentication), but rate limited per endpoint
+// and bounded: its own body limit, read as raw bytes and verified before anything parses them.
+//   404  no such provider or account, or no webhook secret configured for it
+//   405  not a POST
+//   413  a body over WEBHOOK_MAX_BODY_BYTES
+//   429  over the endpoint's rate (the provider retries)
+//   400  a missing or bad signature, a timestamp more than 5 minutes off, or a body that cannot be read:
+//        nothing published, one warning line without the body
+//   503  too many events waiting, or the shared state cannot take it (the provider retries)
+//   200  verified and taken; anything that calls the provider happens after this answer
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventHub } from '../events/hub.js';
+import type { Logger } from '../logger.js';
+import type { ConfiguredProvider } from '../providers/registry.js';
+import { WebhookRejected } from '../providers/webhooks.js';
+import { TokenBucket } from '../token-bucket.js';
+import { sendError } from './error.js';
+
+export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface WebhookEndpointOptions {
+  providers: readonly ConfiguredProvider[];
+  hub: EventHub;
+  logger: Logger;
+  maxBodyBytes?: number;
+  /** Requests a second per endpoint (WEBHOOK_RATE_LIMIT), with a burst of five seconds' worth. */
+  perSecond?: number;
+  now?: () => number;
+}
+
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
+
+export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHandler {
+  const { logger, hub } = opts;
+  const max = opts.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+  const now = opts.now ?? Date.now;
+  const perSecond = opts.perSecond ?? 100;
+  const endpoints = new Map<string, { provider: ConfiguredProvider; bucket: TokenBucket }>();
+  for (const p of opts.providers) {
+    if (!p.definition.webhooks || !p.config.webhook) continue;
+    const name = p.definition.name.toLowerCase();
+    const entry = { provider: p, bucket: new TokenBucket(perSecond, perSecond * 5) };
+    endpoints.set(`${name}/${p.config.account}`, entry);
+  }
+
+  return (req, res, path) => {
+    const m = /^\/webhooks\/([a-z0-9_]{1,32})(?:\/([a-z0-9_-]{1,32}))?\/?$/.exec(path);
+    const endpoint = m ? endpoints.get(`${m[1]}/${m[2] ?? 'default'}`) : undefined;
+    if (!endpoint) {
+      req.resume();
+      sendError(res, 404, 'NOT_FOUND', 'No webhook endpoint here: the provider or account is not configured, or has no webhook secret.');
+      return;
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', 'Webhooks are POSTed.', { allow: 'POST' });
+      return;
+    }
+    const { definition, config } = endpoint.provider;
+    const where = { provider: definition.name, account: config.account };
+    const wait = endpoint.bucket.take();
+    if (wait > 0) {
+      req.resume();
+      sendError(res, 429, 'RATE_LIMITED', 'Too many webhook requests; retry later.', { 'retry-after': String(Math.ceil(wait / 1000)) });
+      return;
+    }
+    if (Number(req.headers['content-length'] ?? 0) > max) {
+      req.resume();
+      sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max) {
+        if (!res.headersSent) sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (res.headersSent) return;
+      const raw = Buffer.concat(chunks);
+      void take(raw).catch((err: unknown) => {
+        logger.error('webhook not taken', { ...where, error: err });
+        if (!res.headersSent) sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The event could not be taken now; retry later.', { 'retry-after': '5' });
+      });
+    });
+
+    async function take(raw: Buffer): Promise<void> {
+      const hooks = definition.webhooks!;
+      let events;
+      try {
+        // The raw bytes are verified first; nothing reads them before.
+        await hooks.verify(raw, req.headers, config.webhook!, now());
+        events = hooks.read(raw, req.headers, config.account);
+      } catch (err) {
+        const reason = err instanceof WebhookRejected ? err.reason : 'malformed';
+        logger.warn('webhook refused', { ...where, reason, bytes: raw.length });
+        sendError(res, 400, reason === 'malformed' ? 'WEBHOOK_MALFORMED' : 'WEBHOOK_SIGNATURE_INVALID', reason === 'malformed' ? 'The webhook body could not be read.' : `The webhook signature did not verify (${reason}).`);
+        return;
+      }
+      const receipt = await hub.receive(events);
+      if (receipt === 'busy') {
+        sendError(res, 503, 'SERVICE_UNAVAILABLE', 'Too many events are waiting; retry later.', { 'retry-after': '5' });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ received: true, duplicate: receipt === 'duplicate' }));
+    }
+  };
+}
