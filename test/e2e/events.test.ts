@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { providersFromEnv, secretsOf } from '../../src/providers/registry.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
+import WebSocket from 'ws';
 import { postWebhook, sseSubscribe, wsSubscribe } from '../helpers/events.js';
 
 const ALL = 'gk_events_all_7c1e5a9f3b2d4068aa';
@@ -184,6 +185,17 @@ describe('who sees what', () => {
     expect(res.status).toBe(401);
     await expect(wsSubscribe(gateway.url, SUBSCRIPTION, {})).rejects.toThrow(/closed: 4403/);
     await expect(wsSubscribe(gateway.url, SUBSCRIPTION, {}, 'gk_not_a_key_at_all_000000000')).rejects.toThrow(/closed: 4403/);
+    // A wrong key on the upgrade itself is refused before the WebSocket opens.
+    const refusedWith = (headers: Record<string, string>, path = '/graphql') =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${origin.replace('http', 'ws')}${path}`, 'graphql-transport-ws', { headers });
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on('open', () => reject(new Error('opened')));
+        socket.on('error', () => {});
+      });
+    expect(await refusedWith({ authorization: 'Bearer gk_wrong_0000000000000000000' })).toBe(401);
+    expect(await refusedWith({ authorization: `Bearer ${ALL}`, origin: 'https://evil.example' })).toBe(403);
+    expect(await refusedWith({ authorization: `Bearer ${ALL}` }, '/other')).toBe(404);
   });
 
   it('a revoked key ends its subscription', async () => {
@@ -296,6 +308,18 @@ describe('ordering and the gateway\'s own changes', () => {
 });
 
 describe('bounds', () => {
+  it('a storm of valid events does not stop queries from answering', async () => {
+    const object = await stripeDispute(13);
+    const queries: Promise<{ data?: any; errors?: any[] }>[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const posts = Array.from({ length: 100 }, () => postWebhook(origin, 'STRIPE', stripeEvent('charge.dispute.updated', object), env().STRIPE_WEBHOOK_SECRET!));
+      queries.push(gql(`{ disputes(first: 5) { nodes { id } } }`));
+      for (const r of await Promise.all(posts)) expect(r.status).toBe(200);
+    }
+    for (const q of await Promise.all(queries)) expect(q.data.disputes.nodes).toHaveLength(5);
+    await gateway.services.events.settled();
+  }, 60_000);
+
   it('a subscriber that stops reading is ended once it is 50 events behind, and memory stays flat', async () => {
     // A raw SSE request whose response is never read: the socket's buffers fill, then the gateway's.
     const { request } = await import('node:http');

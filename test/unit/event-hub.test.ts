@@ -1,0 +1,64 @@
+// The hub's bounds and rules without HTTP: events waiting on a provider read are bounded (past the
+// bound, the webhook is told to come back), a subscriber's buffer is bounded, claims expire.
+import { describe, expect, it } from 'vitest';
+import { EventHub, inMemoryDedupe } from '../../src/events/hub.js';
+import { InMemoryEventLog } from '../../src/events/log.js';
+import type { ProviderEvent } from '../../src/events/types.js';
+import { createLogger } from '../../src/logger.js';
+import type { DisputeProviderClient } from '../../src/providers/types.js';
+
+const logger = createLogger({ level: 'error', secrets: [], write: () => {} });
+
+const notice = (i: number): ProviderEvent => ({
+  type: 'UPDATED',
+  provider: 'AFTERPAY',
+  account: 'default',
+  providerEventId: `ev_${i}`,
+  providerDisputeId: `dp_${i}`,
+  occurredAt: new Date(),
+  dispute: null,
+});
+
+describe('the event hub', () => {
+  it('holds at most maxPending events waiting on the provider, and says busy past that', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    // A provider read that does not answer until released: every notice waits on it.
+    const client = { name: 'AFTERPAY', account: 'default', retrieve: async () => (await gate, null) } as unknown as DisputeProviderClient;
+    const hub = new EventHub({ clients: new Map([['AFTERPAY:default', client]]), logger, maxPending: 5 });
+    const receipts = [];
+    for (let i = 0; i < 8; i++) receipts.push(await hub.receive([notice(i)]));
+    expect(receipts).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted', 'busy', 'busy', 'busy']);
+    release();
+    await hub.settled();
+    // Once drained, it takes events again; a busy event was not claimed, so its redelivery is new.
+    expect(await hub.receive([notice(6)])).toBe('accepted');
+    expect(await hub.receive([notice(6)])).toBe('duplicate');
+    await hub.settled();
+    const { events } = await hub.log.newest(Infinity, 100, () => true);
+    expect(events.map((e) => e.providerEventId)).toEqual(['ev_6', 'ev_4', 'ev_3', 'ev_2', 'ev_1', 'ev_0']);
+  });
+
+  it('keeps the history to its retention, by count and by age', async () => {
+    let now = 1_000_000;
+    const log = new InMemoryEventLog({ maxEvents: 3, maxAgeMs: 10_000 }, () => now);
+    const hub = new EventHub({ clients: new Map(), logger, log, now: () => now });
+    for (let i = 0; i < 5; i++) await hub.receive([{ ...notice(i), dispute: null }]);
+    await hub.settled();
+    expect((await log.since(0, 100)).map((e) => e.providerEventId)).toEqual(['ev_2', 'ev_3', 'ev_4']);
+    now += 10_001;
+    expect(await log.since(0, 100)).toEqual([]);
+  });
+
+  it('forgets a claim after its window, and holds no more than its bound', async () => {
+    let now = 0;
+    const dedupe = inMemoryDedupe(3, () => now);
+    expect(await dedupe.claim('a', 100)).toBe(true);
+    expect(await dedupe.claim('a', 100)).toBe(false);
+    now = 101;
+    expect(await dedupe.claim('a', 100)).toBe(true);
+    for (const k of ['b', 'c', 'd', 'e']) await dedupe.claim(k, 1_000);
+    // 'a' is the oldest claim past the bound of 3: forgotten.
+    expect(await dedupe.claim('a', 100)).toBe(true);
+  });
+});
