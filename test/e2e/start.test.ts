@@ -3,8 +3,12 @@
 // Docker, systemd and Kubernetes send it to the first process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readyUrl, spawnGateway } from '../helpers/process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 let child: ChildProcess;
@@ -138,4 +142,34 @@ describe('configuration errors', () => {
     expect(code).toBe(1);
     expect(err).toContain('PORT must be a positive integer');
   });
+});
+
+describe('keys read again on SIGHUP', () => {
+  it('revokes a key removed from the keys file, keeps the others, and keeps the old keys when the file is broken', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dg-keys-')), 'keys.yaml');
+    const key = (name: string) => `gk_sighup_${name}_0123456789abcdef`;
+    const write = (names: string[]) => writeFileSync(file, `keys:\n${names.map((n) => `  - name: ${n}\n    key: ${key(n)}\n    scopes: [disputes:read]\n`).join('')}`);
+    write(['keep', 'drop']);
+    const child = spawnGateway({ PORT: '0', SANDBOX: '1', GATEWAY_API_KEYS_FILE: file, SANDBOX_NEW_DISPUTE_EVERY_S: '0' });
+    const sink = { out: '' };
+    try {
+      const url = await readyUrl(child, sink);
+      const status = async (name: string) =>
+        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key(name)}` }, body: '{"query":"{ __typename }"}' })).status;
+      expect([await status('keep'), await status('drop')]).toEqual([200, 200]);
+      write(['keep']);
+      child.kill('SIGHUP');
+      await expect.poll(() => status('drop'), { timeout: 5_000 }).toBe(401);
+      expect(await status('keep')).toBe(200);
+      writeFileSync(file, 'keys: [');
+      child.kill('SIGHUP');
+      await expect.poll(() => sink.out.includes('API keys not reloaded'), { timeout: 5_000 }).toBe(true);
+      expect(await status('keep')).toBe(200);
+      // The keys never appear in the log.
+      expect(sink.out).not.toContain(key('keep'));
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  }, 40_000);
 });
