@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     maxEvidenceBodyBytes: config.maxEvidenceBodyBytes,
     uploadBytesPerHour: config.uploadBytesPerHour,
     eventRetention: config.eventRetention,
+    metrics: config.metrics,
+    metricsPort: config.metricsPort,
     webhookMaxBodyBytes: config.webhookMaxBodyBytes,
     webhookRateLimit: config.webhookRateLimit,
     auth,

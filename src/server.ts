@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { createEdge, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
+import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
 import { graphiqlPage } from './http/graphiql.js';
 import { yogaAnswer } from './http/yoga-adapter.js';
 import { CursorKeys } from './gateway/cursor.js';
@@ -19,6 +19,9 @@ import type { ResilienceFactory } from './providers/resilience.js';
 import type { AttemptObserver } from './providers/http.js';
 import type { MergeOptions } from './gateway/merge.js';
 import { reportsPlugin } from './graphql/reports-plugin.js';
+import { metricsPlugin } from './graphql/metrics-plugin.js';
+import { createMetrics, NO_METRICS, type GatewayMetrics, type Metrics } from './ops/metrics.js';
+import { sendError } from './http/error.js';
 import { EventHub, type EventBus, type EventDedupe } from './events/hub.js';
 import { DEFAULT_RETENTION, InMemoryEventLog, type EventLog, type EventRetention } from './events/log.js';
 import { createWebhookEndpoint } from './http/webhooks.js';
@@ -152,6 +155,10 @@ export interface GatewayOptions {
   webhookRateLimit?: number;
   /** Events one subscriber may leave unread before it is ended (default 1,000). */
   subscriberBuffer?: number;
+  /** Prometheus metrics at GET /metrics (default on; METRICS=off). */
+  metrics?: boolean;
+  /** Serve /metrics on this port only (METRICS_PORT), not on the main one, so it need not be public. */
+  metricsPort?: number;
 }
 
 export type { RequestServerContext };
@@ -185,14 +192,17 @@ export interface Gateway {
    * (up to graceMs), and closes the upstream pools.
    */
   close(graceMs?: number, readinessDelayMs?: number): Promise<void>;
+  /** Where /metrics is served when it has its own port (METRICS_PORT); else on the main port, or off. */
+  metricsUrl?: string;
   /** Replaces the API keys (the keys file read again): keys no longer there are refused, and their subscriptions end. */
   reloadKeys(store: KeyStore): void;
 }
 
-function createServices(opts: GatewayOptions, clients: GatewayServices['clients']): GatewayServices {
+function createServices(opts: GatewayOptions, clients: GatewayServices['clients'], metrics: GatewayMetrics): GatewayServices {
   const events = new EventHub({
     clients,
     logger: opts.logger,
+    metrics,
     log: opts.state?.eventLog ?? new InMemoryEventLog({ ...DEFAULT_RETENTION, ...opts.eventRetention }),
     dedupe: opts.state?.eventDedupe,
     bus: opts.state?.eventBus,
@@ -200,6 +210,7 @@ function createServices(opts: GatewayOptions, clients: GatewayServices['clients'
   });
   return {
     events,
+    metrics,
     clients,
     idempotency: opts.state?.idempotency ?? new InMemoryIdempotencyStore(),
     inflight: opts.state?.inflight ?? new Map(),
@@ -223,7 +234,7 @@ function createGatewayYoga(opts: GatewayOptions, services: GatewayServices, limi
     graphqlEndpoint: '/graphql',
     landingPage: false,
     context: (server) => createContext(services, server),
-    maskedErrors: { maskError: makeMaskError(opts.logger) },
+    maskedErrors: { maskError: makeMaskError(opts.logger, services.metrics) },
     plugins,
     cors:
       corsOrigins.length > 0
@@ -241,8 +252,12 @@ function createGatewayYoga(opts: GatewayOptions, services: GatewayServices, limi
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, opts.observeUpstream);
-  const services = createServices(opts, providerSet.clients);
+  // Metrics first: the provider pipelines report every attempt to them.
+  const metrics = opts.metrics === false ? null : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers });
+  const recorder = metrics?.recorder ?? NO_METRICS;
+  const observe: AttemptObserver | undefined = metrics || opts.observeUpstream ? (e) => (recorder.upstream(e), opts.observeUpstream?.(e)) : undefined;
+  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe);
+  const services = createServices(opts, providerSet.clients, recorder);
   const host = opts.host ?? '127.0.0.1';
   const allowedHosts = opts.allowedHosts ?? defaultAllowedHosts(host, opts.publicUrl);
   // The gateway's own origins depend on its port, known once it listens: filled in below.
@@ -252,6 +267,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const plugins: GatewayPlugin[] = [
     inputErrorsPlugin(),
     reportsPlugin(),
+    ...(metrics ? [metricsPlugin(recorder)] : []),
     accessPlugin({ introspection: opts.introspection !== false }),
     limitsPlugin(limits),
     ...(opts.plugins ?? []),
@@ -280,7 +296,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     serverContext,
     stats: opts.stats,
     ready: () => !draining,
-    webhooks: createWebhookEndpoint({ providers: opts.providers, hub: services.events, logger, maxBodyBytes: opts.webhookMaxBodyBytes, perSecond: opts.webhookRateLimit }),
+    metrics: metrics && opts.metricsPort === undefined ? metrics : null,
+    webhooks: createWebhookEndpoint({ providers: opts.providers, hub: services.events, logger, metrics: recorder, maxBodyBytes: opts.webhookMaxBodyBytes, perSecond: opts.webhookRateLimit }),
   });
 
   const server = createServer(edge);
@@ -292,6 +309,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { port } = server.address() as AddressInfo;
   allowedOrigins.push(...ownOrigins(allowedHosts, port, opts.publicUrl));
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
+  const metricsServer = metrics && opts.metricsPort !== undefined ? await listenMetrics(metrics, host, opts.metricsPort) : null;
 
   return {
     url,
@@ -299,6 +317,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     yoga,
     services,
     reloadKeys: (store) => guard.reload(store),
+    metricsUrl: metricsServer ? `http://${host.includes(':') ? `[${host}]` : host}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined,
     async close(graceMs = 10_000, readinessDelayMs = 0) {
       draining = true;
       if (readinessDelayMs > 0) await new Promise((r) => setTimeout(r, readinessDelayMs));
@@ -306,9 +325,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       services.events.close();
       await ws.close();
       await drain(server, graceMs, logger);
+      if (metricsServer) await new Promise((r) => metricsServer.close(r));
       await providerSet.close();
     },
   };
+}
+
+/** /metrics on a port of its own (METRICS_PORT), so the main port need not expose it. */
+async function listenMetrics(metrics: Metrics, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    if ((req.url ?? '/').split('?')[0] === '/metrics') serveMetrics(metrics, res).catch(() => res.destroy());
+    else sendError(res, 404, 'NOT_FOUND', 'Only /metrics is served here.');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes what remains. */

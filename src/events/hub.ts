@@ -17,6 +17,7 @@ import { GraphQLError } from 'graphql';
 import { accountKey, isProviderId, refKey } from '../domain/ids.js';
 import type { Dispute, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import { InMemoryEventLog, type EventLog } from './log.js';
 import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from './types.js';
@@ -82,6 +83,8 @@ export interface HubOptions {
   /** Events one subscriber may have unread before it is ended (default 1,000). */
   maxBuffer?: number;
   now?: () => number;
+  /** Told of every event published. */
+  metrics?: Pick<GatewayMetrics, 'published'>;
 }
 
 /** What the hub remembers of a dispute: the newest state published, and the gateway's own last change. */
@@ -217,6 +220,7 @@ export class EventHub implements OwnChanges {
     if (prev && e.occurredAt.getTime() < prev.occurredAt) carried = prev.dispute ?? carried;
     else this.remember(ref, prev, e, own);
     const stored = await this.log.append({ ...e, dispute: carried, receivedAt });
+    this.opts.metrics?.published(stored.provider, stored.type);
     this.bus.publish(stored);
   }
 

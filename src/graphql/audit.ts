@@ -20,13 +20,14 @@ interface AuditEntry {
   fields?: string[];
 }
 
-function write(ctx: Pick<GatewayContext, 'logger' | 'caller'>, e: AuditEntry): void {
+function write(ctx: Pick<GatewayContext, 'logger' | 'caller'> & Partial<Pick<GatewayContext, 'metrics'>>, e: AuditEntry): void {
   let provider: string | null = null;
   try {
     provider = typeof e.disputeId === 'string' ? decodeDisputeId(e.disputeId).provider : null;
   } catch {
     // A malformed id is audited as given, with no provider.
   }
+  ctx.metrics?.mutation(e.audit, provider, e.result);
   ctx.logger.info('audit', {
     audit: e.audit,
     key: ctx.caller.name,
@@ -70,7 +71,7 @@ export async function audited<R extends KeyedResult>(
  * the dispute id and idempotency key it named, read from literals or variables.
  */
 export function auditRefusedMutation(
-  ctx: Pick<GatewayContext, 'logger' | 'caller'>,
+  ctx: Pick<GatewayContext, 'logger' | 'caller'> & Partial<Pick<GatewayContext, 'metrics'>>,
   op: OperationDefinitionNode,
   fragments: Map<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { EventHub } from '../events/hub.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
 
 /** What lives as long as the gateway process. */
 export interface GatewayServices {
@@ -27,6 +28,8 @@ export interface GatewayServices {
   uploadBudget: UploadBudget;
   /** Provider events: the history, subscriptions, and the gateway's own changes. */
   events: EventHub;
+  /** What is counted for /metrics (a no-op when metrics are off). */
+  metrics: GatewayMetrics;
 }
 
 /** What the HTTP layer decided about one request, handed to GraphQL with it. */

@@ -6,6 +6,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { providerDisplayName } from '../providers/http.js';
 import { countError } from '../http/request-scope.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
 import { truncate } from '../domain/ids.js';
 
 // By name rather than instanceof: a process can hold graphql's CJS and ESM builds at once.
@@ -104,11 +105,12 @@ function literalField(err: GraphQLError, node: ASTNode): string | undefined {
   return found;
 }
 
-export function makeMaskError(logger: Logger) {
+export function makeMaskError(logger: Logger, metrics?: Pick<GatewayMetrics, 'graphqlErrors'>) {
   return (error: unknown, message: string): Error => {
     let masked = mask(error, message);
     const code = (masked as GraphQLError).extensions?.code;
     countError(typeof code === 'string' ? code : 'UNKNOWN');
+    metrics?.graphqlErrors([typeof code === 'string' ? code : 'UNKNOWN']);
     // graphql-js quotes a caller's literal in its messages: an echo is bounded, with a marker.
     if (masked.message.length > MAX_MESSAGE && isGraphQLError(masked)) {
       masked = new GraphQLError(truncate(masked.message, MAX_MESSAGE), {

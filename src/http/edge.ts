@@ -1,5 +1,6 @@
 // The gateway's HTTP edge: every request passes through here, in this order, in one place.
-//   1. Probes: /healthz (liveness) and /readyz (readiness: 503 while draining). No log line.
+//   1. Probes: /healthz (liveness) and /readyz (readiness: 503 while draining), and /metrics
+//      (Prometheus; unless it has a port of its own). No log line, not counted.
 //   2. A request id (x-request-id, taken from the caller when well-formed) and one access log line.
 //   3. /graphql only (anything else is a 404 with a code).
 //   4. Host and Origin (auth/guard.ts: DNS rebinding, CSRF).
@@ -57,6 +58,8 @@ export interface EdgeOptions<S> {
   stats?: object;
   /** False once the gateway is draining: /readyz answers 503. */
   ready(): boolean;
+  /** GET /metrics (Prometheus), unless off or served on its own port. */
+  metrics?: { render(): Promise<{ contentType: string; body: string }> } | null;
   /** Providers' webhooks (POST /webhooks/…); absent: 404. */
   webhooks?: (req: IncomingMessage, res: ServerResponse, path: string) => void;
 }
@@ -102,6 +105,13 @@ class Bound extends Transform {
     }
     done(null, chunk);
   }
+}
+
+/** The metrics exposition; like the probes, no access line and not counted. */
+export async function serveMetrics(metrics: NonNullable<EdgeOptions<unknown>['metrics']>, res: ServerResponse): Promise<void> {
+  const { contentType, body } = await metrics.render();
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.end(body);
 }
 
 export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res: ServerResponse) => void {
@@ -203,6 +213,11 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
   return (req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/metrics' && opts.metrics) {
+      req.resume();
+      serveMetrics(opts.metrics, res).catch(failed(res));
+      return;
+    }
     if (path === '/healthz' || path === '/readyz') {
       req.resume();
       const ready = path === '/healthz' || opts.ready();

@@ -16,6 +16,7 @@ import type { ConfiguredProvider } from '../providers/registry.js';
 import { WebhookRejected } from '../providers/webhooks.js';
 import { TokenBucket } from '../token-bucket.js';
 import { sendError } from './error.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
 
 export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -27,6 +28,8 @@ export interface WebhookEndpointOptions {
   /** Requests a second per endpoint (WEBHOOK_RATE_LIMIT), with a burst of five seconds' worth. */
   perSecond?: number;
   now?: () => number;
+  /** Told of every webhook request at a configured endpoint, by result. */
+  metrics?: Pick<GatewayMetrics, 'webhook'>;
 }
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
@@ -59,13 +62,16 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
     }
     const { definition, config } = endpoint.provider;
     const where = { provider: definition.name, account: config.account };
+    const count = (result: string) => opts.metrics?.webhook(definition.name, result);
     const wait = endpoint.bucket.take();
     if (wait > 0) {
+      count('rate_limited');
       req.resume();
       sendError(res, 429, 'RATE_LIMITED', 'Too many webhook requests; retry later.', { 'retry-after': String(Math.ceil(wait / 1000)) });
       return;
     }
     if (Number(req.headers['content-length'] ?? 0) > max) {
+      count('too_large');
       req.resume();
       sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
       return;
@@ -75,6 +81,7 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
     req.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > max) {
+        if (!res.headersSent) count('too_large');
         if (!res.headersSent) sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
         req.destroy();
         return;
@@ -86,6 +93,7 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
       const raw = Buffer.concat(chunks);
       void take(raw).catch((err: unknown) => {
         logger.error('webhook not taken', { ...where, error: err });
+        count('unavailable');
         if (!res.headersSent) sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The event could not be taken now; retry later.', { 'retry-after': '5' });
       });
     });
@@ -100,10 +108,12 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
       } catch (err) {
         const reason = err instanceof WebhookRejected ? err.reason : 'malformed';
         logger.warn('webhook refused', { ...where, reason, bytes: raw.length });
+        count(reason);
         sendError(res, 400, reason === 'malformed' ? 'WEBHOOK_MALFORMED' : 'WEBHOOK_SIGNATURE_INVALID', reason === 'malformed' ? 'The webhook body could not be read.' : `The webhook signature did not verify (${reason}).`);
         return;
       }
       const receipt = await hub.receive(events);
+      count(receipt);
       if (receipt === 'busy') {
         sendError(res, 503, 'SERVICE_UNAVAILABLE', 'Too many events are waiting; retry later.', { 'retry-after': '5' });
         return;

@@ -1,0 +1,171 @@
+// Prometheus metrics, by prom-client, in a registry of the gateway's own. Every label value is
+// from a bounded set: providers, accounts, operations and outcomes the gateway names itself, error
+// codes it defines, and operation names cut to a safe form and capped in number (the rest are
+// `other`; unnamed operations are `anonymous`). Never a dispute id, a key or an operation's text.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AttemptEvent } from '../providers/http.js';
+import type { DisputeProviderClient } from '../providers/types.js';
+
+/** What the gateway tells its metrics; a no-op when metrics are off. */
+export interface GatewayMetrics {
+  upstream(e: AttemptEvent): void;
+  operation(name: string | undefined, type: string, outcome: 'ok' | 'error', seconds: number): void;
+  graphqlErrors(codes: readonly string[]): void;
+  /** A mutation's audited result (closeDispute, the evidence mutations), refusals included. */
+  mutation(audit: string, provider: string | null, result: string): void;
+  webhook(provider: string, result: string): void;
+  published(provider: string, type: string): void;
+}
+
+export const NO_METRICS: GatewayMetrics = {
+  upstream() {},
+  operation() {},
+  graphqlErrors() {},
+  mutation() {},
+  webhook() {},
+  published() {},
+};
+
+/** Distinct operation names kept as labels; past it they count as `other`. */
+export const MAX_OPERATION_NAMES = 200;
+
+const BREAKER_STATE = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
+
+const statusClass = (status: number | undefined) => (status === undefined ? 'none' : `${Math.floor(status / 100)}xx`);
+
+const EVIDENCE_OPERATIONS: Record<string, string> = {
+  updateDisputeEvidence: 'update',
+  submitDisputeEvidence: 'submit',
+  uploadDisputeEvidenceFile: 'upload',
+};
+
+export interface Metrics {
+  registry: Registry;
+  recorder: GatewayMetrics;
+  /** The exposition: Prometheus text format. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export function createMetrics(opts: { clients: () => Iterable<DisputeProviderClient>; subscribers: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const upstreamTotal = new Counter({
+    name: 'dispute_gateway_upstream_requests_total',
+    help: 'Requests to providers, one per attempt (retries included).',
+    labelNames: ['provider', 'account', 'operation', 'status_class', 'outcome'],
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'dispute_gateway_upstream_request_duration_seconds',
+    help: 'Duration of each attempt at a provider, in seconds.',
+    labelNames: ['provider', 'account', 'operation', 'outcome'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'dispute_gateway_circuit_state',
+    help: 'Each provider account\'s circuit breaker: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['provider', 'account'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of opts.clients()) this.set({ provider: c.name, account: c.account }, BREAKER_STATE[c.health().state]);
+    },
+  });
+  const operations = new Counter({
+    name: 'dispute_gateway_graphql_operations_total',
+    help: 'GraphQL operations executed (subscriptions counted when they start).',
+    labelNames: ['operation_name', 'operation_type', 'outcome'],
+    registers: [registry],
+  });
+  const operationDuration = new Histogram({
+    name: 'dispute_gateway_graphql_operation_duration_seconds',
+    help: 'Duration of GraphQL operations, in seconds.',
+    labelNames: ['operation_name', 'operation_type'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'dispute_gateway_graphql_errors_total',
+    help: 'GraphQL errors in answers, by extensions.code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const closes = new Counter({
+    name: 'dispute_gateway_closes_total',
+    help: 'closeDispute calls by result: CLOSED, or the user error or error code.',
+    labelNames: ['provider', 'result'],
+    registers: [registry],
+  });
+  const evidence = new Counter({
+    name: 'dispute_gateway_evidence_total',
+    help: 'Evidence mutations by operation (update, submit, upload) and result: STAGED, SUBMITTED, UPLOADED, or the code.',
+    labelNames: ['provider', 'operation', 'result'],
+    registers: [registry],
+  });
+  const webhooks = new Counter({
+    name: 'dispute_gateway_webhooks_received_total',
+    help: 'Webhook requests by provider and result: accepted, duplicate, or why not (bad_signature, stale, future, missing_headers, malformed, busy, rate_limited, too_large).',
+    labelNames: ['provider', 'result'],
+    registers: [registry],
+  });
+  const published = new Counter({
+    name: 'dispute_gateway_events_published_total',
+    help: 'Dispute events published, by provider and type.',
+    labelNames: ['provider', 'type'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'dispute_gateway_active_subscriptions',
+    help: 'GraphQL subscriptions open now (SSE and WebSocket).',
+    registers: [registry],
+    collect() {
+      this.set(opts.subscribers());
+    },
+  });
+
+  const names = new Set<string>();
+  const nameLabel = (name: string | undefined): string => {
+    if (!name) return 'anonymous';
+    const safe = name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64);
+    if (names.has(safe)) return safe;
+    if (names.size >= MAX_OPERATION_NAMES) return 'other';
+    names.add(safe);
+    return safe;
+  };
+  const codeLabel = (code: string) => (/^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'OTHER');
+
+  const recorder: GatewayMetrics = {
+    upstream(e) {
+      upstreamTotal.inc({ provider: e.provider, account: e.account, operation: e.operation, status_class: statusClass(e.status), outcome: e.outcome });
+      upstreamDuration.observe({ provider: e.provider, account: e.account, operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
+    },
+    operation(name, type, outcome, seconds) {
+      const label = nameLabel(name);
+      operations.inc({ operation_name: label, operation_type: type, outcome });
+      operationDuration.observe({ operation_name: label, operation_type: type }, seconds);
+    },
+    graphqlErrors(codes) {
+      for (const c of codes) errors.inc({ code: codeLabel(c) });
+    },
+    mutation(audit, provider, result) {
+      const p = provider ?? 'unknown';
+      if (audit === 'closeDispute') closes.inc({ provider: p, result: codeLabel(result) });
+      else if (EVIDENCE_OPERATIONS[audit]) evidence.inc({ provider: p, operation: EVIDENCE_OPERATIONS[audit]!, result: codeLabel(result) });
+    },
+    webhook(provider, result) {
+      webhooks.inc({ provider, result });
+    },
+    published(provider, type) {
+      published.inc({ provider, type });
+    },
+  };
+
+  return {
+    registry,
+    recorder,
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
