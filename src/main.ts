@@ -7,6 +7,7 @@ import { configuredProviders, secretsOf } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway } from './server.js';
 import { installProcessGuards } from './process-guards.js';
+import { startTracing, tracingWanted } from './ops/tracing.js';
 import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/guard.js';
 
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
     logger.warn('CURSOR_SECRETS is not set: cursors are signed with a secret of this process, so they stop working after a restart and on other replicas');
   }
   const stats = installProcessGuards(logger);
+  // Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise.
+  const tracing = tracingWanted(process.env) ? await startTracing() : null;
+  if (tracing) logger.info('tracing on: spans are exported by OTLP', { endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
   const gateway = await startGateway({
     providers,
     logger,
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
     uploadBytesPerHour: config.uploadBytesPerHour,
     eventRetention: config.eventRetention,
     metrics: config.metrics,
+    tracer: tracing?.tracer,
     metricsPort: config.metricsPort,
     webhookMaxBodyBytes: config.webhookMaxBodyBytes,
     webhookRateLimit: config.webhookRateLimit,
@@ -107,7 +112,9 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal, graceMs: config.shutdownGraceMs });
     const force = setTimeout(() => process.exit(1), config.readinessDelayMs + config.shutdownGraceMs + 5_000);
     force.unref();
-    void Promise.all([gateway.close(config.shutdownGraceMs, config.readinessDelayMs), sandbox?.close()]).then(
+    void Promise.all([gateway.close(config.shutdownGraceMs, config.readinessDelayMs), sandbox?.close()])
+      .then(() => tracing?.shutdown())
+      .then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error('shutdown failed', { error: err });

@@ -22,6 +22,8 @@ import { reportsPlugin } from './graphql/reports-plugin.js';
 import { metricsPlugin } from './graphql/metrics-plugin.js';
 import { createMetrics, NO_METRICS, type GatewayMetrics, type Metrics } from './ops/metrics.js';
 import { sendError } from './http/error.js';
+import type { Tracer } from '@opentelemetry/api';
+import { traceResolvers, tracingPlugin } from './ops/spans.js';
 import { EventHub, type EventBus, type EventDedupe } from './events/hub.js';
 import { DEFAULT_RETENTION, InMemoryEventLog, type EventLog, type EventRetention } from './events/log.js';
 import { createWebhookEndpoint } from './http/webhooks.js';
@@ -159,6 +161,8 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Serve /metrics on this port only (METRICS_PORT), not on the main one, so it need not be public. */
   metricsPort?: number;
+  /** Traces: spans per request, operation, resolver and provider attempt (ops/tracing.ts starts one). Absent: off. */
+  tracer?: Tracer;
 }
 
 export type { RequestServerContext };
@@ -221,6 +225,13 @@ function createServices(opts: GatewayOptions, clients: GatewayServices['clients'
   };
 }
 
+/** This gateway's schema, its main resolvers wrapped in spans when tracing is on. */
+function tracedSchema(tracer: Tracer | undefined) {
+  const schema = buildSchema();
+  if (tracer) traceResolvers(schema, tracer);
+  return schema;
+}
+
 /** yoga's logger: its per-error lines are demoted (the mask logs the unexpected ones; the access line counts the rest). */
 function yogaLogging(logger: Logger) {
   const at = (level: 'debug' | 'info' | 'warn') => (...a: unknown[]) => logger[level](String(a[0]), a.length > 1 ? { detail: a.slice(1) } : undefined);
@@ -230,7 +241,7 @@ function yogaLogging(logger: Logger) {
 function createGatewayYoga(opts: GatewayOptions, services: GatewayServices, limits: QueryLimits, plugins: GatewayPlugin[]) {
   const corsOrigins = opts.corsOrigins ?? [];
   return createYoga<RequestServerContext, GatewayContext>({
-    schema: buildSchema(),
+    schema: tracedSchema(opts.tracer),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     context: (server) => createContext(services, server),
@@ -256,7 +267,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = opts.metrics === false ? null : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers });
   const recorder = metrics?.recorder ?? NO_METRICS;
   const observe: AttemptObserver | undefined = metrics || opts.observeUpstream ? (e) => (recorder.upstream(e), opts.observeUpstream?.(e)) : undefined;
-  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe);
+  const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe, opts.tracer);
   const services = createServices(opts, providerSet.clients, recorder);
   const host = opts.host ?? '127.0.0.1';
   const allowedHosts = opts.allowedHosts ?? defaultAllowedHosts(host, opts.publicUrl);
@@ -268,6 +279,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     inputErrorsPlugin(),
     reportsPlugin(),
     ...(metrics ? [metricsPlugin(recorder)] : []),
+    ...(opts.tracer ? [tracingPlugin(opts.tracer)] : []),
     accessPlugin({ introspection: opts.introspection !== false }),
     limitsPlugin(limits),
     ...(opts.plugins ?? []),
@@ -295,6 +307,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     answer: yogaAnswer(yoga, { direct: opts.fastPath, plugins, maxTokens: limits.maxTokens }),
     serverContext,
     stats: opts.stats,
+    tracer: opts.tracer,
     ready: () => !draining,
     metrics: metrics && opts.metricsPort === undefined ? metrics : null,
     webhooks: createWebhookEndpoint({ providers: opts.providers, hub: services.events, logger, metrics: recorder, maxBodyBytes: opts.webhookMaxBodyBytes, perSecond: opts.webhookRateLimit }),

@@ -25,6 +25,8 @@ import { sendError } from './error.js';
 import type { GraphiqlPage } from './graphiql.js';
 import { newScope, runInScope, type RequestScope } from './request-scope.js';
 import type { YogaAnswer } from './yoga-adapter.js';
+import { context, type Tracer } from '@opentelemetry/api';
+import { serverSpan } from '../ops/spans.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
 /** The largest legitimate evidence: 150,000 characters of text (up to 4 bytes each in UTF-8) and the rest of the operation. */
@@ -60,6 +62,8 @@ export interface EdgeOptions<S> {
   ready(): boolean;
   /** GET /metrics (Prometheus), unless off or served on its own port. */
   metrics?: { render(): Promise<{ contentType: string; body: string }> } | null;
+  /** A SERVER span per request when tracing is on (absent: off). */
+  tracer?: Tracer;
   /** Providers' webhooks (POST /webhooks/…); absent: 404. */
   webhooks?: (req: IncomingMessage, res: ServerResponse, path: string) => void;
 }
@@ -229,6 +233,10 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     const requestId = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
     const scope = newScope(requestId, 'none');
+    if (opts.tracer) {
+      const traced = serverSpan(opts.tracer, req, res, path.startsWith('/webhooks/') ? '/webhooks/{provider}' : path.slice(0, 64));
+      scope.wrap = (fn) => context.with(traced, fn);
+    }
     // One line per request, whatever it caused: counts, never the query or the caller's values.
     res.once('close', () => {
       logger.info('request', {

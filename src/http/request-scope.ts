@@ -14,6 +14,8 @@ export interface RequestScope {
   errors: Record<string, number>;
   /** The operation names seen (batches have several); bounded. */
   operations: string[];
+  /** Runs the request's work inside another context too (its trace span), when tracing is on. */
+  wrap?: <T>(fn: () => T) => T;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -22,7 +24,7 @@ export function newScope(requestId: string, caller: string): RequestScope {
   return { requestId, caller, upstreamCalls: 0, errors: {}, operations: [] };
 }
 
-export const runInScope = <T>(scope: RequestScope, fn: () => T): T => storage.run(scope, fn);
+export const runInScope = <T>(scope: RequestScope, fn: () => T): T => storage.run(scope, scope.wrap ? () => scope.wrap!(fn) : fn);
 
 /** Who the current work is for: the request's caller, or "internal" outside any request. */
 export const currentCaller = (): string => storage.getStore()?.caller ?? 'internal';

@@ -9,6 +9,8 @@ import { BadUserInput, ProviderError, type ProviderErrorCode } from '../domain/e
 import { isProviderId, truncate } from '../domain/ids.js';
 import { countUpstreamCall, currentCaller } from '../http/request-scope.js';
 import { GATEWAY_USER_AGENT } from '../version.js';
+import type { Tracer } from '@opentelemetry/api';
+import { clientSpan } from '../ops/spans.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
@@ -79,6 +81,8 @@ export interface PipelineOptions {
   resilience?: ResilienceFactory;
   /** Told about every attempt, retries included (metrics, tracing). Never given a body or a secret. */
   observer?: AttemptObserver;
+  /** A CLIENT span per attempt, and traceparent on the request (absent: tracing is off). */
+  tracer?: Tracer;
   /**
    * The provider's own word on retrying a failed response (Stripe's `Stripe-Should-Retry`): true or
    * false decides; undefined leaves it to the status (409, 429 and 5xx are retried).
@@ -126,8 +130,8 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 25, maxQueueMs:
 export const providerDisplayName = (p: ProviderName): string => displayNameOf(p);
 
 export class HttpPipeline {
-  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint' | 'hostScope'>> &
-    Pick<PipelineOptions, 'observer' | 'retryHint'> & { requestIdHeader: string; account: string };
+  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint' | 'hostScope' | 'tracer'>> &
+    Pick<PipelineOptions, 'observer' | 'retryHint' | 'tracer'> & { requestIdHeader: string; account: string };
   private readonly breaker: Breaker;
   private readonly limiter: Limiter | null;
   /** The base URL's own path, which every request path is appended to. */
@@ -168,7 +172,7 @@ export class HttpPipeline {
     const deadline = Date.now() + this.o.budgetMs;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      const outcome = await this.attempt(req, deadline);
+      const outcome = await this.attempt(req, deadline, attempt);
       const observe = (kind: AttemptEvent['outcome']) => this.observe(req, attempt, started, outcome, kind);
       if (!(outcome instanceof ProviderError)) {
         observe('ok');
@@ -227,14 +231,14 @@ export class HttpPipeline {
   }
 
   /** One attempt: a 2xx response, or the typed failure (never throws a ProviderError). */
-  private async attempt(req: HttpRequest, deadline: number): Promise<HttpResponse | ProviderError> {
+  private async attempt(req: HttpRequest, deadline: number, n: number): Promise<HttpResponse | ProviderError> {
     const name = providerDisplayName(this.o.provider);
     let res: HttpResponse;
     try {
       this.breaker.admit(name);
       await this.limiter?.acquire(name, currentCaller());
       countUpstreamCall();
-      res = await this.once(req, Math.max(1, Math.min(this.o.timeoutMs, deadline - Date.now())));
+      res = await this.once(req, Math.max(1, Math.min(this.o.timeoutMs, deadline - Date.now())), n);
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       if (err.providerCode !== 'circuit_open' && err.providerCode !== 'client_rate_limit') {
@@ -249,8 +253,21 @@ export class HttpPipeline {
   }
 
   /** One HTTP exchange: the request as built, the whole body read, the JSON parsed. */
-  private async once(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+  private async once(req: HttpRequest, timeoutMs: number, n: number): Promise<HttpResponse> {
     const { url, headers, body } = this.build(req);
+    if (!this.o.tracer) return this.exchange(req, url, headers, body, timeoutMs);
+    const span = clientSpan(this.o.tracer, { provider: this.o.provider, account: this.o.account, operation: req.operation ?? upstreamOperation(req), method: req.method, url, resend: n }, headers);
+    try {
+      const res = await this.exchange(req, url, headers, body, timeoutMs);
+      span.end(res.status);
+      return res;
+    } catch (err) {
+      span.end((err as ProviderError).status, err);
+      throw err;
+    }
+  }
+
+  private async exchange(req: HttpRequest, url: string, headers: Record<string, string>, body: Dispatcher.DispatchOptions['body'], timeoutMs: number): Promise<HttpResponse> {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: req.method, headers, body, dispatcher: this.o.dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });

@@ -8,6 +8,7 @@ import type { FakeWebhooks } from '../sandbox/webhooks.js';
 import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
 import type { AttemptObserver } from './http.js';
+import type { Tracer } from '@opentelemetry/api';
 import type { ProviderWebhooks, WebhookSettings } from './webhooks.js';
 
 export interface CreatedRange {
@@ -146,6 +147,8 @@ export interface ProviderDeps {
   resilience?: ResilienceFactory;
   /** Told about every upstream attempt (metrics, tracing). */
   observer?: AttemptObserver;
+  /** Spans per attempt, with traceparent sent (absent: tracing is off, nothing is done). */
+  tracer?: Tracer;
 }
 
 /** How a fake is seeded: `count` disputes (else its default), `epoch` anchors the sandbox timeline, `created` (unix seconds) overrides each dispute's creation time. */
