@@ -8,7 +8,12 @@
 //   BENCH_DURATION seconds per measurement (3), BENCH_WARMUP (1), BENCH_ROUNDS (2),
 //   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway),
 //   BENCH_OUT (where results go; bench/results.json)
+//   --ops (or BENCH_OPS=1): also what operating costs: the gateway with metrics off, and with tracing on
+//   (OTLP to a sink here that answers 200), against the default gateway (metrics on, tracing off), on
+//   the one-by-id and page scenarios at the largest connection count, alternating; results under `ops`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,32').split(',').map(Number);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'one,page,merged,repeated').split(',');
 const ROOT = new URL('../', import.meta.url).pathname;
+const OPS = process.argv.includes('--ops') || process.env.BENCH_OPS === '1';
 
 interface Measured {
   rps: number;
@@ -264,6 +270,9 @@ async function main() {
   ].filter((t) => t.value !== undefined);
   const errors = Object.values(results).flatMap((byC) => Object.values(byC).flatMap((s) => Object.values(s).flat())).reduce((n, m) => n + m.errors, 0);
 
+  const ops = OPS ? await operatingCost({ env: { ...env, ...quiet }, gateway: gatewayUrl, bodies: { one: gql(ONE_QUERY, { id: gid }), page: gql(PAGE_QUERY) }, connections: Math.max(...CONNECTIONS) }) : undefined;
+  if (ops) rows.push('', ...ops.rows);
+
   const report = {
     when: new Date().toISOString(),
     node: process.version,
@@ -272,6 +281,7 @@ async function main() {
     errors,
     targets: targets.map((t) => ({ ...t, value: Number(t.value.toFixed(3)), met: t.value >= t.min })),
     results: out,
+    ...(ops && { ops: ops.results }),
     seconds: Math.round((performance.now() - started) / 1000),
   };
   const outFile = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url).pathname;
@@ -284,6 +294,48 @@ async function main() {
   for (const p of [gateway.proc, proxy.proc, fakes.proc]) p.kill('SIGTERM');
   await agent.close();
   process.exit(errors > 0 ? 1 : 0);
+}
+
+/**
+ * What metrics and tracing cost: two more gateways (metrics off; tracing on, exporting by OTLP to a
+ * sink in this process), measured alternately with the default one (metrics on, tracing off).
+ */
+async function operatingCost(o: { env: Record<string, string>; gateway: string; bodies: Record<string, string>; connections: number }) {
+  let spansBytes = 0;
+  const sink = createServer((req, res) => {
+    req.on('data', (c: Buffer) => (spansBytes += c.length));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const base = { ...o.env, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' };
+  const off = await child('src/main.ts', { ...base, METRICS: 'off' });
+  const traced = await child('src/main.ts', { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_BSP_SCHEDULE_DELAY: '500' });
+  const urls = { metricsOff: off.first.url as string, default: o.gateway, tracingOn: traced.first.url as string };
+  const json = { 'content-type': 'application/json' };
+  const results: Record<string, Record<string, Measured>> = {};
+  const rows = ['| operating cost | conns | metrics off | default (metrics on) | tracing on | metrics on / off | tracing on / off |', '|---|---|---|---|---|---|---|'];
+  for (const [name, body] of Object.entries(o.bodies)) {
+    const runs: Record<string, Measured[]> = { metricsOff: [], default: [], tracingOn: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? (['metricsOff', 'default', 'tracingOn'] as const) : (['tracingOn', 'default', 'metricsOff'] as const);
+      for (const v of order) runs[v]!.push(await cannon({ url: urls[v], method: 'POST', headers: json, body, connections: o.connections }));
+    }
+    const mean = (ms: Measured[]) => ms.reduce((a, m) => a + m.rps, 0) / ms.length;
+    const r = { metricsOff: mean(runs.metricsOff!), default: mean(runs.default!), tracingOn: mean(runs.tracingOn!) };
+    const errors = Object.values(runs).flat().reduce((n, m) => n + m.errors, 0);
+    if (errors > 0) throw new Error(`operating cost, ${name}: ${errors} errors`);
+    results[name] = { rps: r, metricsOnVsOff: r.default / r.metricsOff, tracingOnVsOff: r.tracingOn / r.default } as never;
+    rows.push(`| ${name} | ${o.connections} | ${r.metricsOff.toFixed(0)} | ${r.default.toFixed(0)} | ${r.tracingOn.toFixed(0)} | ${(r.default / r.metricsOff).toFixed(3)} | ${(r.tracingOn / r.default).toFixed(3)} |`);
+  }
+  rows.push(`(spans exported to the sink: ${(spansBytes / 1024).toFixed(0)} KiB)`);
+  if (spansBytes === 0) throw new Error('operating cost: the tracing gateway exported no spans');
+  for (const p of [off.proc, traced.proc]) p.kill('SIGTERM');
+  sink.close();
+  return { rows, results };
 }
 
 main().catch((err: unknown) => {
