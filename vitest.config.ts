@@ -11,6 +11,7 @@ const SLOW = [
   'test/e2e/bench-smoke.test.ts',
   'test/e2e/start.test.ts',
   'test/e2e/image.test.ts',
+  'test/e2e/replicas.test.ts',
   'test/e2e/faults.test.ts',
   'test/browser/**/*.test.ts',
 ];

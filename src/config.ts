@@ -47,6 +47,10 @@ export interface ProcessConfig {
   metrics: boolean;
   /** METRICS_PORT: serve /metrics on this port only. */
   metricsPort?: number;
+  /** REDIS_URL and its settings: every shared store on Redis. */
+  redis?: { url: string; prefix: string; commandTimeoutMs: number };
+  /** IDEMPOTENCY_LEASE_MS: how long a claimed key is held for the attempt carrying it out. */
+  idempotencyLeaseMs: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -85,7 +89,24 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     sandboxNewDisputeEveryS: nonNegativeIntEnv(env, 'SANDBOX_NEW_DISPUTE_EVERY_S', 180),
     metrics: !off(env.METRICS),
     metricsPort: env.METRICS_PORT?.trim() ? positiveIntEnv(env, 'METRICS_PORT', 9464) : undefined,
+    redis: redisSettings(env),
+    idempotencyLeaseMs: positiveIntEnv(env, 'IDEMPOTENCY_LEASE_MS', 30_000),
   };
+}
+
+function redisSettings(env: NodeJS.ProcessEnv): ProcessConfig['redis'] {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL like redis://127.0.0.1:6379, rediss://…, redis+sentinel://h1:26379,h2:26379/mymaster or redis+cluster://h1:6379,h2:6379');
+  }
+  if (!['redis:', 'rediss:', 'redis+sentinel:', 'redis+cluster:'].includes(u.protocol)) throw new ConfigError(`REDIS_URL scheme must be redis, rediss, redis+sentinel or redis+cluster, got ${u.protocol}`);
+  const prefix = env.REDIS_KEY_PREFIX?.trim() || 'dg:';
+  if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX must be 1-64 letters, digits, _ : . or -');
+  return { url, prefix, commandTimeoutMs: positiveIntEnv(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000) };
 }
 
 function allowedHosts(raw: string | undefined): string[] | '*' | undefined {

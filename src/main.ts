@@ -5,9 +5,11 @@ import { createLogger } from './logger.js';
 import { ConfigError } from './providers/env.js';
 import { configuredProviders, secretsOf } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
-import { EXAMPLE_QUERY, startGateway } from './server.js';
+import { EXAMPLE_QUERY, startGateway, type GatewayOptions } from './server.js';
 import { installProcessGuards } from './process-guards.js';
 import { startTracing, tracingWanted } from './ops/tracing.js';
+import { connectRedis } from './state/redis.js';
+import { setLeaseMs } from './gateway/once.js';
 import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/guard.js';
 
@@ -35,6 +37,10 @@ async function main(): Promise<void> {
     logger.warn('CURSOR_SECRETS is not set: cursors are signed with a secret of this process, so they stop working after a restart and on other replicas');
   }
   const stats = installProcessGuards(logger);
+  setLeaseMs(config.idempotencyLeaseMs);
+  // With REDIS_URL, every store replicas must share lives on Redis; without, in this process.
+  const redis = config.redis ? connectRedis(config.redis, { logger, retention: config.eventRetention, uploadBytesPerHour: config.uploadBytesPerHour }) : null;
+  if (!redis && !config.sandbox) logger.info('no REDIS_URL: idempotency records, rate limits, webhook dedupe and events live in this process; run one replica, or set REDIS_URL');
   // Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise.
   const tracing = tracingWanted(process.env) ? await startTracing() : null;
   if (tracing) logger.info('tracing on: spans are exported by OTLP', { endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -56,6 +62,8 @@ async function main(): Promise<void> {
     uploadBytesPerHour: config.uploadBytesPerHour,
     eventRetention: config.eventRetention,
     metrics: config.metrics,
+    state: redis?.state as GatewayOptions['state'],
+    sharedStateHealthy: redis?.healthy,
     tracer: tracing?.tracer,
     metricsPort: config.metricsPort,
     webhookMaxBodyBytes: config.webhookMaxBodyBytes,
@@ -113,7 +121,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), config.readinessDelayMs + config.shutdownGraceMs + 5_000);
     force.unref();
     void Promise.all([gateway.close(config.shutdownGraceMs, config.readinessDelayMs), sandbox?.close()])
-      .then(() => tracing?.shutdown())
+      .then(() => Promise.all([tracing?.shutdown(), redis?.close()]))
       .then(
       () => process.exit(0),
       (err: unknown) => {

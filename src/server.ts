@@ -163,6 +163,11 @@ export interface GatewayOptions {
   metricsPort?: number;
   /** Traces: spans per request, operation, resolver and provider attempt (ops/tracing.ts starts one). Absent: off. */
   tracer?: Tracer;
+  /**
+   * Whether the shared state (Redis) answers, reported by /readyz. Reads go on without it, so the
+   * gateway stays ready; what needs it is refused (SERVICE_UNAVAILABLE) until it returns.
+   */
+  sharedStateHealthy?: () => boolean;
 }
 
 export type { RequestServerContext };
@@ -309,6 +314,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     stats: opts.stats,
     tracer: opts.tracer,
     ready: () => !draining,
+    readiness: opts.sharedStateHealthy ? () => ({ sharedState: opts.sharedStateHealthy!() ? 'up' : 'down' }) : undefined,
     metrics: metrics && opts.metricsPort === undefined ? metrics : null,
     webhooks: createWebhookEndpoint({ providers: opts.providers, hub: services.events, logger, metrics: recorder, maxBodyBytes: opts.webhookMaxBodyBytes, perSecond: opts.webhookRateLimit }),
   });

@@ -13,9 +13,9 @@ export type AuthConfig =
   /** No authentication: the sandbox, or GATEWAY_AUTH=none (which warns once a minute). */
   | { mode: 'open'; warn?: boolean };
 
-/** Per-key request rates: the wait (ms) before this key may call again, 0 to go now (and counted). */
+/** Per-key request rates: the wait (ms) before this key may call again, 0 to go now (and counted). Shared stores answer asynchronously. */
 export interface KeyRateLimiter {
-  take(keyName: string, limit: { perSecond: number; burst: number }): number;
+  take(keyName: string, limit: { perSecond: number; burst: number }): number | Promise<number>;
 }
 
 /** One token bucket per key, in process memory: the default. */
@@ -127,7 +127,7 @@ export function createGuard(opts: GuardOptions) {
   }
 
   /** The caller, after place(): a key (rate limited), or none on an open gateway; else refused. */
-  function authorize(req: IncomingMessage, res: ServerResponse): GuardResult {
+  async function authorize(req: IncomingMessage, res: ServerResponse): Promise<GuardResult> {
     if (opts.auth.mode === 'open') {
       if (opts.auth.warn && Date.now() - lastWarning >= WARN_EVERY_MS) {
         lastWarning = Date.now();
@@ -143,7 +143,7 @@ export function createGuard(opts: GuardOptions) {
       });
     }
 
-    const waitMs = rates.take(key.name, key.rateLimit);
+    const waitMs = await rates.take(key.name, key.rateLimit);
     if (waitMs > 0) {
       return refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
         'retry-after': String(Math.ceil(waitMs / 1000)),
@@ -153,12 +153,12 @@ export function createGuard(opts: GuardOptions) {
   }
 
   /** The key presented, checked and rate limited, without writing an answer (WebSocket upgrades, connection params). */
-  function check(authorization: string | undefined): GuardResult {
+  async function check(authorization: string | undefined): Promise<GuardResult> {
     if (opts.auth.mode === 'open') return { ok: true, key: null };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     const key = m ? store!.authenticate(m[1]!) : null;
     if (!key) return { ok: false, status: 401, code: 'UNAUTHENTICATED' };
-    if (rates.take(key.name, key.rateLimit) > 0) return { ok: false, status: 429, code: 'RATE_LIMITED' };
+    if ((await rates.take(key.name, key.rateLimit)) > 0) return { ok: false, status: 429, code: 'RATE_LIMITED' };
     return { ok: true, key };
   }
 

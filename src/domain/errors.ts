@@ -15,6 +15,18 @@ export class BadUserInput extends Error {
 }
 
 /** A flow the provider does not offer (its client lacks the method): NOT_SUPPORTED. */
+/**
+ * The shared state (Redis) cannot be reached or answered late: what needs it (closes, evidence,
+ * uploads) is refused rather than risk doing it twice. The message never names the address.
+ */
+export class ServiceUnavailable extends Error {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(message = 'The gateway cannot reach its shared state right now; nothing was sent. Retry shortly with the same idempotency key.') {
+    super(message);
+    this.name = 'ServiceUnavailable';
+  }
+}
+
 export class NotSupported extends Error {
   readonly code = 'NOT_SUPPORTED';
   constructor(message: string) {

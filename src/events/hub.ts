@@ -22,11 +22,22 @@ import type { DisputeProviderClient } from '../providers/types.js';
 import { InMemoryEventLog, type EventLog } from './log.js';
 import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from './types.js';
 
-/** Claims an event id once within a window; true the first time. Shared across replicas when the state is. */
+/**
+ * What the hub must remember across webhooks (and, with a shared store, across replicas): which
+ * event ids were taken, which upstream keys were the gateway's own changes, and the newest state
+ * published for each dispute.
+ */
 export interface EventDedupe {
+  /** Claims an event id once within a window; true the first time. */
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claim back (the event could not be taken after all: the provider will redeliver). */
   release(key: string): Promise<void>;
+  /** Notes an Idempotency-Key the gateway sent for a change of its own. */
+  markOwn(upstreamKey: string, ttlMs: number): Promise<void>;
+  isOwn(upstreamKey: string): Promise<boolean>;
+  /** The newest state published for a dispute (by refKey), and the gateway's last own change to it. */
+  recall(ref: string): Promise<Known | undefined>;
+  remember(ref: string, known: Known, ttlMs: number): Promise<void>;
 }
 
 /** Published events, to every subscriber of this process (and, with a shared bus, of every replica). */
@@ -39,7 +50,24 @@ export const DEDUPE_WINDOW_MS = 3 * 24 * 3600_000;
 
 export function inMemoryDedupe(maxEntries = 200_000, now: () => number = Date.now): EventDedupe {
   const seen = new Map<string, number>();
+  const own = new Set<string>();
+  const known = new Map<string, Known>();
   return {
+    async markOwn(key) {
+      own.add(key);
+      if (own.size > MAX_OWN_KEYS) own.delete(own.values().next().value!);
+    },
+    async isOwn(key) {
+      return own.has(key);
+    },
+    async recall(ref) {
+      return known.get(ref);
+    },
+    async remember(ref, k) {
+      known.delete(ref);
+      known.set(ref, k);
+      if (known.size > MAX_KNOWN) known.delete(known.keys().next().value!);
+    },
     async claim(key, ttlMs) {
       const t = now();
       const until = seen.get(key);
@@ -88,7 +116,7 @@ export interface HubOptions {
 }
 
 /** What the hub remembers of a dispute: the newest state published, and the gateway's own last change. */
-interface Known {
+export interface Known {
   occurredAt: number;
   dispute: Dispute | null;
   own?: { type: DisputeEventType; fingerprint: string };
@@ -116,8 +144,6 @@ export class EventHub implements OwnChanges {
   readonly log: EventLog;
   private readonly dedupe: EventDedupe;
   private readonly bus: EventBus;
-  private readonly known = new Map<string, Known>();
-  private readonly ownKeys = new Set<string>();
   private pending = 0;
   private chain: Promise<void> = Promise.resolve();
   private readonly ends = new Set<() => void>();
@@ -189,8 +215,7 @@ export class EventHub implements OwnChanges {
   }
 
   private async publishOwn(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void> {
-    this.ownKeys.add(upstreamKey);
-    if (this.ownKeys.size > MAX_OWN_KEYS) this.ownKeys.delete(this.ownKeys.values().next().value!);
+    await this.dedupe.markOwn(upstreamKey, DEDUPE_WINDOW_MS);
     const event: ProviderEvent = {
       type,
       provider: dispute.provider,
@@ -211,29 +236,31 @@ export class EventHub implements OwnChanges {
 
   private async publish(e: ProviderEvent, receivedAt: Date, own: boolean): Promise<void> {
     const ref = refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId });
-    const prev = this.known.get(ref);
+    const prev = await this.dedupe.recall(ref);
     if (!own) {
-      if (e.causedByKey && this.ownKeys.has(e.causedByKey)) return this.remember(ref, prev, e);
+      if (e.causedByKey && (await this.dedupe.isOwn(e.causedByKey))) return this.remember(ref, prev, e);
       if (prev?.own && e.dispute && fingerprint(e.dispute) === prev.own.fingerprint && sameKind(prev.own.type, e.type)) return this.remember(ref, prev, e);
     }
     let carried = e.dispute;
     if (prev && e.occurredAt.getTime() < prev.occurredAt) carried = prev.dispute ?? carried;
-    else this.remember(ref, prev, e, own);
+    else await this.remember(ref, prev, e, own);
     const stored = await this.log.append({ ...e, dispute: carried, receivedAt });
     this.opts.metrics?.published(stored.provider, stored.type);
     this.bus.publish(stored);
   }
 
   /** Keeps the newest state of a dispute (bounded: the least recently changed are forgotten). */
-  private remember(ref: string, prev: Known | undefined, e: ProviderEvent, own = false): void {
+  private async remember(ref: string, prev: Known | undefined, e: ProviderEvent, own = false): Promise<void> {
     if (prev && e.occurredAt.getTime() < prev.occurredAt) return;
-    this.known.delete(ref);
-    this.known.set(ref, {
-      occurredAt: e.occurredAt.getTime(),
-      dispute: e.dispute ?? prev?.dispute ?? null,
-      own: own && e.dispute ? { type: e.type, fingerprint: fingerprint(e.dispute) } : prev?.own,
-    });
-    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value!);
+    await this.dedupe.remember(
+      ref,
+      {
+        occurredAt: e.occurredAt.getTime(),
+        dispute: e.dispute ?? prev?.dispute ?? null,
+        own: own && e.dispute ? { type: e.type, fingerprint: fingerprint(e.dispute) } : prev?.own,
+      },
+      DEDUPE_WINDOW_MS,
+    );
   }
 
   /**

@@ -6,7 +6,7 @@ import { accountKey, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { IdempotencyStore } from './idempotency.js';
-import { keyedInput, oncePerKey, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
+import { keyedInput, oncePerKey, requireStore, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
 import type { Loaders } from './loaders.js';
 import type { OwnChanges } from '../events/types.js';
 
@@ -42,7 +42,10 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   const client = s.clients.get(accountKey(ref.provider, ref.account));
   if (!client) return notFound();
   if (!client.close) return failed('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not let the gateway close disputes; nothing was sent.`, ['input', 'id']);
-  if (key === undefined) return attempt(s, client, ref, newIdempotencyKey());
+  if (key === undefined) {
+    requireStore(s.idempotency);
+    return attempt(s, client, ref, newIdempotencyKey());
+  }
 
   // A key belongs to its caller and names one dispute: used for any other dispute, at any
   // provider or account, it is refused.

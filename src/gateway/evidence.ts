@@ -13,7 +13,7 @@ import type { CloseResult } from './close.js';
 import type { Loaders } from './loaders.js';
 import type { UploadBudget } from './upload-budget.js';
 import type { OwnChanges } from '../events/types.js';
-import { keyedInput, oncePerKey, type KeyedResult, type OnceServices, type UserError } from './once.js';
+import { keyedInput, oncePerKey, requireStore, type KeyedResult, type OnceServices, type UserError } from './once.js';
 
 export interface EvidenceServices extends OnceServices<CloseResult> {
   clients: Clients;
@@ -51,7 +51,10 @@ export async function updateDisputeEvidence(s: EvidenceServices, input: Evidence
   if (refused) return refused;
 
   const send = { evidence, submit: input.submit };
-  if (key === undefined) return attempt(s, client, ref, send, newIdempotencyKey());
+  if (key === undefined) {
+    requireStore(s.idempotency);
+    return attempt(s, client, ref, send, newIdempotencyKey());
+  }
   return oncePerKey(s, {
     operation: 'evidence',
     key,
@@ -225,7 +228,10 @@ export async function uploadDisputeEvidenceFile(
     await claim();
     return { file: await client.uploadFile!(upload, { idempotencyKey: upstreamKey }), userErrors: [] };
   };
-  if (key === undefined) return run(newIdempotencyKey());
+  if (key === undefined) {
+    requireStore(s.idempotency);
+    return run(newIdempotencyKey());
+  }
   const digestOfFile = createHash('sha256').update(bytes).digest('hex');
   // One store holds every keyed operation's records, apart by operation name.
   return oncePerKey({ ...s, idempotency: s.idempotency as unknown as OnceServices<UploadResult>['idempotency'], inflight: s.inflight as unknown as OnceServices<UploadResult>['inflight'] }, {

@@ -8,6 +8,10 @@ export interface IdempotencyRecord<T> {
   result?: T;
   /** What the operation noted when it claimed the key, for its recovery (e.g. the submission count before). */
   note?: number | string;
+  /** Who is carrying the operation out now (a random token per attempt), while its lease lasts. */
+  owner?: string;
+  /** Until when (epoch ms) the owner may be at work; past it, another may take the key over. */
+  leaseUntil?: number;
 }
 
 export interface IdempotencyStore<T> {
@@ -19,6 +23,13 @@ export interface IdempotencyStore<T> {
    * True when this call claimed it.
    */
   reserve(key: string, record: IdempotencyRecord<T>): Promise<boolean>;
+  /**
+   * Replaces the record if it is still unanswered and held by `owner` (null: by nobody), atomically.
+   * True when replaced. How a key whose holder died (its lease over) or gave up is taken over.
+   */
+  replace(key: string, owner: string | null, record: IdempotencyRecord<T>): Promise<boolean>;
+  /** False while the store cannot be reached (a shared store): keyed operations are then refused. */
+  available?(): boolean;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -45,6 +56,13 @@ export class InMemoryIdempotencyStore<T> implements IdempotencyStore<T> {
 
   async set(key: string, record: IdempotencyRecord<T>) {
     this.write(key, record);
+  }
+
+  async replace(key: string, owner: string | null, record: IdempotencyRecord<T>): Promise<boolean> {
+    const current = this.peek(key);
+    if (!current || current.result !== undefined || (current.owner ?? null) !== owner) return false;
+    this.write(key, record);
+    return true;
   }
 
   private peek(key: string): IdempotencyRecord<T> | undefined {

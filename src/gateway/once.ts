@@ -6,7 +6,8 @@
 // has no recorded answer (lost, or the process died) is recovered by the caller's `recover`, which
 // reads the provider's state back before anything is sent again.
 import { createHash } from 'node:crypto';
-import { BadUserInput } from '../domain/errors.js';
+import { randomUUID } from 'node:crypto';
+import { BadUserInput, ServiceUnavailable } from '../domain/errors.js';
 import { decodeDisputeId, type DisputeRef } from '../domain/ids.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 
@@ -49,6 +50,67 @@ export interface OnceCall<R extends KeyedResult> {
 /** The key was claimed for another input between our read and our claim (another replica). */
 class KeyClaimedElsewhere extends Error {}
 
+/** Another attempt (a replica) finished the operation while this one waited: its answer is the answer. */
+class AnsweredElsewhere<R> extends Error {
+  constructor(readonly result: R) {
+    super('answered elsewhere');
+  }
+}
+
+/** How long a claim is held for the attempt carrying it out (IDEMPOTENCY_LEASE_MS): past it, a replica that died while holding it is taken over. */
+export const DEFAULT_LEASE_MS = 30_000;
+let leaseMs = DEFAULT_LEASE_MS;
+/** Sets the lease (start-up, from IDEMPOTENCY_LEASE_MS). */
+export function setLeaseMs(ms: number): void {
+  leaseMs = ms;
+}
+
+/** Refuses money-moving work while the shared store cannot be reached: never risk doing it twice. */
+export function requireStore(store: { available?(): boolean }): void {
+  if (store.available?.() === false) throw new ServiceUnavailable();
+}
+
+/**
+ * The answer of another attempt with this key that is finishing now (a replica that holds it, or
+ * has just answered): waited for while its lease lasts. Null when there is none.
+ */
+async function answerElsewhere<R>(store: IdempotencyStore<R>, scoped: string, fingerprint: string, me: string): Promise<R | null> {
+  const giveUpAt = Date.now() + leaseMs + 5_000;
+  for (;;) {
+    const rec = await store.get(scoped);
+    if (!rec || rec.fingerprint !== fingerprint) return null;
+    if (rec.result !== undefined) return rec.result;
+    const live = rec.owner !== undefined && rec.owner !== me && (rec.leaseUntil ?? 0) > Date.now();
+    if (!live || Date.now() > giveUpAt) return null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Claims `scoped` for this attempt (`me`) before anything is sent. Free: reserved atomically. Held
+ * for another input: KeyClaimedElsewhere. Answered meanwhile: AnsweredElsewhere. Held by another
+ * live attempt (a replica at work on it): waited for, up to its lease. Held by nobody, or by an
+ * attempt whose lease ran out (it gave up or died): taken over atomically from exactly that holder.
+ */
+async function claimKey<R>(store: IdempotencyStore<R>, scoped: string, record: IdempotencyRecord<R> & { owner: string }): Promise<void> {
+  const giveUpAt = Date.now() + leaseMs + 5_000;
+  for (;;) {
+    if (await store.reserve(scoped, { ...record, leaseUntil: Date.now() + leaseMs })) return;
+    const holder = await store.get(scoped);
+    if (!holder) continue; // expired in between: reserve again
+    if (holder.fingerprint !== record.fingerprint) throw new KeyClaimedElsewhere();
+    if (holder.result !== undefined) throw new AnsweredElsewhere(holder.result);
+    if (holder.owner === record.owner) return;
+    const live = holder.owner !== undefined && (holder.leaseUntil ?? 0) > Date.now();
+    if (!live) {
+      if (await store.replace(scoped, holder.owner ?? null, { ...record, leaseUntil: Date.now() + leaseMs })) return;
+      continue;
+    }
+    if (Date.now() > giveUpAt) throw new ServiceUnavailable('Another request with this idempotency key is still being carried out; retry shortly with the same key.');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /**
  * The Idempotency-Key sent upstream. Providers scope keys per account, not per caller, so two
  * callers choosing the same key must not collide there, and neither may two distinct keys of one
@@ -63,6 +125,7 @@ export function upstreamIdempotencyKey(caller: { name: string }, key: string, op
 }
 
 export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call: OnceCall<R>): Promise<R> {
+  requireStore(s.idempotency);
   const scoped = `${call.operation}:${s.caller.name}:${call.key}`;
   const { fingerprint } = call;
   const previous = await s.idempotency.get(scoped);
@@ -76,20 +139,35 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
     const recovered = previous ? await call.recover(upstreamKey, previous) : null;
     // Before anything is sent, the key is claimed (atomically, so a replica sharing the store
     // cannot claim it at the same instant for another input); an earlier attempt of ours holds it already.
+    const me = randomUUID();
+    let claimed: IdempotencyRecord<R> | null = null;
     const claim = async (note?: IdempotencyRecord<R>['note']) => {
-      if (await s.idempotency.reserve(scoped, { fingerprint, ...(note !== undefined && { note }) })) return;
-      const holder = await s.idempotency.get(scoped);
-      if (holder && holder.fingerprint !== fingerprint) throw new KeyClaimedElsewhere();
+      const record = { fingerprint, owner: me, ...(note !== undefined && { note }) };
+      await claimKey(s.idempotency, scoped, record);
+      claimed = record;
     };
     let r: R;
     try {
       r = recovered ?? (await call.attempt(upstreamKey, claim));
     } catch (err) {
       if (err instanceof KeyClaimedElsewhere) return call.reused();
+      if (err instanceof AnsweredElsewhere) return { ...(err.result as R), replayed: true };
+      // The outcome is unknown (a lost answer, a timeout): the claim is let go, its note kept, so a
+      // retry (here or on another replica) recovers at once instead of waiting out the lease.
+      const held = claimed as IdempotencyRecord<R> | null;
+      if (held) await s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) }).catch(() => {});
       throw err;
     }
-    // A completed call is remembered; a user error is not (the same key may be retried later).
+    // A completed call is remembered; a user error is not (the same key may be retried later), and its claim is let go.
+    const held = claimed as IdempotencyRecord<R> | null;
+    // Refused without having claimed the key (e.g. "already closed"): another replica may be
+    // finishing this very call, and its answer is the answer.
+    if (r.userErrors.length > 0 && !held) {
+      const theirs = await answerElsewhere(s.idempotency, scoped, fingerprint, me);
+      if (theirs) return { ...theirs, replayed: true };
+    }
     if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
+    else if (held) await s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) });
     return r;
   })();
   s.inflight.set(scoped, { fingerprint, result });

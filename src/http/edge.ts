@@ -37,7 +37,7 @@ const DISCARD_BYTES = 1024 * 1024;
 
 export interface EdgeGuard {
   place(req: IncomingMessage, res: ServerResponse): GuardResult | null;
-  authorize(req: IncomingMessage, res: ServerResponse): GuardResult;
+  authorize(req: IncomingMessage, res: ServerResponse): Promise<GuardResult>;
 }
 
 export interface EdgeOptions<S> {
@@ -60,6 +60,8 @@ export interface EdgeOptions<S> {
   stats?: object;
   /** False once the gateway is draining: /readyz answers 503. */
   ready(): boolean;
+  /** What /readyz reports beside its status (the shared state's reachability). */
+  readiness?(): Record<string, unknown>;
   /** GET /metrics (Prometheus), unless off or served on its own port. */
   metrics?: { render(): Promise<{ contentType: string; body: string }> } | null;
   /** A SERVER span per request when tracing is on (absent: off). */
@@ -163,7 +165,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     });
   }
 
-  function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
+  async function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {
     const multipart = req.method === 'POST' && isMultipart(req);
     // Before anything else, the largest body any caller may send; the caller's own limit once known.
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -194,7 +196,8 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       sendError(res, 400, 'CSRF_PREFLIGHT_REQUIRED', `A multipart request must carry the ${PREFLIGHT_HEADERS[0]} header (any value).`);
       return;
     }
-    const door = guard.authorize(req, res);
+    // The body waits in the socket meanwhile (no reader yet), so nothing is lost while a shared limiter answers.
+    const door = await guard.authorize(req, res);
     if (!door.ok) {
       req.resume();
       return;
@@ -226,7 +229,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       req.resume();
       const ready = path === '/healthz' || opts.ready();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(path === '/healthz' ? { status: 'ok', ...opts.stats } : { status: ready ? 'ready' : 'draining' }));
+      res.end(JSON.stringify(path === '/healthz' ? { status: 'ok', ...opts.stats } : { status: ready ? 'ready' : 'draining', ...opts.readiness?.() }));
       return;
     }
     const incoming = req.headers['x-request-id'];
@@ -252,7 +255,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       });
     });
     runInScope(scope, () => {
-      if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
+      if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope).catch(failed(res));
       else if (opts.webhooks && path.startsWith('/webhooks/')) opts.webhooks(req, res, path);
       else {
         req.resume();

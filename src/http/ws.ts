@@ -24,7 +24,7 @@ export interface WsOptions<S> {
   yoga: YogaServerInstance<any, any>;
   guard: {
     placement(req: IncomingMessage): { status: number; code: string; message: string } | null;
-    check(authorization: string | undefined): GuardResult;
+    check(authorization: string | undefined): Promise<GuardResult>;
   };
   logger: Logger;
   serverContext(key: ApiKey | null): S;
@@ -46,14 +46,14 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 100 * 1024 });
   const states = new WeakMap<object, SocketState>();
 
-  opts.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  opts.server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/graphql' && path !== '/graphql/') return refuseUpgrade(socket, 404, 'NOT_FOUND', 'GraphQL over WebSocket is served at /graphql.');
     const refusal = opts.guard.placement(req);
     if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
     // A key on the upgrade is checked now; without one, connection_init must bring it.
     if (req.headers.authorization !== undefined) {
-      const door = opts.guard.check(req.headers.authorization);
+      const door = await opts.guard.check(req.headers.authorization).catch(() => ({ ok: false as const, status: 503, code: 'SERVICE_UNAVAILABLE' }));
       if (!door.ok) return refuseUpgrade(socket, door.status, door.code, door.code === 'RATE_LIMITED' ? 'The key is over its rate.' : 'The API key is not valid.');
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -63,10 +63,10 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
     {
       execute: (args) => (args.rootValue as { execute(a: ExecutionArgs): unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe(a: ExecutionArgs): unknown }).subscribe(args) as never,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const fromInit = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const authorization = ctx.extra.request.headers.authorization ?? (typeof fromInit === 'string' ? fromInit : undefined);
-        const door = opts.guard.check(authorization);
+        const door = await opts.guard.check(authorization);
         if (!door.ok) return false; // closed with 4403 Forbidden
         states.set(ctx.extra.socket, { key: door.key, running: 0 });
         return true;
