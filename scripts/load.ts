@@ -5,6 +5,8 @@
 // a forced GC within 10% of where it started. It prints its figures and exits 1 on any breach.
 //
 //   LOAD_REQUESTS (default 3000), LOAD_CONCURRENCY (16), LOAD_FAULT_RATE (0.1), LOAD_SEED (7)
+//   --replicas N: N gateways (one process) taking the requests in turn; --redis: sharing a real
+//   redis-server started for the run (REDIS_URL's stores), as replicas in production do.
 import { CLOSED_BY_CLOSE } from '../src/domain/dispute.js';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
@@ -13,7 +15,10 @@ import { installProcessGuards } from '../src/process-guards.js';
 import { PROVIDER_DEFINITIONS, providersFromEnv, secretsOf } from '../src/providers/registry.js';
 import { createRng } from '../src/sandbox/random.js';
 import { startSandbox } from '../src/sandbox/index.js';
-import { startGateway } from '../src/server.js';
+import { startGateway, type Gateway } from '../src/server.js';
+import { connectRedis, type RedisState } from '../src/state/redis.js';
+import { DEFAULT_RETENTION } from '../src/events/log.js';
+import { startRedis, type RedisServer } from './redis-server.js';
 
 /** What a close ends in: a chargeback lost, an inquiry warning_closed. */
 const CLOSED: readonly string[] = CLOSED_BY_CLOSE;
@@ -23,7 +28,13 @@ const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
 const FAULT_RATE = Number(process.env.LOAD_FAULT_RATE ?? 0.1);
 const SEED = Number(process.env.LOAD_SEED ?? 7);
-const TYPED = new Set(['BAD_USER_INPUT', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE', 'PROVIDER_AUTH_FAILED', 'RATE_LIMITED']);
+const argAfter = (flag: string) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const REPLICAS = Number(argAfter('--replicas') ?? 1);
+const REDIS = process.argv.includes('--redis');
+const TYPED = new Set(['BAD_USER_INPUT', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE', 'PROVIDER_AUTH_FAILED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -66,11 +77,30 @@ async function main() {
   let logLines = 0;
   const logger = createLogger({ level: 'warn', secrets: secretsOf(providers), write: () => (logLines += 1) });
   const stats = installProcessGuards(logger);
-  const gateway = await startGateway({ providers, logger, port: 0, stats });
-  const origin = new URL(gateway.url).origin;
-  const client = new Pool(origin, { connections: CONCURRENCY });
+  // Replicas share the cursor secret (cursors work on any of them) and, with --redis, every store.
+  const redisServer: RedisServer | null = REDIS ? await startRedis() : null;
+  const states: (RedisState | null)[] = [];
+  const gateways: Gateway[] = [];
+  for (let i = 0; i < REPLICAS; i++) {
+    const redis = redisServer ? connectRedis({ url: redisServer.url }, { logger, retention: DEFAULT_RETENTION, uploadBytesPerHour: 500 * 2 ** 20 }) : null;
+    states.push(redis);
+    gateways.push(
+      await startGateway({
+        providers,
+        logger,
+        port: 0,
+        stats,
+        cursorSecrets: ['load-run-cursor-secret-of-at-least-32-characters'],
+        ...(redis && { state: redis.state as never, sharedStateHealthy: redis.healthy }),
+      }),
+    );
+  }
+  if (redis0(states)) await waitForRedis(states);
+  const clients = gateways.map((g) => new Pool(new URL(g.url).origin, { connections: CONCURRENCY }));
+  let turn = 0;
 
-  const post = async (query: string, variables: Record<string, unknown>) => {
+  const post = async (query: string, variables: Record<string, unknown>, replica = (turn += 1) % clients.length) => {
+    const client = clients[replica]!;
     const res = await client.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
     const text = await res.body.text();
     return { status: res.statusCode, body: JSON.parse(text) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
@@ -182,8 +212,8 @@ async function main() {
   for (const { fake } of sandbox.fakes) fake.server.clearFaults();
   const breakersClosedAfter = performance.now();
   for (let i = 0; i < 60; i++) {
-    const res = await post('{ providers { health { state } } }', {});
-    if (res.body.data.providers.every((p: { health: { state: string } }) => p.health.state !== 'OPEN')) break;
+    const open = await Promise.all(clients.map(async (_, r) => (await post('{ providers { health { state } } }', {}, r)).body.data.providers.some((p: { health: { state: string } }) => p.health.state === 'OPEN')));
+    if (!open.includes(true)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const waitedForBreakersMs = Math.round(performance.now() - breakersClosedAfter);
@@ -216,8 +246,10 @@ async function main() {
   // measure with the gateway still up (its loaders, pools, breakers and idempotency records).
   for (const { fake } of sandbox.fakes) fake.server.requests.length = 0;
   const heapEnd = heapAfterGc();
-  await client.close();
-  await gateway.close();
+  for (const c of clients) await c.close();
+  for (const g of gateways) await g.close();
+  for (const s of states) await s?.close();
+  await redisServer?.stop();
   await sandbox.close();
 
   latencies.sort((a, b) => a - b);
@@ -232,6 +264,8 @@ async function main() {
   );
   const crashes = stats.unhandledRejections + stats.uncaughtExceptions;
   const figures = {
+    replicas: REPLICAS,
+    sharedState: REDIS ? 'redis' : 'memory',
     requests: REQUESTS,
     concurrency: CONCURRENCY,
     seconds: Number(seconds.toFixed(2)),
@@ -258,6 +292,14 @@ async function main() {
   ].filter(Boolean);
   console.log(breaches.length ? `load: FAILED: ${breaches.join('; ')}` : 'load: OK: no crash, every error typed, no close lost or doubled, heap within 10%');
   process.exit(breaches.length ? 1 : 0);
+}
+
+const redis0 = (states: (RedisState | null)[]) => states.some((s) => s !== null);
+
+/** Until every replica's Redis connection is ready (they connect as they start). */
+async function waitForRedis(states: (RedisState | null)[]): Promise<void> {
+  for (let i = 0; i < 100 && !states.every((s) => s?.healthy()); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!states.every((s) => s?.healthy())) throw new Error('redis did not become ready');
 }
 
 main().catch((err: unknown) => {

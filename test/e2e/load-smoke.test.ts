@@ -4,8 +4,11 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
 describe('npm run load', () => {
-  it('runs a small bounded load with faults and reports OK', async () => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/load.ts'], {
+  it.each([
+    ['one gateway, state in memory', [], 1, 'memory'],
+    ['three replicas sharing a real redis-server', ['--replicas', '3', '--redis'], 3, 'redis'],
+  ] as const)('runs a small bounded load with faults and reports OK: %s', async (_name, args, replicas, sharedState) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/load.ts', ...args], {
       cwd: new URL('../../', import.meta.url).pathname,
       env: { ...process.env, LOAD_REQUESTS: '250', LOAD_CONCURRENCY: '8' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -18,6 +21,8 @@ describe('npm run load', () => {
     expect(code).toBe(0);
     const figures = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
     expect(figures.requests).toBe(250);
+    expect(figures.replicas).toBe(replicas);
+    expect(figures.sharedState).toBe(sharedState);
     expect(figures.crashes).toBe(0);
     expect(figures.closes.doubled).toBe(0);
   }, 120_000);
