@@ -7,6 +7,8 @@ import { closeDispute, type CloseResult } from '../../src/gateway/close.js';
 import { DEFAULT_MERGE_OPTIONS, listDisputes } from '../../src/gateway/connection.js';
 import { CursorKeys } from '../../src/gateway/cursor.js';
 import { InMemoryIdempotencyStore } from '../../src/gateway/idempotency.js';
+import { DEFAULT_LEASE_MS, setLeaseMs } from '../../src/gateway/once.js';
+import { ProviderError } from '../../src/domain/errors.js';
 import { createLoaders } from '../../src/gateway/loaders.js';
 import { createRng } from '../../src/sandbox/random.js';
 import { MemoryClient, memoryDispute } from '../helpers/memory-client.js';
@@ -112,6 +114,55 @@ describe('closeDispute over in-memory clients', () => {
     const other = await closeDispute(s, { id: idOf(us, 1), idempotencyKey: 'k2' });
     expect(other.userErrors[0]!.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(us.calls.close).toBe(0);
+  });
+
+  it('replicas sharing one store: the same key at the same instant closes once, and both answer alike', async () => {
+    const s = services();
+    const eu = s.clients.get('STRIPE:eu')!;
+    const close = eu.close.bind(eu);
+    eu.close = async (...a: Parameters<typeof close>) => (await new Promise((r) => setTimeout(r, 100)), close(...a));
+    // Two replicas: one store, each its own in-flight map and loaders.
+    const replica = () => ({ ...s, loaders: createLoaders(s.clients), inflight: new Map() });
+    const id = idOf(eu, 3);
+    const [a, b] = await Promise.all([closeDispute(replica(), { id, idempotencyKey: 'same' }), closeDispute(replica(), { id, idempotencyKey: 'same' })]);
+    expect(eu.calls.close).toBe(1);
+    expect(a.dispute).toEqual(b.dispute);
+    expect([a.userErrors, b.userErrors]).toEqual([[], []]);
+  });
+
+  it('a claim whose holder died is taken over once its lease is over; a failed attempt lets go of its claim at once', async () => {
+    setLeaseMs(300);
+    try {
+      const s = services();
+      const eu = s.clients.get('STRIPE:eu')!;
+      const id = idOf(eu, 4);
+      // A replica claimed the key and died before sending anything.
+      await s.idempotency.reserve('close:svc:dead', { fingerprint: `STRIPE:eu:du_eu4`, owner: 'a-dead-replica', leaseUntil: Date.now() + 300 });
+      const started = Date.now();
+      const taken = await closeDispute(s, { id, idempotencyKey: 'dead' });
+      expect(taken.userErrors).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(eu.calls.close).toBe(1);
+      // An attempt that fails with its outcome unknown: the retry goes ahead without waiting out a lease.
+      const close = eu.close.bind(eu);
+      let fail = true;
+      eu.close = async (...a: Parameters<typeof close>) => {
+        if (fail) {
+          fail = false;
+          throw new ProviderError({ provider: 'STRIPE', code: 'PROVIDER_UNAVAILABLE', message: 'timed out', retryable: true });
+        }
+        return close(...a);
+      };
+      const other = idOf(eu, 5);
+      await expect(closeDispute({ ...s, loaders: createLoaders(s.clients) }, { id: other, idempotencyKey: 'flaky' })).rejects.toThrow();
+      const retryStarted = Date.now();
+      const retried = await closeDispute({ ...s, loaders: createLoaders(s.clients) }, { id: other, idempotencyKey: 'flaky' });
+      expect(retried.userErrors).toEqual([]);
+      expect(Date.now() - retryStarted).toBeLessThan(250);
+      expect(eu.calls.close).toBe(2);
+    } finally {
+      setLeaseMs(DEFAULT_LEASE_MS);
+    }
   });
 
   it('answers an already closed dispute without calling close', async () => {
