@@ -8,7 +8,6 @@ import type { Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway, type GatewayOptions } from './server.js';
 import { installProcessGuards } from './process-guards.js';
 import { startTracing, tracingWanted } from './ops/tracing.js';
-import { connectRedis } from './state/redis.js';
 import { setLeaseMs } from './gateway/once.js';
 import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/guard.js';
@@ -39,7 +38,10 @@ async function main(): Promise<void> {
   const stats = installProcessGuards(logger);
   setLeaseMs(config.idempotencyLeaseMs);
   // With REDIS_URL, every store replicas must share lives on Redis; without, in this process.
-  const redis = config.redis ? connectRedis(config.redis, { logger, retention: config.eventRetention, uploadBytesPerHour: config.uploadBytesPerHour }) : null;
+  // (Its client libraries are loaded only then.)
+  const redis = config.redis
+    ? (await import('./state/redis.js')).connectRedis(config.redis, { logger, retention: config.eventRetention, uploadBytesPerHour: config.uploadBytesPerHour })
+    : null;
   if (!redis && !config.sandbox) logger.info('no REDIS_URL: idempotency records, rate limits, webhook dedupe and events live in this process; run one replica, or set REDIS_URL');
   // Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise.
   const tracing = tracingWanted(process.env) ? await startTracing() : null;
