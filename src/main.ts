@@ -42,6 +42,11 @@ async function main(): Promise<void> {
   const redis = config.redis
     ? (await import('./state/redis.js')).connectRedis(config.redis, { logger, retention: config.eventRetention, uploadBytesPerHour: config.uploadBytesPerHour })
     : null;
+  if (redis) {
+    // Serve once Redis answers (up to 5 s); if it does not, start anyway: reads work, and the rest once it returns.
+    for (let i = 0; i < 50 && !redis.healthy(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!redis.healthy()) logger.warn('redis not reachable at start: closes, evidence and uploads are refused until it is');
+  }
   if (!redis && !config.sandbox) logger.info('no REDIS_URL: idempotency records, rate limits, webhook dedupe and events live in this process; run one replica, or set REDIS_URL');
   // Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise.
   const tracing = tracingWanted(process.env) ? await startTracing() : null;
