@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { accountKey, isProviderId, refKey } from '../domain/ids.js';
-import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Dispute } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { DisputeProviderClient } from '../providers/types.js';
@@ -375,4 +375,3 @@ export class EventHub implements OwnChanges {
   }
 }
 
-export type { ProviderName };

@@ -70,10 +70,13 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
       sendError(res, 429, 'RATE_LIMITED', 'Too many webhook requests; retry later.', { 'retry-after': String(Math.ceil(wait / 1000)) });
       return;
     }
-    if (Number(req.headers['content-length'] ?? 0) > max) {
+    const tooLarge = () => {
       count('too_large');
-      req.resume();
       sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
+    };
+    if (Number(req.headers['content-length'] ?? 0) > max) {
+      req.resume();
+      tooLarge();
       return;
     }
     const chunks: Buffer[] = [];
@@ -81,8 +84,7 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
     req.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > max) {
-        if (!res.headersSent) count('too_large');
-        if (!res.headersSent) sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
+        if (!res.headersSent) tooLarge();
         req.destroy();
         return;
       }
