@@ -127,7 +127,8 @@ export function createGuard(opts: GuardOptions) {
   }
 
   /** The caller, after place(): a key (rate limited), or none on an open gateway; else refused. */
-  async function authorize(req: IncomingMessage, res: ServerResponse): Promise<GuardResult> {
+  /** Synchronous unless the key's rate comes from a shared (network) limiter. */
+  function authorize(req: IncomingMessage, res: ServerResponse): GuardResult | Promise<GuardResult> {
     if (opts.auth.mode === 'open') {
       if (opts.auth.warn && Date.now() - lastWarning >= WARN_EVERY_MS) {
         lastWarning = Date.now();
@@ -143,13 +144,14 @@ export function createGuard(opts: GuardOptions) {
       });
     }
 
-    const waitMs = await rates.take(key.name, key.rateLimit);
-    if (waitMs > 0) {
-      return refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
-        'retry-after': String(Math.ceil(waitMs / 1000)),
-      });
-    }
-    return { ok: true, key };
+    const rated = (waitMs: number): GuardResult =>
+      waitMs > 0
+        ? refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
+            'retry-after': String(Math.ceil(waitMs / 1000)),
+          })
+        : { ok: true, key };
+    const waitMs = rates.take(key.name, key.rateLimit);
+    return typeof waitMs === 'number' ? rated(waitMs) : waitMs.then(rated);
   }
 
   /** The key presented, checked and rate limited, without writing an answer (WebSocket upgrades, connection params). */

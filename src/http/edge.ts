@@ -37,7 +37,7 @@ const DISCARD_BYTES = 1024 * 1024;
 
 export interface EdgeGuard {
   place(req: IncomingMessage, res: ServerResponse): GuardResult | null;
-  authorize(req: IncomingMessage, res: ServerResponse): Promise<GuardResult>;
+  authorize(req: IncomingMessage, res: ServerResponse): GuardResult | Promise<GuardResult>;
 }
 
 export interface EdgeOptions<S> {
@@ -165,7 +165,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     });
   }
 
-  async function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {
+  function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
     const multipart = req.method === 'POST' && isMultipart(req);
     // Before anything else, the largest body any caller may send; the caller's own limit once known.
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -196,8 +196,14 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       sendError(res, 400, 'CSRF_PREFLIGHT_REQUIRED', `A multipart request must carry the ${PREFLIGHT_HEADERS[0]} header (any value).`);
       return;
     }
-    // The body waits in the socket meanwhile (no reader yet), so nothing is lost while a shared limiter answers.
-    const door = await guard.authorize(req, res);
+    // A shared limiter answers later: the body waits in the socket meanwhile (no reader yet).
+    const door = guard.authorize(req, res);
+    if (door instanceof Promise) door.then((d) => runInScope(scope, () => admitted(req, res, scope, d, multipart, declared)), failed(res));
+    else admitted(req, res, scope, door, multipart, declared);
+  }
+
+  /** The rest of a GraphQL request once the guard has decided: the caller's body limit, then yoga. */
+  function admitted(req: IncomingMessage, res: ServerResponse, scope: RequestScope, door: GuardResult, multipart: boolean, declared: number): void {
     if (!door.ok) {
       req.resume();
       return;
@@ -255,7 +261,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       });
     });
     runInScope(scope, () => {
-      if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope).catch(failed(res));
+      if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
       else if (opts.webhooks && path.startsWith('/webhooks/')) opts.webhooks(req, res, path);
       else {
         req.resume();
