@@ -51,6 +51,8 @@ export interface ProcessConfig {
   redis?: { url: string; prefix: string; commandTimeoutMs: number };
   /** IDEMPOTENCY_LEASE_MS: how long a claimed key is held for the attempt carrying it out. */
   idempotencyLeaseMs: number;
+  /** SUBSCRIPTIONS_PER_KEY: subscriptions one key may hold open at once. */
+  subscriptionsPerKey: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -91,6 +93,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     metricsPort: env.METRICS_PORT?.trim() ? positiveIntEnv(env, 'METRICS_PORT', 9464) : undefined,
     redis: redisSettings(env),
     idempotencyLeaseMs: positiveIntEnv(env, 'IDEMPOTENCY_LEASE_MS', 30_000),
+    subscriptionsPerKey: positiveIntEnv(env, 'SUBSCRIPTIONS_PER_KEY', 100),
   };
 }
 

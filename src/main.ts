@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     maxEvidenceBodyBytes: config.maxEvidenceBodyBytes,
     uploadBytesPerHour: config.uploadBytesPerHour,
     eventRetention: config.eventRetention,
+    subscriptionsPerKey: config.subscriptionsPerKey,
     metrics: config.metrics,
     state: redis?.state as GatewayOptions['state'],
     sharedStateHealthy: redis?.healthy,

@@ -157,6 +157,8 @@ export interface GatewayOptions {
   webhookRateLimit?: number;
   /** Events one subscriber may leave unread before it is ended (default 1,000). */
   subscriberBuffer?: number;
+  /** Subscriptions one key may hold open at once (SUBSCRIPTIONS_PER_KEY; default 100). */
+  subscriptionsPerKey?: number;
   /** Prometheus metrics at GET /metrics (default on; METRICS=off). */
   metrics?: boolean;
   /** Serve /metrics on this port only (METRICS_PORT), not on the main one, so it need not be public. */
@@ -216,6 +218,7 @@ function createServices(opts: GatewayOptions, clients: GatewayServices['clients'
     dedupe: opts.state?.eventDedupe,
     bus: opts.state?.eventBus,
     maxBuffer: opts.subscriberBuffer,
+    maxPerCaller: opts.subscriptionsPerKey,
   });
   return {
     events,

@@ -110,6 +110,8 @@ export interface HubOptions {
   maxPending?: number;
   /** Events one subscriber may have unread before it is ended (default 1,000). */
   maxBuffer?: number;
+  /** Subscriptions one caller (API key) may hold open in this process at once (default 100). */
+  maxPerCaller?: number;
   now?: () => number;
   /** Told of every event published. */
   metrics?: Pick<GatewayMetrics, 'published'>;
@@ -147,6 +149,7 @@ export class EventHub implements OwnChanges {
   private pending = 0;
   private chain: Promise<void> = Promise.resolve();
   private readonly ends = new Set<() => void>();
+  private readonly perCaller = new Map<string, number>();
   private readonly maxPending: number;
   readonly maxBuffer: number;
   private readonly now: () => number;
@@ -268,7 +271,18 @@ export class EventHub implements OwnChanges {
    * ones, each once, in order, kept by `keep`. Ends when `valid()` turns false (a revoked or
    * expired key), when the hub closes, or when the subscriber falls `maxBuffer` events behind.
    */
-  subscribe(keep: (e: DisputeEvent) => boolean, opts: { afterSeq?: number; valid?: () => GraphQLError | null; checkEveryMs?: number } = {}): AsyncIterableIterator<DisputeEvent> {
+  subscribe(
+    keep: (e: DisputeEvent) => boolean,
+    opts: { afterSeq?: number; valid?: () => GraphQLError | null; checkEveryMs?: number; caller?: string } = {},
+  ): AsyncIterableIterator<DisputeEvent> {
+    // Bounded before it starts: each caller holds at most maxPerCaller subscriptions here.
+    const caller = opts.caller ?? 'anonymous';
+    const held = this.perCaller.get(caller) ?? 0;
+    const cap = this.opts.maxPerCaller ?? 100;
+    if (held >= cap) {
+      throw new GraphQLError(`The key "${caller}" already holds ${cap} open subscriptions on this gateway; close one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+    }
+    this.perCaller.set(caller, held + 1);
     const buffer: DisputeEvent[] = [];
     const replayed: DisputeEvent[] = [];
     let failure: GraphQLError | null = null;
@@ -299,7 +313,14 @@ export class EventHub implements OwnChanges {
     });
     const timer = opts.valid ? setInterval(check, opts.checkEveryMs ?? 1_000) : undefined;
     timer?.unref();
+    let counted = true;
     const release = () => {
+      if (counted) {
+        counted = false;
+        const n = (this.perCaller.get(caller) ?? 1) - 1;
+        if (n > 0) this.perCaller.set(caller, n);
+        else this.perCaller.delete(caller);
+      }
       off();
       clearInterval(timer);
       this.ends.delete(stop);

@@ -56,6 +56,7 @@ export const eventResolvers: Resolvers = {
         const valid = ctx.keyValid;
         return ctx.events.subscribe(keep, {
           afterSeq,
+          caller: ctx.caller.name,
           valid: valid && (() => (valid() ? null : new GraphQLError('The API key of this subscription was revoked or has expired.', { extensions: { code: 'UNAUTHENTICATED' } }))),
         });
       },

@@ -39,6 +39,21 @@ describe('the event hub', () => {
     expect(events.map((e) => e.providerEventId)).toEqual(['ev_6', 'ev_4', 'ev_3', 'ev_2', 'ev_1', 'ev_0']);
   });
 
+  it('lets one caller hold at most maxPerCaller subscriptions, counting those it closes', async () => {
+    const hub = new EventHub({ clients: new Map(), logger, maxPerCaller: 2 });
+    const a = hub.subscribe(() => true, { caller: 'k' });
+    hub.subscribe(() => true, { caller: 'k' });
+    expect(() => hub.subscribe(() => true, { caller: 'k' })).toThrow(expect.objectContaining({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }));
+    // Another key is not held back by this one.
+    hub.subscribe(() => true, { caller: 'other' });
+    await a.return!();
+    expect(() => hub.subscribe(() => true, { caller: 'k' })).not.toThrow();
+    expect(hub.subscribers).toBe(3);
+    hub.close();
+    expect(hub.subscribers).toBe(0);
+    expect(() => hub.subscribe(() => true, { caller: 'k' })).not.toThrow();
+  });
+
   it('keeps the history to its retention, by count and by age', async () => {
     let now = 1_000_000;
     const log = new InMemoryEventLog({ maxEvents: 3, maxAgeMs: 10_000 }, () => now);
