@@ -229,12 +229,15 @@ export class EventHub implements OwnChanges {
       dispute,
     };
     if (!(await this.dedupe.claim(`${event.provider}:${event.account}:${event.providerEventId}`, DEDUPE_WINDOW_MS))) return;
+    // Queued in arrival order behind the events already received; the mutation does not wait for
+    // them (a slow provider read of an earlier event must not slow a close's answer).
     this.pending += 1;
-    const done = this.chain.then(() => this.publish(event, event.occurredAt, true));
-    this.chain = done.catch(() => {}).finally(() => {
-      this.pending -= 1;
-    });
-    await done;
+    this.chain = this.chain
+      .then(() => this.publish(event, event.occurredAt, true))
+      .catch((err: unknown) => this.opts.logger.error('own change not published', { provider: event.provider, account: event.account, type, error: err }))
+      .finally(() => {
+        this.pending -= 1;
+      });
   }
 
   private async publish(e: ProviderEvent, receivedAt: Date, own: boolean): Promise<void> {
