@@ -337,7 +337,15 @@ export class EventHub implements OwnChanges {
       poke();
     };
     this.ends.add(stop);
-    let lastSeq = -1;
+    // What this subscriber was given, by position: a live event already replayed is not given
+    // twice. Positions, not order: with replicas, two events appended in one order may reach this
+    // process over pub/sub in the other, and both must still be delivered.
+    const given = new Set<number>();
+    const give = (seq: number) => {
+      given.add(seq);
+      if (given.size > 4 * this.maxBuffer) given.delete(given.values().next().value!);
+    };
+    const before = opts.afterSeq ?? -1;
     // The history after the cursor, read in pages before live events are taken from the buffer.
     let replay: number | null = opts.afterSeq ?? null;
     const log = this.log;
@@ -360,11 +368,11 @@ export class EventHub implements OwnChanges {
           }
           continue;
         }
-        // Replayed events go first; live ones buffered meanwhile follow (those replayed already skipped by seq).
+        // Replayed events go first; live ones buffered meanwhile follow (those replayed already skipped).
         const e = replayed.shift() ?? buffer.shift();
         if (e) {
-          if (e.seq <= lastSeq) continue;
-          lastSeq = e.seq;
+          if (given.has(e.seq) || e.seq <= before) continue;
+          give(e.seq);
           return { value: e, done: false };
         }
         await new Promise<void>((resolve) => {

@@ -116,15 +116,22 @@ describe('three replicas sharing one Redis', () => {
     const twice = await Promise.all([b, c].map((r) => postWebhook(origin(r!.url), 'STRIPE', event('evt_replicas_2'), sandbox.env.STRIPE_WEBHOOK_SECRET!)));
     expect(twice.map((t) => t.status)).toEqual([200, 200]);
     expect(twice.filter((t) => JSON.parse(t.text).duplicate).length).toBe(1);
-    // A later event marks the end: everything before it has been delivered.
     await postWebhook(origin(c!.url), 'STRIPE', event('evt_replicas_3'), sandbox.env.STRIPE_WEBHOOK_SECRET!);
+    // Each replica publishes in its own arrival order; across replicas, pub/sub may interleave them.
+    for (const sub of [subB, subC]) await sub.waitFor(3);
+    // A last event, once the three are in: nothing else (no second copy) came before it.
+    await postWebhook(origin(a!.url), 'STRIPE', event('evt_replicas_4'), sandbox.env.STRIPE_WEBHOOK_SECRET!);
     for (const sub of [subB, subC]) {
-      await sub.waitFor(3);
-      expect(sub.payloads.map((p) => p.data.disputeEvents.providerEventId)).toEqual(['evt_replicas_1', 'evt_replicas_2', 'evt_replicas_3']);
+      await sub.waitFor(4);
+      const ids = sub.payloads.map((p) => p.data.disputeEvents.providerEventId);
+      expect(ids.slice(0, 3).sort()).toEqual(['evt_replicas_1', 'evt_replicas_2', 'evt_replicas_3']);
+      expect(ids.slice(3)).toEqual(['evt_replicas_4']);
     }
     // The history is shared: any replica lists the same events.
-    const listed = await gql(a!.url, '{ disputeEvents(first: 3) { nodes { providerEventId } } }');
-    expect(listed.body.data.disputeEvents.nodes.map((e: { providerEventId: string }) => e.providerEventId)).toEqual(['evt_replicas_3', 'evt_replicas_2', 'evt_replicas_1']);
+    const listed = await gql(a!.url, '{ disputeEvents(first: 4) { nodes { providerEventId } } }');
+    const history = listed.body.data.disputeEvents.nodes.map((e: { providerEventId: string }) => e.providerEventId);
+    expect(history[0]).toBe('evt_replicas_4');
+    expect(history.slice(1).sort()).toEqual(['evt_replicas_1', 'evt_replicas_2', 'evt_replicas_3']);
     subB.close();
     subC.close();
   });

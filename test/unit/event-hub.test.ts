@@ -1,7 +1,7 @@
 // The hub's bounds and rules without HTTP: events waiting on a provider read are bounded (past the
 // bound, the webhook is told to come back), a subscriber's buffer is bounded, claims expire.
 import { describe, expect, it } from 'vitest';
-import { EventHub, inMemoryDedupe } from '../../src/events/hub.js';
+import { EventHub, inMemoryBus, inMemoryDedupe } from '../../src/events/hub.js';
 import { InMemoryEventLog } from '../../src/events/log.js';
 import type { ProviderEvent } from '../../src/events/types.js';
 import { createLogger } from '../../src/logger.js';
@@ -52,6 +52,21 @@ describe('the event hub', () => {
     hub.close();
     expect(hub.subscribers).toBe(0);
     expect(() => hub.subscribe(() => true, { caller: 'k' })).not.toThrow();
+  });
+
+  it('delivers live events that reach it out of their history order (replicas over pub/sub), each once', async () => {
+    const bus = inMemoryBus();
+    const hub = new EventHub({ clients: new Map(), logger, bus });
+    const sub = hub.subscribe(() => true);
+    const event = (seq: number) => ({ ...notice(seq), seq, receivedAt: new Date() });
+    bus.publish(event(5));
+    bus.publish(event(3));
+    bus.publish(event(5));
+    bus.publish(event(4));
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push((await sub.next()).value!.seq);
+    expect(got).toEqual([5, 3, 4]);
+    hub.close();
   });
 
   it('keeps the history to its retention, by count and by age', async () => {
