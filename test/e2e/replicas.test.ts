@@ -139,6 +139,8 @@ describe('three replicas sharing one Redis', () => {
   it('with Redis stopped, reads answer and closes are refused with SERVICE_UNAVAILABLE, none doubled or lost; once it returns, closes work again', async () => {
     const [id, other] = await openDisputes('FLEX', 2);
     const before = fake('FLEX').closesExecuted();
+    // A subscriber on C, open across the outage: it hears events again once Redis is back.
+    const sub = await sseSubscribe(replicas[2]!.url, 'subscription { disputeEvents { providerEventId } }', {}, ADMIN);
     const stripeId = fake('STRIPE').ordered()[6]!;
     const object = await (await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })).json();
     await redis.stop();
@@ -163,6 +165,10 @@ describe('three replicas sharing one Redis', () => {
     // The same key again, on another replica: the recorded answer, no second close.
     expect((await gql(replicas[0]!.url, CLOSE, { id, key: 'during-outage' })).body.data.closeDispute.dispute.status).toBe('LOST');
     expect(fake('FLEX').closesExecuted() - before).toBe(1);
+    // Events flow again: the close just made on B reaches the subscriber on C.
+    await expect.poll(() => sub.payloads.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(sub.payloads.every((p) => p.data.disputeEvents.providerEventId.startsWith('gw_'))).toBe(true);
+    sub.close();
   }, 60_000);
 
   it('a replica killed while holding a key: the retry on another replica closes once', async () => {
