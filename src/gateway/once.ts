@@ -107,7 +107,9 @@ async function claimKey<R>(store: IdempotencyStore<R>, scoped: string, record: I
       continue;
     }
     if (Date.now() > giveUpAt) throw new ServiceUnavailable('Another request with this idempotency key is still being carried out; retry shortly with the same key.');
-    await new Promise((r) => setTimeout(r, 50));
+    // Another attempt is at work: its answer is ours; if its lease runs out first, take the key over.
+    const theirs = await answerElsewhere(store, scoped, record.fingerprint, record.owner);
+    if (theirs !== null) throw new AnsweredElsewhere(theirs);
   }
 }
 
@@ -137,8 +139,8 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
     const upstreamKey = upstreamIdempotencyKey(s.caller, call.key, call.operation);
     // An earlier attempt with this key may have acted with its answer lost.
     const recovered = previous ? await call.recover(upstreamKey, previous) : null;
-    // Before anything is sent, the key is claimed (atomically, so a replica sharing the store
-    // cannot claim it at the same instant for another input); an earlier attempt of ours holds it already.
+    // Before anything is sent, the key is claimed for this attempt (`me`), atomically, so a replica
+    // sharing the store cannot claim it at the same instant (claimKey).
     const me = randomUUID();
     let claimed: IdempotencyRecord<R> | null = null;
     const claim = async (note?: IdempotencyRecord<R>['note']) => {
@@ -146,16 +148,18 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
       await claimKey(s.idempotency, scoped, record);
       claimed = record;
     };
+    // Lets go of our claim, its note kept: a retry (here or on another replica) recovers at once
+    // instead of waiting out the lease.
+    const letGo = (held: IdempotencyRecord<R>) => s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) });
     let r: R;
     try {
       r = recovered ?? (await call.attempt(upstreamKey, claim));
     } catch (err) {
       if (err instanceof KeyClaimedElsewhere) return call.reused();
       if (err instanceof AnsweredElsewhere) return { ...(err.result as R), replayed: true };
-      // The outcome is unknown (a lost answer, a timeout): the claim is let go, its note kept, so a
-      // retry (here or on another replica) recovers at once instead of waiting out the lease.
+      // The outcome is unknown (a lost answer, a timeout): the claim is let go.
       const held = claimed as IdempotencyRecord<R> | null;
-      if (held) await s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) }).catch(() => {});
+      if (held) await letGo(held).catch(() => {});
       throw err;
     }
     // A completed call is remembered; a user error is not (the same key may be retried later), and its claim is let go.
@@ -167,7 +171,7 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
       if (theirs) return { ...theirs, replayed: true };
     }
     if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
-    else if (held) await s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) });
+    else if (held) await letGo(held);
     return r;
   })();
   s.inflight.set(scoped, { fingerprint, result });
