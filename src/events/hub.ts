@@ -172,21 +172,31 @@ export class EventHub implements OwnChanges {
     const fresh: ProviderEvent[] = [];
     // Ids of a form global ids cannot carry are replaced by their digest (the same for every redelivery).
     events = events.map((e) => (isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` }));
-    for (const e of events) if (await this.dedupe.claim(`${e.provider}:${e.account}:${e.providerEventId}`, DEDUPE_WINDOW_MS)) fresh.push(e);
+    for (const e of events) if (await this.claim(e)) fresh.push(e);
     if (fresh.length === 0) return 'duplicate';
     const receivedAt = new Date(this.now());
     for (const e of fresh) {
-      this.pending += 1;
       // Started now (a fetch runs beside the others); published in turn.
       const prepared = this.withState(e);
-      this.chain = this.chain
-        .then(async () => this.publish(await prepared, receivedAt, false))
-        .catch((err: unknown) => this.opts.logger.error('event not published', { provider: e.provider, account: e.account, providerEventId: e.providerEventId, error: err }))
-        .finally(() => {
-          this.pending -= 1;
-        });
+      this.enqueue(async () => this.publish(await prepared, receivedAt, false), 'event not published', { provider: e.provider, account: e.account, providerEventId: e.providerEventId });
     }
     return 'accepted';
+  }
+
+  /** Claims an event's id in the dedupe store: true the first time within the window. */
+  private claim(e: ProviderEvent): Promise<boolean> {
+    return this.dedupe.claim(`${e.provider}:${e.account}:${e.providerEventId}`, DEDUPE_WINDOW_MS);
+  }
+
+  /** Queues a publication behind those before it (arrival order); a failure is logged, never thrown. */
+  private enqueue(work: () => Promise<void>, failure: string, fields: Record<string, unknown>): void {
+    this.pending += 1;
+    this.chain = this.chain
+      .then(work)
+      .catch((err: unknown) => this.opts.logger.error(failure, { ...fields, error: err }))
+      .finally(() => {
+        this.pending -= 1;
+      });
   }
 
   /** Resolves when every event received so far is published (tests, shutdown). */
@@ -228,16 +238,10 @@ export class EventHub implements OwnChanges {
       occurredAt: new Date(this.now()),
       dispute,
     };
-    if (!(await this.dedupe.claim(`${event.provider}:${event.account}:${event.providerEventId}`, DEDUPE_WINDOW_MS))) return;
+    if (!(await this.claim(event))) return;
     // Queued in arrival order behind the events already received; the mutation does not wait for
     // them (a slow provider read of an earlier event must not slow a close's answer).
-    this.pending += 1;
-    this.chain = this.chain
-      .then(() => this.publish(event, event.occurredAt, true))
-      .catch((err: unknown) => this.opts.logger.error('own change not published', { provider: event.provider, account: event.account, type, error: err }))
-      .finally(() => {
-        this.pending -= 1;
-      });
+    this.enqueue(() => this.publish(event, event.occurredAt, true), 'own change not published', { provider: event.provider, account: event.account, type });
   }
 
   private async publish(e: ProviderEvent, receivedAt: Date, own: boolean): Promise<void> {
