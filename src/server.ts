@@ -323,14 +323,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
 
   const server = createServer(edge);
-  const ws = attachGraphqlWs({ server, yoga, guard, logger, serverContext, maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const ws = attachGraphqlWs({ server, yoga, guard, serverContext, maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const port = await listen(server, opts.port ?? 0, host);
   allowedOrigins.push(...ownOrigins(allowedHosts, port, opts.publicUrl));
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
+  const url = urlOf(host, port, '/graphql');
   const metricsServer = metrics && opts.metricsPort !== undefined ? await listenMetrics(metrics, host, opts.metricsPort) : null;
 
   return {
@@ -339,7 +335,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     yoga,
     services,
     reloadKeys: (store) => guard.reload(store),
-    metricsUrl: metricsServer ? `http://${host.includes(':') ? `[${host}]` : host}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined,
+    metricsUrl: metricsServer ? urlOf(host, (metricsServer.address() as AddressInfo).port, '/metrics') : undefined,
     async close(graceMs = 10_000, readinessDelayMs = 0) {
       draining = true;
       if (readinessDelayMs > 0) await new Promise((r) => setTimeout(r, readinessDelayMs));
@@ -360,12 +356,20 @@ async function listenMetrics(metrics: Metrics, host: string, port: number): Prom
     if ((req.url ?? '/').split('?')[0] === '/metrics') serveMetrics(metrics, res).catch(() => res.destroy());
     else sendError(res, 404, 'NOT_FOUND', 'Only /metrics is served here.');
   });
+  await listen(server, port, host);
+  return server;
+}
+
+/** Listens on `host:port` (0: a free port); the port it got. */
+async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  return server;
+  return (server.address() as AddressInfo).port;
 }
+
+const urlOf = (host: string, port: number, path: string) => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
 
 /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes what remains. */
 async function drain(server: Server, graceMs: number, logger: Logger): Promise<void> {

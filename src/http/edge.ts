@@ -93,6 +93,30 @@ function discardRest(req: IncomingMessage, extra: number): void {
   req.resume();
 }
 
+/**
+ * Reads a body whole, up to `limit` bytes: past it, `over` runs once (and the body read so far is
+ * dropped); otherwise `done` gets the bytes when the body ends.
+ */
+export function readBounded(req: IncomingMessage, limit: number, over: () => void, done: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let seen = 0;
+  let exceeded = false;
+  req.on('data', (chunk: Buffer) => {
+    if (exceeded) return;
+    seen += chunk.length;
+    if (seen > limit) {
+      exceeded = true;
+      chunks.length = 0;
+      over();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (!exceeded) done(Buffer.concat(chunks));
+  });
+}
+
 /** Passes a body through, counting; past `max` bytes it answers 413 and stops the request. */
 class Bound extends Transform {
   private seen = 0;
@@ -130,23 +154,19 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
 
   /** Reads a small body whole (bounded), then answers. */
   function readWhole(req: IncomingMessage, res: ServerResponse, scope: RequestScope, context: S, limit: number): void {
-    const chunks: Buffer[] = [];
-    let seen = 0;
-    req.on('data', (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > limit) {
+    readBounded(
+      req,
+      limit,
+      () => {
         tooLarge(res, limit);
         discardRest(req, limit + DISCARD_BYTES);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    // Stream events run in the socket's async context: re-enter the request's scope.
-    req.on('end', () =>
-      runInScope(scope, () => {
-        if (res.headersSent) return;
-        opts.answer(req, res, Buffer.concat(chunks).toString('utf8'), context).catch(failed(res));
-      }),
+      },
+      // Stream events run in the socket's async context: re-enter the request's scope.
+      (body) =>
+        runInScope(scope, () => {
+          if (res.headersSent) return;
+          opts.answer(req, res, body.toString('utf8'), context).catch(failed(res));
+        }),
     );
   }
 

@@ -16,6 +16,7 @@ import type { ConfiguredProvider } from '../providers/registry.js';
 import { WebhookRejected } from '../providers/webhooks.js';
 import { TokenBucket } from '../token-bucket.js';
 import { sendError } from './error.js';
+import { readBounded } from './edge.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 
 export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
@@ -79,26 +80,20 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
       tooLarge();
       return;
     }
-    const chunks: Buffer[] = [];
-    let seen = 0;
-    req.on('data', (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > max) {
+    readBounded(
+      req,
+      max,
+      () => {
         if (!res.headersSent) tooLarge();
         req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (res.headersSent) return;
-      const raw = Buffer.concat(chunks);
-      void take(raw).catch((err: unknown) => {
-        logger.error('webhook not taken', { ...where, error: err });
-        count('unavailable');
-        if (!res.headersSent) sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The event could not be taken now; retry later.', { 'retry-after': '5' });
-      });
-    });
+      },
+      (raw) =>
+        void take(raw).catch((err: unknown) => {
+          logger.error('webhook not taken', { ...where, error: err });
+          count('unavailable');
+          if (!res.headersSent) sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The event could not be taken now; retry later.', { 'retry-after': '5' });
+        }),
+    );
 
     async function take(raw: Buffer): Promise<void> {
       const hooks = definition.webhooks!;

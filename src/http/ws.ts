@@ -13,7 +13,6 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ApiKey } from '../auth/keys.js';
 import type { GuardResult } from '../auth/guard.js';
-import type { Logger } from '../logger.js';
 
 /** Operations one connection may have running at once. */
 export const MAX_OPERATIONS_PER_SOCKET = 20;
@@ -26,7 +25,6 @@ export interface WsOptions<S> {
     placement(req: IncomingMessage): { status: number; code: string; message: string } | null;
     check(authorization: string | undefined): Promise<GuardResult>;
   };
-  logger: Logger;
   serverContext(key: ApiKey | null): S;
   /** Largest message, in bytes. */
   maxPayload?: number;
