@@ -118,11 +118,10 @@ export function createGuard(opts: GuardOptions) {
     return refusal && refused(res, refusal.status, refusal.code, refusal.message);
   }
 
-  /** The key presented, if valid: null when none or a wrong one (on a keyed gateway). */
-  function identify(req: IncomingMessage): { key: ApiKey | null; presented: boolean } {
+  /** The key an Authorization header presents, if valid: null when none or a wrong one (on a keyed gateway). */
+  function identify(authorization: string | undefined): { key: ApiKey | null; presented: boolean } {
     if (opts.auth.mode === 'open') return { key: null, presented: false };
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     return { key: m ? store!.authenticate(m[1]!) : null, presented: m !== null };
   }
 
@@ -137,7 +136,7 @@ export function createGuard(opts: GuardOptions) {
       return { ok: true, key: null };
     }
 
-    const { key, presented } = identify(req);
+    const { key, presented } = identify(req.headers.authorization);
     if (!key) {
       return refused(res, 401, 'UNAUTHENTICATED', presented ? 'The API key is not valid.' : 'An API key is required: send Authorization: Bearer <key>.', {
         'www-authenticate': 'Bearer realm="dispute-gateway"',
@@ -157,8 +156,7 @@ export function createGuard(opts: GuardOptions) {
   /** The key presented, checked and rate limited, without writing an answer (WebSocket upgrades, connection params). */
   async function check(authorization: string | undefined): Promise<GuardResult> {
     if (opts.auth.mode === 'open') return { ok: true, key: null };
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    const key = m ? store!.authenticate(m[1]!) : null;
+    const { key } = identify(authorization);
     if (!key) return { ok: false, status: 401, code: 'UNAUTHENTICATED' };
     if ((await rates.take(key.name, key.rateLimit)) > 0) return { ok: false, status: 429, code: 'RATE_LIMITED' };
     return { ok: true, key };
