@@ -33,6 +33,11 @@ export class AfterpayFake {
   /** Where its notices go (`{dispute_id, webhook_event_type}`, signed over the URL it was given); none until set. */
   webhooks: FakeWebhookSender | null = null;
 
+  /** Sends Afterpay's notice of a change: the dispute's id and the kind of change, no state. */
+  private announce(d: AfterpayDispute, kind: string): void {
+    this.webhooks?.emit({ dispute_id: d.id, webhook_event_type: kind, event_id: `apev_${randomBytes(10).toString('hex')}` });
+  }
+
   constructor(
     readonly merchantId: string,
     readonly secretKey: string,
@@ -157,7 +162,7 @@ export class AfterpayFake {
     this.evidenceReceived.set(d.id, evidence as Record<string, string>);
     d.status = 'under_review';
     d.updatedAt = String(Math.floor(Date.now() / 1000));
-    this.webhooks?.emit({ dispute_id: d.id, webhook_event_type: 'evidence_submitted', event_id: `apev_${randomBytes(10).toString('hex')}` });
+    this.announce(d, 'evidence_submitted');
     return this.single(d);
   }
 
@@ -194,7 +199,7 @@ export class AfterpayFake {
     d.closingReason = 'merchant_accepted';
     d.updatedAt = String(Math.floor(Date.now() / 1000));
     this.closesExecuted += 1;
-    this.webhooks?.emit({ dispute_id: d.id, webhook_event_type: 'closed', event_id: `apev_${randomBytes(10).toString('hex')}` });
+    this.announce(d, 'closed');
     return this.single(d);
   }
 }
