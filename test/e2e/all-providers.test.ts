@@ -128,6 +128,15 @@ describe('every provider through one schema', () => {
     }
   });
 
+  it('costs a Flex list page one call, no retrieve, when no detail-only field is asked for', async () => {
+    const flex = h.fakes.get('FLEX')!;
+    const before = flex.server.received;
+    const res = await h.gql(`{ disputes(first: 6, filter: { provider: FLEX }) { nodes { id providerDisputeId amount status clientReferenceId evidence { receipt { id } } evidenceDetails { dueBy submissionCount } } } }`);
+    expect(res.body.data.disputes.nodes).toHaveLength(6);
+    const sent = flex.server.requests.slice(before);
+    expect(sent.map((r) => r.path)).toEqual(['/v1/disputes']);
+  });
+
   it('shows provider-specific fields as null where a provider has none', async () => {
     const res = await h.gql(`{
       s: disputes(first: 1, filter: { provider: STRIPE }) { nodes { reasonType clientReferenceId order settlementAmount orderMeta { orderType } } }
