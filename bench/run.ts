@@ -13,7 +13,11 @@
 //   --ops (or BENCH_OPS=1): also what operating costs: the gateway with metrics off, and with tracing on
 //   (OTLP to a sink here that answers 200), against the default gateway (metrics on, tracing off), on
 //   the one-by-id and page scenarios at the largest connection count, alternating; results under `ops`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +36,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,32').split(',').map(Number);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'one,page,merged,repeated').split(',');
 const ROOT = new URL('../', import.meta.url).pathname;
+// The proxy bundled to plain JavaScript. Sources that find files beside themselves (the schema
+// directory, package.json) keep their own location: `import.meta.url` is each source file's URL.
+const sourceUrls: Plugin = {
+  name: 'source-urls',
+  setup(b) {
+    b.onLoad({ filter: /\/src\/.*\.ts$/ }, async (args) => ({ contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' }));
+  },
+};
+const PROXY_JS = join(ROOT, 'bench/.build/proxy.mjs');
+const GATEWAY_JS = join(ROOT, 'dist/main.js');
 const OPS = process.argv.includes('--ops') || process.env.BENCH_OPS === '1';
 const PEERS = process.argv.includes('--peers') || process.env.BENCH_PEERS === '1';
 
@@ -47,7 +61,8 @@ interface Measured {
 /** Every process the bench started, stopped however the bench ends. */
 const started: ChildProcess[] = [];
 function child(script: string, env: Record<string, string>, args: string[] = []): Promise<{ proc: ChildProcess; first: Record<string, any> }> {
-  const proc = spawn(process.execPath, [...args, '--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...args, ...loader, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   started.push(proc);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -124,14 +139,18 @@ async function loop(operation: () => Promise<void>, connections: number): Promis
 
 async function main() {
   const startedAt = performance.now();
+  // The gateway runs as `npm start` runs it, from the compiled dist/; the proxy, bundled to plain
+  // JavaScript the same way, so neither pays a TypeScript loader (the fakes, not compared, keep tsx).
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  await build({ entryPoints: [join(ROOT, 'bench/proxy.ts')], outfile: PROXY_JS, bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', logLevel: 'warning', plugins: [sourceUrls] });
   const fakes = await child('bench/fakes.ts', {});
   const env: Record<string, string> = fakes.first.env;
   const control: string = fakes.first.control;
   const ids: Record<string, string[]> = fakes.first.ids;
   const quiet = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
-  const proxy = await child('bench/proxy.ts', env);
+  const proxy = await child(PROXY_JS, env);
   const gatewayArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile'] : [];
-  const gateway = await child('src/main.ts', { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' }, gatewayArgs);
+  const gateway = await child(GATEWAY_JS, { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' }, gatewayArgs);
   const gatewayUrl: string = gateway.first.url;
   const proxyUrl: string = proxy.first.url;
   const idleOf = (pid: number) => status(pid, 'VmRSS');
@@ -374,8 +393,8 @@ async function operatingCost(o: { env: Record<string, string>; gateway: string; 
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
   const base = { ...o.env, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' };
-  const off = await child('src/main.ts', { ...base, METRICS: 'off' });
-  const traced = await child('src/main.ts', { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_BSP_SCHEDULE_DELAY: '500' });
+  const off = await child(GATEWAY_JS, { ...base, METRICS: 'off' });
+  const traced = await child(GATEWAY_JS, { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_BSP_SCHEDULE_DELAY: '500' });
   const urls = { metricsOff: off.first.url as string, default: o.gateway, tracingOn: traced.first.url as string };
   const json = { 'content-type': 'application/json' };
   const results: Record<string, Record<string, Measured>> = {};
