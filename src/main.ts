@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     eventRetention: config.eventRetention,
     subscriptionsPerKey: config.subscriptionsPerKey,
     metrics: config.metrics,
+    jit: config.jit,
     state: redis?.state as GatewayOptions['state'],
     sharedStateHealthy: redis?.healthy,
     tracer: tracing?.tracer,

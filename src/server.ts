@@ -2,6 +2,7 @@
 // /readyz. Requests pass the edge (http/edge.ts), then yoga (http/yoga-adapter.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jitPlugin } from './graphql/jit-plugin.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
 import { graphiqlPage } from './http/graphiql.js';
@@ -145,6 +146,8 @@ export interface GatewayOptions {
   state?: Partial<SharedState>;
   /** Told about every upstream attempt, retries included (for metrics and tracing). */
   observeUpstream?: AttemptObserver;
+  /** Compiles documents executed more than once with graphql-jit (default true; GRAPHQL_JIT=off). */
+  jit?: boolean;
   /** More yoga plugins, after the gateway's own (metrics, tracing…). Every request runs them. */
   plugins?: GatewayPlugin[];
   /** Answer plain POSTs on the direct path where it may run (default true); false: yoga's hooks only. */
@@ -286,6 +289,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const plugins: GatewayPlugin[] = [
     inputErrorsPlugin(),
     reportsPlugin(),
+    // Before tracing, whose execute wraps the one set before it (the compiled one included).
+    ...(opts.jit === false ? [] : [jitPlugin(logger)]),
     ...(metrics ? [metricsPlugin(recorder)] : []),
     ...(opts.tracer ? [tracingPlugin(opts.tracer)] : []),
     accessPlugin({ introspection: opts.introspection !== false }),
