@@ -227,16 +227,35 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
   if (page.failures.length > 0 && page.failures.length === plans.length) throw new AllProvidersFailed(page.failures);
 
   loaders.prime(page.read);
-  const edges = page.edges.map((e) => ({
-    cursor: encodeCursor({ fingerprint, stream: e.stream, states: e.states }, cursorKeys, streams),
-    node: e.dispute,
-  }));
+  // Cursors are signed (an HMAC each): made only when a cursor is asked for, once.
+  const lazyCursor = (states: typeof page.edges[number]) => {
+    let cursor: string | undefined;
+    return () => (cursor ??= encodeCursor({ fingerprint, stream: states.stream, states: states.states }, cursorKeys, streams));
+  };
+  const edges = page.edges.map((e) => {
+    const cursor = lazyCursor(e);
+    return {
+      get cursor() {
+        return cursor();
+      },
+      node: e.dispute,
+    };
+  });
   // A forward page the scan bound left empty still gives a cursor to go on from.
   const resume = page.resume && encodeCursor({ fingerprint, stream: page.resume.stream, states: page.resume.states }, cursorKeys, streams);
   return {
     connection: {
       edges,
-      pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? resume ?? null },
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage,
+        get startCursor() {
+          return edges[0]?.cursor ?? null;
+        },
+        get endCursor() {
+          return edges.at(-1)?.cursor ?? resume ?? null;
+        },
+      },
     },
     failures: [...page.failures, ...page.itemErrors],
     scanLimited: page.scanLimited,
