@@ -16,7 +16,8 @@ export interface Logger {
 export interface LoggerOptions {
   level?: Level;
   secrets?: string[];
-  write?: (line: string) => void;
+  /** Where lines go (default: stdout, batched); `urgent` for warnings and errors. */
+  write?: (line: string, urgent?: boolean) => void;
 }
 
 const REDACTED = '[REDACTED]';
@@ -81,15 +82,36 @@ export function makeRedactor(secrets: string[]): (text: string) => string {
  * A pipe that fails emits 'error': unheard, that is an uncaught exception, which the process guards
  * would log — to the same broken pipe, again and again. One listener per stream ends that.
  */
-let fallbackWriter: ((line: string) => void) | undefined;
-function processWriter(): (line: string) => void {
+let fallbackWriter: ((line: string, urgent?: boolean) => void) | undefined;
+/**
+ * Lines are gathered and written together once per turn of the event loop (or at 64 KiB): one
+ * write for many access lines instead of one each (a pipe's write is synchronous on Linux, and
+ * under load those writes were a tenth of the gateway's time). A warning or an error is written at
+ * once with whatever waits before it, and what waits is written on exit, so nothing is lost to a
+ * crash that exits, and the order holds.
+ */
+function processWriter(): (line: string, urgent?: boolean) => void {
   if (fallbackWriter) return fallbackWriter;
   const streams = [process.stdout, process.stderr];
   const broken = new Set<NodeJS.WriteStream>();
   for (const s of streams) s.on('error', () => broken.add(s));
-  fallbackWriter = (line) => {
-    const target = streams.find((s) => !broken.has(s) && !s.destroyed);
-    target?.write(`${line}\n`);
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    streams.find((s) => !broken.has(s) && !s.destroyed)?.write(text);
+  };
+  process.on('exit', flush);
+  fallbackWriter = (line, urgent = false) => {
+    pending += `${line}\n`;
+    if (urgent || pending.length >= 64 * 1024) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush).unref();
+    }
   };
   return fallbackWriter;
 }
@@ -101,7 +123,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const log = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     const record = { time: new Date().toISOString(), level, msg, ...fields };
-    write(redact(JSON.stringify(record, errorReplacer)));
+    write(redact(JSON.stringify(record, errorReplacer)), ORDER[level] >= ORDER.warn);
   };
   return {
     debug: (m, f) => log('debug', m, f),
