@@ -43,6 +43,8 @@ export interface ProcessConfig {
   webhookRateLimit: number;
   /** SANDBOX_NEW_DISPUTE_EVERY_S: in the sandbox, a new dispute this often (0: never). */
   sandboxNewDisputeEveryS: number;
+  /** COMPRESSION (default on) and COMPRESSION_MIN_BYTES (1024): compressed answers. */
+  compression: { enabled: boolean; minBytes: number };
   /** GRAPHQL_JIT: compile queries run more than once with graphql-jit (default on). */
   jit: boolean;
   /** METRICS: Prometheus metrics at /metrics (default on). */
@@ -92,6 +94,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     webhookRateLimit: positiveIntEnv(env, 'WEBHOOK_RATE_LIMIT', 100),
     sandboxNewDisputeEveryS: nonNegativeIntEnv(env, 'SANDBOX_NEW_DISPUTE_EVERY_S', 180),
     jit: !off(env.GRAPHQL_JIT),
+    compression: { enabled: !off(env.COMPRESSION), minBytes: nonNegativeIntEnv(env, 'COMPRESSION_MIN_BYTES', 1024) },
     metrics: !off(env.METRICS),
     metricsPort: env.METRICS_PORT?.trim() ? positiveIntEnv(env, 'METRICS_PORT', 9464) : undefined,
     redis: redisSettings(env),

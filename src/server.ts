@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
+import type { CompressionOptions } from './http/compress.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
 import { graphiqlPage } from './http/graphiql.js';
@@ -148,6 +149,8 @@ export interface GatewayOptions {
   observeUpstream?: AttemptObserver;
   /** Compiles documents executed more than once with graphql-jit (default true; GRAPHQL_JIT=off). */
   jit?: boolean;
+  /** Compressed answers: on, above 1 KiB, by default (COMPRESSION, COMPRESSION_MIN_BYTES). */
+  compression?: CompressionOptions;
   /** More yoga plugins, after the gateway's own (metrics, tracing…). Every request runs them. */
   plugins?: GatewayPlugin[];
   /** Answer plain POSTs on the direct path where it may run (default true); false: yoga's hooks only. */
@@ -317,7 +320,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
     sendsEvidence: (key) => guard.open || (key?.scopes.has('evidence:write') ?? false),
-    answer: yogaAnswer(yoga, { direct: opts.fastPath, plugins, maxTokens: limits.maxTokens }),
+    answer: yogaAnswer(yoga, { direct: opts.fastPath, plugins, maxTokens: limits.maxTokens, compression: opts.compression }),
     serverContext,
     stats: opts.stats,
     tracer: opts.tracer,

@@ -7,27 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { chooseEncoding, type Encoding } from './compress.js';
 
 const brotli = promisify(brotliCompress);
 const gzipped = promisify(gzip);
 
-type Encoding = 'br' | 'gzip' | 'identity';
-
-/** The best encoding the request accepts (br, then gzip), by the Accept-Encoding header's q-values. */
-export function chooseEncoding(header: string | undefined): Encoding {
-  const accepted = new Map<string, number>();
-  for (const part of (header ?? '').toLowerCase().split(',')) {
-    const [token, ...params] = part.trim().split(';');
-    if (!token) continue;
-    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    accepted.set(token, q === undefined ? 1 : Number(q));
-  }
-  const ok = (e: string) => (accepted.get(e) ?? accepted.get('*') ?? 0) > 0;
-  if (ok('br')) return 'br';
-  if (ok('gzip')) return 'gzip';
-  return 'identity';
-}
-
+// The page's encodings: brotli or gzip (made once each, at high levels, so no zstd to keep a third copy).
+export { chooseEncoding } from './compress.js';
 export type GraphiqlPage = ReturnType<typeof graphiqlPage>;
 
 export function graphiqlPage(options: { title: string; defaultQuery: string; defaultTabs?: { query: string; variables?: string }[] }) {

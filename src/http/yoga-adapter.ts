@@ -30,6 +30,7 @@ import { createGraphQLError, type Plugin, type YogaServerInstance } from 'graphq
 
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLErrorClass;
 import { operationOf } from '../graphql/limits.js';
+import { compressed, DEFAULT_COMPRESSION, type CompressionOptions } from './compress.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
 type AnyYoga = YogaServerInstance<any, any>;
@@ -212,11 +213,14 @@ export interface AnswerOptions {
   plugins: readonly Plugin<any>[];
   /** graphql-js's token limit, for the direct path's own parse check. */
   maxTokens: number;
+  /** Compressed answers (http/compress.ts); on above 1 KiB by default. */
+  compression?: CompressionOptions;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
 export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstance<S, any>, opts: AnswerOptions): YogaAnswer<S> {
   const lean = leanHandler(yoga);
+  const compression = opts.compression ?? DEFAULT_COMPRESSION;
   const { Request } = yoga.fetchAPI;
   const direct = opts.direct !== false && requestLevelHooks(opts.plugins).length === 0;
   const good = new Set<string>();
@@ -280,8 +284,9 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
       variableValues: params.variables,
       operationName: params.operationName,
     })) as ExecutionResult;
-    const out = JSON.stringify(result);
-    res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(out) });
+    const headers: Record<string, string | number> = { 'content-type': type };
+    const out = await compressed(req, headers, JSON.stringify(result), compression);
+    res.writeHead(200, headers);
     res.end(out);
     return true;
   }
@@ -289,7 +294,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
   return async (req, res, body, serverContext) => {
     const request = toRequest(req, body);
     if (direct && req.method === 'POST' && typeof body === 'string' && (await directly(req, res, body, request, serverContext))) return;
-    await send(req, res, await lean(request, serverContext));
+    await send(req, res, await lean(request, serverContext), compression);
   };
 }
 
@@ -319,9 +324,9 @@ interface PonyfillBody {
   bodyInit?: unknown;
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+async function send(req: IncomingMessage, res: ServerResponse, response: Response, compression: CompressionOptions): Promise<void> {
   if (res.writableEnded || res.destroyed) return;
-  const headers: Record<string, string | string[]> = {};
+  const headers: Record<string, string | number | string[]> = {};
   response.headers.forEach((v, k) => {
     if (k !== 'set-cookie') headers[k] = v;
   });
@@ -345,7 +350,8 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
   const bytes = pony.bodyType === 'String' && typeof pony.bodyInit === 'string' ? Buffer.from(pony.bodyInit) : Buffer.from(await response.arrayBuffer());
   const out = uniform(req, response.status, type, bytes);
   if (out.type) headers['content-type'] = out.type;
-  headers['content-length'] = String(out.payload.length);
+  delete headers['content-length'];
+  const payload = await compressed(req, headers, out.payload, compression);
   res.writeHead(response.status, headers);
-  res.end(req.method === 'HEAD' ? undefined : out.payload);
+  res.end(req.method === 'HEAD' ? undefined : payload);
 }
