@@ -10,6 +10,8 @@
 //   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway),
 //   BENCH_OUT (where results go; bench/results.json)
 //   --peers (or BENCH_PEERS=1): also variant (d), the peer; installs bench/peers/ on first use.
+//   --compression (or BENCH_COMPRESSION=1): what compressed answers cost: the page of 100 asked with
+//   each Accept-Encoding (identity, gzip, br, zstd) alternately; throughput and bytes per answer.
 //   --ops (or BENCH_OPS=1): also what operating costs: the gateway with metrics off, and with tracing on
 //   (OTLP to a sink here that answers 200), against the default gateway (metrics on, tracing off), on
 //   the one-by-id and page scenarios at the largest connection count, alternating; results under `ops`.
@@ -47,6 +49,7 @@ const sourceUrls: Plugin = {
 const PROXY_JS = join(ROOT, 'bench/.build/proxy.mjs');
 const GATEWAY_JS = join(ROOT, 'dist/main.js');
 const OPS = process.argv.includes('--ops') || process.env.BENCH_OPS === '1';
+const COMPRESSION = process.argv.includes('--compression') || process.env.BENCH_COMPRESSION === '1';
 const PEERS = process.argv.includes('--peers') || process.env.BENCH_PEERS === '1';
 
 interface Measured {
@@ -350,6 +353,8 @@ async function main() {
 
   const ops = OPS ? await operatingCost({ env: { ...env, ...quiet }, gateway: gatewayUrl, bodies: { one: gql(ONE_QUERY, { id: gid }), page: gql(PAGE_QUERY) }, connections: Math.max(...CONNECTIONS) }) : undefined;
   if (ops) rows.push('', ...ops.rows);
+  const compression = COMPRESSION ? await compressionCost(gatewayUrl, gql(PAGE_QUERY), Math.max(...CONNECTIONS)) : undefined;
+  if (compression) rows.push('', ...compression.rows);
 
   const report = {
     when: new Date().toISOString(),
@@ -361,6 +366,7 @@ async function main() {
     targets,
     results: out,
     ...(ops && { ops: ops.results }),
+    ...(compression && { compression: compression.results }),
     seconds: Math.round((performance.now() - startedAt) / 1000),
   };
   const outFile = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url).pathname;
@@ -375,6 +381,26 @@ async function main() {
   const failed = targets.filter((t) => t.failed);
   if (failed.length > 0) console.log(`bench: ${failed.length} target(s) missed by more than the measured noise`);
   process.exit(errors > 0 || failed.length > 0 ? 1 : 0);
+}
+
+/** What compression costs: the same page asked with each encoding, alternately; the bytes each answer takes. */
+async function compressionCost(url: string, body: string, connections: number) {
+  const encodings = ['identity', 'gzip', 'br', 'zstd'];
+  const runs: Record<string, Measured[]> = Object.fromEntries(encodings.map((e) => [e, []]));
+  const bytes: Record<string, number> = {};
+  for (const e of encodings) {
+    const res = await request(url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body });
+    bytes[e] = (await res.body.arrayBuffer()).byteLength;
+    if (e !== 'identity' && res.headers['content-encoding'] !== e) throw new Error(`compression: asked for ${e}, got ${String(res.headers['content-encoding'])}`);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? encodings : [...encodings].reverse();
+    for (const e of order) runs[e]!.push(await cannon({ url, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body, connections }));
+  }
+  const rps = (e: string) => runs[e]!.reduce((a, m) => a + m.rps, 0) / runs[e]!.length;
+  const results = Object.fromEntries(encodings.map((e) => [e, { rps: rps(e), bytes: bytes[e], throughputVsIdentity: rps(e) / rps('identity') }]));
+  const rows = ['| compression (page of 100) | conns | req/s | bytes/answer | throughput vs identity |', '|---|---|---|---|---|', ...encodings.map((e) => `| ${e} | ${connections} | ${rps(e).toFixed(0)} | ${bytes[e]} | ${(rps(e) / rps('identity')).toFixed(3)} |`)];
+  return { rows, results };
 }
 
 /**

@@ -38,10 +38,11 @@ const decode = (encoding: unknown, b: Buffer) =>
 describe('compressed answers', () => {
   it.each([
     ['gzip', 'gzip'],
-    ['gzip, br', 'br'],
+    ['gzip, br', 'gzip'],
+    ['br', 'br'],
     ['br;q=0, gzip', 'gzip'],
-    ['zstd, br, gzip', hasZstd ? 'zstd' : 'br'],
-    ['*', hasZstd ? 'zstd' : 'br'],
+    ['zstd, br, gzip', hasZstd ? 'zstd' : 'gzip'],
+    ['*', hasZstd ? 'zstd' : 'gzip'],
   ])('Accept-Encoding %j: %s, decompressing to the very answer', async (accept, expected) => {
     const plain = await post(gateway.url, PAGE);
     expect(plain.headers['content-encoding']).toBeUndefined();
