@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { chooseEncoding, type Encoding } from './compress.js';
 
 const brotli = promisify(brotliCompress);
@@ -17,25 +16,33 @@ export { chooseEncoding } from './compress.js';
 export type GraphiqlPage = ReturnType<typeof graphiqlPage>;
 
 export function graphiqlPage(options: { title: string; defaultQuery: string; defaultTabs?: { query: string; variables?: string }[] }) {
-  const html = Buffer.from(renderGraphiQL(options), 'utf8');
-  const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"`;
-  const encoded = new Map<Encoding, Promise<Buffer>>([['identity', Promise.resolve(html)]]);
+  // The bundled explorer (a 9 MB string in its package) is loaded and rendered when a browser first
+  // asks for the page, never at startup: a gateway nobody browses does not carry it.
+  let rendered: Promise<{ html: Buffer; etag: string }> | undefined;
+  const page = () =>
+    (rendered ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => {
+      const html = Buffer.from(renderGraphiQL(options), 'utf8');
+      return { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"` };
+    }));
+  const encoded = new Map<Encoding, Promise<Buffer>>();
   const body = (e: Encoding): Promise<Buffer> => {
     let p = encoded.get(e);
     if (!p) {
-      p =
-        e === 'br'
-          ? brotli(html, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: html.length } })
-          : gzipped(html, { level: 9 });
+      p = page().then(({ html }) =>
+        e === 'identity'
+          ? html
+          : e === 'br'
+            ? brotli(html, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: html.length } })
+            : gzipped(html, { level: 9 }),
+      );
       encoded.set(e, p);
     }
     return p;
   };
 
   return {
-    html,
-    etag,
     async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const { etag } = await page();
       const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', etag, vary: 'accept-encoding' };
       const match = req.headers['if-none-match'];
       if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
