@@ -43,6 +43,8 @@ export interface ProcessConfig {
   webhookRateLimit: number;
   /** SANDBOX_NEW_DISPUTE_EVERY_S: in the sandbox, a new dispute this often (0: never). */
   sandboxNewDisputeEveryS: number;
+  /** PERSISTED_DOCUMENTS (off, allow, only) and PERSISTED_DOCUMENTS_FILE (the manifest). */
+  persistedDocuments?: { mode: 'allow' | 'only'; file: string };
   /** COMPRESSION (default on) and COMPRESSION_MIN_BYTES (1024): compressed answers. */
   compression: { enabled: boolean; minBytes: number };
   /** GRAPHQL_JIT: compile queries run more than once with graphql-jit (default on). */
@@ -94,6 +96,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     webhookRateLimit: positiveIntEnv(env, 'WEBHOOK_RATE_LIMIT', 100),
     sandboxNewDisputeEveryS: nonNegativeIntEnv(env, 'SANDBOX_NEW_DISPUTE_EVERY_S', 180),
     jit: !off(env.GRAPHQL_JIT),
+    persistedDocuments: persistedSettings(env),
     compression: { enabled: !off(env.COMPRESSION), minBytes: nonNegativeIntEnv(env, 'COMPRESSION_MIN_BYTES', 1024) },
     metrics: !off(env.METRICS),
     metricsPort: env.METRICS_PORT?.trim() ? positiveIntEnv(env, 'METRICS_PORT', 9464) : undefined,
@@ -165,4 +168,16 @@ function authMode(raw: string | undefined): 'none' | 'keys' {
   const v = raw?.trim().toLowerCase() || 'keys';
   if (v !== 'none' && v !== 'keys') throw new ConfigError(`GATEWAY_AUTH must be "keys" (the default) or "none", got "${raw}"`);
   return v;
+}
+
+function persistedSettings(env: NodeJS.ProcessEnv): { mode: 'allow' | 'only'; file: string } | undefined {
+  const mode = (env.PERSISTED_DOCUMENTS ?? 'off').trim().toLowerCase();
+  if (mode === 'off' || mode === '') {
+    if (env.PERSISTED_DOCUMENTS_FILE?.trim()) throw new ConfigError('PERSISTED_DOCUMENTS_FILE is set but PERSISTED_DOCUMENTS is off: set PERSISTED_DOCUMENTS=allow or only');
+    return undefined;
+  }
+  if (mode !== 'allow' && mode !== 'only') throw new ConfigError(`PERSISTED_DOCUMENTS must be off, allow or only, got ${JSON.stringify(env.PERSISTED_DOCUMENTS)}`);
+  const file = env.PERSISTED_DOCUMENTS_FILE?.trim();
+  if (!file) throw new ConfigError(`PERSISTED_DOCUMENTS=${mode} needs PERSISTED_DOCUMENTS_FILE, the manifest your frontend build writes`);
+  return { mode, file };
 }

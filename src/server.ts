@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
+import { loadPersistedDocuments, persistedDocumentsPlugin } from './graphql/persisted.js';
 import type { CompressionOptions } from './http/compress.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
@@ -149,6 +150,8 @@ export interface GatewayOptions {
   observeUpstream?: AttemptObserver;
   /** Compiles documents executed more than once with graphql-jit (default true; GRAPHQL_JIT=off). */
   jit?: boolean;
+  /** Persisted documents (graphql/persisted.ts): a manifest file, and whether other documents run too. */
+  persistedDocuments?: { mode: 'allow' | 'only'; file: string };
   /** Compressed answers: on, above 1 KiB, by default (COMPRESSION, COMPRESSION_MIN_BYTES). */
   compression?: CompressionOptions;
   /** More yoga plugins, after the gateway's own (metrics, tracing…). Every request runs them. */
@@ -289,7 +292,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const allowedOrigins: string[] = [...(opts.corsOrigins ?? [])];
   const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger, keyRateLimiter: opts.state?.keyRateLimiter });
   // Access first: a request without the right to run is refused before anything is estimated.
+  const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, buildSchema()) : undefined;
+  if (persisted) logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
   const plugins: GatewayPlugin[] = [
+    ...(persisted ? [persistedDocumentsPlugin(persisted)] : []),
     inputErrorsPlugin(),
     reportsPlugin(),
     // Before tracing, whose execute wraps the one set before it (the compiled one included).
@@ -331,7 +337,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
 
   const server = createServer(edge);
-  const ws = attachGraphqlWs({ server, yoga, guard, serverContext, maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const ws = attachGraphqlWs({ server, yoga, guard, serverContext, maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, persisted });
   const port = await listen(server, opts.port ?? 0, host);
   allowedOrigins.push(...ownOrigins(allowedHosts, port, opts.publicUrl));
   const url = urlOf(host, port, '/graphql');

@@ -4,6 +4,7 @@
 // header on a WebSocket, as `authorization` in the connection_init payload. Without a valid key
 // (while keys are required) the connection is closed before anything runs. Messages are bounded
 // (maxPayload), and so are the operations one connection may run at once.
+import { persistedDocumentFor, type PersistedDocuments } from '../graphql/persisted.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
@@ -28,6 +29,8 @@ export interface WsOptions<S> {
   serverContext(key: ApiKey | null): S;
   /** Largest message, in bytes. */
   maxPayload?: number;
+  /** Persisted documents: operations name a manifest document by id, as on HTTP (graphql/persisted.ts). */
+  persisted?: PersistedDocuments;
 }
 
 function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
@@ -81,9 +84,11 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
           socket: ctx.extra.socket,
           params,
         });
+        const query = opts.persisted ? persistedDocumentFor(opts.persisted, params) : params.query;
+        if (query instanceof GraphQLError) return [query];
         let document;
         try {
-          document = parse(params.query);
+          document = parse(query);
         } catch (err) {
           return [err instanceof GraphQLError ? err : new GraphQLError('The document does not parse.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
