@@ -45,6 +45,8 @@ export interface ProcessConfig {
   sandboxNewDisputeEveryS: number;
   /** PERSISTED_DOCUMENTS (off, allow, only) and PERSISTED_DOCUMENTS_FILE (the manifest). */
   persistedDocuments?: { mode: 'allow' | 'only'; file: string };
+  /** RESPONSE_CACHE_TTL_MS: cache read answers this long (0, the default: no cache). */
+  responseCacheTtlMs: number;
   /** COMPRESSION (default on) and COMPRESSION_MIN_BYTES (1024): compressed answers. */
   compression: { enabled: boolean; minBytes: number };
   /** GRAPHQL_JIT: compile queries run more than once with graphql-jit (default on). */
@@ -96,6 +98,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     webhookRateLimit: positiveIntEnv(env, 'WEBHOOK_RATE_LIMIT', 100),
     sandboxNewDisputeEveryS: nonNegativeIntEnv(env, 'SANDBOX_NEW_DISPUTE_EVERY_S', 180),
     jit: !off(env.GRAPHQL_JIT),
+    responseCacheTtlMs: nonNegativeIntEnv(env, 'RESPONSE_CACHE_TTL_MS', 0),
     persistedDocuments: persistedSettings(env),
     compression: { enabled: !off(env.COMPRESSION), minBytes: nonNegativeIntEnv(env, 'COMPRESSION_MIN_BYTES', 1024) },
     metrics: !off(env.METRICS),

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     subscriptionsPerKey: config.subscriptionsPerKey,
     metrics: config.metrics,
     jit: config.jit,
+    responseCache: config.responseCacheTtlMs > 0 ? { ttlMs: config.responseCacheTtlMs, cache: redis?.responseCache } : undefined,
     persistedDocuments: config.persistedDocuments,
     compression: config.compression,
     state: redis?.state as GatewayOptions['state'],

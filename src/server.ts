@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
 import { loadPersistedDocuments, persistedDocumentsPlugin } from './graphql/persisted.js';
+import { responseCache, type ResponseCacheOptions } from './graphql/response-cache.js';
 import type { CompressionOptions } from './http/compress.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
@@ -150,6 +151,8 @@ export interface GatewayOptions {
   observeUpstream?: AttemptObserver;
   /** Compiles documents executed more than once with graphql-jit (default true; GRAPHQL_JIT=off). */
   jit?: boolean;
+  /** A response cache for reads (graphql/response-cache.ts): off unless given (RESPONSE_CACHE_TTL_MS). */
+  responseCache?: ResponseCacheOptions;
   /** Persisted documents (graphql/persisted.ts): a manifest file, and whether other documents run too. */
   persistedDocuments?: { mode: 'allow' | 'only'; file: string };
   /** Compressed answers: on, above 1 KiB, by default (COMPRESSION, COMPRESSION_MIN_BYTES). */
@@ -292,6 +295,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const allowedOrigins: string[] = [...(opts.corsOrigins ?? [])];
   const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger, keyRateLimiter: opts.state?.keyRateLimiter });
   // Access first: a request without the right to run is refused before anything is estimated.
+  const cache = opts.responseCache ? responseCache(opts.responseCache, recorder, logger) : undefined;
+  if (cache) services.events.onPublished((e) => cache.onEvent(e));
   const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, buildSchema()) : undefined;
   if (persisted) logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
   const plugins: GatewayPlugin[] = [
@@ -300,6 +305,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     reportsPlugin(),
     // Before tracing, whose execute wraps the one set before it (the compiled one included).
     ...(opts.jit === false ? [] : [jitPlugin(logger)]),
+    // After graphql-jit, so its execute (which adds the fields that name cached entities) wraps the
+    // compiled one rather than being replaced by it; after persisted documents, whose id it keys on
+    // once resolved to the document.
+    ...(cache ? cache.plugins : []),
     ...(metrics ? [metricsPlugin(recorder)] : []),
     ...(opts.tracer ? [tracingPlugin(opts.tracer)] : []),
     accessPlugin({ introspection: opts.introspection !== false }),

@@ -400,6 +400,11 @@ export class EventHub implements OwnChanges {
     };
   }
 
+  /** Every event published, here or (over a shared bus) by any replica: for caches to forget what it changed. */
+  onPublished(listener: (e: DisputeEvent) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+
   /** Subscriptions open now. */
   get subscribers(): number {
     return this.ends.size;

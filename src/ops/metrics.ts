@@ -15,6 +15,8 @@ export interface GatewayMetrics {
   mutation(audit: string, provider: string | null, result: string): void;
   webhook(provider: string, result: string): void;
   published(provider: string, type: string): void;
+  /** A response cache lookup (RESPONSE_CACHE_TTL_MS): hit or miss. */
+  responseCache(result: 'hit' | 'miss'): void;
 }
 
 export const NO_METRICS: GatewayMetrics = {
@@ -24,6 +26,7 @@ export const NO_METRICS: GatewayMetrics = {
   mutation() {},
   webhook() {},
   published() {},
+  responseCache() {},
 };
 
 /** Distinct operation names kept as labels; past it they count as `other`. */
@@ -115,6 +118,12 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
     labelNames: ['provider', 'type'],
     registers: [registry],
   });
+  const responseCache = new Counter({
+    name: 'dispute_gateway_response_cache_lookups_total',
+    help: 'Response cache lookups (when RESPONSE_CACHE_TTL_MS is set), by result: hit or miss. The hit ratio is hit / (hit + miss).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'dispute_gateway_active_subscriptions',
     help: 'GraphQL subscriptions open now (SSE and WebSocket).',
@@ -158,6 +167,9 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
     },
     published(provider, type) {
       published.inc({ provider, type });
+    },
+    responseCache(result) {
+      responseCache.inc({ result });
     },
   };
 

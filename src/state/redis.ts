@@ -12,6 +12,7 @@
 // answer 503 so the provider retries. ioredis reconnects on its own; all of it works again then.
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ServiceUnavailable } from '../domain/errors.js';
 import type { KeyRateLimiter } from '../auth/guard.js';
@@ -259,7 +260,50 @@ function redisBus(publishClient: Client, subscribeClient: Client, prefix: string
   };
 }
 
+/**
+ * The response cache's store on Redis (graphql/response-cache.ts), written here rather than taken
+ * from @envelop/response-cache-redis, whose entity sets never expire (Redis memory grows with every
+ * answer ever cached) and whose typename invalidation runs KEYS. Here: an answer under
+ * `<prefix>{rc}:r:<key>` with its TTL; for each entity it holds (`Dispute`, `Dispute:<id>`) a set of
+ * the answers holding it, kept as long as its longest-lived answer; invalidating an entity deletes
+ * its set's answers and the set. All under one hash tag, so a Redis Cluster keeps them on one node.
+ * Redis away: a lookup is a miss and an answer is not kept (reads go on); an invalidation fails
+ * loudly to its caller, which logs it.
+ */
+export function redisResponseCache(c: Client, prefix: string, logger: Logger): Cache {
+  const key = (kind: 'r' | 'e', id: string) => `${prefix}{rc}:${kind}:${id}`;
+  return {
+    async get(id) {
+      try {
+        const v = await run(c, () => c.get(key('r', id)));
+        return v ? (JSON.parse(v) as Awaited<ReturnType<Cache['get']>>) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(id, result, entities, ttl) {
+      if (!Number.isFinite(ttl) || ttl <= 0) return;
+      const m = c.multi().set(key('r', id), JSON.stringify(result), 'PX', ttl);
+      for (const { typename, id: entityId } of entities) {
+        for (const e of entityId == null ? [typename] : [typename, `${typename}:${entityId}`]) {
+          m.sadd(key('e', e), id).pexpire(key('e', e), ttl, 'NX').pexpire(key('e', e), ttl, 'GT');
+        }
+      }
+      await run(c, () => m.exec()).catch(() => logger.warn('response cache: an answer could not be kept on redis'));
+    },
+    async invalidate(entities) {
+      for (const { typename, id } of entities) {
+        const set = key('e', id == null ? typename : `${typename}:${id}`);
+        const answers = await run(c, () => c.smembers(set));
+        await run(c, () => c.del(set, ...answers.map((a) => key('r', a))));
+      }
+    },
+  };
+}
+
 export interface RedisState {
+  /** The response cache's shared store. */
+  responseCache: Cache;
   state: {
     idempotency: IdempotencyStore<never>;
     keyRateLimiter: KeyRateLimiter;
@@ -294,6 +338,7 @@ export function connectRedis(settings: RedisSettings, opts: { logger: Logger; re
     });
   }
   return {
+    responseCache: redisResponseCache(client, prefix, opts.logger),
     state: {
       idempotency: new RedisIdempotencyStore<never>(client, prefix),
       keyRateLimiter: redisKeyRateLimiter(client, prefix),
