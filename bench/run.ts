@@ -12,6 +12,9 @@
 //   --peers (or BENCH_PEERS=1): also variant (d), the peer; installs bench/peers/ on first use.
 //   --compression (or BENCH_COMPRESSION=1): what compressed answers cost: the page of 100 asked with
 //   each Accept-Encoding (identity, gzip, br, zstd) alternately; throughput and bytes per answer.
+//   --features (or BENCH_FEATURES=1): what the optional features buy: the default gateway against one
+//   with PERSISTED_DOCUMENTS=only (the client sends an id) and one with RESPONSE_CACHE_TTL_MS=60000, on
+//   the one-by-id and page scenarios at the largest connection count, alternating; under `features`.
 //   --ops (or BENCH_OPS=1): also what operating costs: the gateway with metrics off, and with tracing on
 //   (OTLP to a sink here that answers 200), against the default gateway (metrics on, tracing off), on
 //   the one-by-id and page scenarios at the largest connection count, alternating; results under `ops`.
@@ -22,7 +25,9 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -50,6 +55,7 @@ const PROXY_JS = join(ROOT, 'bench/.build/proxy.mjs');
 const GATEWAY_JS = join(ROOT, 'dist/main.js');
 const OPS = process.argv.includes('--ops') || process.env.BENCH_OPS === '1';
 const COMPRESSION = process.argv.includes('--compression') || process.env.BENCH_COMPRESSION === '1';
+const FEATURES = process.argv.includes('--features') || process.env.BENCH_FEATURES === '1';
 const PEERS = process.argv.includes('--peers') || process.env.BENCH_PEERS === '1';
 
 interface Measured {
@@ -353,6 +359,10 @@ async function main() {
 
   const ops = OPS ? await operatingCost({ env: { ...env, ...quiet }, gateway: gatewayUrl, bodies: { one: gql(ONE_QUERY, { id: gid }), page: gql(PAGE_QUERY) }, connections: Math.max(...CONNECTIONS) }) : undefined;
   if (ops) rows.push('', ...ops.rows);
+  const features = FEATURES
+    ? await featureGain({ env: { ...env, ...quiet }, gateway: gatewayUrl, queries: { one: [ONE_QUERY, { id: gid }], page: [PAGE_QUERY, {}] }, connections: Math.max(...CONNECTIONS) })
+    : undefined;
+  if (features) rows.push('', ...features.rows);
   const compression = COMPRESSION ? await compressionCost(gatewayUrl, gql(PAGE_QUERY), Math.max(...CONNECTIONS)) : undefined;
   if (compression) rows.push('', ...compression.rows);
 
@@ -367,6 +377,7 @@ async function main() {
     results: out,
     ...(ops && { ops: ops.results }),
     ...(compression && { compression: compression.results }),
+    ...(features && { features: features.results }),
     seconds: Math.round((performance.now() - startedAt) / 1000),
   };
   const outFile = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url).pathname;
@@ -381,6 +392,43 @@ async function main() {
   const failed = targets.filter((t) => t.failed);
   if (failed.length > 0) console.log(`bench: ${failed.length} target(s) missed by more than the measured noise`);
   process.exit(errors > 0 || failed.length > 0 ? 1 : 0);
+}
+
+/**
+ * What persisted documents and the response cache buy: two more gateways (PERSISTED_DOCUMENTS=only
+ * with a manifest of the scenarios' documents, asked by id; RESPONSE_CACHE_TTL_MS=60000), measured
+ * alternately with the default one, each scenario's answers checked equal first.
+ */
+async function featureGain(o: { env: Record<string, string>; gateway: string; queries: Record<string, [string, Record<string, unknown>]>; connections: number }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
+  const manifest = join(dir, 'persisted-documents.json');
+  const id = (q: string) => createHash('sha256').update(q).digest('hex');
+  writeFileSync(manifest, JSON.stringify(Object.fromEntries(Object.values(o.queries).map(([q]) => [id(q), q]))));
+  const base = { ...o.env, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' };
+  const persisted = await child(GATEWAY_JS, { ...base, PERSISTED_DOCUMENTS: 'only', PERSISTED_DOCUMENTS_FILE: manifest });
+  const cached = await child(GATEWAY_JS, { ...base, RESPONSE_CACHE_TTL_MS: '60000' });
+  const json = { 'content-type': 'application/json' };
+  const results: Record<string, unknown> = {};
+  const rows = ['| optional features | conns | default | persisted document (id) | response cache on | persisted / default | cached / default |', '|---|---|---|---|---|---|---|'];
+  for (const [name, [query, variables]] of Object.entries(o.queries)) {
+    const bodies = { default: JSON.stringify({ query, variables }), persisted: JSON.stringify({ documentId: id(query), variables }), cached: JSON.stringify({ query, variables }) };
+    const urls = { default: o.gateway, persisted: persisted.first.url as string, cached: cached.first.url as string };
+    const answers = await Promise.all((['default', 'persisted', 'cached'] as const).map(async (v) => (await (await request(urls[v], { dispatcher: agent, method: 'POST', headers: json, body: bodies[v] })).body.json()) as { data: unknown }));
+    if (!answers.every((a) => isDeepStrictEqual(a.data, answers[0]!.data))) throw new Error(`features, ${name}: the gateways answer differently`);
+    const runs: Record<string, Measured[]> = { default: [], persisted: [], cached: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? (['default', 'persisted', 'cached'] as const) : (['cached', 'persisted', 'default'] as const);
+      for (const v of order) runs[v]!.push(await cannon({ url: urls[v], method: 'POST', headers: json, body: bodies[v], connections: o.connections }));
+    }
+    const errors = Object.values(runs).flat().reduce((n, m) => n + m.errors, 0);
+    if (errors > 0) throw new Error(`features, ${name}: ${errors} errors`);
+    const mean = (ms: Measured[]) => ms.reduce((a, m) => a + m.rps, 0) / ms.length;
+    const r = { default: mean(runs.default!), persisted: mean(runs.persisted!), cached: mean(runs.cached!) };
+    results[name] = { rps: r, persistedVsDefault: r.persisted / r.default, cachedVsDefault: r.cached / r.default };
+    rows.push(`| ${name} | ${o.connections} | ${r.default.toFixed(0)} | ${r.persisted.toFixed(0)} | ${r.cached.toFixed(0)} | ${(r.persisted / r.default).toFixed(3)} | ${(r.cached / r.default).toFixed(3)} |`);
+  }
+  for (const p of [persisted.proc, cached.proc]) p.kill('SIGTERM');
+  return { rows, results };
 }
 
 /** What compression costs: the same page asked with each encoding, alternately; the bytes each answer takes. */

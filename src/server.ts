@@ -3,13 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
-import { loadPersistedDocuments, persistedDocumentsPlugin } from './graphql/persisted.js';
+import { loadPersistedDocuments, persistedDocumentFor, persistedDocumentsPlugin } from './graphql/persisted.js';
 import { responseCache, type ResponseCacheOptions } from './graphql/response-cache.js';
 import type { CompressionOptions } from './http/compress.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
 import { graphiqlPage } from './http/graphiql.js';
-import { yogaAnswer } from './http/yoga-adapter.js';
+import { directPathOn, yogaAnswer, type AnswerOptions } from './http/yoga-adapter.js';
 import { CursorKeys } from './gateway/cursor.js';
 import type { ProcessStats } from './process-guards.js';
 import { createGuard, defaultAllowedHosts, ownOrigins, type AuthConfig, type KeyRateLimiter } from './auth/guard.js';
@@ -207,6 +207,8 @@ export const DEFAULT_MAX_BATCH = 10;
 export interface Gateway {
   url: string;
   server: Server;
+  /** Whether plain POSTs take the direct path (http/yoga-adapter.ts): no plugin needs yoga's request-level hooks. */
+  directPath: boolean;
   yoga: YogaServerInstance<RequestServerContext, GatewayContext>;
   services: GatewayServices;
   /**
@@ -324,6 +326,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     keyValid: apiKey ? () => guard.stillValid(apiKey) : undefined,
     upstreamBudget: { limit: limits.maxUpstreamCalls, remaining: limits.maxUpstreamCalls },
   });
+  const answerOptions: AnswerOptions = {
+    direct: opts.fastPath,
+    plugins,
+    maxTokens: limits.maxTokens,
+    compression: opts.compression,
+    ...(persisted && {
+      resolveDocument: (params) => {
+        const found = persistedDocumentFor(persisted, params);
+        return typeof found === 'string' ? found : null;
+      },
+    }),
+  };
   const edge = createEdge<RequestServerContext>({
     logger,
     guard,
@@ -335,7 +349,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
     sendsEvidence: (key) => guard.open || (key?.scopes.has('evidence:write') ?? false),
-    answer: yogaAnswer(yoga, { direct: opts.fastPath, plugins, maxTokens: limits.maxTokens, compression: opts.compression }),
+    answer: yogaAnswer(yoga, answerOptions),
     serverContext,
     stats: opts.stats,
     tracer: opts.tracer,
@@ -357,6 +371,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     server,
     yoga,
     services,
+    directPath: directPathOn(answerOptions),
     reloadKeys: (store) => guard.reload(store),
     metricsUrl: metricsServer ? urlOf(host, (metricsServer.address() as AddressInfo).port, '/metrics') : undefined,
     async close(graceMs = 10_000, readinessDelayMs = 0) {

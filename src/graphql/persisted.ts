@@ -18,6 +18,7 @@ import { GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Plugin } from 'graphql-yoga';
 import { ConfigError } from '../providers/env.js';
+import { MIRRORED_ON_DIRECT_PATH } from '../http/yoga-adapter.js';
 
 export interface PersistedDocuments {
   mode: 'allow' | 'only';
@@ -68,14 +69,19 @@ export const PERSISTED_ERRORS = {
   notFound: refusal('No persisted document has this id.', 'PERSISTED_DOCUMENT_NOT_FOUND'),
 };
 
-/** For the HTTP side: yoga's persisted-operations plugin, with either id convention. */
+/**
+ * For the HTTP side: yoga's persisted-operations plugin, with either id convention. The direct path
+ * (http/yoga-adapter.ts) does the same for plain POSTs by `persistedDocumentFor`, leaving every
+ * refusal to this plugin on yoga's way; hence the mark.
+ */
 export function persistedDocumentsPlugin(p: PersistedDocuments): Plugin {
-  return usePersistedOperations({
+  const plugin = usePersistedOperations({
     allowArbitraryOperations: p.mode === 'allow',
     extractPersistedOperationId: (params) => documentIdOf(params as never),
     getPersistedOperation: (id) => p.documents.get(id) ?? null,
     customErrors: { persistedQueryOnly: PERSISTED_ERRORS.only, keyNotFound: PERSISTED_ERRORS.idRequired, notFound: PERSISTED_ERRORS.notFound },
   }) as Plugin;
+  return Object.assign(plugin, { [MIRRORED_ON_DIRECT_PATH]: true });
 }
 
 /** For the WebSocket side: the document an operation runs, or why not (same rules as HTTP). */

@@ -175,8 +175,8 @@ interface Params {
   operationName?: string;
 }
 
-/** One JSON operation with nothing else in it, or null. */
-function plainParams(body: string): Params | null {
+/** One JSON operation with nothing else in it (or, with persisted documents, one naming a document by id), or null. */
+function plainParams(body: string, resolveDocument?: AnswerOptions['resolveDocument']): Params | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -184,8 +184,14 @@ function plainParams(body: string): Params | null {
     return null;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const { query, variables, operationName, extensions, ...rest } = parsed as Record<string, unknown>;
-  if (Object.keys(rest).length > 0 || (extensions !== undefined && extensions !== null)) return null;
+  const { query: given, variables, operationName, extensions, documentId, ...rest } = parsed as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) return null;
+  let query: unknown = given;
+  if (resolveDocument) {
+    query = resolveDocument({ query: given, documentId, extensions });
+    // Other extensions than the persisted query's go to yoga.
+    if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Object.keys(extensions).some((k) => k !== 'persistedQuery'))) return null;
+  } else if (documentId !== undefined || (extensions !== undefined && extensions !== null)) return null;
   if (typeof query !== 'string') return null;
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
@@ -215,6 +221,22 @@ export interface AnswerOptions {
   maxTokens: number;
   /** Compressed answers (http/compress.ts); on above 1 KiB by default. */
   compression?: CompressionOptions;
+  /**
+   * Persisted documents on the direct path: the document a request's params name (its query, or a
+   * manifest document by id), or null to leave the request to the lean handler, whose plugin words
+   * any refusal. Given, plugins marked `mirroredOnDirectPath` (the persisted-documents plugin) do not
+   * turn the direct path off: this does their work there.
+   */
+  resolveDocument?: (params: { query?: unknown; documentId?: unknown; extensions?: unknown }) => string | null;
+}
+
+/** Marks a plugin whose request-level work the direct path does itself (see resolveDocument). */
+export const MIRRORED_ON_DIRECT_PATH = Symbol('mirroredOnDirectPath');
+
+/** Whether plain POSTs may take the direct path with these options. */
+export function directPathOn(opts: AnswerOptions): boolean {
+  const plugins = opts.resolveDocument ? opts.plugins.filter((p) => !(p as Record<symbol, unknown>)[MIRRORED_ON_DIRECT_PATH]) : opts.plugins;
+  return opts.direct !== false && requestLevelHooks(plugins).length === 0;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
@@ -222,7 +244,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
   const lean = leanHandler(yoga);
   const compression = opts.compression ?? DEFAULT_COMPRESSION;
   const { Request } = yoga.fetchAPI;
-  const direct = opts.direct !== false && requestLevelHooks(opts.plugins).length === 0;
+  const direct = directPathOn(opts);
   const good = new Set<string>();
   const parsesCleanly = (query: string): boolean => {
     if (good.has(query)) return true;
@@ -252,7 +274,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
     const contentType = (req.headers['content-type'] ?? '').toLowerCase().replace(/\s+/g, '');
     const type = responseType(req.headers.accept);
     if (type === null || req.headers.origin !== undefined || (contentType !== 'application/json' && contentType !== 'application/json;charset=utf-8')) return false;
-    const params = plainParams(body);
+    const params = plainParams(body, opts.resolveDocument);
     // A document that does not parse must never reach yoga's parse cache from here: a syntax error
     // cached outside yoga's own flow is later answered with 200 instead of 400. So a new query
     // string is checked with graphql-js first (once), and known-good ones skip the check.

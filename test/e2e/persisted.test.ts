@@ -84,6 +84,32 @@ describe('PERSISTED_DOCUMENTS=only', () => {
   });
 });
 
+describe('persisted documents on the direct path', () => {
+  it('keep plain POSTs on the direct path, answering as yoga\'s own way does, refusals included', async () => {
+    expect(only.directPath).toBe(true);
+    const lean = await startGateway({ providers, logger, port: 0, fastPath: false, persistedDocuments: { mode: 'only', file: manifest } });
+    try {
+      expect(lean.directPath).toBe(false);
+      for (const body of [{ documentId: sha(PAGE) }, { extensions: { persistedQuery: { version: 1, sha256Hash: sha(PAGE) } } }, { query: PAGE }, { documentId: 'nope' }, { documentId: sha(PAGE), extensions: { other: 1 } }, {}]) {
+        const [a, b] = [await post(only.url, body), await post(lean.url, body)];
+        expect(a.status, JSON.stringify(body)).toBe(b.status);
+        expect(a.body, JSON.stringify(body)).toEqual(b.body);
+      }
+    } finally {
+      await lean.close();
+    }
+  });
+
+  it('a response cache, which needs yoga\'s request hooks, turns the direct path off', async () => {
+    const g = await startGateway({ providers, logger, port: 0, responseCache: { ttlMs: 1_000 } });
+    try {
+      expect(g.directPath).toBe(false);
+    } finally {
+      await g.close();
+    }
+  });
+});
+
 describe('PERSISTED_DOCUMENTS=allow', () => {
   it('runs manifest documents by id and whole documents both', async () => {
     expect((await post(allow.url, { documentId: sha(PAGE) })).body.data.disputes.nodes).toHaveLength(3);
