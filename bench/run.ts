@@ -8,7 +8,7 @@
 //
 //   BENCH_DURATION seconds per measurement (3), BENCH_WARMUP (1), BENCH_ROUNDS (2),
 //   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway),
-//   BENCH_OUT (where results go; bench/results.json)
+//   BENCH_OUT (where results go; bench/results.json), BENCH_GATEWAY_NODE_OPTIONS (Node options for the gateway only)
 //   --peers (or BENCH_PEERS=1): also variant (d), the peer; installs bench/peers/ on first use.
 //   --compression (or BENCH_COMPRESSION=1): what compressed answers cost: the page of 100 asked with
 //   each Accept-Encoding (identity, gzip, br, zstd) alternately; throughput and bytes per answer.
@@ -159,7 +159,7 @@ async function main() {
   const quiet = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
   const proxy = await child(PROXY_JS, env);
   const gatewayArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile'] : [];
-  const gateway = await child(GATEWAY_JS, { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' }, gatewayArgs);
+  const gateway = await child(GATEWAY_JS, { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off', ...(process.env.BENCH_GATEWAY_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS }) }, gatewayArgs);
   const gatewayUrl: string = gateway.first.url;
   const proxyUrl: string = proxy.first.url;
   const idleOf = (pid: number) => status(pid, 'VmRSS');
