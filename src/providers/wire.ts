@@ -24,6 +24,37 @@ export function str(v: unknown, path: string): string {
   if (typeof v !== 'string') throw new MalformedUpstream(path, 'string');
   return v;
 }
+/**
+ * Reads a provider's evidence object by its field tables into the unified (camelCase) fields: text
+ * fields as strings, file fields by `file`. The camelCase names are worked out once per table, and a
+ * field's path is written only when it is needed for an error: a page of 100 disputes read 2,700
+ * fields, each once a regex replace and a path string.
+ */
+export function readEvidenceFields(
+  o: Obj,
+  path: string,
+  textKeys: readonly string[],
+  fileKeys: readonly string[],
+  file: (v: unknown, path: string) => unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, name] of camelNames(textKeys)) {
+    const v = o[k];
+    out[name] = typeof v === 'string' ? v : v === null || v === undefined ? null : str(v, `${path}.${k}`);
+  }
+  for (const [k, name] of camelNames(fileKeys)) {
+    const v = o[k];
+    out[name] = v === null || v === undefined ? null : file(v, `${path}.${k}`);
+  }
+  return out;
+}
+const camelTables = new WeakMap<readonly string[], [string, string][]>();
+function camelNames(keys: readonly string[]): [string, string][] {
+  let pairs = camelTables.get(keys);
+  if (!pairs) camelTables.set(keys, (pairs = keys.map((k) => [k, k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())])));
+  return pairs;
+}
+
 export function strOrNull(v: unknown, path: string): string | null {
   return v === null || v === undefined ? null : str(v, path);
 }

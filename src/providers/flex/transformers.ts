@@ -1,10 +1,9 @@
 // Pure transformations from Flex's wire shapes to the unified model.
 import type { BalanceTransaction, Dispute, DisputeEvidence, FileRef } from '../../domain/dispute.js';
 import { fileContentType, mapStripeReason, mapStripeStatus } from '../stripe/transformers.js';
-import { arr, bool, boolOrNull, instantOrNull, int, intOrNull, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
+import { readEvidenceFields, arr, bool, boolOrNull, instantOrNull, int, intOrNull, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
 import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS } from './wire.js';
 
-const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function flexFile(v: unknown, path: string): FileRef | null {
   if (v === null || v === undefined || v === '') return null;
@@ -20,10 +19,7 @@ function flexFile(v: unknown, path: string): FileRef | null {
 
 function flexEvidence(v: unknown, path: string): DisputeEvidence {
   const o: Obj = v === null || v === undefined ? {} : obj(v, path);
-  const out: Record<string, unknown> = {};
-  for (const k of FLEX_EVIDENCE_TEXT_KEYS) out[camel(k)] = strOrNull(o[k], `${path}.${k}`);
-  for (const k of FLEX_EVIDENCE_FILE_KEYS) out[camel(k)] = flexFile(o[k], `${path}.${k}`);
-  return out as unknown as DisputeEvidence;
+  return readEvidenceFields(o, path, FLEX_EVIDENCE_TEXT_KEYS, FLEX_EVIDENCE_FILE_KEYS, flexFile) as unknown as DisputeEvidence;
 }
 
 function flexBalanceTransaction(v: unknown, path: string, currency: string): BalanceTransaction {

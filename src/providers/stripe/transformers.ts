@@ -24,6 +24,7 @@ import {
   obj,
   str,
   strOrNull,
+  readEvidenceFields,
   unixTime,
   type Obj,
   readListed,
@@ -79,7 +80,6 @@ export function rawValuesFor<K extends string, V>(table: Record<K, V>, wanted: r
 }
 export const mapStripeReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
 
-const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function fileRef(v: unknown, path: string): FileRef | null {
   if (v === null || v === undefined || v === '') return null;
@@ -90,10 +90,7 @@ function fileRef(v: unknown, path: string): FileRef | null {
 
 export function readStripeEvidence(v: unknown, path: string): DisputeEvidence {
   const o = v === null || v === undefined ? {} : obj(v, path);
-  const out: Record<string, unknown> = {};
-  for (const k of STRIPE_EVIDENCE_TEXT_KEYS) out[camel(k)] = strOrNull(o[k], `${path}.${k}`);
-  for (const k of STRIPE_EVIDENCE_FILE_KEYS) out[camel(k)] = fileRef(o[k], `${path}.${k}`);
-  return out as unknown as DisputeEvidence;
+  return readEvidenceFields(o, path, STRIPE_EVIDENCE_TEXT_KEYS, STRIPE_EVIDENCE_FILE_KEYS, fileRef) as unknown as DisputeEvidence;
 }
 
 export function readStripeEvidenceDetails(v: unknown, path: string): DisputeEvidenceDetails {
