@@ -296,11 +296,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // The gateway's own origins depend on its port, known once it listens: filled in below.
   const allowedOrigins: string[] = [...(opts.corsOrigins ?? [])];
   const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger, keyRateLimiter: opts.state?.keyRateLimiter });
-  // Access first: a request without the right to run is refused before anything is estimated.
   const cache = opts.responseCache ? responseCache(opts.responseCache, recorder, logger) : undefined;
   if (cache) services.events.onPublished((e) => cache.onEvent(e));
   const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, buildSchema()) : undefined;
   if (persisted) logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
+  // Access before limits: a request without the right to run is refused before anything is estimated.
   const plugins: GatewayPlugin[] = [
     ...(persisted ? [persistedDocumentsPlugin(persisted)] : []),
     inputErrorsPlugin(),

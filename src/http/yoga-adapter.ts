@@ -15,8 +15,9 @@
 //     Accept): envelop's pipeline run directly (the same parse and validate caches, masking, limits,
 //     access and reports plugins), with `request` and `params` in the context as yoga puts them.
 //     It skips yoga's request-level hooks, so it is used only while no plugin of the gateway has one
-//     (`requestLevelHooks`); a plugin that adds one (metrics, tracing, persisted documents) sends every
-//     request through the lean handler. Anything it does not run cleanly (a document that does not
+//     (`requestLevelHooks`); a plugin that adds one (the response cache, a caller's own) sends every
+//     request through the lean handler. One exception, by design: persisted documents, whose plugin's
+//     one hook (onParams, naming a document by id) the direct path does itself (`resolveDocument`). Anything it does not run cleanly (a document that does not
 //     parse or validate, variables that do not coerce) goes to the lean handler, so the answer is
 //     yoga's. Measured: the lean handler alone costs 15–25% of the gateway's throughput on small
 //     operations (README, Performance), which is why the direct path stays while it can.
