@@ -6,6 +6,7 @@
 // The compiled queries hang off the parsed document (a WeakMap), and yoga's parse cache holds at
 // most its bound of documents (1,000, least recently used), so the compiled set has that bound too.
 import { useGraphQlJit } from '@envelop/graphql-jit';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { operationOf } from './limits.js';
 import type { Plugin } from 'graphql-yoga';
@@ -13,6 +14,7 @@ import type { Logger } from '../logger.js';
 
 export function jitPlugin(logger: Logger, compileAfter = 1): Plugin {
   const seen = new WeakMap<DocumentNode, number>();
+  const compilable = new WeakMap<DocumentNode, boolean>();
   const jit = useGraphQlJit(
     {},
     {
@@ -22,11 +24,21 @@ export function jitPlugin(logger: Logger, compileAfter = 1): Plugin {
         if (op?.operation !== 'query') return false;
         const n = (seen.get(document) ?? 0) + 1;
         if (n > compileAfter && op.variableDefinitions?.length && 'errors' in getVariableValues(schema, op.variableDefinitions, variableValues ?? {}, { maxErrors: 1 })) return false;
-        if (n <= compileAfter) seen.set(document, n);
-        return n > compileAfter;
+        if (n <= compileAfter) {
+          seen.set(document, n);
+          return false;
+        }
+        // A document graphql-jit cannot compile (it validated, so this is rare) stays on graphql-js,
+        // rather than answering with the compiler's errors. Checked once per document.
+        let ok = compilable.get(document);
+        if (ok === undefined) {
+          const compiled = compileQuery(schema, document, operationName ?? undefined);
+          ok = isCompiledQuery(compiled);
+          compilable.set(document, ok);
+          if (!ok) logger.warn('graphql-jit could not compile a document; it runs on graphql-js', { errors: (compiled as ExecutionResult).errors?.map((e) => e.message).slice(0, 3) });
+        }
+        return ok;
       },
-      // A document graphql-jit cannot compile runs as its errors say (it validated already: this is rare).
-      onError: (result) => logger.warn('graphql-jit could not compile a document', { errors: result.errors?.map((e) => e.message).slice(0, 3) }),
     },
   );
   return {
