@@ -84,12 +84,14 @@ export function persistedDocumentsPlugin(p: PersistedDocuments): Plugin {
   return Object.assign(plugin, { [MIRRORED_ON_DIRECT_PATH]: true });
 }
 
-/** For the WebSocket side: the document an operation runs, or why not (same rules as HTTP). */
-export function persistedDocumentFor(p: PersistedDocuments, params: { query?: unknown; extensions?: unknown }): string | GraphQLError {
-  const id = documentIdOf(params);
-  const hasQuery = typeof params.query === 'string' && params.query.trim() !== '';
+/**
+ * For WebSocket and the direct path: the document an operation runs, or why not, by the plugin's
+ * own rule: a document given decides (run in `allow`, refused in `only`); else the id must name one.
+ */
+export function persistedDocumentFor(p: PersistedDocuments, params: { query?: unknown; documentId?: unknown; extensions?: unknown }): string | GraphQLError {
   const err = (e: typeof PERSISTED_ERRORS.only) => new GraphQLError(e.message, { extensions: { code: e.extensions.code } });
-  if (id === null) return hasQuery && p.mode === 'allow' ? (params.query as string) : err(hasQuery ? PERSISTED_ERRORS.only : PERSISTED_ERRORS.idRequired);
-  if (hasQuery && p.mode === 'only') return err(PERSISTED_ERRORS.only);
+  if (typeof params.query === 'string' && params.query !== '') return p.mode === 'allow' ? params.query : err(PERSISTED_ERRORS.only);
+  const id = documentIdOf(params);
+  if (id === null) return err(PERSISTED_ERRORS.idRequired);
   return p.documents.get(id) ?? err(PERSISTED_ERRORS.notFound);
 }

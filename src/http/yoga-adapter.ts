@@ -189,6 +189,8 @@ function plainParams(body: string, resolveDocument?: AnswerOptions['resolveDocum
   if (Object.keys(rest).length > 0) return null;
   let query: unknown = given;
   if (resolveDocument) {
+    // A document beside a documentId: yoga's parameter check words that.
+    if (given !== undefined && documentId !== undefined) return null;
     query = resolveDocument({ query: given, documentId, extensions });
     // Other extensions than the persisted query's go to yoga.
     if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Object.keys(extensions).some((k) => k !== 'persistedQuery'))) return null;

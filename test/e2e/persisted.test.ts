@@ -85,13 +85,25 @@ describe('PERSISTED_DOCUMENTS=only', () => {
 });
 
 describe('persisted documents on the direct path', () => {
-  it('keep plain POSTs on the direct path, answering as yoga\'s own way does, refusals included', async () => {
-    expect(only.directPath).toBe(true);
-    const lean = await startGateway({ providers, logger, port: 0, fastPath: false, persistedDocuments: { mode: 'only', file: manifest } });
+  it.each(['only', 'allow'] as const)('keep plain POSTs on the direct path (%s), answering as yoga\'s own way does, refusals included', async (mode) => {
+    const direct = mode === 'only' ? only : allow;
+    expect(direct.directPath).toBe(true);
+    const lean = await startGateway({ providers, logger, port: 0, fastPath: false, persistedDocuments: { mode, file: manifest } });
     try {
       expect(lean.directPath).toBe(false);
-      for (const body of [{ documentId: sha(PAGE) }, { extensions: { persistedQuery: { version: 1, sha256Hash: sha(PAGE) } } }, { query: PAGE }, { documentId: 'nope' }, { documentId: sha(PAGE), extensions: { other: 1 } }, {}]) {
-        const [a, b] = [await post(only.url, body), await post(lean.url, body)];
+      const other = '{ disputes(first: 1) { nodes { id } } }';
+      for (const body of [
+        { documentId: sha(PAGE) },
+        { extensions: { persistedQuery: { version: 1, sha256Hash: sha(PAGE) } } },
+        { query: PAGE },
+        { documentId: 'nope' },
+        { documentId: sha(PAGE), extensions: { other: 1 } },
+        // A document and an id both: the document decides (run in allow, refused in only).
+        { query: other, documentId: sha(PAGE) },
+        { query: other, extensions: { persistedQuery: { version: 1, sha256Hash: sha(PAGE) } } },
+        {},
+      ]) {
+        const [a, b] = [await post(direct.url, body), await post(lean.url, body)];
         expect(a.status, JSON.stringify(body)).toBe(b.status);
         expect(a.body, JSON.stringify(body)).toEqual(b.body);
       }
