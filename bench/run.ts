@@ -395,6 +395,19 @@ async function main() {
 }
 
 /**
+ * Each variant measured once a round, in turn, their order reversed every other round so drift hits
+ * them alike; the mean req/s of each. Any error fails the run.
+ */
+async function alternately<K extends string>(what: string, variants: Record<K, () => Promise<Measured>>): Promise<Record<K, number>> {
+  const keys = Object.keys(variants) as K[];
+  const runs = Object.fromEntries(keys.map((k) => [k, [] as Measured[]])) as Record<K, Measured[]>;
+  for (let round = 0; round < ROUNDS; round++) for (const k of round % 2 === 0 ? keys : [...keys].reverse()) runs[k].push(await variants[k]());
+  const errors = keys.flatMap((k) => runs[k]).reduce((n, m) => n + m.errors, 0);
+  if (errors > 0) throw new Error(`${what}: ${errors} errors`);
+  return Object.fromEntries(keys.map((k) => [k, runs[k].reduce((a, m) => a + m.rps, 0) / runs[k].length])) as Record<K, number>;
+}
+
+/**
  * What persisted documents and the response cache buy: two more gateways (PERSISTED_DOCUMENTS=only
  * with a manifest of the scenarios' documents, asked by id; RESPONSE_CACHE_TTL_MS=60000), measured
  * alternately with the default one, each scenario's answers checked equal first.
@@ -415,15 +428,8 @@ async function featureGain(o: { env: Record<string, string>; gateway: string; qu
     const urls = { default: o.gateway, persisted: persisted.first.url as string, cached: cached.first.url as string };
     const answers = await Promise.all((['default', 'persisted', 'cached'] as const).map(async (v) => (await (await request(urls[v], { dispatcher: agent, method: 'POST', headers: json, body: bodies[v] })).body.json()) as { data: unknown }));
     if (!answers.every((a) => isDeepStrictEqual(a.data, answers[0]!.data))) throw new Error(`features, ${name}: the gateways answer differently`);
-    const runs: Record<string, Measured[]> = { default: [], persisted: [], cached: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? (['default', 'persisted', 'cached'] as const) : (['cached', 'persisted', 'default'] as const);
-      for (const v of order) runs[v]!.push(await cannon({ url: urls[v], method: 'POST', headers: json, body: bodies[v], connections: o.connections }));
-    }
-    const errors = Object.values(runs).flat().reduce((n, m) => n + m.errors, 0);
-    if (errors > 0) throw new Error(`features, ${name}: ${errors} errors`);
-    const mean = (ms: Measured[]) => ms.reduce((a, m) => a + m.rps, 0) / ms.length;
-    const r = { default: mean(runs.default!), persisted: mean(runs.persisted!), cached: mean(runs.cached!) };
+    const load = (v: keyof typeof urls) => () => cannon({ url: urls[v], method: 'POST', headers: json, body: bodies[v], connections: o.connections });
+    const r = await alternately(`features, ${name}`, { default: load('default'), persisted: load('persisted'), cached: load('cached') });
     results[name] = { rps: r, persistedVsDefault: r.persisted / r.default, cachedVsDefault: r.cached / r.default };
     rows.push(`| ${name} | ${o.connections} | ${r.default.toFixed(0)} | ${r.persisted.toFixed(0)} | ${r.cached.toFixed(0)} | ${(r.persisted / r.default).toFixed(3)} | ${(r.cached / r.default).toFixed(3)} |`);
   }
@@ -434,18 +440,17 @@ async function featureGain(o: { env: Record<string, string>; gateway: string; qu
 /** What compression costs: the same page asked with each encoding, alternately; the bytes each answer takes. */
 async function compressionCost(url: string, body: string, connections: number) {
   const encodings = ['identity', 'gzip', 'br', 'zstd'];
-  const runs: Record<string, Measured[]> = Object.fromEntries(encodings.map((e) => [e, []]));
   const bytes: Record<string, number> = {};
   for (const e of encodings) {
     const res = await request(url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body });
     bytes[e] = (await res.body.arrayBuffer()).byteLength;
     if (e !== 'identity' && res.headers['content-encoding'] !== e) throw new Error(`compression: asked for ${e}, got ${String(res.headers['content-encoding'])}`);
   }
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? encodings : [...encodings].reverse();
-    for (const e of order) runs[e]!.push(await cannon({ url, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body, connections }));
-  }
-  const rps = (e: string) => runs[e]!.reduce((a, m) => a + m.rps, 0) / runs[e]!.length;
+  const mean = await alternately(
+    'compression',
+    Object.fromEntries(encodings.map((e) => [e, () => cannon({ url, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body, connections })])),
+  );
+  const rps = (e: string) => mean[e]!;
   const results = Object.fromEntries(encodings.map((e) => [e, { rps: rps(e), bytes: bytes[e], throughputVsIdentity: rps(e) / rps('identity') }]));
   const rows = ['| compression (page of 100) | conns | req/s | bytes/answer | throughput vs identity |', '|---|---|---|---|---|', ...encodings.map((e) => `| ${e} | ${connections} | ${rps(e).toFixed(0)} | ${bytes[e]} | ${(rps(e) / rps('identity')).toFixed(3)} |`)];
   return { rows, results };
@@ -474,15 +479,8 @@ async function operatingCost(o: { env: Record<string, string>; gateway: string; 
   const results: Record<string, Record<string, Measured>> = {};
   const rows = ['| operating cost | conns | metrics off | default (metrics on) | tracing on | metrics on / off | tracing on / off |', '|---|---|---|---|---|---|---|'];
   for (const [name, body] of Object.entries(o.bodies)) {
-    const runs: Record<string, Measured[]> = { metricsOff: [], default: [], tracingOn: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? (['metricsOff', 'default', 'tracingOn'] as const) : (['tracingOn', 'default', 'metricsOff'] as const);
-      for (const v of order) runs[v]!.push(await cannon({ url: urls[v], method: 'POST', headers: json, body, connections: o.connections }));
-    }
-    const mean = (ms: Measured[]) => ms.reduce((a, m) => a + m.rps, 0) / ms.length;
-    const r = { metricsOff: mean(runs.metricsOff!), default: mean(runs.default!), tracingOn: mean(runs.tracingOn!) };
-    const errors = Object.values(runs).flat().reduce((n, m) => n + m.errors, 0);
-    if (errors > 0) throw new Error(`operating cost, ${name}: ${errors} errors`);
+    const load = (v: keyof typeof urls) => () => cannon({ url: urls[v], method: 'POST', headers: json, body, connections: o.connections });
+    const r = await alternately(`operating cost, ${name}`, { metricsOff: load('metricsOff'), default: load('default'), tracingOn: load('tracingOn') });
     results[name] = { rps: r, metricsOnVsOff: r.default / r.metricsOff, tracingOnVsOff: r.tracingOn / r.default } as never;
     rows.push(`| ${name} | ${o.connections} | ${r.metricsOff.toFixed(0)} | ${r.default.toFixed(0)} | ${r.tracingOn.toFixed(0)} | ${(r.default / r.metricsOff).toFixed(3)} | ${(r.tracingOn / r.default).toFixed(3)} |`);
   }
