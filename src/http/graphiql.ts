@@ -11,8 +11,6 @@ import { chooseEncoding, type Encoding } from './compress.js';
 const brotli = promisify(brotliCompress);
 const gzipped = promisify(gzip);
 
-// The page's encodings: brotli or gzip (made once each, at high levels, so no zstd to keep a third copy).
-export { chooseEncoding } from './compress.js';
 export type GraphiqlPage = ReturnType<typeof graphiqlPage>;
 
 export function graphiqlPage(options: { title: string; defaultQuery: string; defaultTabs?: { query: string; variables?: string }[] }) {
@@ -50,6 +48,7 @@ export function graphiqlPage(options: { title: string; defaultQuery: string; def
         res.end();
         return;
       }
+      // Brotli or gzip (chooseEncoding's default): each made once, at high levels; no third copy in zstd.
       const encoding = chooseEncoding(req.headers['accept-encoding']);
       const out = await body(encoding);
       res.writeHead(200, { ...headers, 'content-length': String(out.length), ...(encoding !== 'identity' && { 'content-encoding': encoding }) });

@@ -4,7 +4,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { DocumentMeter, fragmentsOf } from '../../src/graphql/limits.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseEncoding } from '../../src/http/graphiql.js';
+import { chooseEncoding } from '../../src/http/compress.js';
 import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness.js';
 
 let h: SandboxHarness;
