@@ -1,6 +1,7 @@
 // The gateway's HTTP server: GraphQL (and GraphiQL for browsers) at /graphql, probes at /healthz and
 // /readyz. Requests pass the edge (http/edge.ts), then yoga (http/yoga-adapter.ts).
 import { createServer, type Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
 import { loadPersistedDocuments, persistedDocumentFor, persistedDocumentsPlugin } from './graphql/persisted.js';
@@ -260,10 +261,10 @@ function yogaLogging(logger: Logger) {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('debug') };
 }
 
-function createGatewayYoga(opts: GatewayOptions, services: GatewayServices, limits: QueryLimits, plugins: GatewayPlugin[]) {
+function createGatewayYoga(opts: GatewayOptions, services: GatewayServices, schema: GraphQLSchema, plugins: GatewayPlugin[]) {
   const corsOrigins = opts.corsOrigins ?? [];
   return createYoga<RequestServerContext, GatewayContext>({
-    schema: tracedSchema(opts.tracer),
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     context: (server) => createContext(services, server),
@@ -296,9 +297,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // The gateway's own origins depend on its port, known once it listens: filled in below.
   const allowedOrigins: string[] = [...(opts.corsOrigins ?? [])];
   const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger, keyRateLimiter: opts.state?.keyRateLimiter });
+  // One schema, built once: yoga's, and the one the persisted documents are checked against.
+  const schema = tracedSchema(opts.tracer);
   const cache = opts.responseCache ? responseCache(opts.responseCache, recorder, logger) : undefined;
   if (cache) services.events.onPublished((e) => cache.onEvent(e));
-  const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, buildSchema()) : undefined;
+  const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, schema) : undefined;
   if (persisted) logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
   // Access before limits: a request without the right to run is refused before anything is estimated.
   const plugins: GatewayPlugin[] = [
@@ -317,7 +320,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     limitsPlugin(limits),
     ...(opts.plugins ?? []),
   ];
-  const yoga = createGatewayYoga(opts, services, limits, plugins);
+  const yoga = createGatewayYoga(opts, services, schema, plugins);
   let draining = false;
   // What the HTTP layer hands GraphQL about a caller (the edge and WebSocket connections alike).
   const serverContext = (apiKey: ApiKey | null): RequestServerContext => ({
