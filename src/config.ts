@@ -61,6 +61,8 @@ export interface ProcessConfig {
   idempotencyLeaseMs: number;
   /** SUBSCRIPTIONS_PER_KEY: subscriptions one key may hold open at once. */
   subscriptionsPerKey: number;
+  /** WS_CONNECTIONS_PER_KEY: WebSocket connections one key (or, without keys, one client address) may hold open at once. */
+  wsConnectionsPerKey: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -106,6 +108,7 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     redis: redisSettings(env),
     idempotencyLeaseMs: positiveIntEnv(env, 'IDEMPOTENCY_LEASE_MS', 30_000),
     subscriptionsPerKey: positiveIntEnv(env, 'SUBSCRIPTIONS_PER_KEY', 100),
+    wsConnectionsPerKey: positiveIntEnv(env, 'WS_CONNECTIONS_PER_KEY', 20),
   };
 }
 

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     uploadBytesPerHour: config.uploadBytesPerHour,
     eventRetention: config.eventRetention,
     subscriptionsPerKey: config.subscriptionsPerKey,
+    wsConnectionsPerKey: config.wsConnectionsPerKey,
     metrics: config.metrics,
     jit: config.jit,
     responseCache: config.responseCacheTtlMs > 0 ? { ttlMs: config.responseCacheTtlMs, cache: redis?.responseCache } : undefined,

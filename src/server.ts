@@ -172,6 +172,8 @@ export interface GatewayOptions {
   subscriberBuffer?: number;
   /** Subscriptions one key may hold open at once (SUBSCRIPTIONS_PER_KEY; default 100). */
   subscriptionsPerKey?: number;
+  /** WebSocket connections one key (without keys: one client address) may hold open at once (WS_CONNECTIONS_PER_KEY; default 20). */
+  wsConnectionsPerKey?: number;
   /** Prometheus metrics at GET /metrics (default on; METRICS=off). */
   metrics?: boolean;
   /** Serve /metrics on this port only (METRICS_PORT), not on the main one, so it need not be public. */
@@ -327,6 +329,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     apiKey,
     open: guard.open,
     keyValid: apiKey ? () => guard.stillValid(apiKey) : undefined,
+    keyNow: apiKey ? () => guard.current(apiKey) : undefined,
     upstreamBudget: { limit: limits.maxUpstreamCalls, remaining: limits.maxUpstreamCalls },
   });
   const answerOptions: AnswerOptions = {
@@ -363,7 +366,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
 
   const server = createServer(edge);
-  const ws = attachGraphqlWs({ server, yoga, guard, serverContext, maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, persisted });
+  const ws = attachGraphqlWs({
+    server,
+    yoga,
+    guard,
+    serverContext,
+    logger,
+    maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    connectionsPerKey: opts.wsConnectionsPerKey,
+    persisted,
+  });
   const port = await listen(server, opts.port ?? 0, host);
   allowedOrigins.push(...ownOrigins(allowedHosts, port, opts.publicUrl));
   const url = urlOf(host, port, '/graphql');
@@ -375,7 +387,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     yoga,
     services,
     directPath: directPathOn(answerOptions),
-    reloadKeys: (store) => guard.reload(store),
+    reloadKeys: (store) => {
+      guard.reload(store);
+      ws.recheck();
+    },
     metricsUrl: metricsServer ? urlOf(host, (metricsServer.address() as AddressInfo).port, '/metrics') : undefined,
     async close(graceMs = 10_000, readinessDelayMs = 0) {
       draining = true;

@@ -162,14 +162,22 @@ export function createGuard(opts: GuardOptions) {
     return { ok: true, key };
   }
 
+  /** A token of the key's rate, taken now: the wait (ms) before it may go, 0 when it went. Open gateways have no rate. */
+  function take(key: ApiKey | null): number | Promise<number> {
+    return key === null ? 0 : rates.take(key.name, key.rateLimit);
+  }
+
   return {
     place,
     placement,
     authorize,
     check,
+    take,
     open: opts.auth.mode === 'open',
     /** Whether a key let in earlier is still valid: in the current store and not expired. */
     stillValid: (key: ApiKey) => store === null || store.stillValid(key),
+    /** A key let in earlier as the keys file has it now (rights narrowed by a reload apply), or null: revoked or expired. */
+    current: (key: ApiKey): ApiKey | null => (store === null ? key : store.current(key)),
     /** Swaps in a new set of keys (the keys file read again). */
     reload(next: KeyStore) {
       if (store === null) throw new Error('the gateway runs without keys: there is nothing to reload');

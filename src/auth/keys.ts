@@ -64,8 +64,19 @@ export class KeyStore {
 
   /** Whether a key authenticated earlier is still in this store and not expired (after a reload, or as time passes). */
   stillValid(key: ApiKey): boolean {
+    return this.current(key) !== null;
+  }
+
+  /**
+   * A key authenticated earlier, as this store has it now: its current scopes, providers, accounts
+   * and rate (the file may have narrowed them), or null when it was removed or has expired. Long-lived
+   * connections ask again for every operation, so a reload reaches them.
+   */
+  current(key: ApiKey): ApiKey | null {
     const k = this.keys.find((s) => s.fingerprint === key.fingerprint && s.name === key.name);
-    return k !== undefined && (k.expiresAt === null || k.expiresAt.getTime() > Date.now());
+    if (!k || (k.expiresAt !== null && k.expiresAt.getTime() <= Date.now())) return null;
+    const { digest: _, ...now } = k;
+    return now;
   }
 
   static parse(source: string, origin: string, defaults: ApiKey['rateLimit']): KeyStore {

@@ -42,6 +42,8 @@ export interface RequestServerContext {
   upstreamBudget: { limit: number; remaining: number };
   /** Whether the caller's key is still valid (not revoked or expired since the request began); absent on an open gateway. */
   keyValid?: () => boolean;
+  /** The caller's key as the keys file has it now (a reload may have narrowed it), null once revoked or expired; absent on an open gateway. */
+  keyNow?: () => ApiKey | null;
 }
 
 /** What resolvers report beside their data: partial failures and scan limits, added to the result. */
@@ -70,6 +72,8 @@ export interface GatewayContext extends GatewayServices {
   upstreamBudget: RequestServerContext['upstreamBudget'];
   /** Whether the caller's key is still valid: long-lived operations (subscriptions) check it again. */
   keyValid?: () => boolean;
+  /** The key as it is now (null: revoked or expired): subscriptions apply narrowed rights with it. */
+  keyNow?: () => ApiKey | null;
 }
 
 /**
@@ -102,5 +106,6 @@ export function createContext(services: GatewayServices, server: Partial<Request
         : { name: 'anonymous', anonymous: true, authenticated: false, canRead: false, canWrite: false, canSubmitEvidence: false },
     upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity },
     keyValid: server.keyValid,
+    keyNow: server.keyNow,
   };
 }

@@ -22,6 +22,18 @@ import type { GatewayMetrics } from '../ops/metrics.js';
 import type { Logger } from '../logger.js';
 import { operationOf } from './limits.js';
 
+/**
+ * Marks a context whose query the cache must not answer or keep: yoga's plugin keys answers in its
+ * HTTP hook (onParams), which WebSocket operations never pass through, and without that key it
+ * fails the operation. So queries over WebSocket run uncached, checked per key like any other;
+ * mutations over WebSocket still invalidate what they change.
+ */
+const UNCACHED = Symbol('response cache: not for this operation');
+export function bypassResponseCache(context: object): void {
+  (context as Record<symbol, boolean>)[UNCACHED] = true;
+}
+const bypassed = (context: unknown) => typeof context === 'object' && context !== null && (context as Record<symbol, boolean>)[UNCACHED] === true;
+
 export interface ResponseCacheOptions {
   ttlMs: number;
   /** The store (Redis when shared); in memory by default. */
@@ -61,6 +73,7 @@ export function responseCache(opts: ResponseCacheOptions, metrics: GatewayMetric
   };
   const plugin = useResponseCache({
     cache,
+    enabled: (_request, context) => !bypassed(context),
     ttl: opts.ttlMs,
     session: (_request, context) => sessionOf((context as { apiKey?: ApiKey | null }).apiKey),
     ttlPerSchemaCoordinate: { 'Query.disputeEvents': 0 },
@@ -68,7 +81,7 @@ export function responseCache(opts: ResponseCacheOptions, metrics: GatewayMetric
   }) as Plugin;
   const misses: Plugin = {
     onExecute({ args }) {
-      if (operationOf(args.document, args.operationName ?? undefined)?.operation === 'query') metrics.responseCache('miss');
+      if (!bypassed(args.contextValue) && operationOf(args.document, args.operationName ?? undefined)?.operation === 'query') metrics.responseCache('miss');
     },
   };
   return {

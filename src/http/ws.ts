@@ -1,22 +1,45 @@
 // GraphQL over WebSocket (the graphql-ws protocol) on /graphql, beside HTTP and server-sent events:
 // the same yoga, plugins, keys, scopes and limits. The upgrade passes Host and Origin as any
 // request does; the key comes with the upgrade (Authorization) or, since browsers cannot set that
-// header on a WebSocket, as `authorization` in the connection_init payload. Without a valid key
-// (while keys are required) the connection is closed before anything runs. Messages are bounded
-// (maxPayload), and so are the operations one connection may run at once.
-import { persistedDocumentFor, type PersistedDocuments } from '../graphql/persisted.js';
+// header on a WebSocket, as `authorization` in the connection_init payload.
+//
+// A socket lives long, so what HTTP decides once per request is decided here once per operation:
+//   - the key is looked up again when each operation starts: a key removed or expired by then is
+//     refused and its socket closed (4403), and a key whose rights a reload narrowed runs with the
+//     narrowed rights. Every open socket is also checked twice a second, so a revoked key's socket
+//     closes within a second even when it sends nothing;
+//   - each operation takes a token of the key's rate, as an HTTP request does (over the rate: an
+//     `error` message with RATE_LIMITED and retryAfterMs; the socket stays open). Connecting costs
+//     one token, whether the key came on the upgrade or in connection_init;
+//   - each operation writes one access line (method WS), with its upstream calls;
+//   - sockets per caller (a key, or on an open gateway a client address) are bounded, and so are
+//     the operations one socket may run at once, and its messages (maxPayload).
+// graphql-ws's server core (makeServer) is wired to the ws package here rather than through its
+// `useServer`, which prints to the console: what goes wrong on a socket reaches the JSON logger.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { persistedDocumentFor, type PersistedDocuments } from '../graphql/persisted.js';
+import { bypassResponseCache } from '../graphql/response-cache.js';
 import type { ApiKey } from '../auth/keys.js';
 import type { GuardResult } from '../auth/guard.js';
+import type { Logger } from '../logger.js';
+import { newScope, noteOperation, runInScope, type RequestScope } from './request-scope.js';
 
 /** Operations one connection may have running at once. */
 export const MAX_OPERATIONS_PER_SOCKET = 20;
+/** Sockets one key (or, on an open gateway, one client address) may hold open here (WS_CONNECTIONS_PER_KEY). */
+export const DEFAULT_CONNECTIONS_PER_KEY = 20;
+/** How often open sockets' keys are checked, so a revoked or expired key's socket closes within a second. */
+const RECHECK_EVERY_MS = 500;
+/** Close codes beyond graphql-ws's own: too many sockets for one caller. */
+const TOO_MANY_CONNECTIONS = 4429;
+const KEEPALIVE_MS = 12_000;
 
 export interface WsOptions<S> {
   server: Server;
@@ -25,10 +48,16 @@ export interface WsOptions<S> {
   guard: {
     placement(req: IncomingMessage): { status: number; code: string; message: string } | null;
     check(authorization: string | undefined): Promise<GuardResult>;
+    take(key: ApiKey | null): number | Promise<number>;
+    current(key: ApiKey): ApiKey | null;
+    open: boolean;
   };
-  serverContext(key: ApiKey | null): S;
+  serverContext(key: ApiKey | null, req?: IncomingMessage): S;
+  logger: Logger;
   /** Largest message, in bytes. */
   maxPayload?: number;
+  /** Sockets one caller may hold open at once (default 20). */
+  connectionsPerKey?: number;
   /** Persisted documents: operations name a manifest document by id, as on HTTP (graphql/persisted.ts). */
   persisted?: PersistedDocuments;
 }
@@ -38,82 +67,273 @@ function refuseUpgrade(socket: Duplex, status: number, code: string, message: st
   socket.end(`HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
-interface SocketState {
-  key: ApiKey | null;
-  running: number;
+interface Operation {
+  scope: RequestScope;
+  started: number;
+  name: string;
 }
 
-export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 100 * 1024 });
-  const states = new WeakMap<object, SocketState>();
+interface SocketState {
+  /** The key as it was when the last operation started (null on an open gateway). */
+  key: ApiKey | null;
+  /** Who the socket counts against: the key's name, or the client address on an open gateway. */
+  caller: string;
+  running: number;
+  operations: Map<string, Operation>;
+}
+
+/** The key a connection was let in with: on the upgrade (already checked and counted), or from connection_init. */
+const upgradeDoors = new WeakMap<IncomingMessage, GuardResult>();
+
+const gqlError = (message: string, code: string, extra: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code, ...extra } });
+
+export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close(): Promise<void>; recheck(): void } {
+  const { logger, guard } = opts;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 100 * 1024, handleProtocols });
+  const states = new Map<WebSocket, SocketState>();
+  const perCaller = new Map<string, number>();
+  const connectionsPerKey = opts.connectionsPerKey ?? DEFAULT_CONNECTIONS_PER_KEY;
+  const callerOf = (key: ApiKey | null, req: IncomingMessage) => key?.name ?? `anonymous@${req.socket.remoteAddress ?? 'unknown'}`;
+  const full = (caller: string) => (perCaller.get(caller) ?? 0) >= connectionsPerKey;
 
   opts.server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/graphql' && path !== '/graphql/') return refuseUpgrade(socket, 404, 'NOT_FOUND', 'GraphQL over WebSocket is served at /graphql.');
-    const refusal = opts.guard.placement(req);
-    if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
-    // A key on the upgrade is checked now; without one, connection_init must bring it.
-    if (req.headers.authorization !== undefined) {
-      const door = await opts.guard.check(req.headers.authorization).catch(() => ({ ok: false as const, status: 503, code: 'SERVICE_UNAVAILABLE' }));
-      if (!door.ok) return refuseUpgrade(socket, door.status, door.code, door.code === 'RATE_LIMITED' ? 'The key is over its rate.' : 'The API key is not valid.');
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/graphql' && path !== '/graphql/') return refuseUpgrade(socket, 404, 'NOT_FOUND', 'GraphQL over WebSocket is served at /graphql.');
+      const refusal = guard.placement(req);
+      if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
+      // A key on the upgrade is checked (and takes its token) now; without one, connection_init must bring it.
+      if (req.headers.authorization !== undefined || guard.open) {
+        const door = await guard.check(req.headers.authorization).catch((): GuardResult => ({ ok: false, status: 503, code: 'SERVICE_UNAVAILABLE' }));
+        if (!door.ok) return refuseUpgrade(socket, door.status, door.code, door.code === 'RATE_LIMITED' ? 'The key is over its rate.' : 'The API key is not valid.');
+        if (full(callerOf(door.key, req))) return refuseUpgrade(socket, 429, 'TOO_MANY_CONNECTIONS', `At most ${connectionsPerKey} WebSocket connections per key (WS_CONNECTIONS_PER_KEY).`);
+        upgradeDoors.set(req, door);
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (err) {
+      logger.warn('websocket: upgrade failed', { error: (err as Error).message });
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const disposable = useServer<Record<string, unknown> | undefined>(
-    {
-      execute: (args) => (args.rootValue as { execute(a: ExecutionArgs): unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe(a: ExecutionArgs): unknown }).subscribe(args) as never,
-      onConnect: async (ctx) => {
-        const fromInit = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const authorization = ctx.extra.request.headers.authorization ?? (typeof fromInit === 'string' ? fromInit : undefined);
-        const door = await opts.guard.check(authorization);
-        if (!door.ok) return false; // closed with 4403 Forbidden
-        states.set(ctx.extra.socket, { key: door.key, running: 0 });
-        return true;
-      },
-      onSubscribe: async (ctx, _id, params) => {
-        const state = states.get(ctx.extra.socket);
-        if (!state) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
-        if (state.running >= MAX_OPERATIONS_PER_SOCKET) {
-          return [new GraphQLError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection.`, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
+  /** The access line of one operation, as HTTP requests write theirs. */
+  const logOperation = (op: Operation, caller: string, errors?: readonly GraphQLError[]) => {
+    for (const e of errors ?? []) {
+      const code = String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      op.scope.errors[code] = (op.scope.errors[code] ?? 0) + 1;
+    }
+    logger.info('request', {
+      requestId: op.scope.requestId,
+      method: 'WS',
+      path: '/graphql',
+      durationMs: Math.round(performance.now() - op.started),
+      key: caller,
+      operations: op.scope.operations.length > 0 ? op.scope.operations : [op.name],
+      upstreamCalls: op.scope.upstreamCalls,
+      ...(Object.keys(op.scope.errors).length > 0 && { errors: op.scope.errors }),
+    });
+  };
+
+  /** Refused before it ran: answered with `error` and logged, the socket kept. */
+  const refuse = (state: SocketState, name: string, error: GraphQLError): GraphQLError[] => {
+    logOperation({ scope: newScope(randomUUID(), state.caller), started: performance.now(), name }, state.caller, [error]);
+    return [error];
+  };
+
+  const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'Forbidden');
+
+  const server = makeServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>({
+    // The operation runs inside its own request scope: upstream calls and errors are counted for its line.
+    execute: (args) => {
+      const root = args.rootValue as Root;
+      return runInScope(root.scope, () => root.execute(args)) as never;
+    },
+    subscribe: (args) => {
+      const root = args.rootValue as Root;
+      return runInScope(root.scope, async () => {
+        const result = await root.subscribe(args);
+        return isAsyncIterator(result) ? scoped(result, root.scope) : result;
+      }) as never;
+    },
+    onConnect: async (ctx) => {
+      try {
+        const { request, socket } = ctx.extra;
+        let door = upgradeDoors.get(request);
+        if (!door) {
+          const fromInit = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+          door = await guard.check(typeof fromInit === 'string' ? fromInit : undefined);
         }
+        if (!door.ok) return false; // closed with 4403 Forbidden
+        const caller = callerOf(door.key, request);
+        if (full(caller)) {
+          socket.close(TOO_MANY_CONNECTIONS, 'Too many connections for this key');
+          return false;
+        }
+        if (socket.readyState !== socket.OPEN) return false;
+        perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+        states.set(socket, { key: door.key, caller, running: 0, operations: new Map() });
+        return true;
+      } catch (err) {
+        logger.warn('websocket: connection_init failed', { error: (err as Error).message });
+        return false;
+      }
+    },
+    onSubscribe: async (ctx, id, params) => {
+      const socket = ctx.extra.socket;
+      const state = states.get(socket);
+      if (!state) return [gqlError('Not connected.', 'UNAUTHENTICATED')];
+      const name = (typeof params.operationName === 'string' && params.operationName) || 'anonymous';
+      try {
+        // The key as it is now: revoked or expired ends the socket; narrowed rights apply from here on.
+        if (state.key) {
+          const now = guard.current(state.key);
+          if (!now) {
+            closeRevoked(socket);
+            return refuse(state, name, gqlError('The API key of this connection was revoked or has expired.', 'UNAUTHENTICATED'));
+          }
+          state.key = now;
+          const waitMs = await guard.take(now);
+          if (waitMs > 0) {
+            return refuse(state, name, gqlError(`The key "${now.name}" is over its rate of ${now.rateLimit.perSecond} requests a second.`, 'RATE_LIMITED', { retryAfterMs: Math.ceil(waitMs) }));
+          }
+        }
+        if (state.running >= MAX_OPERATIONS_PER_SOCKET) {
+          return refuse(state, name, gqlError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection.`, 'TOO_MANY_OPERATIONS'));
+        }
+        const op: Operation = { scope: newScope(randomUUID(), state.caller), started: performance.now(), name };
         const { schema, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
-          ...opts.serverContext(state.key),
+          ...opts.serverContext(state.key, ctx.extra.request),
           req: ctx.extra.request,
-          socket: ctx.extra.socket,
+          socket,
           params,
         });
         const query = opts.persisted ? persistedDocumentFor(opts.persisted, params) : params.query;
-        if (query instanceof GraphQLError) return [query];
+        if (query instanceof GraphQLError) return refuse(state, name, query);
         let document;
         try {
           document = parse(query);
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError('The document does not parse.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          return refuse(state, name, err instanceof GraphQLError ? err : gqlError('The document does not parse.', 'GRAPHQL_PARSE_FAILED'));
         }
         const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) {
+          logOperation(op, state.caller, errors);
+          return errors;
+        }
+        runInScope(op.scope, () => noteOperation(params.operationName));
+        const contextValue = await runInScope(op.scope, () => contextFactory());
+        if (getOperationAST(document, params.operationName)?.operation === 'query') bypassResponseCache(contextValue);
         state.running += 1;
-        return {
-          schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-      },
-      onComplete: (ctx) => {
-        const state = states.get(ctx.extra.socket);
-        if (state && state.running > 0) state.running -= 1;
-      },
+        state.operations.set(id, op);
+        const root: Root = { execute, subscribe, scope: op.scope };
+        return { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue, rootValue: root };
+      } catch (err) {
+        logger.warn('websocket: an operation could not start', { error: (err as Error).message });
+        return refuse(state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR'));
+      }
     },
-    wss,
-  );
+    onError: (ctx, id, _payload, errors) => {
+      const state = states.get(ctx.extra.socket);
+      const op = state?.operations.get(id);
+      if (!state || !op) return;
+      state.operations.delete(id);
+      state.running = Math.max(0, state.running - 1);
+      logOperation(op, state.caller, errors);
+    },
+    onComplete: (ctx, id) => {
+      const state = states.get(ctx.extra.socket);
+      const op = state?.operations.get(id);
+      if (!state || !op) return;
+      state.operations.delete(id);
+      state.running = Math.max(0, state.running - 1);
+      logOperation(op, state.caller);
+    },
+  });
+
+  wss.on('error', (err) => logger.warn('websocket: server error', { error: err.message }));
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.once('error', (err) => {
+      logger.warn('websocket: socket error', { error: err.message });
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+    let pongWait: NodeJS.Timeout | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), KEEPALIVE_MS);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, KEEPALIVE_MS);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', async (data) => {
+            try {
+              await cb(String(data));
+            } catch (err) {
+              logger.warn('websocket: a message could not be handled', { error: (err as Error).message });
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      const state = states.get(socket);
+      if (state) {
+        states.delete(socket);
+        const n = (perCaller.get(state.caller) ?? 1) - 1;
+        if (n > 0) perCaller.set(state.caller, n);
+        else perCaller.delete(state.caller);
+      }
+      void Promise.resolve(closed(code, String(reason))).catch((err: unknown) => logger.warn('websocket: closing failed', { error: (err as Error).message }));
+    });
+  });
+
+  /** Closes the sockets whose keys were revoked or have expired. */
+  const recheck = () => {
+    for (const [socket, state] of states) if (state.key && guard.current(state.key) === null) closeRevoked(socket);
+  };
+  const timer = guard.open ? undefined : setInterval(recheck, RECHECK_EVERY_MS);
+  timer?.unref();
+
   return {
+    recheck,
     async close() {
-      await disposable.dispose();
+      clearInterval(timer);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+interface Root {
+  execute(a: ExecutionArgs): unknown;
+  subscribe(a: ExecutionArgs): unknown;
+  scope: RequestScope;
+}
+
+const isAsyncIterator = (v: unknown): v is AsyncIterableIterator<unknown> => typeof (v as AsyncIterator<unknown> | null)?.next === 'function';
+
+/** A subscription's stream, each step run inside the operation's scope (its event reads are counted there). */
+function scoped<T>(it: AsyncIterableIterator<T>, scope: RequestScope): AsyncIterableIterator<T> {
+  return {
+    next: () => runInScope(scope, () => it.next()),
+    return: (v?: unknown) => (it.return ? it.return(v as T) : Promise.resolve({ value: undefined as T, done: true })),
+    throw: (e?: unknown) => (it.throw ? it.throw(e) : Promise.reject(e)),
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }
