@@ -13,9 +13,13 @@ export function reportsPlugin(): Plugin<GatewayContext> {
           if (!reports || (reports.errors.length === 0 && reports.scanLimited.length === 0)) return;
           if (Symbol.asyncIterator in (result as object)) return;
           const r = result as ExecutionResult;
+          // The spec: `errors` is absent or non-empty. A scan-limited page without errors has none
+          // (clients test `if (result.errors)`).
+          const errors = [...(r.errors ?? []), ...reports.errors];
+          const { errors: _, ...rest } = r;
           setResult({
-            ...r,
-            errors: [...(r.errors ?? []), ...reports.errors],
+            ...rest,
+            ...(errors.length > 0 && { errors }),
             ...(reports.scanLimited.length > 0 && {
               extensions: {
                 ...r.extensions,
