@@ -112,6 +112,12 @@ export function createGuard(opts: GuardOptions) {
     return null;
   }
 
+  /** Host only: /metrics and /webhooks/* (a provider or a scraper sends no Origin worth judging). */
+  function placeHost(req: IncomingMessage, res: ServerResponse): GuardResult | null {
+    if (hostAllowed(req.headers.host, opts.allowedHosts)) return null;
+    return refused(res, 421, 'HOST_NOT_ALLOWED', 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).');
+  }
+
   /** Host and Origin only: what every request on the GraphQL path must pass, a key or not. */
   function place(req: IncomingMessage, res: ServerResponse): GuardResult | null {
     const refusal = placement(req);
@@ -169,6 +175,7 @@ export function createGuard(opts: GuardOptions) {
 
   return {
     place,
+    placeHost,
     placement,
     authorize,
     check,

@@ -4,7 +4,7 @@
 //   keys:
 //     - name: dashboard
 //       key: sha256:9f86d08...        # or the key itself (then it is redacted from every log)
-//       scopes: [disputes:read]
+//       scopes: [disputes:read]       # disputes:read, disputes:write, evidence:write, metrics:read
 //       providers: [STRIPE, AFTERPAY] # or ["*"] (the default): every configured provider
 //       accounts: ["STRIPE:eu"]       # optional: only these accounts (beside providers, which must allow them)
 //       rateLimit: { perSecond: 10, burst: 20 }   # optional, else GATEWAY_KEY_RATE_LIMIT
@@ -18,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { PROVIDERS, type ProviderName } from '../domain/dispute.js';
 import { ConfigError, parseConfigDocument } from '../providers/env.js';
 
-export const SCOPES = ['disputes:read', 'disputes:write', 'evidence:write'] as const;
+// metrics:read: GET /metrics on the main port (nothing else; METRICS_PORT serves it apart without a key).
+export const SCOPES = ['disputes:read', 'disputes:write', 'evidence:write', 'metrics:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKey {

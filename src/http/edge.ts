@@ -38,6 +38,10 @@ const DISCARD_BYTES = 1024 * 1024;
 export interface EdgeGuard {
   place(req: IncomingMessage, res: ServerResponse): GuardResult | null;
   authorize(req: IncomingMessage, res: ServerResponse): GuardResult | Promise<GuardResult>;
+  /** Host only (no Origin rule): the paths providers and scrapers call, not browsers. */
+  placeHost(req: IncomingMessage, res: ServerResponse): GuardResult | null;
+  /** Whether the gateway runs without keys. */
+  open: boolean;
 }
 
 export interface EdgeOptions<S> {
@@ -246,9 +250,23 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
   return (req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
+    // /metrics on the main port names accounts and counts: the Host rule (against DNS rebinding)
+    // and, while keys are configured, a key with metrics:read (else METRICS_PORT serves it apart).
     if (path === '/metrics' && opts.metrics) {
       req.resume();
-      serveMetrics(opts.metrics, res).catch(failed(res));
+      if (guard.placeHost(req, res)) return;
+      const metrics = opts.metrics;
+      const serve = (door: GuardResult) => {
+        if (!door.ok) return;
+        if (!guard.open && !door.key?.scopes.has('metrics:read')) {
+          sendError(res, 403, 'FORBIDDEN', 'Reading /metrics takes a key with the metrics:read scope (or serve it apart with METRICS_PORT).');
+          return;
+        }
+        serveMetrics(metrics, res).catch(failed(res));
+      };
+      const door = guard.authorize(req, res);
+      if (door instanceof Promise) door.then(serve, failed(res));
+      else serve(door);
       return;
     }
     if (path === '/healthz' || path === '/readyz') {
@@ -282,7 +300,10 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     });
     runInScope(scope, () => {
       if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
-      else if (opts.webhooks && path.startsWith('/webhooks/')) opts.webhooks(req, res, path);
+      else if (opts.webhooks && path.startsWith('/webhooks/')) {
+        if (guard.placeHost(req, res)) req.resume();
+        else opts.webhooks(req, res, path);
+      }
       else {
         req.resume();
         sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
