@@ -12,8 +12,11 @@ export function metricsPlugin(metrics: GatewayMetrics): Plugin {
     return { name: op?.name?.value, type: op?.operation ?? 'query', started: performance.now() };
   };
   const done = (o: ReturnType<typeof start>, result: unknown) => {
-    const failed = typeof result === 'object' && result !== null && !(Symbol.asyncIterator in result) && ((result as ExecutionResult).errors?.length ?? 0) > 0;
-    metrics.operation(o.name, o.type, failed ? 'error' : 'ok', (performance.now() - o.started) / 1000);
+    const single = typeof result === 'object' && result !== null && !(Symbol.asyncIterator in result);
+    const failed = single && ((result as ExecutionResult).errors?.length ?? 0) > 0;
+    // No data at all: nothing ran (refused by access or limits, or its variables did not coerce).
+    const refused = single && failed && (result as ExecutionResult).data === undefined;
+    metrics.operation(refused ? null : o.name, o.type, failed ? 'error' : 'ok', (performance.now() - o.started) / 1000);
   };
   return {
     onExecute({ args }) {

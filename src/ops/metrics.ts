@@ -9,7 +9,8 @@ import type { DisputeProviderClient } from '../providers/types.js';
 /** What the gateway tells its metrics; a no-op when metrics are off. */
 export interface GatewayMetrics {
   upstream(e: AttemptEvent): void;
-  operation(name: string | undefined, type: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** name null: refused before it ran (access, limits, variables); counted as `refused`, taking no name slot. */
+  operation(name: string | undefined | null, type: string, outcome: 'ok' | 'error', seconds: number): void;
   graphqlErrors(codes: readonly string[]): void;
   /** A mutation's audited result (closeDispute, the evidence mutations), refusals included. */
   mutation(audit: string, provider: string | null, result: string): void;
@@ -134,7 +135,10 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
   });
 
   const names = new Set<string>();
-  const nameLabel = (name: string | undefined): string => {
+  // A slot is a name's for the process: only operations that were let run take one, so a caller
+  // refused (no scope, over a limit) cannot fill the slots with junk names.
+  const nameLabel = (name: string | undefined | null): string => {
+    if (name === null) return 'refused';
     if (!name) return 'anonymous';
     const safe = name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64);
     if (names.has(safe)) return safe;

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore, sha256 } from '../../src/auth/keys.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { probeGateway, raw, READER, type ProbeGateway } from './helpers.js';
+import { MAX_OPERATION_NAMES } from '../../src/ops/metrics.js';
+import { gql, probeGateway, raw, READER, type ProbeGateway } from './helpers.js';
 
 const SCRAPER = 'gk_probe_scraper_7e2a9c4f1b6d3058';
 const keys = KeyStore.parse(
@@ -61,5 +62,19 @@ describe('security round three: /metrics and webhooks on the main port', () => {
     }
     // Open gateways (the sandbox) keep /metrics without a key.
     expect((await get(open.gateway.url, '/metrics')).status).toBe(200);
+  });
+
+  it('item 9: refused operations take no operation_name slot', async () => {
+    const url = keyed.gateway.url;
+    // The scraper key has no read scope: every one of these is refused before it runs.
+    for (let i = 0; i <= MAX_OPERATION_NAMES; i++) {
+      const r = await gql(url, SCRAPER, `query Junk${i} { disputes(first: 1) { nodes { id } } }`);
+      expect(r.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    }
+    expect((await gql(url, READER, 'query RealInbox { disputes(first: 1) { nodes { id } } }')).body.data.disputes.nodes).toHaveLength(1);
+    const text = (await get(url, '/metrics', { authorization: `Bearer ${SCRAPER}` })).text;
+    expect(text).toMatch(/operation_name="RealInbox"/);
+    expect(text).not.toMatch(/operation_name="Junk\d+"/);
+    expect(text).toMatch(/operation_name="refused"/);
   });
 });
