@@ -15,12 +15,14 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 
 const A = 'dg_test_cache_key_a_0123456789abcdef';
 const B = 'dg_test_cache_key_b_0123456789abcdef';
+const M = 'dg_test_cache_key_m_0123456789abcdef';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const keys = () =>
   KeyStore.parse(
     JSON.stringify([
       { name: 'a', key: `sha256:${sha256(A)}`, scopes: ['disputes:read', 'disputes:write'] },
       { name: 'b', key: `sha256:${sha256(B)}`, scopes: ['disputes:read'], providers: ['STRIPE'] },
+      { name: 'm', key: `sha256:${sha256(M)}`, scopes: ['metrics:read'] },
     ]),
     'test keys',
     { perSecond: 1000, burst: 1000 },
@@ -69,7 +71,7 @@ describe('the response cache', () => {
 
   it('on: a repeated read is answered without an upstream call, the same answer, and counted', async () => {
     const [id] = await openStripeIds(1);
-    const metricsBefore = await scrape(cached.url.replace('/graphql', '/metrics'));
+    const metricsBefore = await scrape(cached.url.replace('/graphql', '/metrics'), M);
     const before = stripeCalls();
     const first = await gql(cached, ONE, { id });
     const second = await gql(cached, ONE, { id });
@@ -77,7 +79,7 @@ describe('the response cache', () => {
     expect(stripeCalls() - before).toBe(1);
     expect(second.text).toBe(first.text);
     expect(third.text).toBe(first.text);
-    const after = await scrape(cached.url.replace('/graphql', '/metrics'));
+    const after = await scrape(cached.url.replace('/graphql', '/metrics'), M);
     const delta = (result: string) => total(after, 'dispute_gateway_response_cache_lookups_total', { result }) - total(metricsBefore, 'dispute_gateway_response_cache_lookups_total', { result });
     expect(delta('miss')).toBe(1);
     expect(delta('hit')).toBe(2);
@@ -137,10 +139,10 @@ describe('the response cache', () => {
 
   it('never caches the event history', async () => {
     const q = '{ disputeEvents(first: 1) { edges { cursor } } }';
-    const metricsBefore = await scrape(cached.url.replace('/graphql', '/metrics'));
+    const metricsBefore = await scrape(cached.url.replace('/graphql', '/metrics'), M);
     await gql(cached, q);
     await gql(cached, q);
-    const after = await scrape(cached.url.replace('/graphql', '/metrics'));
+    const after = await scrape(cached.url.replace('/graphql', '/metrics'), M);
     expect(total(after, 'dispute_gateway_response_cache_lookups_total', { result: 'hit' })).toBe(total(metricsBefore, 'dispute_gateway_response_cache_lookups_total', { result: 'hit' }));
   });
 });
