@@ -8,6 +8,7 @@ import type { Sandbox } from './sandbox/index.js';
 import { EXAMPLE_QUERY, startGateway, type GatewayOptions } from './server.js';
 import { installProcessGuards } from './process-guards.js';
 import { startTracing, tracingWanted } from './ops/tracing.js';
+import { traceTrustFromEnv } from './ops/spans.js';
 import { setLeaseMs } from './gateway/once.js';
 import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/guard.js';
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     state: redis?.state as GatewayOptions['state'],
     sharedStateHealthy: redis?.healthy,
     tracer: tracing?.tracer,
+    traceTrust: traceTrustFromEnv(process.env),
     metricsPort: config.metricsPort,
     webhookMaxBodyBytes: config.webhookMaxBodyBytes,
     webhookRateLimit: config.webhookRateLimit,

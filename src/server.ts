@@ -28,7 +28,7 @@ import { metricsPlugin } from './graphql/metrics-plugin.js';
 import { createMetrics, NO_METRICS, type GatewayMetrics, type Metrics } from './ops/metrics.js';
 import { sendError } from './http/error.js';
 import type { Tracer } from '@opentelemetry/api';
-import { traceResolvers, tracingPlugin } from './ops/spans.js';
+import { traceResolvers, tracingPlugin, type TraceTrust } from './ops/spans.js';
 import { EventHub, type EventBus, type EventDedupe } from './events/hub.js';
 import { DEFAULT_RETENTION, InMemoryEventLog, type EventLog, type EventRetention } from './events/log.js';
 import { createWebhookEndpoint } from './http/webhooks.js';
@@ -180,6 +180,8 @@ export interface GatewayOptions {
   metricsPort?: number;
   /** Traces: spans per request, operation, resolver and provider attempt (ops/tracing.ts starts one). Absent: off. */
   tracer?: Tracer;
+  /** Whose incoming traceparent is continued (OTEL_TRUST_INCOMING_TRACE): callers with a valid key by default. */
+  traceTrust?: TraceTrust;
   /**
    * Whether the shared state (Redis) answers, reported by /readyz. Reads go on without it, so the
    * gateway stays ready; what needs it is refused (SERVICE_UNAVAILABLE) until it returns.
@@ -359,6 +361,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     serverContext,
     stats: opts.stats,
     tracer: opts.tracer,
+    traceTrust: opts.traceTrust,
     ready: () => !draining,
     readiness: opts.sharedStateHealthy ? () => ({ sharedState: opts.sharedStateHealthy!() ? 'up' : 'down' }) : undefined,
     metrics: metrics && opts.metricsPort === undefined ? metrics : null,

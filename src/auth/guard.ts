@@ -174,6 +174,7 @@ export function createGuard(opts: GuardOptions) {
   }
 
   return {
+    presentsKey: (req: IncomingMessage) => identify(req.headers.authorization).key !== null,
     place,
     placeHost,
     placement,

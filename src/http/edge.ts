@@ -26,7 +26,7 @@ import type { GraphiqlPage } from './graphiql.js';
 import { newScope, runInScope, type RequestScope } from './request-scope.js';
 import type { YogaAnswer } from './yoga-adapter.js';
 import { context, type Tracer } from '@opentelemetry/api';
-import { serverSpan } from '../ops/spans.js';
+import { serverSpan, type TraceTrust } from '../ops/spans.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
 /** The largest legitimate evidence: 150,000 characters of text (up to 4 bytes each in UTF-8) and the rest of the operation. */
@@ -42,6 +42,8 @@ export interface EdgeGuard {
   placeHost(req: IncomingMessage, res: ServerResponse): GuardResult | null;
   /** Whether the gateway runs without keys. */
   open: boolean;
+  /** Whether the request presents a valid key (no rate token taken): for trusting its trace context. */
+  presentsKey(req: IncomingMessage): boolean;
 }
 
 export interface EdgeOptions<S> {
@@ -70,6 +72,8 @@ export interface EdgeOptions<S> {
   metrics?: { render(): Promise<{ contentType: string; body: string }> } | null;
   /** A SERVER span per request when tracing is on (absent: off). */
   tracer?: Tracer;
+  /** Whose incoming `traceparent` is continued (OTEL_TRUST_INCOMING_TRACE; default: callers with a valid key). */
+  traceTrust?: TraceTrust;
   /** Providers' webhooks (POST /webhooks/…); absent: 404. */
   webhooks?: (req: IncomingMessage, res: ServerResponse, path: string) => void;
 }
@@ -281,7 +285,9 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
     res.setHeader('x-request-id', requestId);
     const scope = newScope(requestId, 'none');
     if (opts.tracer) {
-      const traced = serverSpan(opts.tracer, req, res, path.startsWith('/webhooks/') ? '/webhooks/{provider}' : path.slice(0, 64));
+      const trust = opts.traceTrust ?? 'keyed';
+      const trusted = trust === 'always' || (trust === 'keyed' && !guard.open && guard.presentsKey(req));
+      const traced = serverSpan(opts.tracer, req, res, path.startsWith('/webhooks/') ? '/webhooks/{provider}' : path.slice(0, 64), trusted);
       scope.wrap = (fn) => context.with(traced, fn);
     }
     // One line per request, whatever it caused: counts, never the query or the caller's values.

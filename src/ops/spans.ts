@@ -22,11 +22,34 @@ const fail = (span: Span, err: unknown) => {
 };
 
 /**
- * The SERVER span of one HTTP request, child of its `traceparent`; ended when the response closes.
- * Returns the context to run the request in.
+ * Whose `traceparent` a SERVER span continues (OTEL_TRUST_INCOMING_TRACE): `keyed` (the default)
+ * only a caller presenting a valid key; `never`; `always` (a gateway behind a proxy that sets it).
+ * An untrusted caller's sampled flag would otherwise force export past the sampler's ratio.
  */
-export function serverSpan(tracer: Tracer, req: IncomingMessage, res: ServerResponse, route: string): Context {
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+export type TraceTrust = 'keyed' | 'never' | 'always';
+
+export function traceTrustFromEnv(env: NodeJS.ProcessEnv): TraceTrust {
+  const v = env.OTEL_TRUST_INCOMING_TRACE?.trim().toLowerCase() || 'keyed';
+  if (v !== 'keyed' && v !== 'never' && v !== 'always') throw new Error(`OTEL_TRUST_INCOMING_TRACE must be keyed, never or always; got ${JSON.stringify(v).slice(0, 40)}`);
+  return v;
+}
+
+/**
+ * The caller's trace context, when trusted, without its `tracestate`: vendor entries a caller
+ * wrote are not ours to forward to providers.
+ */
+function parentOf(req: IncomingMessage, trusted: boolean): Context {
+  if (!trusted) return ROOT_CONTEXT;
+  const sc = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, req.headers));
+  return sc ? trace.setSpanContext(ROOT_CONTEXT, { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags, isRemote: true }) : ROOT_CONTEXT;
+}
+
+/**
+ * The SERVER span of one HTTP request, child of its `traceparent` when `trusted`; ended when the
+ * response closes. Returns the context to run the request in.
+ */
+export function serverSpan(tracer: Tracer, req: IncomingMessage, res: ServerResponse, route: string, trusted = true): Context {
+  const parent = parentOf(req, trusted);
   const span = tracer.startSpan(
     `${req.method ?? 'GET'} ${route}`,
     { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': route, 'http.route': route, 'url.scheme': 'http' } },

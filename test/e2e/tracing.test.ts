@@ -18,7 +18,9 @@ let gateway: Gateway;
 beforeAll(async () => {
   tracing = await startTracing({ exporter });
   sandbox = await startSandbox(42, { count: 20, only: ['STRIPE', 'FLEX'] });
-  gateway = await startGateway({ providers: providersFromEnv(sandbox.env), port: 0, tracer: tracing.tracer, logger: createLogger({ level: 'error', secrets: [], write: () => {} }) });
+  // An open gateway has no keys to trust a caller by: this one trusts every traceparent (OTEL_TRUST_INCOMING_TRACE=always);
+  // the default (callers with a valid key) is the security suite's (test/security/round3-tracing.test.ts).
+  gateway = await startGateway({ providers: providersFromEnv(sandbox.env), port: 0, tracer: tracing.tracer, traceTrust: 'always', logger: createLogger({ level: 'error', secrets: [], write: () => {} }) });
 });
 
 afterAll(async () => {
