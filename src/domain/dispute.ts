@@ -285,6 +285,24 @@ export const EVIDENCE_FILE_FIELDS = [
   'uncategorizedFile',
 ] as const satisfies readonly (keyof DisputeEvidence)[];
 
+/**
+ * Characters as providers count them: Unicode code points, not UTF-16 units (an emoji is one
+ * character, not two). Evidence limits are stated and checked in these.
+ */
+export function characterCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
 export const EVIDENCE_TEXT_FIELDS = [
   'accessActivityLog',
   'billingAddress',

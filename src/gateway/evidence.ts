@@ -3,7 +3,7 @@
 // error with nothing sent: a field the provider does not take, staging where it cannot stage, a
 // dispute past responding, a second submission where only one is allowed, text over the limit.
 import { createHash } from 'node:crypto';
-import { EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, isFileField, RESPONDABLE, type Dispute, type EvidenceField, type EvidenceUpdate, type FileRef } from '../domain/dispute.js';
+import { characterCount, EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, isFileField, RESPONDABLE, type Dispute, type EvidenceField, type EvidenceUpdate, type FileRef } from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
 import { accountKey, isProviderId, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
@@ -103,10 +103,11 @@ function checkState(rules: EvidenceRules, d: Dispute, evidence: EvidenceUpdate, 
   if (rules.maxTextCharacters !== null) {
     // The evidence as it will stand: what is staged, with this update over it.
     const merged = { ...(d.evidence as unknown as Record<string, unknown>), ...evidence };
-    const total = EVIDENCE_TEXT_FIELDS.reduce((n, f) => n + (typeof merged[f] === 'string' ? (merged[f] as string).length : 0), 0);
+    // Characters are Unicode code points, as providers count them (characterCount).
+    const total = EVIDENCE_TEXT_FIELDS.reduce((n, f) => n + (typeof merged[f] === 'string' ? characterCount(merged[f] as string) : 0), 0);
     if (total > rules.maxTextCharacters) {
-      const longest = EVIDENCE_TEXT_FIELDS.filter((f) => typeof evidence[f] === 'string').sort((a, b) => evidence[b]!.length - evidence[a]!.length)[0];
-      return one('EVIDENCE_TOO_LONG', `The evidence would hold ${total} characters of text; ${name} takes ${rules.maxTextCharacters} in all.`, longest ? ['input', 'evidence', longest] : ['input', 'evidence']);
+      const longest = EVIDENCE_TEXT_FIELDS.filter((f) => typeof evidence[f] === 'string').sort((a, b) => characterCount(evidence[b]!) - characterCount(evidence[a]!))[0];
+      return one('EVIDENCE_TOO_LONG', `The evidence would hold ${total} characters (Unicode code points) of text; ${name} takes ${rules.maxTextCharacters} in all.`, longest ? ['input', 'evidence', longest] : ['input', 'evidence']);
     }
   }
   return null;

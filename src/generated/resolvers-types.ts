@@ -566,7 +566,7 @@ export type EvidenceCapabilities = {
   fileUpload: Scalars['Boolean']['output'];
   /** The largest file the provider takes, in bytes. */
   maxFileBytes?: Maybe<Scalars['Int']['output']>;
-  /** The most text characters the evidence may hold, all text fields together. */
+  /** The most text characters the evidence may hold, all text fields together, counted as Unicode code points (an emoji is one). */
   maxTextCharacters?: Maybe<Scalars['Int']['output']>;
   /** Evidence can be submitted again before the deadline. */
   resubmission: Scalars['Boolean']['output'];

@@ -2,6 +2,7 @@
 // secret key, bracketed form encoding, Stripe's error envelope, 400 on unknown parameters,
 // newest-first lists with starting_after / ending_before / has_more, idempotent POSTs, and
 // state that changes on update and close.
+import { characterCount } from '../../../domain/dispute.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeForm } from '../../form.js';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
@@ -295,7 +296,7 @@ export class StripeFake {
       if (typeof p.evidence !== 'object' || p.evidence === null) return error(400, 'invalid_request_error', 'Invalid hash', { param: 'evidence' });
       // Since 2026-09-30 an over-long bundle (text fields combined) is refused, submit or not.
       const text = { ...d.evidence, ...(p.evidence as Record<string, unknown>) } as Record<string, unknown>;
-      const total = STRIPE_EVIDENCE_TEXT_KEYS.reduce((n, k) => n + (typeof text[k] === 'string' ? (text[k] as string).length : 0), 0);
+      const total = STRIPE_EVIDENCE_TEXT_KEYS.reduce((n, k) => n + (typeof text[k] === 'string' ? characterCount(text[k] as string) : 0), 0);
       if (total > 150_000) return error(400, 'invalid_request_error', 'The evidence is too long to fit on the evidence pages.', { code: 'dispute_evidence_page_limit_exceeded', param: 'evidence' });
       for (const [k, v] of Object.entries(p.evidence)) {
         if (!EVIDENCE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
