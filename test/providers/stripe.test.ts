@@ -1,5 +1,5 @@
 // The Stripe client against the Stripe fake over loopback, with both checked against Stripe's
-// own OpenAPI description (../shared/reference/stripe-disputes-openapi.json).
+// own OpenAPI description (a copy of Stripe's, test/fixtures/stripe/disputes-openapi.json).
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { Ajv } from 'ajv';
@@ -11,7 +11,7 @@ import { stripe } from '../../src/providers/stripe/index.js';
 import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
 import { StripeFake } from '../../src/providers/stripe/fake/server.js';
 
-const spec = JSON.parse(readFileSync(new URL('../../../shared/reference/stripe-disputes-openapi.json', import.meta.url), 'utf8'));
+const spec = JSON.parse(readFileSync(new URL('../fixtures/stripe/disputes-openapi.json', import.meta.url), 'utf8'));
 const delta = spec['x-delta-2026'];
 
 // The extraction keeps the dispute schemas; objects they reference but do not include (charge,
