@@ -127,7 +127,17 @@ export interface Known {
 const MAX_KNOWN = 10_000;
 const MAX_OWN_KEYS = 10_000;
 
-const fingerprint = (d: Dispute) => `${d.status}|${d.evidenceDetails.submissionCount}|${d.amount}`;
+/** Metadata with its keys in order, so the same values always print the same. */
+const sortedJson = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sortedJson) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedJson((v as Record<string, unknown>)[k])])) : v;
+
+/**
+ * The state a provider event must match, field for field, to be the echo of the gateway's own
+ * change: status, reason, amount, submissions and metadata. Anything else that differs (a reason
+ * the provider changed after the close, say) is news and is published.
+ */
+const fingerprint = (d: Dispute) =>
+  JSON.stringify([d.status, d.providerStatus, d.reason, d.providerReason, d.amount, d.currency, d.evidenceDetails.submissionCount, sortedJson(d.metadata)]);
 
 /** Types a provider uses for a change the gateway made: its own name for it, or a plain update. */
 const sameKind = (own: DisputeEventType, theirs: DisputeEventType) => theirs === own || theirs === 'UPDATED';
