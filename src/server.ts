@@ -1,6 +1,6 @@
 // The gateway's HTTP server: GraphQL (and GraphiQL for browsers) at /graphql, probes at /healthz and
 // /readyz. Requests pass the edge (http/edge.ts), then yoga (http/yoga-adapter.ts).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
@@ -327,8 +327,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const yoga = createGatewayYoga(opts, services, schema, plugins);
   let draining = false;
   // What the HTTP layer hands GraphQL about a caller (the edge and WebSocket connections alike).
-  const serverContext = (apiKey: ApiKey | null): RequestServerContext => ({
+  const serverContext = (apiKey: ApiKey | null, req?: IncomingMessage): RequestServerContext => ({
     apiKey,
+    clientAddress: req?.socket.remoteAddress,
     open: guard.open,
     keyValid: apiKey ? () => guard.stillValid(apiKey) : undefined,
     keyNow: apiKey ? () => guard.current(apiKey) : undefined,

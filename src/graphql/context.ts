@@ -44,6 +44,8 @@ export interface RequestServerContext {
   keyValid?: () => boolean;
   /** The caller's key as the keys file has it now (a reload may have narrowed it), null once revoked or expired; absent on an open gateway. */
   keyNow?: () => ApiKey | null;
+  /** The client's address (the TCP peer): without keys, what tells one caller's subscriptions from another's. */
+  clientAddress?: string;
 }
 
 /** What resolvers report beside their data: partial failures and scan limits, added to the result. */
@@ -74,6 +76,8 @@ export interface GatewayContext extends GatewayServices {
   keyValid?: () => boolean;
   /** The key as it is now (null: revoked or expired): subscriptions apply narrowed rights with it. */
   keyNow?: () => ApiKey | null;
+  /** The client's address, when the transport knows it. */
+  clientAddress?: string;
 }
 
 /**
@@ -107,5 +111,6 @@ export function createContext(services: GatewayServices, server: Partial<Request
     upstreamBudget: server.upstreamBudget ?? { limit: Infinity, remaining: Infinity },
     keyValid: server.keyValid,
     keyNow: server.keyNow,
+    clientAddress: server.clientAddress,
   };
 }

@@ -8,6 +8,8 @@ import { decodeEventCursor, encodeEventCursor } from '../events/log.js';
 import type { DisputeEvent } from '../events/types.js';
 import type { DisputeEventFilter, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
+import type { ApiKey } from '../auth/keys.js';
+import type { ProviderName } from '../domain/dispute.js';
 import { createLoaders } from '../gateway/loaders.js';
 
 export const MAX_EVENTS_PAGE = 100;
@@ -25,6 +27,16 @@ function visibleTo(ctx: GatewayContext, filter: DisputeEventFilter | null | unde
     (!accounts || accounts.has(accountKey(e.provider, e.account))) &&
     (!types || types.has(e.type)) &&
     (!dispute || dispute === refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId }));
+}
+
+/** The accounts a subscription's filter can match among those the caller could read when it started. */
+function filterAccounts(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined): [string, string][] {
+  const providers = filter?.providers ? new Set<string>(filter.providers) : null;
+  const accounts = filter?.accounts ? new Set(filter.accounts.map((a) => accountKey(a.provider, a.account))) : null;
+  const dispute = filter?.disputeId != null ? decodeDisputeId(filter.disputeId, 'filter.disputeId') : null;
+  return [...ctx.clients.values()]
+    .filter((c) => (!providers || providers.has(c.name)) && (!accounts || accounts.has(accountKey(c.name, c.account))) && (!dispute || (dispute.provider === c.name && dispute.account === c.account)))
+    .map((c) => [c.name, c.account]);
 }
 
 /** An event by its global id, if this caller may see it and the history still has it. */
@@ -51,13 +63,37 @@ export const eventResolvers: Resolvers = {
   Subscription: {
     disputeEvents: {
       subscribe: (_, { filter, after }, ctx) => {
-        const keep = visibleTo(ctx, filter);
+        const visible = visibleTo(ctx, filter);
         const afterSeq = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : undefined;
-        const valid = ctx.keyValid;
+        // The key as the keys file has it now: a reload that narrows its providers or accounts
+        // narrows what this subscription receives from then on, and one whose filter the key may
+        // no longer read ends with FORBIDDEN.
+        const keyNow = ctx.keyNow;
+        const mayRead = (key: ApiKey, provider: string, account: string) =>
+          key.scopes.has('disputes:read') && (!key.providers || key.providers.has(provider as ProviderName)) && (!key.accounts || key.accounts.has(accountKey(provider as ProviderName, account)));
+        const keep = keyNow
+          ? (e: DisputeEvent) => {
+              const now = keyNow();
+              return now !== null && mayRead(now, e.provider, e.account) && visible(e);
+            }
+          : visible;
+        const named = filterAccounts(ctx, filter);
+        // Without keys, every caller is `anonymous`: each client address has its own share.
+        const caller = ctx.caller.anonymous && ctx.clientAddress ? `anonymous@${ctx.clientAddress}` : ctx.caller.name;
         return ctx.events.subscribe(keep, {
           afterSeq,
-          caller: ctx.caller.name,
-          valid: valid && (() => (valid() ? null : new GraphQLError('The API key of this subscription was revoked or has expired.', { extensions: { code: 'UNAUTHENTICATED' } }))),
+          caller,
+          valid:
+            keyNow &&
+            (() => {
+              const now = keyNow();
+              if (!now) return new GraphQLError('The API key of this subscription was revoked or has expired.', { extensions: { code: 'UNAUTHENTICATED' } });
+              const readable = named.filter(([p, a]) => mayRead(now, p, a));
+              if (!now.scopes.has('disputes:read') || (named.length > 0 && readable.length === 0)) {
+                return new GraphQLError('The API key of this subscription may no longer read what it asks for.', { extensions: { code: 'FORBIDDEN' } });
+              }
+              return null;
+            }),
         });
       },
       // Each event resolves with fresh loaders: a dispute read for one event is never another's stale state.

@@ -61,7 +61,7 @@ export interface EdgeOptions<S> {
   maxUploadBytes: number;
   answer: YogaAnswer<S>;
   /** The server context of a request by this caller (null: none, a preflight or an open gateway). */
-  serverContext(key: ApiKey | null): S;
+  serverContext(key: ApiKey | null, req?: IncomingMessage): S;
   /** Extra fields for /healthz. */
   stats?: object;
   /** False once the gateway is draining: /readyz answers 503. */
@@ -243,7 +243,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       req.resume();
       return;
     }
-    const context = opts.serverContext(door.key);
+    const context = opts.serverContext(door.key, req);
     if (req.method === 'GET' || req.method === 'HEAD') {
       req.resume();
       opts.answer(req, res, null, context).catch(failed(res));

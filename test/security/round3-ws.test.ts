@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import WebSocket from 'ws';
 import { KeyStore, sha256 } from '../../src/auth/keys.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { sseSubscribe } from '../helpers/events.js';
 import { gql, probeGateway, type ProbeGateway } from './helpers.js';
 
 const REVOKABLE = 'gk_ws_revokable_6a1f3c9e2b7d4058';
@@ -36,8 +37,8 @@ interface Frame {
 }
 
 /** A graphql-transport-ws connection spoken by hand: every frame kept, the close code when it closes. */
-async function connect(url: string, opts: { header?: string; init?: string } = {}) {
-  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', opts.header ? { headers: { authorization: `Bearer ${opts.header}` } } : {});
+async function connect(url: string, opts: { header?: string; init?: string; from?: string } = {}) {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', { ...(opts.header && { headers: { authorization: `Bearer ${opts.header}` } }), ...(opts.from && { localAddress: opts.from }) });
   const frames: Frame[] = [];
   let closeCode: number | null = null;
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve((closeCode = code))));
@@ -134,6 +135,25 @@ describe('security round three: WebSocket', () => {
     expect(after.payload.data.providers.map((p: { provider: string }) => p.provider)).toEqual(['STRIPE']);
   });
 
+  it('item 3: a subscription whose filter the narrowed key may no longer read ends with FORBIDDEN, over WebSocket and SSE', async () => {
+    const ws = await connect(url, { init: NARROW });
+    sockets.push(ws);
+    const query = 'subscription($f: DisputeEventFilter) { disputeEvents(filter: $f) { type } }';
+    const wsSub = ws.start(query, { f: { providers: ['AFTERPAY'] } });
+    const everything = ws.start(query, {});
+    const sse = await sseSubscribe(url, query, { f: { providers: ['AFTERPAY'] } }, NARROW);
+    sockets.push(sse);
+    await new Promise((r) => setTimeout(r, 100));
+    probe.gateway.reloadKeys(store(ALL_KEYS.map((k) => (k.name === 'narrowed' ? { ...k, providers: ['STRIPE'] } : k))));
+    const ended = await ws.answer(wsSub, 3_000);
+    expect(ended.type).toBe('error');
+    expect(ended.payload[0].extensions.code).toBe('FORBIDDEN');
+    await sse.waitFor(1, 3_000);
+    expect(sse.payloads[0]!.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // The unfiltered one goes on, narrowed: it may still read STRIPE.
+    expect(ws.frames.some((f) => f.id === everything && (f.type === 'error' || f.type === 'complete'))).toBe(false);
+  });
+
   it('item 4: connecting with the key on the upgrade costs one token; each operation takes one, over the rate answered RATE_LIMITED and the socket stays', async () => {
     // burst 1: the upgrade takes the one token, connection_init must not take a second.
     const ws = await connect(url, { header: SLOW });
@@ -203,5 +223,36 @@ describe('security round three: WebSocket with the response cache on', () => {
     } finally {
       for (const spy of printed) spy.mockRestore();
     }
+  });
+});
+
+describe('security round three: subscriptions without keys', () => {
+  let sandbox: Sandbox;
+  let probe: ProbeGateway;
+  beforeAll(async () => {
+    sandbox = await startSandbox(31, { count: 10 });
+    probe = await probeGateway(sandbox, { subscriptionsPerKey: 2 });
+  });
+  afterAll(async () => {
+    await probe.gateway.close();
+    await sandbox.close();
+  });
+
+  it('item 15: the subscription cap is per client address, so one client cannot take every subscription', async () => {
+    const query = 'subscription { disputeEvents { type } }';
+    const first = await connect(probe.gateway.url, { from: '127.0.0.1' });
+    const ids = [first.start(query), first.start(query), first.start(query)];
+    // graphql-ws carries an error the resolver threw as a `next` with errors, then `complete`.
+    const refused = await first.answer(ids[2]!);
+    expect(refused.payload.errors[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+    expect(refused.payload.errors[0].message).toContain('anonymous@127.0.0.1');
+    // Another client address still gets its own.
+    const other = await connect(probe.gateway.url, { from: '127.0.0.2' });
+    const mine = other.start(query);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(other.frames.some((f) => f.id === mine)).toBe(false);
+    expect(probe.gateway.services.events.subscribers).toBe(3);
+    first.close();
+    other.close();
   });
 });
