@@ -65,6 +65,10 @@ export function setLeaseMs(ms: number): void {
   leaseMs = ms;
 }
 
+/** What a caller is told when the shared state failed after the provider may have acted. */
+export const OUTCOME_UNKNOWN =
+  'The gateway could not record the outcome (its shared state did not answer in time): the provider may have carried this out. The outcome is unknown; retry with the same idempotency key, which carries it out at most once.';
+
 /** Refuses money-moving work while the shared store cannot be reached: never risk doing it twice. */
 export function requireStore(store: { available?(): boolean }): void {
   if (store.available?.() === false) throw new ServiceUnavailable();
@@ -160,7 +164,9 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
       // The outcome is unknown (a lost answer, a timeout): the claim is let go.
       const held = claimed as IdempotencyRecord<R> | null;
       if (held) await letGo(held).catch(() => {});
-      throw err;
+      // Once claimed, the provider may have been called: the shared state failing now must not say
+      // "nothing was sent".
+      throw held && err instanceof ServiceUnavailable ? new ServiceUnavailable(OUTCOME_UNKNOWN) : err;
     }
     // A completed call is remembered; a user error is not (the same key may be retried later), and its claim is let go.
     const held = claimed as IdempotencyRecord<R> | null;
@@ -170,8 +176,13 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
       const theirs = await answerElsewhere(s.idempotency, scoped, fingerprint, me);
       if (theirs) return { ...theirs, replayed: true };
     }
-    if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
-    else if (held) await letGo(held);
+    try {
+      if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
+      else if (held) await letGo(held);
+    } catch (err) {
+      // The provider answered, and the answer could not be recorded: it happened, or may have.
+      throw err instanceof ServiceUnavailable && r.userErrors.length === 0 ? new ServiceUnavailable(OUTCOME_UNKNOWN) : err;
+    }
     return r;
   })();
   s.inflight.set(scoped, { fingerprint, result });
