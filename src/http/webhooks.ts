@@ -1,6 +1,10 @@
 // POST /webhooks/{provider} and /webhooks/{provider}/{account}: providers' signed events. Not
 // behind the API-key guard (the signature is the authentication), but rate limited per endpoint
 // and bounded: its own body limit, read as raw bytes and verified before anything parses them.
+// The signature is verified before the endpoint's rate is charged (verifying is cheap and bounded
+// by the body limit), so a correctly signed event is never refused because of unsigned traffic:
+// verified events take from one bucket, refused ones from another, and refusals are logged as one
+// warning line per endpoint and interval, with their count.
 //   404  no such provider or account, or no webhook secret configured for it
 //   405  not a POST
 //   413  a body over WEBHOOK_MAX_BODY_BYTES
@@ -33,6 +37,21 @@ export interface WebhookEndpointOptions {
   metrics?: Pick<GatewayMetrics, 'webhook'>;
 }
 
+/** How often refused webhook requests are summed up in one warning line per endpoint. */
+const REFUSAL_WARNING_EVERY_MS = 10_000;
+
+interface Endpoint {
+  provider: ConfiguredProvider;
+  /** Verified events. */
+  bucket: TokenBucket;
+  /** Refused requests (bad or missing signature, malformed): their own share. */
+  refusals: TokenBucket;
+  /** Refusals not yet logged, by reason. */
+  refused: Map<string, number>;
+  lastWarning: number;
+  flushTimer?: NodeJS.Timeout;
+}
+
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
 
 export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHandler {
@@ -40,13 +59,31 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
   const max = opts.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
   const now = opts.now ?? Date.now;
   const perSecond = opts.perSecond ?? 100;
-  const endpoints = new Map<string, { provider: ConfiguredProvider; bucket: TokenBucket }>();
+  const endpoints = new Map<string, Endpoint>();
   for (const p of opts.providers) {
     if (!p.definition.webhooks || !p.config.webhook) continue;
     const name = p.definition.name.toLowerCase();
-    const entry = { provider: p, bucket: new TokenBucket(perSecond, perSecond * 5) };
+    const entry: Endpoint = { provider: p, bucket: new TokenBucket(perSecond, perSecond * 5), refusals: new TokenBucket(perSecond, perSecond * 5), refused: new Map(), lastWarning: 0 };
     endpoints.set(`${name}/${p.config.account}`, entry);
   }
+
+  /** Refusals, collapsed: one warning line per endpoint and interval, with the count by reason. */
+  const flush = (e: Endpoint, where: Record<string, string>) => {
+    e.flushTimer = undefined;
+    if (e.refused.size === 0) return;
+    e.lastWarning = now();
+    const refused = Object.fromEntries(e.refused);
+    e.refused.clear();
+    logger.warn('webhook refused', { ...where, refused });
+  };
+  const noteRefusal = (e: Endpoint, where: Record<string, string>, reason: string) => {
+    e.refused.set(reason, (e.refused.get(reason) ?? 0) + 1);
+    const since = now() - e.lastWarning;
+    if (since >= REFUSAL_WARNING_EVERY_MS) return flush(e, where);
+    // Those within the interval are summed up at its end.
+    e.flushTimer ??= setTimeout(() => flush(e, where), REFUSAL_WARNING_EVERY_MS - since);
+    e.flushTimer.unref?.();
+  };
 
   return (req, res, path) => {
     const m = /^\/webhooks\/([a-z0-9_]{1,32})(?:\/([a-z0-9_-]{1,32}))?\/?$/.exec(path);
@@ -64,13 +101,10 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
     const { definition, config } = endpoint.provider;
     const where = { provider: definition.name, account: config.account };
     const count = (result: string) => opts.metrics?.webhook(definition.name, result);
-    const wait = endpoint.bucket.take();
-    if (wait > 0) {
+    const rateLimited = (wait: number) => {
       count('rate_limited');
-      req.resume();
-      sendError(res, 429, 'RATE_LIMITED', 'Too many webhook requests; retry later.', { 'retry-after': String(Math.ceil(wait / 1000)) });
-      return;
-    }
+      sendError(res, 429, 'RATE_LIMITED', 'Too many webhook requests; retry later.', { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) });
+    };
     const tooLarge = () => {
       count('too_large');
       sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A webhook body is at most ${max} bytes.`, { connection: 'close' });
@@ -104,11 +138,16 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
         events = hooks.read(raw, req.headers, config.account);
       } catch (err) {
         const reason = err instanceof WebhookRejected ? err.reason : 'malformed';
-        logger.warn('webhook refused', { ...where, reason, bytes: raw.length });
+        // Refusals have a bucket of their own: past it they are answered 429, never charged to signed events.
+        const wait = endpoint!.refusals.take();
+        if (wait > 0) return rateLimited(wait);
+        noteRefusal(endpoint!, where, reason);
         count(reason);
         sendError(res, 400, reason === 'malformed' ? 'WEBHOOK_MALFORMED' : 'WEBHOOK_SIGNATURE_INVALID', reason === 'malformed' ? 'The webhook body could not be read.' : `The webhook signature did not verify (${reason}).`);
         return;
       }
+      const wait = endpoint!.bucket.take();
+      if (wait > 0) return rateLimited(wait);
       const receipt = await hub.receive(events);
       count(receipt);
       if (receipt === 'busy') {
