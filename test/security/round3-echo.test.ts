@@ -27,7 +27,8 @@ describe('security round three: echoes of the gateway\'s own changes', () => {
     expect(closed.body.data.closeDispute.userErrors).toEqual([]);
     const raw = (await (await fetch(`${sandbox.env.FLEX_API_BASE}/v1/disputes/${target.providerDisputeId}`, { headers: { authorization: `Bearer ${sandbox.env.FLEX_API_KEY}` } })).json()) as { dispute: Record<string, unknown> };
     const post = (object: Record<string, unknown>, id: string) =>
-      postWebhook(origin, 'FLEX', { event_dt: Math.floor(Date.now() / 1000), event_id: id, event_type: 'charge.dispute.updated', object }, sandbox.env.FLEX_WEBHOOK_SECRET!);
+      // After the close (whole seconds): an event older than the close would carry the close's state.
+      postWebhook(origin, 'FLEX', { event_dt: Math.floor(Date.now() / 1000) + 2, event_id: id, event_type: 'charge.dispute.updated', object }, sandbox.env.FLEX_WEBHOOK_SECRET!);
     const events = async () =>
       (await gql(url, null, 'query($id: ID!) { disputeEvents(first: 10, filter: { disputeId: $id }) { nodes { type dispute { reason providerReason } } } }', { id: target.id })).body.data.disputeEvents.nodes;
 
