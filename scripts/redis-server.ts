@@ -1,5 +1,5 @@
 // A real redis-server for a test or a load run: Debian's binary on a free loopback port, nothing persisted,
-// stopped (by its pid) when the test ends. Restartable on the same port, for outage tests.
+// stopped (by its pid) when the test ends. Restartable on the same port, and pausable, for outage tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -12,6 +12,10 @@ export interface RedisServer {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Stalls the server (SIGSTOP): connections stay open and nothing answers, as a Redis that hangs. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
 }
 
 const freePort = () =>
@@ -44,10 +48,17 @@ export async function startRedis(): Promise<RedisServer> {
       for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 50));
       if (!(await answers(port))) throw new Error('redis-server did not start');
     },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
+    },
     async stop() {
       const p = proc;
       proc = null;
       if (!p || p.exitCode !== null) return;
+      p.kill('SIGCONT');
       p.kill('SIGKILL');
       await once(p, 'exit');
     },

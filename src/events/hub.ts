@@ -19,7 +19,7 @@ import type { Dispute } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { DisputeProviderClient } from '../providers/types.js';
-import { InMemoryEventLog, type EventLog } from './log.js';
+import { InMemoryEventLog, type EventLog, type EventScope } from './log.js';
 import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from './types.js';
 
 /**
@@ -290,7 +290,7 @@ export class EventHub implements OwnChanges {
    */
   subscribe(
     keep: (e: DisputeEvent) => boolean,
-    opts: { afterSeq?: number; valid?: () => GraphQLError | null; checkEveryMs?: number; caller?: string } = {},
+    opts: { afterSeq?: number; scope?: EventScope; valid?: () => GraphQLError | null; checkEveryMs?: number; caller?: string } = {},
   ): AsyncIterableIterator<DisputeEvent> {
     // Bounded before it starts: each caller holds at most maxPerCaller subscriptions here.
     const caller = opts.caller ?? 'anonymous';
@@ -363,6 +363,8 @@ export class EventHub implements OwnChanges {
     // The history after the cursor, read in pages before live events are taken from the buffer.
     let replay: number | null = opts.afterSeq ?? null;
     const log = this.log;
+    // The replay reads only the accounts (or the dispute) the subscriber may see; by default every one.
+    const scope: EventScope = opts.scope ?? { accounts: [...this.opts.clients.keys()] };
 
     const next = async (): Promise<IteratorResult<DisputeEvent>> => {
       for (;;) {
@@ -374,7 +376,7 @@ export class EventHub implements OwnChanges {
         }
         if (finished) return { value: undefined, done: true };
         if (replay !== null && replayed.length === 0) {
-          const page = await log.since(replay, 500);
+          const page = await log.since(replay, 500, scope);
           if (page.length === 0) replay = null;
           else {
             replay = page[page.length - 1]!.seq;

@@ -4,7 +4,7 @@
 import { GraphQLError } from 'graphql';
 import { BadUserInput } from '../domain/errors.js';
 import { accountKey, decodeDisputeId, decodeEventId, encodeEventId, refKey } from '../domain/ids.js';
-import { decodeEventCursor, encodeEventCursor } from '../events/log.js';
+import { decodeEventCursor, encodeEventCursor, type EventScope } from '../events/log.js';
 import type { DisputeEvent } from '../events/types.js';
 import type { DisputeEventFilter, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
@@ -29,7 +29,7 @@ function visibleTo(ctx: GatewayContext, filter: DisputeEventFilter | null | unde
     (!dispute || dispute === refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId }));
 }
 
-/** The accounts a subscription's filter can match among those the caller could read when it started. */
+/** The accounts a filter can match among those the caller may read now (`[provider, account]`). */
 function filterAccounts(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined): [string, string][] {
   const providers = filter?.providers ? new Set<string>(filter.providers) : null;
   const accounts = filter?.accounts ? new Set(filter.accounts.map((a) => accountKey(a.provider, a.account))) : null;
@@ -37,6 +37,12 @@ function filterAccounts(ctx: GatewayContext, filter: DisputeEventFilter | null |
   return [...ctx.clients.values()]
     .filter((c) => (!providers || providers.has(c.name)) && (!accounts || accounts.has(accountKey(c.name, c.account))) && (!dispute || (dispute.provider === c.name && dispute.account === c.account)))
     .map((c) => [c.name, c.account]);
+}
+
+/** What a read of the history may touch for this caller and filter: its accounts, or its one dispute. */
+function scopeOf(filter: DisputeEventFilter | null | undefined, named: [string, string][]): EventScope {
+  const dispute = filter?.disputeId != null ? refKey(decodeDisputeId(filter.disputeId, 'filter.disputeId')) : null;
+  return { accounts: named.map(([p, a]) => `${p}:${a}`), dispute };
 }
 
 /** An event by its global id, if this caller may see it and the history still has it. */
@@ -52,7 +58,8 @@ export const eventResolvers: Resolvers = {
       const n = first ?? 10;
       if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS_PAGE) throw new BadUserInput(`first must be 1..${MAX_EVENTS_PAGE}`, 'first');
       const before = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : Infinity;
-      const { events, more } = await ctx.events.log.newest(before, n, visibleTo(ctx, filter));
+      const scope = scopeOf(filter, filterAccounts(ctx, filter));
+      const { events, more } = await ctx.events.log.newest(before, n, scope, visibleTo(ctx, filter));
       const edges = events.map((node) => ({ cursor: encodeEventCursor(node.seq, ctx.cursorKeys), node }));
       return {
         edges,
@@ -64,6 +71,7 @@ export const eventResolvers: Resolvers = {
     disputeEvents: {
       subscribe: (_, { filter, after }, ctx) => {
         const visible = visibleTo(ctx, filter);
+        const named = filterAccounts(ctx, filter);
         const afterSeq = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : undefined;
         // The key as the keys file has it now: a reload that narrows its providers or accounts
         // narrows what this subscription receives from then on, and one whose filter the key may
@@ -77,11 +85,11 @@ export const eventResolvers: Resolvers = {
               return now !== null && mayRead(now, e.provider, e.account) && visible(e);
             }
           : visible;
-        const named = filterAccounts(ctx, filter);
         // Without keys, every caller is `anonymous`: each client address has its own share.
         const caller = ctx.caller.anonymous && ctx.clientAddress ? `anonymous@${ctx.clientAddress}` : ctx.caller.name;
         return ctx.events.subscribe(keep, {
           afterSeq,
+          scope: scopeOf(filter, named),
           caller,
           valid:
             keyNow &&

@@ -6,7 +6,8 @@
 //     the document however often a fragment is spread, and a document whose expansion is huge is
 //     refused from its measure, without ever being expanded;
 //   - an estimated cost (execution, where variables are known): every field costs 1, times the
-//     page sizes of the lists it sits in: QUERY_TOO_COMPLEX;
+//     page sizes of the lists it sits in, and a read of the event history HISTORY_READ_COST more:
+//     QUERY_TOO_COMPLEX;
 //   - the upstream calls the request can cause, summed over every operation of a batch:
 //     QUERY_TOO_EXPENSIVE, with the estimate and the budget in `extensions`.
 import {
@@ -203,6 +204,12 @@ function listArgLength(value: ValueNode | undefined, variables: Record<string, u
   return undefined;
 }
 
+/** What a read of the event history (`disputeEvents`) costs beyond its fields: it decodes up to a page per account it may see. */
+export const HISTORY_READ_COST = 100;
+
+/** Connections that answer a default page (of 10) when asked without a size. */
+const PAGED = new Set(['disputes', 'disputeEvents']);
+
 /**
  * Fields requested, times the sizes of the lists they are in (first/last, or the ids asked for).
  * A fragment's cost does not depend on where it is spread, so each is computed once.
@@ -221,7 +228,8 @@ export function estimateCost(
       const arg = (name: string) => sel.arguments?.find((a) => a.name.value === name)?.value;
       const size = intArg(arg('first'), variables) ?? intArg(arg('last'), variables) ?? listArgLength(arg('ids'), variables);
       // A connection asked without a size returns its default page.
-      const factor = size ?? (sel.name.value === 'disputes' ? 10 : 1);
+      const factor = size ?? (PAGED.has(sel.name.value) ? 10 : 1);
+      if (sel.name.value === 'disputeEvents') cost += HISTORY_READ_COST;
       cost += 1 + Math.max(1, factor) * estimateCost(sel.selectionSet, fragments, variables, memo, active);
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
       cost += estimateCost(sel.selectionSet, fragments, variables, memo, active);
@@ -258,13 +266,16 @@ function selects(set: SelectionSetNode | undefined, fragments: Map<string, Fragm
   return false;
 }
 
+/** An event's `dispute`: read from its provider when the event was stored without its state. */
+const EVENT_DISPUTE = new Set(['dispute']);
+
 /** Upstream calls at most, for a mutation field: read, act, read back after a refusal. */
 const MUTATION_CALLS = 3;
 
 /**
  * The most upstream calls an operation can cause: each `disputes` connection per its providers and
- * arguments (see maxListCalls), each distinct id of `nodes`, one per single lookup, and each
- * mutation field's few. Root fragments are counted once each and multiplied where spread.
+ * arguments (see maxListCalls), each distinct id of `nodes`, one per single lookup, an event page's
+ * `first` where its events' disputes are asked, and each mutation field's few. Root fragments are counted once each and multiplied where spread.
  */
 export function estimateUpstreamCalls(
   schema: GraphQLSchema,
@@ -289,6 +300,9 @@ export function estimateUpstreamCalls(
     switch (name) {
       case 'disputes':
         return maxListCalls(ctx.clients, args as ConnectionArgs, ctx.merge, selects(node.selectionSet, fragments, DETAIL_FIELDS));
+      case 'disputeEvents':
+        // Every event of the page may need its dispute read (those stored without their state).
+        return selects(node.selectionSet, fragments, EVENT_DISPUTE) ? ((args.first as number | undefined) ?? 10) : 0;
       case 'nodes':
         return new Set(args.ids as string[]).size;
       case 'node':

@@ -1,7 +1,7 @@
 // Shared state on Redis (REDIS_URL), for several replicas: every store the gateway injects through
 // `startGateway({ state })` that must be shared — idempotency records (claimed with SET NX PX, taken
 // over by a small compare-and-set script), per-key rate limits and upload budgets
-// (rate-limiter-flexible), the event history (a capped Redis stream), webhook dedupe and the hub's
+// (rate-limiter-flexible), the event history (streams per account, indexed per dispute), webhook dedupe and the hub's
 // memory (SET NX PX, keys with a TTL), and the fan-out of events to every replica's subscribers
 // (@graphql-yoga/redis-event-target over Redis pub/sub). Circuit breakers and client-side provider
 // rate limits stay per replica (README, Running several replicas).
@@ -17,7 +17,8 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { ServiceUnavailable } from '../domain/errors.js';
 import type { KeyRateLimiter } from '../auth/guard.js';
 import type { EventBus, EventDedupe, Known } from '../events/hub.js';
-import type { EventLog, EventRetention } from '../events/log.js';
+import { mergeRuns, type EventLog, type EventRetention, type EventScope, type HistoryRun } from '../events/log.js';
+import { accountKey, refKey } from '../domain/ids.js';
 import type { DisputeEvent } from '../events/types.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, type IdempotencyStore } from '../gateway/idempotency.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
@@ -163,54 +164,151 @@ const seqOf = (id: string) => {
 };
 const idOf = (seq: number) => `${Math.floor(seq / 1000)}-${seq % 1000}`;
 
+// Appends one event: its position comes from the sequence stream (`seq`, entries naming the
+// account and dispute only), its body goes to its account's stream under the same id, and the id
+// to its dispute's sorted set (scored by position). Then the oldest positions beyond the count or
+// the age are removed from all three, at most 100 per append.
+// KEYS: seq stream, account stream, dispute set, event-id key.
+// ARGV: body, account key, dispute ref, max events, max age (ms), oldest kept (ms), key base.
+const APPEND_EVENT = `
+local id = redis.call('XADD', KEYS[1], '*', 'a', ARGV[2], 'd', ARGV[3], 'k', KEYS[4])
+redis.call('XADD', KEYS[2], id, 'e', ARGV[1])
+local ms, n = string.match(id, '^(%d+)-(%d+)$')
+n = tonumber(n)
+if n > 999 then n = 999 end
+redis.call('ZADD', KEYS[3], ms .. string.format('%03d', n), id)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+redis.call('SET', KEYS[4], id, 'PX', ARGV[5])
+local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[4])
+local oldest = tonumber(ARGV[6])
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 100)) do
+  local eid = entry[1]
+  if excess <= 0 and tonumber(string.match(eid, '^(%d+)')) >= oldest then break end
+  local f = {}
+  for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+  redis.call('XDEL', ARGV[7] .. 'a:' .. f.a, eid)
+  redis.call('ZREM', ARGV[7] .. 'd:' .. f.d, eid)
+  if redis.call('GET', f.k) == eid then redis.call('DEL', f.k) end
+  redis.call('XDEL', KEYS[1], eid)
+  excess = excess - 1
+end
+return id`;
+
+/**
+ * The event history on Redis, indexed so that a read touches only what its caller may see: one
+ * stream per account holding the events, a sorted set per dispute holding its events' ids, and a
+ * sequence stream that gives every event its position across accounts and keeps the retention
+ * (count and age) exact. All under one hash tag (`{ev}`), so a Redis Cluster keeps them on one node.
+ */
 class RedisEventLog implements EventLog {
-  private readonly stream: string;
+  private readonly base: string;
+  entriesRead = 0;
   constructor(
     private readonly c: Client,
-    private readonly prefix: string,
+    prefix: string,
     private readonly retention: EventRetention,
   ) {
-    this.stream = `${prefix}events`;
+    this.base = `${prefix}{ev}:`;
   }
-  private entry = ([id, fields]: [string, string[]]): DisputeEvent => ({ ...decode<Omit<DisputeEvent, 'seq'>>(fields[1]!), seq: seqOf(id) });
+  private accountStream = (account: string) => `${this.base}a:${account}`;
+  private disputeSet = (ref: string) => `${this.base}d:${ref}`;
+  private eventKey = (provider: string, account: string, providerEventId: string) => `${this.base}id:${provider}:${account}:${providerEventId}`;
+  private decodeRows(rows: [string, string[]][]): DisputeEvent[] {
+    this.entriesRead += rows.length;
+    return rows.map(([id, fields]) => ({ ...decode<Omit<DisputeEvent, 'seq'>>(fields[1]!), seq: seqOf(id) }));
+  }
   async append(event: Omit<DisputeEvent, 'seq'>): Promise<DisputeEvent> {
-    const minId = `${Date.now() - this.retention.maxAgeMs}-0`;
-    const id = (await run(this.c, () => this.c.xadd(this.stream, 'MAXLEN', '~', String(this.retention.maxEvents), '*', 'e', encode(event))))!;
-    await run(this.c, () =>
-      this.c
-        .multi()
-        .set(`${this.prefix}evid:${event.provider}:${event.account}:${event.providerEventId}`, id, 'PX', this.retention.maxAgeMs)
-        .xtrim(this.stream, 'MINID', '~', minId)
-        .exec(),
-    );
+    const account = accountKey(event.provider, event.account);
+    const ref = refKey({ provider: event.provider, account: event.account, providerDisputeId: event.providerDisputeId });
+    const { maxEvents, maxAgeMs } = this.retention;
+    const id = (await run(this.c, () =>
+      this.c.eval(
+        APPEND_EVENT,
+        4,
+        `${this.base}seq`,
+        this.accountStream(account),
+        this.disputeSet(ref),
+        this.eventKey(event.provider, event.account, event.providerEventId),
+        encode(event),
+        account,
+        ref,
+        String(maxEvents),
+        String(maxAgeMs),
+        String(Date.now() - maxAgeMs),
+        this.base,
+      ),
+    )) as string;
     return { ...event, seq: seqOf(id) };
   }
-  async since(afterSeq: number, limit: number): Promise<DisputeEvent[]> {
-    const start = afterSeq <= 0 ? '-' : `(${idOf(afterSeq)}`;
-    const rows = await run(this.c, () => this.c.xrange(this.stream, start, '+', 'COUNT', limit));
-    return this.fresh(rows.map(this.entry));
+  /**
+   * One account's events from a position on, a page at a time; entries past the retention's age
+   * are skipped even before they are trimmed.
+   */
+  private accountRun(account: string, from: number, order: 'newest' | 'oldest'): HistoryRun {
+    const key = this.accountStream(account);
+    let edge = order === 'newest' ? (Number.isFinite(from) ? `(${idOf(from)}` : '+') : from <= 0 ? '-' : `(${idOf(from)}`;
+    return {
+      next: async (count) => {
+        const out: DisputeEvent[] = [];
+        while (out.length < count) {
+          const want = count - out.length;
+          const rows = await run(this.c, () => (order === 'newest' ? this.c.xrevrange(key, edge, '-', 'COUNT', want) : this.c.xrange(key, edge, '+', 'COUNT', want)));
+          if (rows.length > 0) edge = `(${rows[rows.length - 1]![0]}`;
+          const events = this.decodeRows(rows);
+          const fresh = this.fresh(events);
+          out.push(...fresh);
+          // Newest first, a stale entry means all beyond it are stale too.
+          if (rows.length < want || (order === 'newest' && fresh.length < events.length)) break;
+        }
+        return out;
+      },
+    };
   }
-  async newest(beforeSeq: number, limit: number, keep: (e: DisputeEvent) => boolean) {
-    const out: DisputeEvent[] = [];
-    let end = Number.isFinite(beforeSeq) ? `(${idOf(beforeSeq)}` : '+';
-    // Bounded: at most 40 reads of 500 (the whole history at its default size, twice).
-    for (let page = 0; page < 40; page++) {
-      const rows = await run(this.c, () => this.c.xrevrange(this.stream, end, '-', 'COUNT', 500));
-      for (const e of this.fresh(rows.map(this.entry))) {
-        if (!keep(e)) continue;
-        if (out.length === limit) return { events: out, more: true };
-        out.push(e);
-      }
-      if (rows.length < 500) break;
-      end = `(${rows[rows.length - 1]![0]}`;
-    }
-    return { events: out, more: false };
+  /** One dispute's events, by the ids in its set, read from its account's stream. */
+  private disputeRun(account: string, ref: string, from: number, order: 'newest' | 'oldest'): HistoryRun {
+    const set = this.disputeSet(ref);
+    const stream = this.accountStream(account);
+    let edge = from;
+    return {
+      next: async (count) => {
+        const out: DisputeEvent[] = [];
+        while (out.length < count) {
+          const want = count - out.length;
+          const bound = Number.isFinite(edge) ? `(${edge}` : order === 'newest' ? '+inf' : '-inf';
+          const ids = await run(this.c, () =>
+            order === 'newest' ? this.c.zrevrangebyscore(set, bound, '-inf', 'LIMIT', 0, want) : this.c.zrangebyscore(set, bound, '+inf', 'LIMIT', 0, want),
+          );
+          if (ids.length === 0) break;
+          edge = seqOf(ids[ids.length - 1]!);
+          const p = this.c.pipeline();
+          for (const id of ids) p.xrange(stream, id, id);
+          const replies = (await run(this.c, () => p.exec())) ?? [];
+          const rows = replies.flatMap(([err, r]) => (err ? [] : (r as [string, string[]][])));
+          out.push(...this.fresh(this.decodeRows(rows)));
+          if (ids.length < want) break;
+        }
+        return out;
+      },
+    };
+  }
+  private runsOf(scope: EventScope, from: number, order: 'newest' | 'oldest'): HistoryRun[] {
+    if (scope.dispute == null) return scope.accounts.map((a) => this.accountRun(a, from, order));
+    // The dispute's account is the start of its ref; the scope must allow it.
+    const account = scope.accounts.find((a) => scope.dispute!.startsWith(`${a}:`));
+    return account ? [this.disputeRun(account, scope.dispute, from, order)] : [];
+  }
+  async since(afterSeq: number, limit: number, scope: EventScope): Promise<DisputeEvent[]> {
+    return (await mergeRuns(this.runsOf(scope, afterSeq, 'oldest'), limit, 'oldest')).events;
+  }
+  async newest(beforeSeq: number, limit: number, scope: EventScope, keep?: (e: DisputeEvent) => boolean) {
+    return mergeRuns(this.runsOf(scope, beforeSeq, 'newest'), limit, 'newest', keep);
   }
   async find(provider: string, account: string, providerEventId: string) {
-    const id = await run(this.c, () => this.c.get(`${this.prefix}evid:${provider}:${account}:${providerEventId}`));
+    const id = await run(this.c, () => this.c.get(this.eventKey(provider, account, providerEventId)));
     if (!id) return null;
-    const rows = await run(this.c, () => this.c.xrange(this.stream, id, id));
-    return this.fresh(rows.map(this.entry))[0] ?? null;
+    const rows = await run(this.c, () => this.c.xrange(this.accountStream(`${provider}:${account}`), id, id));
+    return this.fresh(this.decodeRows(rows))[0] ?? null;
   }
   /** Entries past the retention's age are not served even before the stream is trimmed. */
   private fresh(events: DisputeEvent[]) {

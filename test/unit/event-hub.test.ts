@@ -35,7 +35,7 @@ describe('the event hub', () => {
     expect(await hub.receive([notice(6)])).toBe('accepted');
     expect(await hub.receive([notice(6)])).toBe('duplicate');
     await hub.settled();
-    const { events } = await hub.log.newest(Infinity, 100, () => true);
+    const { events } = await hub.log.newest(Infinity, 100, { accounts: ['AFTERPAY:default'] });
     expect(events.map((e) => e.providerEventId)).toEqual(['ev_6', 'ev_4', 'ev_3', 'ev_2', 'ev_1', 'ev_0']);
   });
 
@@ -75,9 +75,9 @@ describe('the event hub', () => {
     const hub = new EventHub({ clients: new Map(), logger, log, now: () => now });
     for (let i = 0; i < 5; i++) await hub.receive([{ ...notice(i), dispute: null }]);
     await hub.settled();
-    expect((await log.since(0, 100)).map((e) => e.providerEventId)).toEqual(['ev_2', 'ev_3', 'ev_4']);
+    expect((await log.since(0, 100, { accounts: ['AFTERPAY:default'] })).map((e) => e.providerEventId)).toEqual(['ev_2', 'ev_3', 'ev_4']);
     now += 10_001;
-    expect(await log.since(0, 100)).toEqual([]);
+    expect(await log.since(0, 100, { accounts: ['AFTERPAY:default'] })).toEqual([]);
   });
 
   it('forgets a claim after its window, and holds no more than its bound', async () => {
