@@ -227,6 +227,25 @@ export class EventHub implements OwnChanges {
     }
   }
 
+  /** Reads of events' disputes in flight or done, by position, shared by every subscriber of this process. */
+  private readonly reads = new Map<number, Promise<Dispute | null>>();
+
+  /**
+   * The dispute of an event stored without it, read from its provider once per event in this
+   * process however many subscribers ask (the newest 1,000 reads are kept).
+   */
+  disputeOf(e: DisputeEvent): Promise<Dispute | null> {
+    if (e.dispute) return Promise.resolve(e.dispute);
+    let read = this.reads.get(e.seq);
+    if (!read) {
+      const client = this.opts.clients.get(accountKey(e.provider, e.account));
+      read = client?.retrieve ? client.retrieve(e.providerDisputeId) : Promise.resolve(null);
+      this.reads.set(e.seq, read);
+      if (this.reads.size > 1_000) this.reads.delete(this.reads.keys().next().value!);
+    }
+    return read;
+  }
+
   /** A change the gateway itself made (a close, a submission), published at once. */
   async own(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void> {
     try {

@@ -14,6 +14,9 @@ import { createLoaders } from '../gateway/loaders.js';
 
 export const MAX_EVENTS_PAGE = 100;
 
+/** An event as a subscription delivers it. */
+type DeliveredEvent = DisputeEvent & { delivered: true };
+
 /** Whether this caller may see an event and it passes the filter. */
 function visibleTo(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined): (e: DisputeEvent) => boolean {
   const providers = filter?.providers ? new Set<string>(filter.providers) : null;
@@ -104,18 +107,21 @@ export const eventResolvers: Resolvers = {
             }),
         });
       },
-      // Each event resolves with fresh loaders: a dispute read for one event is never another's stale state.
-      resolve: (e: DisputeEvent, _args: unknown, ctx: GatewayContext) => {
+      // Each event resolves with fresh loaders (a dispute read for one event is never another's
+      // stale state), and an event stored without its dispute has it read once for every subscriber.
+      resolve: (e: DisputeEvent, _args: unknown, ctx: GatewayContext): DeliveredEvent => {
         ctx.loaders = createLoaders(ctx.clients);
-        return e;
+        return { ...e, delivered: true };
       },
     },
   },
   DisputeEvent: {
     id: (e) => encodeEventId(e),
     cursor: (e, _, ctx) => encodeEventCursor(e.seq, ctx.cursorKeys),
-    // Carried, or read now (an event that carries no state and whose read failed when it came).
-    dispute: (e, _, ctx) => e.dispute ?? ctx.loaders.dispute.load({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId }),
+    // Carried, or read now (an event that carries no state and whose read failed when it came):
+    // per request in a query, per event (shared by its subscribers) in a subscription.
+    dispute: (e: DisputeEvent | DeliveredEvent, _, ctx) =>
+      e.dispute ?? ('delivered' in e ? ctx.events.disputeOf(e) : ctx.loaders.dispute.load({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId })),
   },
   DisputeEventConnection: {
     nodes: (c) => c.edges.map((e) => e.node),
