@@ -172,6 +172,8 @@ export interface GatewayOptions {
   subscriberBuffer?: number;
   /** Subscriptions one key may hold open at once (SUBSCRIPTIONS_PER_KEY; default 100). */
   subscriptionsPerKey?: number;
+  /** How long a webhook event's claim waits for it to be stored before a redelivery may take it (default 120 s). */
+  webhookClaimLeaseMs?: number;
   /** WebSocket connections one key (without keys: one client address) may hold open at once (WS_CONNECTIONS_PER_KEY; default 20). */
   wsConnectionsPerKey?: number;
   /** Prometheus metrics at GET /metrics (default on; METRICS=off). */
@@ -238,6 +240,7 @@ function createServices(opts: GatewayOptions, clients: GatewayServices['clients'
     bus: opts.state?.eventBus,
     maxBuffer: opts.subscriberBuffer,
     maxPerCaller: opts.subscriptionsPerKey,
+    claimLeaseMs: opts.webhookClaimLeaseMs,
   });
   return {
     events,

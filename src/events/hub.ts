@@ -27,9 +27,17 @@ import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from '
  * event ids were taken, which upstream keys were the gateway's own changes, and the newest state
  * published for each dispute.
  */
+/**
+ * A claim on an event id: `fresh` the first time (held for a lease while the event is stored),
+ * `pending` while another request holds it unconfirmed, `taken` once the event was stored.
+ */
+export type Claim = 'fresh' | 'pending' | 'taken';
+
 export interface EventDedupe {
-  /** Claims an event id once within a window; true the first time. */
-  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Claims an event id for `leaseMs`: until it is confirmed or the lease runs out, others get `pending`. */
+  claim(key: string, leaseMs: number): Promise<Claim>;
+  /** The event is stored: its id stays taken for `ttlMs` (redeliveries are duplicates). */
+  confirm(key: string, ttlMs: number): Promise<void>;
   /** Gives a claim back (the event could not be taken after all: the provider will redeliver). */
   release(key: string): Promise<void>;
   /** Notes an Idempotency-Key the gateway sent for a change of its own. */
@@ -48,10 +56,26 @@ export interface EventBus {
 
 export const DEDUPE_WINDOW_MS = 3 * 24 * 3600_000;
 
+/**
+ * How long a claim waits for its event to be stored. A claim whose release failed (the store was
+ * away) lapses after it, so the provider's next retry is taken, never answered as a duplicate.
+ */
+export const CLAIM_LEASE_MS = 120_000;
+
 export function inMemoryDedupe(maxEntries = 200_000, now: () => number = Date.now): EventDedupe {
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { until: number; taken: boolean }>();
   const own = new Set<string>();
   const known = new Map<string, Known>();
+  const hold = (key: string, until: number, taken: boolean) => {
+    const t = now();
+    seen.delete(key);
+    seen.set(key, { until, taken });
+    // Oldest first (insertion order): drop the expired, then the oldest beyond the bound.
+    for (const [k, v] of seen) {
+      if (v.until > t && seen.size <= maxEntries) break;
+      seen.delete(k);
+    }
+  };
   return {
     async markOwn(key) {
       own.add(key);
@@ -68,18 +92,14 @@ export function inMemoryDedupe(maxEntries = 200_000, now: () => number = Date.no
       known.set(ref, k);
       if (known.size > MAX_KNOWN) known.delete(known.keys().next().value!);
     },
-    async claim(key, ttlMs) {
-      const t = now();
-      const until = seen.get(key);
-      if (until !== undefined && until > t) return false;
-      seen.delete(key);
-      seen.set(key, t + ttlMs);
-      // Oldest first (insertion order): drop the expired, then the oldest beyond the bound.
-      for (const [k, u] of seen) {
-        if (u > t && seen.size <= maxEntries) break;
-        seen.delete(k);
-      }
-      return true;
+    async claim(key, leaseMs) {
+      const held = seen.get(key);
+      if (held && held.until > now()) return held.taken ? 'taken' : 'pending';
+      hold(key, now() + leaseMs, false);
+      return 'fresh';
+    },
+    async confirm(key, ttlMs) {
+      hold(key, now() + ttlMs, true);
     },
     async release(key) {
       seen.delete(key);
@@ -112,6 +132,8 @@ export interface HubOptions {
   maxBuffer?: number;
   /** Subscriptions one caller (API key) may hold open in this process at once (default 100). */
   maxPerCaller?: number;
+  /** How long a claim waits for its event to be stored (default CLAIM_LEASE_MS). */
+  claimLeaseMs?: number;
   now?: () => number;
   /** Told of every event published. */
   metrics?: Pick<GatewayMetrics, 'published'>;
@@ -150,19 +172,23 @@ export class SubscriberTooSlow extends GraphQLError {
   }
 }
 
-export type Receipt = 'accepted' | 'duplicate' | 'busy';
+export type Receipt = 'accepted' | 'duplicate' | 'busy' | 'unavailable';
+
+const dedupeKey = (e: ProviderEvent) => `${e.provider}:${e.account}:${e.providerEventId}`;
 
 export class EventHub implements OwnChanges {
   readonly log: EventLog;
   private readonly dedupe: EventDedupe;
   private readonly bus: EventBus;
   private pending = 0;
+  private readonly inflight = new Set<Promise<unknown>>();
   private chain: Promise<void> = Promise.resolve();
   private readonly ends = new Set<() => void>();
   private readonly perCaller = new Map<string, number>();
   private readonly maxPending: number;
   readonly maxBuffer: number;
   private readonly now: () => number;
+  private readonly claimLeaseMs: number;
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.log ?? new InMemoryEventLog();
@@ -171,47 +197,87 @@ export class EventHub implements OwnChanges {
     this.maxPending = opts.maxPending ?? 5_000;
     this.maxBuffer = opts.maxBuffer ?? 1_000;
     this.now = opts.now ?? Date.now;
+    this.claimLeaseMs = opts.claimLeaseMs ?? CLAIM_LEASE_MS;
   }
 
   /**
-   * Takes a verified webhook's events: each is claimed once, then processed after the answer (a
-   * fetch, where the event carries no state) and published in arrival order.
+   * Takes a verified webhook's events: each is claimed once, processed (a fetch, where the event
+   * carries no state) and published in arrival order, and the answer waits until each is stored.
+   * `unavailable` when one could not be stored (its claim is given back) or another request is
+   * still storing it: the provider retries, and nothing it was told was taken is lost.
    */
-  async receive(events: ProviderEvent[]): Promise<Receipt> {
-    if (this.pending + events.length > this.maxPending) return 'busy';
-    const fresh: ProviderEvent[] = [];
-    // Ids of a form global ids cannot carry are replaced by their digest (the same for every redelivery).
-    events = events.map((e) => (isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` }));
-    for (const e of events) if (await this.claim(e)) fresh.push(e);
-    if (fresh.length === 0) return 'duplicate';
-    const receivedAt = new Date(this.now());
-    for (const e of fresh) {
-      // Started now (a fetch runs beside the others); published in turn.
-      const prepared = this.withState(e);
-      this.enqueue(async () => this.publish(await prepared, receivedAt, false), 'event not published', { provider: e.provider, account: e.account, providerEventId: e.providerEventId });
+  receive(events: ProviderEvent[]): Promise<Receipt> {
+    if (this.pending + events.length > this.maxPending) return Promise.resolve('busy');
+    return this.track(this.take(events));
+  }
+
+  private async take(events: ProviderEvent[]): Promise<Receipt> {
+    this.pending += events.length;
+    try {
+      // Ids of a form global ids cannot carry are replaced by their digest (the same for every redelivery).
+      events = events.map((e) => (isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` }));
+      events = [...new Map(events.map((e) => [dedupeKey(e), e])).values()];
+      const tried = await Promise.allSettled(events.map((e) => this.dedupe.claim(dedupeKey(e), this.claimLeaseMs)));
+      const claims = tried.map((t) => (t.status === 'fulfilled' ? t.value : null));
+      const fresh = events.filter((_, i) => claims[i] === 'fresh');
+      const failed = tried.find((t) => t.status === 'rejected');
+      if (failed) {
+        // The store is away: what was claimed is given back, and the answer is 503.
+        await Promise.all(fresh.map((e) => this.settle(e, false)));
+        throw failed.reason;
+      }
+      const receivedAt = new Date(this.now());
+      const stored = await Promise.all(
+        // Each fetch starts now (beside the others); the events are published in turn.
+        fresh.map((e) => this.store(e, this.withState(e), receivedAt, false, 'event not stored: answered 503 so the provider retries')),
+      );
+      if (stored.includes(false) || claims.includes('pending')) return 'unavailable';
+      return fresh.length === 0 ? 'duplicate' : 'accepted';
+    } finally {
+      this.pending -= events.length;
     }
-    return 'accepted';
   }
 
-  /** Claims an event's id in the dedupe store: true the first time within the window. */
-  private claim(e: ProviderEvent): Promise<boolean> {
-    return this.dedupe.claim(`${e.provider}:${e.account}:${e.providerEventId}`, DEDUPE_WINDOW_MS);
+  /** Publishes an event in turn, then confirms its claim (or gives it back); whether it was stored. */
+  private store(e: ProviderEvent, state: Promise<ProviderEvent>, receivedAt: Date, own: boolean, failure: string): Promise<boolean> {
+    return this.enqueue(async () => this.publish(await state, receivedAt, own)).then(
+      () => this.settle(e, true),
+      (err: unknown) => {
+        this.opts.logger.error(failure, { provider: e.provider, account: e.account, type: e.type, providerEventId: e.providerEventId, error: err });
+        return this.settle(e, false);
+      },
+    );
   }
 
-  /** Queues a publication behind those before it (arrival order); a failure is logged, never thrown. */
-  private enqueue(work: () => Promise<void>, failure: string, fields: Record<string, unknown>): void {
-    this.pending += 1;
-    this.chain = this.chain
-      .then(work)
-      .catch((err: unknown) => this.opts.logger.error(failure, { ...fields, error: err }))
-      .finally(() => {
-        this.pending -= 1;
-      });
+  /** Confirms a stored event's claim, or gives back the claim of one that was not; whether it was stored. */
+  private async settle(e: ProviderEvent, stored: boolean): Promise<boolean> {
+    try {
+      if (stored) await this.dedupe.confirm(dedupeKey(e), DEDUPE_WINDOW_MS);
+      else await this.dedupe.release(dedupeKey(e));
+    } catch (err) {
+      // The claim lapses after its lease: a redelivery is then taken again (stored twice at worst, never lost).
+      this.opts.logger.warn('event claim not settled; it lapses after its lease', { provider: e.provider, account: e.account, stored, error: err });
+    }
+    return stored;
+  }
+
+  /** Work that settled() waits for. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work)).catch(() => {});
+    return work;
+  }
+
+  /** Queues work behind what was queued before it (arrival order); settles as the work does. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const done = this.chain.then(work);
+    this.chain = done.catch(() => {});
+    return done;
   }
 
   /** Resolves when every event received so far is published (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.pending > 0) await this.chain;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
   /** An event that carries no state gets the dispute as the provider has it now (null if it cannot be read). */
@@ -267,10 +333,13 @@ export class EventHub implements OwnChanges {
       occurredAt: new Date(this.now()),
       dispute,
     };
-    if (!(await this.claim(event))) return;
+    if ((await this.dedupe.claim(dedupeKey(event), this.claimLeaseMs)) !== 'fresh') return;
     // Queued in arrival order behind the events already received; the mutation does not wait for
     // them (a slow provider read of an earlier event must not slow a close's answer).
-    this.enqueue(() => this.publish(event, event.occurredAt, true), 'own change not published', { provider: event.provider, account: event.account, type });
+    this.pending += 1;
+    void this.track(this.store(event, Promise.resolve(event), event.occurredAt, true, 'own change not published')).finally(() => {
+      this.pending -= 1;
+    });
   }
 
   private async publish(e: ProviderEvent, receivedAt: Date, own: boolean): Promise<void> {
@@ -285,7 +354,12 @@ export class EventHub implements OwnChanges {
     else await this.remember(ref, prev, e, own);
     const stored = await this.log.append({ ...e, dispute: carried, receivedAt });
     this.opts.metrics?.published(stored.provider, stored.type);
-    this.bus.publish(stored);
+    // Stored is taken: a subscriber the fan-out misses catches up from the history (`after`).
+    try {
+      this.bus.publish(stored);
+    } catch (err) {
+      this.opts.logger.warn('event stored but not fanned out to live subscribers', { provider: stored.provider, account: stored.account, error: err });
+    }
   }
 
   /** Keeps the newest state of a dispute (bounded: the least recently changed are forgotten). */

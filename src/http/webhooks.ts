@@ -154,6 +154,11 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
         sendError(res, 503, 'SERVICE_UNAVAILABLE', 'Too many events are waiting; retry later.', { 'retry-after': '5' });
         return;
       }
+      if (receipt === 'unavailable') {
+        // Not stored (or still being stored by another delivery): nothing is answered 200 that could be lost.
+        sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The event could not be stored now; retry later.', { 'retry-after': '5' });
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ received: true, duplicate: receipt === 'duplicate' }));
     }

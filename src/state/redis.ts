@@ -16,7 +16,7 @@ import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ServiceUnavailable } from '../domain/errors.js';
 import type { KeyRateLimiter } from '../auth/guard.js';
-import type { EventBus, EventDedupe, Known } from '../events/hub.js';
+import type { Claim, EventBus, EventDedupe, Known } from '../events/hub.js';
 import { mergeRuns, type EventLog, type EventRetention, type EventScope, type HistoryRun } from '../events/log.js';
 import { accountKey, refKey } from '../domain/ids.js';
 import type { DisputeEvent } from '../events/types.js';
@@ -317,10 +317,20 @@ class RedisEventLog implements EventLog {
   }
 }
 
+// Claims an event id for a lease ('pending'); answers what holds it otherwise. A value of an
+// earlier version ('1') is a stored event.
+const CLAIM = `
+if redis.call('SET', KEYS[1], 'pending', 'NX', 'PX', ARGV[1]) then return 'fresh' end
+if redis.call('GET', KEYS[1]) == 'pending' then return 'pending' end
+return 'taken'`;
+
 function redisDedupe(c: Client, prefix: string): EventDedupe {
   return {
-    async claim(key, ttlMs) {
-      return (await run(c, () => c.set(`${prefix}seen:${key}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
+    async claim(key, leaseMs) {
+      return (await run(c, () => c.eval(CLAIM, 1, `${prefix}seen:${key}`, String(leaseMs)))) as Claim;
+    },
+    async confirm(key, ttlMs) {
+      await run(c, () => c.set(`${prefix}seen:${key}`, 'taken', 'PX', ttlMs));
     },
     async release(key) {
       await run(c, () => c.del(`${prefix}seen:${key}`));

@@ -20,23 +20,40 @@ const notice = (i: number): ProviderEvent => ({
 });
 
 describe('the event hub', () => {
-  it('holds at most maxPending events waiting on the provider, and says busy past that', async () => {
+  it('holds at most maxPending events waiting on the provider, says busy past that, and answers each once it is stored', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     // A provider read that does not answer until released: every notice waits on it.
     const client = { name: 'AFTERPAY', account: 'default', retrieve: async () => (await gate, null) } as unknown as DisputeProviderClient;
     const hub = new EventHub({ clients: new Map([['AFTERPAY:default', client]]), logger, maxPending: 5 });
-    const receipts = [];
-    for (let i = 0; i < 8; i++) receipts.push(await hub.receive([notice(i)]));
-    expect(receipts).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted', 'busy', 'busy', 'busy']);
+    const receipts = Array.from({ length: 8 }, (_, i) => hub.receive([notice(i)]));
+    // Past the bound the answer is at once; the others wait until their event is stored.
+    expect(await Promise.all(receipts.slice(5))).toEqual(['busy', 'busy', 'busy']);
+    expect(await hub.log.newest(Infinity, 100, { accounts: ['AFTERPAY:default'] })).toEqual({ events: [], more: false });
     release();
-    await hub.settled();
+    expect(await Promise.all(receipts.slice(0, 5))).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
     // Once drained, it takes events again; a busy event was not claimed, so its redelivery is new.
     expect(await hub.receive([notice(6)])).toBe('accepted');
     expect(await hub.receive([notice(6)])).toBe('duplicate');
-    await hub.settled();
     const { events } = await hub.log.newest(Infinity, 100, { accounts: ['AFTERPAY:default'] });
     expect(events.map((e) => e.providerEventId)).toEqual(['ev_6', 'ev_4', 'ev_3', 'ev_2', 'ev_1', 'ev_0']);
+  });
+
+  it('answers unavailable when an event cannot be stored, and takes its redelivery once the store is back', async () => {
+    const log = new InMemoryEventLog();
+    let down = true;
+    const append = log.append.bind(log);
+    log.append = async (e) => {
+      if (down) throw new Error('store away');
+      return append(e);
+    };
+    const hub = new EventHub({ clients: new Map(), logger, log });
+    const event = { ...notice(1), dispute: null };
+    expect(await hub.receive([event])).toBe('unavailable');
+    down = false;
+    expect(await hub.receive([event])).toBe('accepted');
+    expect(await hub.receive([event])).toBe('duplicate');
+    expect((await log.since(0, 10, { accounts: ['AFTERPAY:default'] })).map((e) => e.providerEventId)).toEqual(['ev_1']);
   });
 
   it('lets one caller hold at most maxPerCaller subscriptions, counting those it closes', async () => {
@@ -80,15 +97,18 @@ describe('the event hub', () => {
     expect(await log.since(0, 100, { accounts: ['AFTERPAY:default'] })).toEqual([]);
   });
 
-  it('forgets a claim after its window, and holds no more than its bound', async () => {
+  it('forgets a claim after its window, tells a pending claim from a taken one, and holds no more than its bound', async () => {
     let now = 0;
     const dedupe = inMemoryDedupe(3, () => now);
-    expect(await dedupe.claim('a', 100)).toBe(true);
-    expect(await dedupe.claim('a', 100)).toBe(false);
+    expect(await dedupe.claim('a', 100)).toBe('fresh');
+    expect(await dedupe.claim('a', 100)).toBe('pending');
     now = 101;
-    expect(await dedupe.claim('a', 100)).toBe(true);
+    // A lease not confirmed lapses: the event is taken again.
+    expect(await dedupe.claim('a', 100)).toBe('fresh');
+    await dedupe.confirm('a', 1_000);
+    expect(await dedupe.claim('a', 100)).toBe('taken');
     for (const k of ['b', 'c', 'd', 'e']) await dedupe.claim(k, 1_000);
     // 'a' is the oldest claim past the bound of 3: forgotten.
-    expect(await dedupe.claim('a', 100)).toBe(true);
+    expect(await dedupe.claim('a', 100)).toBe('fresh');
   });
 });
