@@ -8,7 +8,7 @@ export const composeConfig = defineConfig({
   subgraphs: [
     {
       sourceHandler: loadOpenAPISubgraph('Stripe', {
-        source: '../../../shared/reference/stripe-disputes-openapi.json',
+        source: '../../test/fixtures/stripe/disputes-openapi.json',
         endpoint: '{env.STRIPE_API_BASE}',
         operationHeaders: { Authorization: 'Basic {env.STRIPE_BASIC}' },
       }),

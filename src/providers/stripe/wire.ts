@@ -1,5 +1,5 @@
 // Stripe's dispute wire shapes, exactly as they appear on the wire (API 2026-07-29 and the
-// 2023-08-16 OpenAPI spec in ../shared/reference). Fields new since 2023 are optional.
+// 2023-08-16 OpenAPI spec, committed as test/fixtures/stripe/disputes-openapi.json). Fields new since 2023 are optional.
 
 export const STRIPE_STATUSES = [
   'warning_needs_response',
