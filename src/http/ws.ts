@@ -22,7 +22,7 @@ import type { Duplex } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
 import { getOperationAST, GraphQLError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, type Context, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { persistedDocumentFor, type PersistedDocuments } from '../graphql/persisted.js';
 import { bypassResponseCache } from '../graphql/response-cache.js';
@@ -82,6 +82,8 @@ interface SocketState {
   operations: Map<string, Operation>;
 }
 
+type WsContext = Context<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>;
+
 /** The key a connection was let in with: on the upgrade (already checked and counted), or from connection_init. */
 const upgradeDoors = new WeakMap<IncomingMessage, GuardResult>();
 
@@ -91,6 +93,8 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
   const { logger, guard } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 100 * 1024, handleProtocols });
   const states = new Map<WebSocket, SocketState>();
+  // Sockets closed, kept until their operations have ended (graphql-ws ends them after the close), for their access lines.
+  const closing = new WeakMap<WebSocket, SocketState>();
   const perCaller = new Map<string, number>();
   const connectionsPerKey = opts.connectionsPerKey ?? DEFAULT_CONNECTIONS_PER_KEY;
   const callerOf = (key: ApiKey | null, req: IncomingMessage) => key?.name ?? `anonymous@${req.socket.remoteAddress ?? 'unknown'}`;
@@ -200,55 +204,67 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
         if (state.running >= MAX_OPERATIONS_PER_SOCKET) {
           return refuse(state, name, gqlError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection.`, 'TOO_MANY_OPERATIONS'));
         }
-        const op: Operation = { scope: newScope(randomUUID(), state.caller), started: performance.now(), name };
-        const { schema, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
-          ...opts.serverContext(state.key, ctx.extra.request),
-          req: ctx.extra.request,
-          socket,
-          params,
-        });
-        const query = opts.persisted ? persistedDocumentFor(opts.persisted, params) : params.query;
-        if (query instanceof GraphQLError) return refuse(state, name, query);
-        let document;
-        try {
-          document = parse(query);
-        } catch (err) {
-          return refuse(state, name, err instanceof GraphQLError ? err : gqlError('The document does not parse.', 'GRAPHQL_PARSE_FAILED'));
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) {
-          logOperation(op, state.caller, errors);
-          return errors;
-        }
-        runInScope(op.scope, () => noteOperation(params.operationName));
-        const contextValue = await runInScope(op.scope, () => contextFactory());
-        if (getOperationAST(document, params.operationName)?.operation === 'query') bypassResponseCache(contextValue);
+        // The slot is taken before anything is awaited (messages are handled concurrently) and
+        // given back by every way out below that does not start the operation.
         state.running += 1;
-        state.operations.set(id, op);
-        const root: Root = { execute, subscribe, scope: op.scope };
-        return { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue, rootValue: root };
+        const op: Operation = { scope: newScope(randomUUID(), state.caller), started: performance.now(), name };
+        const started = await startOperation(state, op, id, ctx, params);
+        if (!started.ok) state.running -= 1;
+        return started.result;
       } catch (err) {
         logger.warn('websocket: an operation could not start', { error: (err as Error).message });
         return refuse(state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR'));
       }
     },
-    onError: (ctx, id, _payload, errors) => {
-      const state = states.get(ctx.extra.socket);
-      const op = state?.operations.get(id);
-      if (!state || !op) return;
-      state.operations.delete(id);
-      state.running = Math.max(0, state.running - 1);
-      logOperation(op, state.caller, errors);
-    },
-    onComplete: (ctx, id) => {
-      const state = states.get(ctx.extra.socket);
-      const op = state?.operations.get(id);
-      if (!state || !op) return;
-      state.operations.delete(id);
-      state.running = Math.max(0, state.running - 1);
-      logOperation(op, state.caller);
-    },
+    onError: (ctx, id, _payload, errors) => finish(ctx.extra.socket, id, errors),
+    onComplete: (ctx, id) => finish(ctx.extra.socket, id),
   });
+
+  /** Parses, validates and prepares one operation; `ok` when it will run. */
+  async function startOperation(state: SocketState, op: Operation, id: string, ctx: WsContext, params: SubscribePayload): Promise<{ ok: boolean; result: ExecutionArgs | readonly GraphQLError[] }> {
+    const socket = ctx.extra.socket;
+    const name = op.name;
+    try {
+      const { schema, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
+        ...opts.serverContext(state.key, ctx.extra.request),
+        req: ctx.extra.request,
+        socket,
+        params,
+      });
+      const query = opts.persisted ? persistedDocumentFor(opts.persisted, params) : params.query;
+      if (query instanceof GraphQLError) return { ok: false, result: refuse(state, name, query) };
+      let document;
+      try {
+        document = parse(query);
+      } catch (err) {
+        return { ok: false, result: refuse(state, name, err instanceof GraphQLError ? err : gqlError('The document does not parse.', 'GRAPHQL_PARSE_FAILED')) };
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) {
+        logOperation(op, state.caller, errors);
+        return { ok: false, result: errors };
+      }
+      runInScope(op.scope, () => noteOperation(params.operationName));
+      const contextValue = await runInScope(op.scope, () => contextFactory());
+      if (getOperationAST(document, params.operationName)?.operation === 'query') bypassResponseCache(contextValue);
+      state.operations.set(id, op);
+      const root: Root = { execute, subscribe, scope: op.scope };
+      return { ok: true, result: { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue, rootValue: root } };
+    } catch (err) {
+      logger.warn('websocket: an operation could not start', { error: (err as Error).message });
+      return { ok: false, result: refuse(state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR')) };
+    }
+  }
+
+  /** An operation ended (completed, failed, or its socket closed): its slot is free and its access line written, once. */
+  function finish(socket: WebSocket, id: string, errors?: readonly GraphQLError[]): void {
+    const state = states.get(socket) ?? closing.get(socket);
+    const op = state?.operations.get(id);
+    if (!state || !op) return;
+    state.operations.delete(id);
+    state.running = Math.max(0, state.running - 1);
+    logOperation(op, state.caller, errors);
+  }
 
   wss.on('error', (err) => logger.warn('websocket: server error', { error: err.message }));
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
@@ -293,6 +309,7 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
       const state = states.get(socket);
       if (state) {
         states.delete(socket);
+        closing.set(socket, state);
         const n = (perCaller.get(state.caller) ?? 1) - 1;
         if (n > 0) perCaller.set(state.caller, n);
         else perCaller.delete(state.caller);

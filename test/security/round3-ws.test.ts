@@ -181,6 +181,27 @@ describe('security round three: WebSocket', () => {
     expect(line.upstreamCalls).toBeGreaterThan(0);
   });
 
+  it('item 4: a burst of operations sent at once cannot pass the per-socket bound, and each subscription ended by the socket closing writes its access line', async () => {
+    const ws = await connect(url, { init: ADMIN });
+    sockets.push(ws);
+    // Thirty subscriptions in one write: the messages are handled concurrently.
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(String(100 + i));
+    for (const id of ids) ws.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { operationName: `Burst${id}`, query: `subscription Burst${id} { disputeEvents { id } }` } }));
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = ws.frames.filter((f) => f.type === 'error' && f.payload?.[0]?.extensions?.code === 'TOO_MANY_OPERATIONS').length;
+    expect(refused).toBeGreaterThanOrEqual(10);
+    const lines = () => probe.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.method === 'WS' && /^Burst/.test(l.operations?.[0] ?? ''));
+    expect(lines().filter((l) => l.errors?.TOO_MANY_OPERATIONS)).toHaveLength(refused);
+    ws.close();
+    await ws.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    // The running ones (at most 20) end with the socket, each with its line.
+    const ran = lines().filter((l) => !l.errors?.TOO_MANY_OPERATIONS).length;
+    expect(ran).toBeLessThanOrEqual(20);
+    expect(ran).toBe(30 - refused);
+  });
+
   it('item 4: sockets per key are bounded (WS_CONNECTIONS_PER_KEY)', async () => {
     for (let i = 0; i < 3; i++) sockets.push(await connect(url, { header: ADMIN }));
     await expect(connect(url, { header: ADMIN })).rejects.toThrow(/429/);
