@@ -16,6 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PROVIDERS, type ProviderName } from '../domain/dispute.js';
+import { accountKey } from '../domain/ids.js';
 import { ConfigError, parseConfigDocument } from '../providers/env.js';
 
 // metrics:read: GET /metrics on the main port (nothing else; METRICS_PORT serves it apart without a key).
@@ -39,6 +40,10 @@ export interface ApiKey {
 interface StoredKey extends ApiKey {
   digest: Buffer;
 }
+
+/** Whether a key's provider and account limits let it reach an account (its scopes are checked apart). */
+export const reaches = (key: Pick<ApiKey, 'providers' | 'accounts'>, provider: ProviderName, account: string): boolean =>
+  (!key.providers || key.providers.has(provider)) && (!key.accounts || key.accounts.has(accountKey(provider, account)));
 
 export const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 

@@ -62,6 +62,9 @@ export const DEDUPE_WINDOW_MS = 3 * 24 * 3600_000;
  */
 export const CLAIM_LEASE_MS = 120_000;
 
+/** How long a delivery waits for another that holds its event's claim, before answering 503. */
+const PENDING_WAIT_MS = 2_000;
+
 export function inMemoryDedupe(maxEntries = 200_000, now: () => number = Date.now): EventDedupe {
   const seen = new Map<string, { until: number; taken: boolean }>();
   const own = new Set<string>();
@@ -212,12 +215,13 @@ export class EventHub implements OwnChanges {
   }
 
   private async take(events: ProviderEvent[]): Promise<Receipt> {
-    this.pending += events.length;
+    const counted = events.length;
+    this.pending += counted;
     try {
       // Ids of a form global ids cannot carry are replaced by their digest (the same for every redelivery).
       events = events.map((e) => (isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` }));
       events = [...new Map(events.map((e) => [dedupeKey(e), e])).values()];
-      const tried = await Promise.allSettled(events.map((e) => this.dedupe.claim(dedupeKey(e), this.claimLeaseMs)));
+      const tried = await Promise.allSettled(events.map((e) => this.claimOrWait(e)));
       const claims = tried.map((t) => (t.status === 'fulfilled' ? t.value : null));
       const fresh = events.filter((_, i) => claims[i] === 'fresh');
       const failed = tried.find((t) => t.status === 'rejected');
@@ -229,18 +233,31 @@ export class EventHub implements OwnChanges {
       const receivedAt = new Date(this.now());
       const stored = await Promise.all(
         // Each fetch starts now (beside the others); the events are published in turn.
-        fresh.map((e) => this.store(e, this.withState(e), receivedAt, false, 'event not stored: answered 503 so the provider retries')),
+        fresh.map((e) => this.store(e, this.withState(e), receivedAt, null, 'event not stored: answered 503 so the provider retries')),
       );
       if (stored.includes(false) || claims.includes('pending')) return 'unavailable';
       return fresh.length === 0 ? 'duplicate' : 'accepted';
     } finally {
-      this.pending -= events.length;
+      this.pending -= counted;
+    }
+  }
+
+  /**
+   * Claims an event's id; while another delivery (here or on another replica) holds it unconfirmed,
+   * waits a little for it to be stored (then this one is a duplicate) or given back (then it is this one's).
+   */
+  private async claimOrWait(e: ProviderEvent): Promise<Claim> {
+    const until = Date.now() + PENDING_WAIT_MS;
+    for (;;) {
+      const claim = await this.dedupe.claim(dedupeKey(e), this.claimLeaseMs);
+      if (claim !== 'pending' || Date.now() >= until) return claim;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
   /** Publishes an event in turn, then confirms its claim (or gives it back); whether it was stored. */
-  private store(e: ProviderEvent, state: Promise<ProviderEvent>, receivedAt: Date, own: boolean, failure: string): Promise<boolean> {
-    return this.enqueue(async () => this.publish(await state, receivedAt, own)).then(
+  private store(e: ProviderEvent, state: Promise<ProviderEvent>, receivedAt: Date, ownKey: string | null, failure: string): Promise<boolean> {
+    return this.enqueue(async () => this.publish(await state, receivedAt, ownKey)).then(
       () => this.settle(e, true),
       (err: unknown) => {
         this.opts.logger.error(failure, { provider: e.provider, account: e.account, type: e.type, providerEventId: e.providerEventId, error: err });
@@ -283,10 +300,8 @@ export class EventHub implements OwnChanges {
   /** An event that carries no state gets the dispute as the provider has it now (null if it cannot be read). */
   private async withState(e: ProviderEvent): Promise<ProviderEvent> {
     if (e.dispute) return e;
-    const client = this.opts.clients.get(accountKey(e.provider, e.account));
     try {
-      const dispute = (await client?.retrieve?.(e.providerDisputeId)) ?? null;
-      return { ...e, dispute };
+      return { ...e, dispute: await this.read(e) };
     } catch (err) {
       this.opts.logger.warn('event published without its dispute: the dispute could not be read', { provider: e.provider, account: e.account, error: err });
       return e;
@@ -304,12 +319,21 @@ export class EventHub implements OwnChanges {
     if (e.dispute) return Promise.resolve(e.dispute);
     let read = this.reads.get(e.seq);
     if (!read) {
-      const client = this.opts.clients.get(accountKey(e.provider, e.account));
-      read = client?.retrieve ? client.retrieve(e.providerDisputeId) : Promise.resolve(null);
-      this.reads.set(e.seq, read);
+      const started = this.read(e);
+      // A failed read is not kept: the next subscriber to ask tries again.
+      started.catch(() => {
+        if (this.reads.get(e.seq) === started) this.reads.delete(e.seq);
+      });
+      this.reads.set(e.seq, (read = started));
       if (this.reads.size > 1_000) this.reads.delete(this.reads.keys().next().value!);
     }
     return read;
+  }
+
+  /** An event's dispute as its provider has it now (null where it cannot be read by id). */
+  private read(e: ProviderEvent): Promise<Dispute | null> {
+    const client = this.opts.clients.get(accountKey(e.provider, e.account));
+    return client?.retrieve ? client.retrieve(e.providerDisputeId) : Promise.resolve(null);
   }
 
   /** A change the gateway itself made (a close, a submission), published at once. */
@@ -323,7 +347,6 @@ export class EventHub implements OwnChanges {
   }
 
   private async publishOwn(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void> {
-    await this.dedupe.markOwn(upstreamKey, DEDUPE_WINDOW_MS);
     const event: ProviderEvent = {
       type,
       provider: dispute.provider,
@@ -337,22 +360,32 @@ export class EventHub implements OwnChanges {
     // Queued in arrival order behind the events already received; the mutation does not wait for
     // them (a slow provider read of an earlier event must not slow a close's answer).
     this.pending += 1;
-    void this.track(this.store(event, Promise.resolve(event), event.occurredAt, true, 'own change not published')).finally(() => {
+    void this.track(this.store(event, Promise.resolve(event), event.occurredAt, upstreamKey, 'own change not published')).finally(() => {
       this.pending -= 1;
     });
   }
 
-  private async publish(e: ProviderEvent, receivedAt: Date, own: boolean): Promise<void> {
+  /**
+   * Stores an event in the history and fans it out; `ownKey` is the Idempotency-Key of the
+   * gateway's own change it announces. What is remembered to recognise echoes is written only once
+   * the event is stored, so a change whose own event was lost is published from the provider's.
+   */
+  private async publish(e: ProviderEvent, receivedAt: Date, ownKey: string | null): Promise<void> {
     const ref = refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId });
     const prev = await this.dedupe.recall(ref);
-    if (!own) {
+    if (ownKey === null) {
       if (e.causedByKey && (await this.dedupe.isOwn(e.causedByKey))) return this.remember(ref, prev, e);
       if (prev?.own && e.dispute && fingerprint(e.dispute) === prev.own.fingerprint && sameKind(prev.own.type, e.type)) return this.remember(ref, prev, e);
     }
-    let carried = e.dispute;
-    if (prev && e.occurredAt.getTime() < prev.occurredAt) carried = prev.dispute ?? carried;
-    else await this.remember(ref, prev, e, own);
-    const stored = await this.log.append({ ...e, dispute: carried, receivedAt });
+    const older = prev !== undefined && e.occurredAt.getTime() < prev.occurredAt;
+    const stored = await this.log.append({ ...e, dispute: older ? (prev.dispute ?? e.dispute) : e.dispute, receivedAt });
+    try {
+      if (!older) await this.remember(ref, prev, e, ownKey !== null);
+      if (ownKey !== null) await this.dedupe.markOwn(ownKey, DEDUPE_WINDOW_MS);
+    } catch (err) {
+      // Stored is taken: without this memory an echo may be published once more, never lost.
+      this.opts.logger.warn('event stored, but not remembered for recognising its echo', { provider: e.provider, account: e.account, error: err });
+    }
     this.opts.metrics?.published(stored.provider, stored.type);
     // Stored is taken: a subscriber the fan-out misses catches up from the history (`after`).
     try {
@@ -383,7 +416,7 @@ export class EventHub implements OwnChanges {
    */
   subscribe(
     keep: (e: DisputeEvent) => boolean,
-    opts: { afterSeq?: number; scope?: EventScope; valid?: () => GraphQLError | null; checkEveryMs?: number; caller?: string } = {},
+    opts: { afterSeq?: number; scope?: () => EventScope; valid?: () => GraphQLError | null; checkEveryMs?: number; caller?: string } = {},
   ): AsyncIterableIterator<DisputeEvent> {
     // Bounded before it starts: each caller holds at most maxPerCaller subscriptions here.
     const caller = opts.caller ?? 'anonymous';
@@ -457,7 +490,7 @@ export class EventHub implements OwnChanges {
     let replay: number | null = opts.afterSeq ?? null;
     const log = this.log;
     // The replay reads only the accounts (or the dispute) the subscriber may see; by default every one.
-    const scope: EventScope = opts.scope ?? { accounts: [...this.opts.clients.keys()] };
+    const scope = opts.scope ?? (() => ({ accounts: [...this.opts.clients.keys()] }));
 
     const next = async (): Promise<IteratorResult<DisputeEvent>> => {
       for (;;) {
@@ -469,7 +502,13 @@ export class EventHub implements OwnChanges {
         }
         if (finished) return { value: undefined, done: true };
         if (replay !== null && replayed.length === 0) {
-          const page = await log.since(replay, 500, scope);
+          let page: DisputeEvent[];
+          try {
+            page = await log.since(replay, 500, scope());
+          } catch {
+            fail(new GraphQLError('The event history could not be read now; subscribe again with after: <the last cursor>.', { extensions: { code: 'SERVICE_UNAVAILABLE' } }));
+            continue;
+          }
           if (page.length === 0) replay = null;
           else {
             replay = page[page.length - 1]!.seq;

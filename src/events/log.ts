@@ -50,7 +50,8 @@ export interface HistoryRun {
 /**
  * The first `limit` events kept by `keep` over several runs, merged in the runs' order (`newest`:
  * descending positions; else ascending), and whether more lie beyond. Each run is read a page at a
- * time, only as far as the merge needs.
+ * time, only as far as the merge needs; a run whose events `keep` mostly refuses is read in pages
+ * that double (up to 500), so a rare type costs few reads.
  */
 export async function mergeRuns(
   runs: HistoryRun[],
@@ -58,17 +59,18 @@ export async function mergeRuns(
   order: 'newest' | 'oldest',
   keep: (e: DisputeEvent) => boolean = () => true,
 ): Promise<{ events: DisputeEvent[]; more: boolean }> {
-  const page = Math.min(limit + 1, 200);
-  const states = runs.map((run) => ({ run, buf: [] as DisputeEvent[], at: 0, drained: false }));
+  const first = Math.min(limit + 1, 500);
+  const states = runs.map((run) => ({ run, buf: [] as DisputeEvent[], at: 0, drained: false, page: first }));
   const out: DisputeEvent[] = [];
   for (;;) {
     await Promise.all(
       states
         .filter((s) => !s.drained && s.at === s.buf.length)
         .map(async (s) => {
-          s.buf = await s.run.next(page);
+          s.buf = await s.run.next(s.page);
           s.at = 0;
-          if (s.buf.length < page) s.drained = true;
+          if (s.buf.length < s.page) s.drained = true;
+          s.page = Math.min(s.page * 2, 500);
         }),
     );
     let best: (typeof states)[number] | undefined;
@@ -120,7 +122,9 @@ export class InMemoryEventLog implements EventLog {
     if (drop === 0) return;
     // The oldest events overall are the oldest of their account's and their dispute's runs too.
     for (const e of this.events.splice(0, drop)) {
-      this.byId.delete(idOf(e.provider, e.account, e.providerEventId));
+      // An event stored twice (a redelivery after a lapsed claim) is found by its newer copy.
+      const id = idOf(e.provider, e.account, e.providerEventId);
+      if (this.byId.get(id) === e) this.byId.delete(id);
       for (const [index, key] of [
         [this.byAccount, accountKey(e.provider, e.account)],
         [this.byDispute, disputeOf(e)],

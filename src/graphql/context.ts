@@ -1,18 +1,16 @@
 // Per-request context: the configured provider clients (shared, long-lived) and a fresh set of
 // loaders (per request, per the DataLoader README). Nothing user-specific outlives a request.
-import { accountKey } from '../domain/ids.js';
 import type { Clients } from '../providers/registry.js';
 import type { GraphQLError } from 'graphql';
 import type { ProviderName } from '../domain/dispute.js';
 import type { MergeOptions } from '../gateway/merge.js';
-import type { ApiKey } from '../auth/keys.js';
+import { reaches, type ApiKey } from '../auth/keys.js';
 import type { CloseResult } from '../gateway/close.js';
 import type { IdempotencyStore } from '../gateway/idempotency.js';
 import type { CursorKeys } from '../gateway/cursor.js';
 import { createLoaders, type Loaders } from '../gateway/loaders.js';
 import type { Logger } from '../logger.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
-import type { DisputeProviderClient } from '../providers/types.js';
 import type { EventHub } from '../events/hub.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 
@@ -86,9 +84,7 @@ export interface GatewayContext extends GatewayServices {
  */
 export function createContext(services: GatewayServices, server: Partial<RequestServerContext> = {}): GatewayContext {
   const key = server.apiKey ?? null;
-  const reachable = (c: DisputeProviderClient) =>
-    (!key?.providers || key.providers.has(c.name)) && (!key?.accounts || key.accounts.has(accountKey(c.name, c.account)));
-  const clients = key?.providers || key?.accounts ? new Map([...services.clients].filter(([, c]) => reachable(c))) : services.clients;
+  const clients = key?.providers || key?.accounts ? new Map([...services.clients].filter(([, c]) => reaches(key, c.name, c.account))) : services.clients;
   return {
     ...services,
     clients,

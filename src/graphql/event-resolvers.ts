@@ -8,7 +8,7 @@ import { decodeEventCursor, encodeEventCursor, type EventScope } from '../events
 import type { DisputeEvent } from '../events/types.js';
 import type { DisputeEventFilter, Resolvers } from '../generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
-import type { ApiKey } from '../auth/keys.js';
+import { reaches, type ApiKey } from '../auth/keys.js';
 import type { ProviderName } from '../domain/dispute.js';
 import { createLoaders } from '../gateway/loaders.js';
 
@@ -17,35 +17,28 @@ export const MAX_EVENTS_PAGE = 100;
 /** An event as a subscription delivers it. */
 type DeliveredEvent = DisputeEvent & { delivered: true };
 
-/** Whether this caller may see an event and it passes the filter. */
-function visibleTo(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined): (e: DisputeEvent) => boolean {
+/**
+ * An event filter read once: the caller's accounts it can match (`named`), the history scope of a
+ * set of those accounts (or of the one dispute it names), and whether an event passes it.
+ */
+function compileFilter(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined) {
   const providers = filter?.providers ? new Set<string>(filter.providers) : null;
   const accounts = filter?.accounts ? new Set(filter.accounts.map((a) => accountKey(a.provider, a.account))) : null;
   const types = filter?.types ? new Set<string>(filter.types) : null;
-  const dispute = filter?.disputeId != null ? refKey(decodeDisputeId(filter.disputeId, 'filter.disputeId')) : null;
-  const clients = ctx.clients;
-  return (e) =>
-    clients.has(accountKey(e.provider, e.account)) &&
-    (!providers || providers.has(e.provider)) &&
-    (!accounts || accounts.has(accountKey(e.provider, e.account))) &&
-    (!types || types.has(e.type)) &&
-    (!dispute || dispute === refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId }));
-}
-
-/** The accounts a filter can match among those the caller may read now (`[provider, account]`). */
-function filterAccounts(ctx: GatewayContext, filter: DisputeEventFilter | null | undefined): [string, string][] {
-  const providers = filter?.providers ? new Set<string>(filter.providers) : null;
-  const accounts = filter?.accounts ? new Set(filter.accounts.map((a) => accountKey(a.provider, a.account))) : null;
   const dispute = filter?.disputeId != null ? decodeDisputeId(filter.disputeId, 'filter.disputeId') : null;
-  return [...ctx.clients.values()]
+  const disputeRef = dispute && refKey(dispute);
+  const named: [ProviderName, string][] = [...ctx.clients.values()]
     .filter((c) => (!providers || providers.has(c.name)) && (!accounts || accounts.has(accountKey(c.name, c.account))) && (!dispute || (dispute.provider === c.name && dispute.account === c.account)))
     .map((c) => [c.name, c.account]);
-}
-
-/** What a read of the history may touch for this caller and filter: its accounts, or its one dispute. */
-function scopeOf(filter: DisputeEventFilter | null | undefined, named: [string, string][]): EventScope {
-  const dispute = filter?.disputeId != null ? refKey(decodeDisputeId(filter.disputeId, 'filter.disputeId')) : null;
-  return { accounts: named.map(([p, a]) => `${p}:${a}`), dispute };
+  const matched = new Set(named.map(([p, a]) => accountKey(p, a)));
+  return {
+    named,
+    scope: (readable: [ProviderName, string][] = named): EventScope => ({ accounts: readable.map(([p, a]) => accountKey(p, a)), dispute: disputeRef }),
+    passes: (e: DisputeEvent) =>
+      matched.has(accountKey(e.provider, e.account)) &&
+      (!types || types.has(e.type)) &&
+      (!disputeRef || disputeRef === refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId })),
+  };
 }
 
 /** An event by its global id, if this caller may see it and the history still has it. */
@@ -61,8 +54,8 @@ export const eventResolvers: Resolvers = {
       const n = first ?? 10;
       if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS_PAGE) throw new BadUserInput(`first must be 1..${MAX_EVENTS_PAGE}`, 'first');
       const before = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : Infinity;
-      const scope = scopeOf(filter, filterAccounts(ctx, filter));
-      const { events, more } = await ctx.events.log.newest(before, n, scope, visibleTo(ctx, filter));
+      const f = compileFilter(ctx, filter);
+      const { events, more } = await ctx.events.log.newest(before, n, f.scope(), f.passes);
       const edges = events.map((node) => ({ cursor: encodeEventCursor(node.seq, ctx.cursorKeys), node }));
       return {
         edges,
@@ -73,34 +66,36 @@ export const eventResolvers: Resolvers = {
   Subscription: {
     disputeEvents: {
       subscribe: (_, { filter, after }, ctx) => {
-        const visible = visibleTo(ctx, filter);
-        const named = filterAccounts(ctx, filter);
+        const f = compileFilter(ctx, filter);
         const afterSeq = after != null ? decodeEventCursor(after, 'after', ctx.cursorKeys) : undefined;
         // The key as the keys file has it now: a reload that narrows its providers or accounts
-        // narrows what this subscription receives from then on, and one whose filter the key may
-        // no longer read ends with FORBIDDEN.
+        // narrows what this subscription receives (and replays) from then on, and one whose filter
+        // the key may no longer read ends with FORBIDDEN.
         const keyNow = ctx.keyNow;
-        const mayRead = (key: ApiKey, provider: string, account: string) =>
-          key.scopes.has('disputes:read') && (!key.providers || key.providers.has(provider as ProviderName)) && (!key.accounts || key.accounts.has(accountKey(provider as ProviderName, account)));
+        const reads = (key: ApiKey | null): key is ApiKey => key !== null && key.scopes.has('disputes:read');
+        const readable = (): [ProviderName, string][] => {
+          if (!keyNow) return f.named;
+          const now = keyNow();
+          return reads(now) ? f.named.filter(([p, a]) => reaches(now, p, a)) : [];
+        };
         const keep = keyNow
           ? (e: DisputeEvent) => {
               const now = keyNow();
-              return now !== null && mayRead(now, e.provider, e.account) && visible(e);
+              return reads(now) && reaches(now, e.provider, e.account) && f.passes(e);
             }
-          : visible;
+          : f.passes;
         // Without keys, every caller is `anonymous`: each client address has its own share.
         const caller = ctx.caller.anonymous && ctx.clientAddress ? `anonymous@${ctx.clientAddress}` : ctx.caller.name;
         return ctx.events.subscribe(keep, {
           afterSeq,
-          scope: scopeOf(filter, named),
+          scope: () => f.scope(readable()),
           caller,
           valid:
             keyNow &&
             (() => {
               const now = keyNow();
               if (!now) return new GraphQLError('The API key of this subscription was revoked or has expired.', { extensions: { code: 'UNAUTHENTICATED' } });
-              const readable = named.filter(([p, a]) => mayRead(now, p, a));
-              if (!now.scopes.has('disputes:read') || (named.length > 0 && readable.length === 0)) {
+              if (!reads(now) || (f.named.length > 0 && readable().length === 0)) {
                 return new GraphQLError('The API key of this subscription may no longer read what it asks for.', { extensions: { code: 'FORBIDDEN' } });
               }
               return null;

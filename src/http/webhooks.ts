@@ -11,8 +11,9 @@
 //   429  over the endpoint's rate (the provider retries)
 //   400  a missing or bad signature, a timestamp more than 5 minutes off, or a body that cannot be read:
 //        nothing published, one warning line without the body
-//   503  too many events waiting, or the shared state cannot take it (the provider retries)
-//   200  verified and taken; anything that calls the provider happens after this answer
+//   503  too many events waiting, an event that could not be stored (its claim given back), or one
+//        another delivery is still storing (the provider retries; nothing answered 200 is lost)
+//   200  verified and stored in the history (`duplicate: true`: stored before, not published again)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventHub } from '../events/hub.js';
 import type { Logger } from '../logger.js';

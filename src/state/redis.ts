@@ -160,23 +160,40 @@ function redisUploadBudget(c: Client, prefix: string, bytesPerHour: number): Upl
 /** Stream ids (`<ms>-<n>`) as the history's numeric positions, and back. */
 const seqOf = (id: string) => {
   const [ms, n] = id.split('-');
-  return Number(ms) * 1000 + Math.min(Number(n), 999);
+  return Number(ms) * 1000 + Number(n);
 };
 const idOf = (seq: number) => `${Math.floor(seq / 1000)}-${seq % 1000}`;
 
 // Appends one event: its position comes from the sequence stream (`seq`, entries naming the
 // account and dispute only), its body goes to its account's stream under the same id, and the id
-// to its dispute's sorted set (scored by position). Then the oldest positions beyond the count or
-// the age are removed from all three, at most 100 per append.
+// to its dispute's sorted set (scored by position). The id is chosen here, `<ms>-<n>` with n below
+// 1,000 (past that, the next millisecond), so every position (ms × 1000 + n) is distinct even when
+// the clock steps back. Then the oldest positions beyond the count or the age are removed from all
+// three, at most 100 per append. Keys of trimmed entries are built from ARGV: they share the
+// `{ev}` hash tag, so on a Redis Cluster they live on the node that runs the script.
 // KEYS: seq stream, account stream, dispute set, event-id key.
 // ARGV: body, account key, dispute ref, max events, max age (ms), oldest kept (ms), key base.
 const APPEND_EVENT = `
-local id = redis.call('XADD', KEYS[1], '*', 'a', ARGV[2], 'd', ARGV[3], 'k', KEYS[4])
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = 0
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if last then
+  local lms, ln = string.match(last[1], '^(%d+)-(%d+)$')
+  lms = tonumber(lms)
+  if ms <= lms then
+    ms = lms
+    n = tonumber(ln) + 1
+    if n > 999 then
+      ms = ms + 1
+      n = 0
+    end
+  end
+end
+local id = string.format('%d-%d', ms, n)
+redis.call('XADD', KEYS[1], id, 'a', ARGV[2], 'd', ARGV[3], 'k', KEYS[4])
 redis.call('XADD', KEYS[2], id, 'e', ARGV[1])
-local ms, n = string.match(id, '^(%d+)-(%d+)$')
-n = tonumber(n)
-if n > 999 then n = 999 end
-redis.call('ZADD', KEYS[3], ms .. string.format('%03d', n), id)
+redis.call('ZADD', KEYS[3], string.format('%d%03d', ms, n), id)
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 redis.call('SET', KEYS[4], id, 'PX', ARGV[5])

@@ -130,6 +130,31 @@ describe('security round three: history reads are bounded by what the caller may
     expect(onRedis.read).toBeLessThanOrEqual(5 * 51);
   });
 
+  it('redis: positions stay distinct and increasing when the clock is behind the history', async () => {
+    // The history's last id is a minute ahead (the Redis clock stepped back): new events must still
+    // get positions after it, each its own, where `*` ids would pile up in that millisecond.
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    try {
+      await raw.xadd('dg:{ev}:seq', `${Date.now() + 60_000}-997`, 'a', 'STRIPE:other', 'd', 'STRIPE:other:dp_x', 'k', 'dg:{ev}:id:none');
+    } finally {
+      raw.disconnect();
+    }
+    const log = gateways.redis.gateway.services.events.log;
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const e = await log.append({ type: 'UPDATED', provider: 'STRIPE', account: 'default', providerEventId: `evt_skew${i}`, providerDisputeId: 'dp_skew', occurredAt: new Date(), receivedAt: new Date(), dispute: null });
+      seqs.push(e.seq);
+    }
+    expect(new Set(seqs).size).toBe(5);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    const id = encodeDisputeId({ provider: 'STRIPE', account: 'default', providerDisputeId: 'dp_skew' });
+    const { body } = await gql(gateways.redis.gateway.url, STRIPE_KEY, `{ disputeEvents(first: 2, filter: { disputeId: "${id}" }) { nodes { providerEventId } pageInfo { endCursor } } }`);
+    expect(body.data.disputeEvents.nodes.map((n: { providerEventId: string }) => n.providerEventId)).toEqual(['evt_skew4', 'evt_skew3']);
+    const next = await gql(gateways.redis.gateway.url, STRIPE_KEY, `{ disputeEvents(first: 5, after: "${body.data.disputeEvents.pageInfo.endCursor}", filter: { disputeId: "${id}" }) { nodes { providerEventId } } }`);
+    expect(next.body.data.disputeEvents.nodes.map((n: { providerEventId: string }) => n.providerEventId)).toEqual(['evt_skew2', 'evt_skew1', 'evt_skew0']);
+  });
+
   it('a history read has a price in the cost estimator', async () => {
     const tight = await probeGateway(sandbox, { auth: { mode: 'keys', store: keys() }, limits: { ...DEFAULT_LIMITS, maxCost: 1_000 } });
     try {

@@ -2,7 +2,8 @@
 // bound, the webhook is told to come back), a subscriber's buffer is bounded, claims expire.
 import { describe, expect, it } from 'vitest';
 import { EventHub, inMemoryBus, inMemoryDedupe } from '../../src/events/hub.js';
-import { InMemoryEventLog } from '../../src/events/log.js';
+import { InMemoryEventLog, mergeRuns } from '../../src/events/log.js';
+import { memoryDispute } from '../helpers/memory-client.js';
 import type { ProviderEvent } from '../../src/events/types.js';
 import { createLogger } from '../../src/logger.js';
 import type { DisputeProviderClient } from '../../src/providers/types.js';
@@ -110,5 +111,95 @@ describe('the event hub', () => {
     for (const k of ['b', 'c', 'd', 'e']) await dedupe.claim(k, 1_000);
     // 'a' is the oldest claim past the bound of 3: forgotten.
     expect(await dedupe.claim('a', 100)).toBe('fresh');
+  });
+});
+
+describe('the event hub, where it can fail', () => {
+  const AFTERPAY = { accounts: ['AFTERPAY:default'] };
+
+  it('counts a batch that names one event twice once, so repeats do not wear down its bound', async () => {
+    const hub = new EventHub({ clients: new Map(), logger, maxPending: 3 });
+    for (let i = 0; i < 5; i++) expect(await hub.receive([notice(i), notice(i)])).toBe('accepted');
+    expect(await hub.receive([notice(99)])).toBe('accepted');
+  });
+
+  it('publishes the provider event of a change whose own event could not be stored', async () => {
+    const log = new InMemoryEventLog();
+    const append = log.append.bind(log);
+    let failOwn = true;
+    log.append = async (e) => {
+      if (failOwn && e.providerEventId.startsWith('gw_')) throw new Error('store away');
+      return append(e);
+    };
+    const hub = new EventHub({ clients: new Map(), logger, log });
+    const dispute = memoryDispute('AFTERPAY', 'default', 'dp_own', 1_700_000_000, 'LOST');
+    await hub.own('CLOSED', dispute, 'dg1-close-key');
+    await hub.settled();
+    failOwn = false;
+    // The provider's webhook for the same change names the key the gateway sent.
+    expect(await hub.receive([{ ...notice(7), providerDisputeId: 'dp_own', type: 'CLOSED', dispute, causedByKey: 'dg1-close-key' }])).toBe('accepted');
+    expect((await log.since(0, 10, AFTERPAY)).map((e) => e.providerEventId)).toEqual(['ev_7']);
+  });
+
+  it('ends a replaying subscription whose history read fails, and frees its slot', async () => {
+    const log = new InMemoryEventLog();
+    log.since = async () => {
+      throw new Error('store away');
+    };
+    const hub = new EventHub({ clients: new Map(), logger, log, maxPerCaller: 1 });
+    const sub = hub.subscribe(() => true, { afterSeq: 0, caller: 'k', scope: () => AFTERPAY });
+    await expect(sub.next()).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(hub.subscribers).toBe(0);
+    expect(() => hub.subscribe(() => true, { caller: 'k' })).not.toThrow();
+    hub.close();
+  });
+
+  it('reads an event dispute again for the next subscriber when a shared read failed', async () => {
+    let calls = 0;
+    const dispute = memoryDispute('AFTERPAY', 'default', 'dp_1', 1_700_000_000);
+    const client = {
+      name: 'AFTERPAY',
+      account: 'default',
+      retrieve: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('provider away');
+        return dispute;
+      },
+    } as unknown as DisputeProviderClient;
+    const hub = new EventHub({ clients: new Map([['AFTERPAY:default', client]]), logger });
+    const event = { ...notice(1), seq: 1, receivedAt: new Date() };
+    await expect(hub.disputeOf(event)).rejects.toThrow('provider away');
+    expect(await hub.disputeOf(event)).toBe(dispute);
+    expect(await hub.disputeOf(event)).toBe(dispute);
+    expect(calls).toBe(2);
+  });
+});
+
+describe('the in-memory history', () => {
+  it('finds an event stored twice by its newer copy once the older is trimmed', async () => {
+    const log = new InMemoryEventLog({ maxEvents: 2, maxAgeMs: 60_000 });
+    const e = { ...notice(1), receivedAt: new Date() };
+    await log.append(e);
+    const second = await log.append(e);
+    await log.append({ ...notice(2), receivedAt: new Date() });
+    expect(await log.find('AFTERPAY', 'default', 'ev_1')).toEqual(second);
+  });
+
+  it('reads a run that the filter mostly refuses in doubling pages', async () => {
+    let calls = 0;
+    const events = Array.from({ length: 5_000 }, (_, i) => ({ ...notice(i), seq: 5_000 - i, receivedAt: new Date() }));
+    let at = 0;
+    const run = {
+      async next(count: number) {
+        calls += 1;
+        const page = events.slice(at, at + count);
+        at += page.length;
+        return page;
+      },
+    };
+    const { events: found, more } = await mergeRuns([run], 10, 'newest', (e) => e.seq === 1);
+    expect(found.map((e) => e.seq)).toEqual([1]);
+    expect(more).toBe(false);
+    expect(calls).toBeLessThanOrEqual(15);
   });
 });
