@@ -27,7 +27,7 @@ export interface ProcessConfig {
   /** GATEWAY_AUTH: 'none' runs without keys outside the sandbox (loudly); else keys are required. */
   authNone: boolean;
   keyRateLimit: { perSecond: number; burst: number };
-  /** ALLOWED_HOSTS: Host names answered ('*': any); undefined: the defaults (see auth/guard.ts). */
+  /** ALLOWED_HOSTS: Host names answered ('*': any); undefined: the defaults (see http/guard.ts). */
   allowedHosts?: string[] | '*';
   /** PUBLIC_URL: where clients reach the gateway, when a proxy is in front. */
   publicUrl?: string;

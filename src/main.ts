@@ -11,7 +11,7 @@ import { startTracing, tracingWanted } from './ops/tracing.js';
 import { traceTrustFromEnv } from './ops/spans.js';
 import { setLeaseMs } from './gateway/once.js';
 import { KeyStore } from './auth/keys.js';
-import type { AuthConfig } from './auth/guard.js';
+import type { AuthConfig } from './auth/keys.js';
 
 async function main(): Promise<void> {
   const fromEnv = configuredProviders(process.env);

@@ -20,6 +20,11 @@ import { accountKey } from '../domain/ids.js';
 import { ConfigError, parseConfigDocument } from '../providers/env.js';
 
 // metrics:read: GET /metrics on the main port (nothing else; METRICS_PORT serves it apart without a key).
+export type AuthConfig =
+  | { mode: 'keys'; store: KeyStore }
+  /** No authentication: the sandbox, or GATEWAY_AUTH=none (which warns once a minute). */
+  | { mode: 'open'; warn?: boolean };
+
 export const SCOPES = ['disputes:read', 'disputes:write', 'evidence:write', 'metrics:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -4,7 +4,7 @@
 // the extra provider the tests define — is appended by the registry (providers/registry.ts).
 import { readFileSync } from 'node:fs';
 import { Kind, parse } from 'graphql';
-import type { DisputeProvider } from '../generated/resolvers-types.js';
+import type { DisputeProvider } from './schema-enums.js';
 
 export type ProviderName = DisputeProvider;
 

@@ -17,10 +17,9 @@ import { GraphQLError } from 'graphql';
 import { accountKey, isProviderId, refKey } from '../domain/ids.js';
 import type { Dispute } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
-import type { GatewayMetrics } from '../ops/metrics.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import { InMemoryEventLog, type EventLog, type EventScope } from './log.js';
-import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from './types.js';
+import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from '../domain/event.js';
 
 /**
  * What the hub must remember across webhooks (and, with a shared store, across replicas): which
@@ -139,7 +138,7 @@ export interface HubOptions {
   claimLeaseMs?: number;
   now?: () => number;
   /** Told of every event published. */
-  metrics?: Pick<GatewayMetrics, 'published'>;
+  metrics?: { published(provider: string, type: string): void };
 }
 
 /** What the hub remembers of a dispute: the newest state published, and the gateway's own last change. */

@@ -8,7 +8,7 @@
 import { BadUserInput } from '../domain/errors.js';
 import type { CursorKeys } from '../gateway/cursor.js';
 import { accountKey, refKey } from '../domain/ids.js';
-import type { DisputeEvent } from './types.js';
+import type { DisputeEvent } from '../domain/event.js';
 
 export interface EventRetention {
   /** How long an event is kept (EVENT_RETENTION_MS; default 24 h). */

@@ -8,7 +8,7 @@ import type { DisputeProviderClient } from '../providers/types.js';
 import type { IdempotencyStore } from './idempotency.js';
 import { keyedInput, oncePerKey, requireStore, upstreamIdempotencyKey, type KeyedResult, type UserError } from './once.js';
 import type { Loaders } from './loaders.js';
-import type { OwnChanges } from '../events/types.js';
+import type { OwnChanges } from '../domain/event.js';
 
 export type { UserError };
 

@@ -12,7 +12,7 @@ import type { DisputeProviderClient, EvidenceRules } from '../providers/types.js
 import type { CloseResult } from './close.js';
 import type { Loaders } from './loaders.js';
 import type { UploadBudget } from './upload-budget.js';
-import type { OwnChanges } from '../events/types.js';
+import type { OwnChanges } from '../domain/event.js';
 import { keyedInput, oncePerKey, requireStore, type KeyedResult, type OnceServices, type UserError } from './once.js';
 
 export interface EvidenceServices extends OnceServices<CloseResult> {

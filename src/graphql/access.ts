@@ -7,8 +7,9 @@ import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type ExecutionA
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
 import { auditRefusedMutation } from './audit.js';
-import { fragmentsOf, operationOf } from './limits.js';
-import { noteOperation } from '../http/request-scope.js';
+import { operationOf } from '../context/operation.js';
+import { fragmentsOf } from './limits.js';
+import { noteOperation } from '../context/request-scope.js';
 
 /** Refuses __schema and __type (what introspection reads); __typename stays allowed. */
 function introspectionOff(context: ValidationContext): ASTVisitor {

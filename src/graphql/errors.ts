@@ -5,7 +5,7 @@ import { BadUserInput, NotSupported, ProviderError, ServiceUnavailable } from '.
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { providerDisplayName } from '../providers/http.js';
-import { countError } from '../http/request-scope.js';
+import { countError } from '../context/request-scope.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { truncate } from '../domain/ids.js';
 

@@ -8,7 +8,7 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { operationOf } from './limits.js';
+import { operationOf } from '../context/operation.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 

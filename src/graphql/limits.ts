@@ -27,6 +27,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { operationOf } from '../context/operation.js';
 import { maxListCalls, type ConnectionArgs } from '../gateway/connection.js';
 import type { GatewayContext } from './context.js';
 import { auditRefusedMutation } from './audit.js';
@@ -56,12 +57,6 @@ const limitError = (code: string, message: string, extensions: Record<string, un
 
 export const fragmentsOf = (doc: DocumentNode): Map<string, FragmentDefinitionNode> =>
   new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-
-export function operationOf(doc: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
-  const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (name == null) return ops.length === 1 ? ops[0] : undefined;
-  return ops.find((d) => d.name?.value === name);
-}
 
 export interface Shape {
   /** Data fields deep, fragments expanded (introspection subtrees not counted). */

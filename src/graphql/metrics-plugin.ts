@@ -4,7 +4,7 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import { operationOf } from './limits.js';
+import { operationOf } from '../context/operation.js';
 
 export function metricsPlugin(metrics: GatewayMetrics): Plugin {
   const start = (args: { document: unknown; operationName?: string | null }) => {

@@ -17,10 +17,10 @@ import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga
 import type { Plugin } from 'graphql-yoga';
 import { encodeDisputeId } from '../domain/ids.js';
 import type { ApiKey } from '../auth/keys.js';
-import type { DisputeEvent } from '../events/types.js';
+import type { DisputeEvent } from '../domain/event.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { Logger } from '../logger.js';
-import { operationOf } from './limits.js';
+import { operationOf } from '../context/operation.js';
 
 /**
  * Marks a context whose query the cache must not answer or keep: yoga's plugin keys answers in its

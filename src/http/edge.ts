@@ -3,10 +3,10 @@
 //      (Prometheus; unless it has a port of its own). No log line, not counted.
 //   2. A request id (x-request-id, taken from the caller when well-formed) and one access log line.
 //   3. /graphql only (anything else is a 404 with a code).
-//   4. Host and Origin (auth/guard.ts: DNS rebinding, CSRF).
+//   4. Host and Origin (http/guard.ts: DNS rebinding, CSRF).
 //   5. The GraphiQL page for a browser's GET: the only thing served without a key; no data.
 //   6. CORS preflights go to yoga (which answers them from its CORS settings, running nothing).
-//   7. The key and its rate (auth/guard.ts).
+//   7. The key and its rate (http/guard.ts).
 //   8. The body, bounded by its content type and caller before it is read: JSON, GraphQL and form
 //      bodies are small and read whole (maxBodyBytes; maxEvidenceBodyBytes for a caller who may
 //      submit evidence, whose text may reach 150,000 characters); multipart/form-data (file uploads)
@@ -19,11 +19,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ApiKey } from '../auth/keys.js';
-import type { GuardResult } from '../auth/guard.js';
+import type { GuardResult } from './guard.js';
 import type { Logger } from '../logger.js';
 import { sendError } from './error.js';
 import type { GraphiqlPage } from './graphiql.js';
-import { newScope, runInScope, type RequestScope } from './request-scope.js';
+import { newScope, runInScope, type RequestScope } from '../context/request-scope.js';
 import type { YogaAnswer } from './yoga-adapter.js';
 import { context, type Tracer } from '@opentelemetry/api';
 import { serverSpan, type TraceTrust } from '../ops/spans.js';

@@ -27,9 +27,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { persistedDocumentFor, type PersistedDocuments } from '../graphql/persisted.js';
 import { bypassResponseCache } from '../graphql/response-cache.js';
 import type { ApiKey } from '../auth/keys.js';
-import type { GuardResult } from '../auth/guard.js';
+import type { GuardResult } from './guard.js';
 import type { Logger } from '../logger.js';
-import { newScope, noteOperation, runInScope, type RequestScope } from './request-scope.js';
+import { newScope, noteOperation, runInScope, type RequestScope } from '../context/request-scope.js';
 
 /** Operations one connection may have running at once. */
 export const MAX_OPERATIONS_PER_SOCKET = 20;

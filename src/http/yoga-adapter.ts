@@ -30,7 +30,7 @@ import { getVariableValues, Kind, GraphQLError as GraphQLErrorClass, parse as gr
 import { createGraphQLError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLErrorClass;
-import { operationOf } from '../graphql/limits.js';
+import { operationOf } from '../context/operation.js';
 import { compressed, DEFAULT_COMPRESSION, type CompressionOptions } from './compress.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context

@@ -13,7 +13,8 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import { defaultFieldResolver, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { operationOf } from '../graphql/limits.js';
+import { operationOf } from '../context/operation.js';
+import type { ExchangeSpans } from '../providers/http.js';
 
 const fail = (span: Span, err: unknown) => {
   const code = (err as { code?: unknown })?.code;
@@ -164,3 +165,6 @@ export function clientSpan(
     },
   };
 }
+
+/** The provider pipeline's spans (providers/http.ts ExchangeSpans), on this tracer. */
+export const providerSpans = (tracer: Tracer): ExchangeSpans => ({ start: (exchange, headers) => clientSpan(tracer, exchange, headers) });

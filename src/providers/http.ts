@@ -7,10 +7,8 @@ import type { ProviderName } from '../domain/dispute.js';
 import { displayNameOf } from '../domain/provider-names.js';
 import { BadUserInput, ProviderError, type ProviderErrorCode } from '../domain/errors.js';
 import { isProviderId, truncate } from '../domain/ids.js';
-import { countUpstreamCall, currentCaller } from '../http/request-scope.js';
+import { countUpstreamCall, currentCaller } from '../context/request-scope.js';
 import { GATEWAY_USER_AGENT } from '../version.js';
-import type { Tracer } from '@opentelemetry/api';
-import { clientSpan } from '../ops/spans.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
@@ -53,6 +51,17 @@ export interface EnvelopeInfo {
   message?: string;
 }
 
+/**
+ * Told around each exchange with a provider (tracing, ops/spans.ts): before it is sent, with the
+ * headers it may add to (trace context); at its end, with the status or the failure.
+ */
+export interface ExchangeSpans {
+  start(
+    exchange: { provider: string; account: string; operation: string; method: string; url: string; resend: number },
+    headers: Record<string, string>,
+  ): { end(status: number | undefined, error?: unknown): void };
+}
+
 export interface PipelineOptions {
   provider: ProviderName;
   baseUrl: string;
@@ -82,7 +91,7 @@ export interface PipelineOptions {
   /** Told about every attempt, retries included (metrics, tracing). Never given a body or a secret. */
   observer?: AttemptObserver;
   /** A CLIENT span per attempt, and traceparent on the request (absent: tracing is off). */
-  tracer?: Tracer;
+  spans?: ExchangeSpans;
   /**
    * The provider's own word on retrying a failed response (Stripe's `Stripe-Should-Retry`): true or
    * false decides; undefined leaves it to the status (409, 429 and 5xx are retried).
@@ -130,8 +139,8 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 25, maxQueueMs:
 export const providerDisplayName = (p: ProviderName): string => displayNameOf(p);
 
 export class HttpPipeline {
-  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint' | 'hostScope' | 'tracer'>> &
-    Pick<PipelineOptions, 'observer' | 'retryHint' | 'tracer'> & { requestIdHeader: string; account: string };
+  private readonly o: Required<Omit<PipelineOptions, 'requestIdHeader' | 'account' | 'resilience' | 'observer' | 'retryHint' | 'hostScope' | 'spans'>> &
+    Pick<PipelineOptions, 'observer' | 'retryHint' | 'spans'> & { requestIdHeader: string; account: string };
   private readonly breaker: Breaker;
   private readonly limiter: Limiter | null;
   /** The base URL's own path, which every request path is appended to. */
@@ -255,8 +264,8 @@ export class HttpPipeline {
   /** One HTTP exchange: the request as built, the whole body read, the JSON parsed. */
   private async once(req: HttpRequest, timeoutMs: number, n: number): Promise<HttpResponse> {
     const { url, headers, body } = this.build(req);
-    if (!this.o.tracer) return this.exchange(req, url, headers, body, timeoutMs);
-    const span = clientSpan(this.o.tracer, { provider: this.o.provider, account: this.o.account, operation: req.operation ?? upstreamOperation(req), method: req.method, url, resend: n }, headers);
+    if (!this.o.spans) return this.exchange(req, url, headers, body, timeoutMs);
+    const span = this.o.spans.start({ provider: this.o.provider, account: this.o.account, operation: req.operation ?? upstreamOperation(req), method: req.method, url, resend: n }, headers);
     try {
       const res = await this.exchange(req, url, headers, body, timeoutMs);
       span.end(res.status);

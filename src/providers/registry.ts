@@ -8,8 +8,7 @@ import { accountKey } from '../domain/ids.js';
 import { readAccountsFile } from './accounts-file.js';
 import { ConfigError } from './env.js';
 import type { ResilienceFactory } from './resilience.js';
-import type { AttemptObserver } from './http.js';
-import type { Tracer } from '@opentelemetry/api';
+import type { AttemptObserver, ExchangeSpans } from './http.js';
 import type { Logger } from '../logger.js';
 import { stripe } from './stripe/index.js';
 import { wooshpay } from './wooshpay/index.js';
@@ -96,13 +95,13 @@ export interface ProviderSet {
 }
 
 /** Builds the clients, each with its own keep-alive connection pool. */
-export function createProviderSet(configured: ConfiguredProvider[], logger: Logger, resilience?: ResilienceFactory, observer?: AttemptObserver, tracer?: Tracer): ProviderSet {
+export function createProviderSet(configured: ConfiguredProvider[], logger: Logger, resilience?: ResilienceFactory, observer?: AttemptObserver, spans?: ExchangeSpans): ProviderSet {
   const clients = new Map<string, DisputeProviderClient>();
   const agents: Agent[] = [];
   for (const { definition, config } of configured) {
     const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32, connect: { timeout: config.pipeline.timeoutMs } });
     agents.push(dispatcher);
-    clients.set(accountKey(definition.name, config.account), definition.create(config, { dispatcher, logger, resilience, observer, tracer }));
+    clients.set(accountKey(definition.name, config.account), definition.create(config, { dispatcher, logger, resilience, observer, spans }));
   }
   return {
     clients,

@@ -7,8 +7,7 @@ import type { FakeServer } from '../sandbox/fake-server.js';
 import type { FakeWebhooks } from '../sandbox/webhooks.js';
 import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
-import type { AttemptObserver } from './http.js';
-import type { Tracer } from '@opentelemetry/api';
+import type { AttemptObserver, ExchangeSpans } from './http.js';
 import type { ProviderWebhooks, WebhookSettings } from './webhooks.js';
 
 export interface CreatedRange {
@@ -148,7 +147,7 @@ export interface ProviderDeps {
   /** Told about every upstream attempt (metrics, tracing). */
   observer?: AttemptObserver;
   /** Spans per attempt, with traceparent sent (absent: tracing is off, nothing is done). */
-  tracer?: Tracer;
+  spans?: ExchangeSpans;
 }
 
 /** How a fake is seeded: `count` disputes (else its default), `epoch` anchors the sandbox timeline, `created` (unix seconds) overrides each dispute's creation time. */

@@ -2,7 +2,7 @@
 // rotation; Afterpay's public URL), the refusal a verification throws, and the contract each
 // provider's webhooks.ts implements.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderEvent } from '../events/types.js';
+import type { DisputeEventType, ProviderEvent } from '../domain/event.js';
 import { ConfigError } from './env.js';
 
 export interface WebhookSettings {
@@ -69,3 +69,12 @@ export interface ProviderWebhooks {
   /** The headers the provider sends with this body. */
   sign(body: string, secret: string, opts: { timestampS: number; id: string; url?: string }): Promise<Record<string, string>>;
 }
+
+/** `charge.dispute.<suffix>`, the event names of Stripe, WooshPay and Flex. */
+export const CHARGE_DISPUTE_TYPES: Record<string, DisputeEventType> = {
+  'charge.dispute.created': 'CREATED',
+  'charge.dispute.updated': 'UPDATED',
+  'charge.dispute.closed': 'CLOSED',
+  'charge.dispute.funds_withdrawn': 'FUNDS_WITHDRAWN',
+  'charge.dispute.funds_reinstated': 'FUNDS_REINSTATED',
+};

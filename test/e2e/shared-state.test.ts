@@ -9,7 +9,7 @@ import { providersFromEnv } from '../../src/providers/registry.js';
 import { inMemoryResilience, type ResilienceFactory } from '../../src/providers/resilience.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import { inMemoryKeyRateLimiter } from '../../src/auth/guard.js';
+import { inMemoryKeyRateLimiter } from '../../src/auth/rate.js';
 
 let sandbox: Sandbox;
 let a: Gateway;

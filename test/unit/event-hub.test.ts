@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EventHub, inMemoryBus, inMemoryDedupe } from '../../src/events/hub.js';
 import { InMemoryEventLog, mergeRuns } from '../../src/events/log.js';
 import { memoryDispute } from '../helpers/memory-client.js';
-import type { ProviderEvent } from '../../src/events/types.js';
+import type { ProviderEvent } from '../../src/domain/event.js';
 import { createLogger } from '../../src/logger.js';
 import type { DisputeProviderClient } from '../../src/providers/types.js';
 

@@ -87,7 +87,7 @@ export class AfterpayClient implements DisputeProviderClient {
       account: config.account,
       resilience: deps.resilience,
       observer: deps.observer,
-      tracer: deps.tracer,
+      spans: deps.spans,
       notFoundCodes: AFTERPAY_NOT_FOUND_CODES,
       provider: 'AFTERPAY',
       baseUrl: config.apiBase,

@@ -5,7 +5,7 @@
 // time. The body names the dispute and the kind of change (`dispute_id`, `webhook_event_type`) and
 // carries no state: the gateway fetches the dispute after acknowledging.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { DisputeEventType, ProviderEvent } from '../../events/types.js';
+import type { DisputeEventType, ProviderEvent } from '../../domain/event.js';
 import { isProviderId } from '../../domain/ids.js';
 import { checkTimestamp, header, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
 

@@ -65,7 +65,7 @@ export class FlexClient implements DisputeProviderClient {
       account: config.account,
       resilience: deps.resilience,
       observer: deps.observer,
-      tracer: deps.tracer,
+      spans: deps.spans,
       notFoundCodes: FLEX_NOT_FOUND_CODES,
       provider: 'FLEX',
       baseUrl: config.apiBase,

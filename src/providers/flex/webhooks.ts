@@ -6,8 +6,8 @@
 // redeliveries keep the same svix-id, which is the dedupe key.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { CHARGE_DISPUTE_TYPES, type ProviderEvent } from '../../events/types.js';
-import { checkTimestamp, header, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
+import type { ProviderEvent } from '../../domain/event.js';
+import { CHARGE_DISPUTE_TYPES, checkTimestamp, header, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
 import { flexToDispute } from './transformers.js';
 
 /** The Standard Webhooks headers, from Svix's names or the standard's own. */

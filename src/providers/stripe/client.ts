@@ -53,7 +53,7 @@ export class StripeClient implements DisputeProviderClient {
       account: config.account,
       resilience: deps.resilience,
       observer: deps.observer,
-      tracer: deps.tracer,
+      spans: deps.spans,
       // Stripe's (and its compatible WooshPay's) own word on retrying a failed response.
       retryHint: stripeShouldRetry,
       notFoundCodes: STRIPE_NOT_FOUND_CODES,

@@ -5,8 +5,8 @@
 // `{id, type, created, data: {object, previous_attributes}, request: {idempotency_key}}`.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispute, ProviderName } from '../../domain/dispute.js';
-import { CHARGE_DISPUTE_TYPES, type DisputeEventType, type ProviderEvent } from '../../events/types.js';
-import { checkTimestamp, header, WEBHOOK_TOLERANCE_S, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
+import type { DisputeEventType, ProviderEvent } from '../../domain/event.js';
+import { CHARGE_DISPUTE_TYPES, checkTimestamp, header, WEBHOOK_TOLERANCE_S, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
 import { stripeToDispute } from './transformers.js';
 
 type StripeModule = typeof import('stripe').default;

@@ -56,7 +56,7 @@ export class WooshPayClient implements DisputeProviderClient {
       account: config.account,
       resilience: deps.resilience,
       observer: deps.observer,
-      tracer: deps.tracer,
+      spans: deps.spans,
       // Stripe's (and its compatible WooshPay's) own word on retrying a failed response.
       retryHint: stripeShouldRetry,
       notFoundCodes: WOOSHPAY_NOT_FOUND_CODES,

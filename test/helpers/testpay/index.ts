@@ -67,7 +67,7 @@ class TestPayClient implements DisputeProviderClient {
       logger: deps.logger,
       resilience: deps.resilience,
       observer: deps.observer,
-      tracer: deps.tracer,
+      spans: deps.spans,
       notFoundCodes: ['not_found'],
       ...fromSettings(config.pipeline),
       authHeaders: () => ({ authorization: `Bearer ${config.apiKey}` }),

@@ -1,21 +1,8 @@
 // One normalised event about a dispute, whichever provider sent it (or the gateway's own mutation).
-import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Dispute, ProviderName } from './dispute.js';
+import type { DisputeEventType } from './schema-enums.js';
 
-/** What `Node` resolves to: a dispute or an event. */
-export type NodeModel = Dispute | DisputeEvent;
-
-export interface DisputeEventEdgeModel {
-  cursor: string;
-  node: DisputeEvent;
-}
-
-export interface DisputeEventConnectionModel {
-  edges: DisputeEventEdgeModel[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
-export const DISPUTE_EVENT_TYPES = ['CREATED', 'UPDATED', 'CLOSED', 'FUNDS_WITHDRAWN', 'FUNDS_REINSTATED', 'EVIDENCE_SUBMITTED'] as const;
-export type DisputeEventType = (typeof DISPUTE_EVENT_TYPES)[number];
+export type { DisputeEventType };
 
 /** What a provider's webhook (or a mutation of the gateway's) says happened, before publishing. */
 export interface ProviderEvent {
@@ -43,12 +30,3 @@ export interface DisputeEvent extends ProviderEvent {
 export interface OwnChanges {
   own(type: DisputeEventType, dispute: Dispute, upstreamKey: string): Promise<void>;
 }
-
-/** `charge.dispute.<suffix>`, the event names of Stripe, WooshPay and Flex. */
-export const CHARGE_DISPUTE_TYPES: Record<string, DisputeEventType> = {
-  'charge.dispute.created': 'CREATED',
-  'charge.dispute.updated': 'UPDATED',
-  'charge.dispute.closed': 'CLOSED',
-  'charge.dispute.funds_withdrawn': 'FUNDS_WITHDRAWN',
-  'charge.dispute.funds_reinstated': 'FUNDS_REINSTATED',
-};

@@ -3,32 +3,10 @@
 // refusals are GraphQL-shaped JSON errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { sendError as refuse } from '../http/error.js';
+import type { ApiKey, AuthConfig, KeyStore } from '../auth/keys.js';
+import { inMemoryKeyRateLimiter, type KeyRateLimiter } from '../auth/rate.js';
 import type { Logger } from '../logger.js';
-import { TokenBucket } from '../token-bucket.js';
-import type { ApiKey, KeyStore } from './keys.js';
-
-export type AuthConfig =
-  | { mode: 'keys'; store: KeyStore }
-  /** No authentication: the sandbox, or GATEWAY_AUTH=none (which warns once a minute). */
-  | { mode: 'open'; warn?: boolean };
-
-/** Per-key request rates: the wait (ms) before this key may call again, 0 to go now (and counted). Shared stores answer asynchronously. */
-export interface KeyRateLimiter {
-  take(keyName: string, limit: { perSecond: number; burst: number }): number | Promise<number>;
-}
-
-/** One token bucket per key, in process memory: the default. */
-export function inMemoryKeyRateLimiter(): KeyRateLimiter {
-  const buckets = new Map<string, TokenBucket>();
-  return {
-    take(name, limit) {
-      let bucket = buckets.get(name);
-      if (!bucket) buckets.set(name, (bucket = new TokenBucket(limit.perSecond, limit.burst)));
-      return bucket.take();
-    },
-  };
-}
+import { sendError as refuse } from './error.js';
 
 export interface GuardOptions {
   auth: AuthConfig;
