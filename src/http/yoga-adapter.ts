@@ -1,40 +1,31 @@
 // The bridge between node:http and yoga, after the edge (http/edge.ts) has routed, guarded and
-// bounded a request. Two ways through, one rule between them:
+// bounded a request. Two ways through, one rule between them, both by yoga's public API:
 //
-//   - the lean handler: yoga's own request handling, hook for hook — every plugin's onRequest,
-//     yoga's parseRequest (onRequestParse hooks and its parsers), getResultForParams (onParams,
-//     envelop's parse/validate/context/execute/subscribe hooks, onExecutionResult), onResultProcess
-//     with yoga's result processors, then every onResponse. Only the two ends are ours: the request
-//     is built with yoga's fetch API from the node request and the body the edge read (or, for
-//     multipart, the node stream itself, bounded by the edge while yoga reads it); a whole answer is
-//     written in one go with its length (yoga's node adapter writes chunked, in several writes), and a
-//     stream (server-sent events, multipart incremental delivery) is piped as it comes, never
-//     buffered. Skipping yoga's generic plumbing around the hooks (instrumentation wrappers,
-//     waitUntil, the node adapter) is what it saves.
+//   - yoga's own `handleRequest`, for every request: every plugin's request-level hooks, yoga's
+//     parsers, envelop's pipeline and yoga's result processors. Only the two ends are ours: the
+//     request is built with yoga's fetch API from the node request and the body the edge read (or,
+//     for multipart, the node stream itself, bounded by the edge while yoga reads it); a whole answer
+//     is written in one go with its length (compressed where the client asks), and a stream
+//     (server-sent events, multipart incremental delivery) is piped as it comes, never buffered.
 //   - the direct path, for the common request (a POST of one JSON operation, no Origin, a JSON
-//     Accept): envelop's pipeline run directly (the same parse and validate caches, masking, limits,
-//     access and reports plugins), with `request` and `params` in the context as yoga puts them.
-//     It skips yoga's request-level hooks, so it is used only while no plugin of the gateway has one
-//     (`requestLevelHooks`); a plugin that adds one (the response cache, a caller's own) sends every
-//     request through the lean handler. One exception, by design: persisted documents, whose plugin's
-//     one hook (onParams, naming a document by id) the direct path does itself (`resolveDocument`). Anything it does not run cleanly (a document that does not
-//     parse or validate, variables that do not coerce) goes to the lean handler, so the answer is
-//     yoga's. Measured: the lean handler alone costs 15–25% of the gateway's throughput on small
-//     operations (README, Performance), which is why the direct path stays while it can.
+//     Accept): envelop's pipeline (`yoga.getEnveloped`) run directly (the same parse and validate
+//     caches, masking, limits, access and reports plugins), with `request` and `params` in the
+//     context as yoga puts them. It skips yoga's request-level hooks, so it is used only while no
+//     plugin of the gateway has one (`requestLevelHooks`); a plugin that adds one (the response
+//     cache, a caller's own) sends every request through `handleRequest`. One exception, by design:
+//     persisted documents, whose plugin's one hook (onParams, naming a document by id) the direct
+//     path does itself (`resolveDocument`). Anything it does not run cleanly (a document that does
+//     not parse or validate, variables that do not coerce) goes to `handleRequest`, so the answer is
+//     yoga's. Measured in the bench (README, Performance).
 //
-// A differential test (test/e2e/yoga-adapter.test.ts) sends the same requests to both ways and to
+// A differential test (test/e2e/yoga-adapter.test.ts) sends the same requests both ways and to
 // yoga's own node adapter, and requires the same status, headers and body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { getVariableValues, Kind, GraphQLError as GraphQLErrorClass, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
-import { createGraphQLError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-
-const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLErrorClass;
+import { getVariableValues, Kind, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
+import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import { operationOf } from '../context/operation.js';
 import { compressed, DEFAULT_COMPRESSION, type CompressionOptions } from './compress.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
-type AnyYoga = YogaServerInstance<any, any>;
 
 /** Content types yoga reads a POST body as (GraphQL over HTTP, forms, multipart uploads). */
 export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/graphql+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
@@ -46,118 +37,6 @@ export const REQUEST_LEVEL_HOOKS = ['onRequest', 'onRequestParse', 'onParams', '
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugins of any context
 export function requestLevelHooks(plugins: readonly Plugin<any>[]): string[] {
   return plugins.flatMap((p, i) => REQUEST_LEVEL_HOOKS.filter((h) => typeof (p as Record<string, unknown>)[h] === 'function').map((h) => `${i}.${h}`));
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yoga's hook payloads, typed by yoga
-type Hook = (payload: any) => unknown;
-type Processor = (result: unknown, fetchAPI: AnyYoga['fetchAPI'], mediaType: string) => Response | Promise<Response>;
-
-/** The parts of yoga's server the lean handler calls (public members of YogaServer). */
-interface YogaCore {
-  maskedErrorsOpts: { maskError(error: unknown, message: string, isDev: boolean): unknown; errorMessage: string; isDev: boolean } | null;
-  plugins: (Record<string, unknown> | false | null | undefined)[];
-  parseRequest(request: Request, serverContext: unknown): PromiseLike<ParsedRequest> | ParsedRequest;
-  getResultForParams(payload: { params: unknown; request: Request }, context: unknown): unknown;
-}
-interface ParsedRequest {
-  response?: Response;
-  requestParserResult?: unknown;
-}
-
-/** Every plugin's hooks of one kind, in yoga's order (its own plugins and the gateway's). */
-function hooksOf(core: YogaCore, name: string): Hook[] {
-  return core.plugins.map((p) => (p ? p[name] : undefined)).filter((h): h is Hook => typeof h === 'function');
-}
-
-/** Yoga's request handling for any request, hook for hook (see the top of this file). */
-function leanHandler(yoga: AnyYoga): (request: Request, serverContext: Record<string, unknown>) => Promise<Response> {
-  const core = yoga as unknown as YogaCore;
-  const onRequest = hooksOf(core, 'onRequest');
-  const onResultProcess = hooksOf(core, 'onResultProcess');
-  const onResponse = hooksOf(core, 'onResponse');
-  const { fetchAPI } = yoga;
-
-  // A failure outside execution (a body that does not parse, a method yoga refuses, a hook that
-  // throws) becomes GraphQL errors as in yoga's own handler: masked by the gateway's mask.
-  const masking = core.maskedErrorsOpts;
-  const handled = (error: unknown): unknown[] => {
-    if (error instanceof AggregateError) return error.errors.flatMap(handled);
-    if (!masking) return [error];
-    const masked = masking.maskError(error, masking.errorMessage, masking.isDev) as Error;
-    return [isGraphQLError(masked) ? masked : createGraphQLError(masked.message, { originalError: masked })];
-  };
-  const resultFor = async (request: Request, params: unknown, context: unknown): Promise<unknown> => {
-    try {
-      return await core.getResultForParams({ params, request }, context);
-    } catch (error) {
-      return { errors: handled(error) };
-    }
-  };
-
-  async function processResult(request: Request, result: unknown, serverContext: unknown): Promise<Response> {
-    let processor: Processor | undefined;
-    let mediaType = '*/*';
-    const acceptableMediaTypes: string[] = [];
-    for (const hook of onResultProcess) {
-      await hook({
-        request,
-        acceptableMediaTypes,
-        result,
-        setResult: (r: unknown) => (result = r),
-        resultProcessor: processor,
-        setResultProcessor: (p: Processor, m: string) => {
-          processor = p;
-          mediaType = m;
-        },
-        serverContext,
-      });
-    }
-    if (!processor) {
-      return new fetchAPI.Response(null, { status: 406, statusText: 'Not Acceptable', headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') } });
-    }
-    return processor(result, fetchAPI, mediaType);
-  }
-
-  async function graphql(request: Request, serverContext: Record<string, unknown>): Promise<Response> {
-    let result: unknown;
-    try {
-      const parsed = await core.parseRequest(request, serverContext);
-      if (parsed.response) return parsed.response;
-      const params = parsed.requestParserResult;
-      result = Array.isArray(params)
-        ? await Promise.all(params.map((p) => resultFor(request, p, Object.create(serverContext))))
-        : await core.getResultForParams({ params, request }, serverContext);
-    } catch (error) {
-      result = { errors: handled(error) };
-    }
-    return processResult(request, result, serverContext);
-  }
-
-  return async function handle(request, serverContext) {
-    let response: Response | undefined;
-    let handler: (r: Request, c: Record<string, unknown>) => Promise<Response> = graphql;
-    let url: URL | undefined;
-    for (const hook of onRequest) {
-      await hook({
-        request,
-        setRequest: (r: Request) => (request = r),
-        serverContext,
-        fetchAPI,
-        get url() {
-          return (url ??= new fetchAPI.URL(request.url, 'http://localhost'));
-        },
-        requestHandler: handler,
-        setRequestHandler: (h: typeof handler) => (handler = h),
-        endResponse: (r: Response) => (response = r),
-      });
-      if (response) break;
-    }
-    response ??= await handler(request, serverContext);
-    for (const hook of onResponse) {
-      await hook({ request, response, serverContext, setResponse: (r: Response) => (response = r), fetchAPI });
-    }
-    return response;
-  };
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -226,7 +105,7 @@ export interface AnswerOptions {
   compression?: CompressionOptions;
   /**
    * Persisted documents on the direct path: the document a request's params name (its query, or a
-   * manifest document by id), or null to leave the request to the lean handler, whose plugin words
+   * manifest document by id), or null to leave the request to yoga, whose plugin words
    * any refusal. Given, plugins marked `mirroredOnDirectPath` (the persisted-documents plugin) do not
    * turn the direct path off: this does their work there.
    */
@@ -244,7 +123,6 @@ export function directPathOn(opts: AnswerOptions): boolean {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
 export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstance<S, any>, opts: AnswerOptions): YogaAnswer<S> {
-  const lean = leanHandler(yoga);
   const compression = opts.compression ?? DEFAULT_COMPRESSION;
   const { Request } = yoga.fetchAPI;
   const direct = directPathOn(opts);
@@ -272,7 +150,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
     return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`, init);
   };
 
-  /** The direct path's answer, or false when the request is the lean handler's. */
+  /** The direct path's answer, or false when the request is yoga's. */
   async function directly(req: IncomingMessage, res: ServerResponse, body: string, request: Request, serverContext: S): Promise<boolean> {
     const contentType = (req.headers['content-type'] ?? '').toLowerCase().replace(/\s+/g, '');
     const type = responseType(req.headers.accept);
@@ -282,7 +160,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
     // cached outside yoga's own flow is later answered with 200 instead of 400. So a new query
     // string is checked with graphql-js first (once), and known-good ones skip the check.
     if (!params || !parsesCleanly(params.query)) return false;
-    // A context of its own: should the lean handler answer after all, it starts from the edge's.
+    // A context of its own: should yoga answer after all, it starts from the edge's.
     const context = { ...serverContext, request, params };
     const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped(context);
     let document: DocumentNode | undefined;
@@ -319,7 +197,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
   return async (req, res, body, serverContext) => {
     const request = toRequest(req, body);
     if (direct && req.method === 'POST' && typeof body === 'string' && (await directly(req, res, body, request, serverContext))) return;
-    await send(req, res, await lean(request, serverContext), compression);
+    await send(req, res, await yoga.handleRequest(request, serverContext), compression);
   };
 }
 
@@ -341,12 +219,6 @@ function uniform(req: IncomingMessage, status: number, type: string, payload: Bu
     return { payload: Buffer.from(JSON.stringify(parsed)) };
   }
   return { payload };
-}
-
-/** What the ponyfill keeps of a body it was given whole (private fields, read when present). */
-interface PonyfillBody {
-  bodyType?: string;
-  bodyInit?: unknown;
 }
 
 async function send(req: IncomingMessage, res: ServerResponse, response: Response, compression: CompressionOptions): Promise<void> {
@@ -371,9 +243,7 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
     res.end();
     return;
   }
-  const pony = response as unknown as PonyfillBody;
-  const bytes = pony.bodyType === 'String' && typeof pony.bodyInit === 'string' ? Buffer.from(pony.bodyInit) : Buffer.from(await response.arrayBuffer());
-  const out = uniform(req, response.status, type, bytes);
+  const out = uniform(req, response.status, type, Buffer.from(await response.arrayBuffer()));
   if (out.type) headers['content-type'] = out.type;
   delete headers['content-length'];
   const payload = await compressed(req, headers, out.payload, compression);

@@ -1,5 +1,5 @@
 // The bridge to yoga (http/yoga-adapter.ts) must answer exactly what yoga's own node adapter
-// answers, on both of its ways (the direct path and the lean handler), must run every plugin's
+// answers, on both of its ways (the direct path and yoga's own handleRequest), must run every plugin's
 // request-level hooks like yoga does, and must stream what yoga streams.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
