@@ -18,7 +18,9 @@ import { GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Plugin } from 'graphql-yoga';
 import { ConfigError } from '../providers/env.js';
-import { MIRRORED_ON_DIRECT_PATH } from '../http/yoga-adapter.js';
+
+/** Marks a plugin whose request-level work the direct path (http/yoga-adapter.ts) does itself. */
+export const MIRRORED_ON_DIRECT_PATH = Symbol('mirroredOnDirectPath');
 
 export interface PersistedDocuments {
   mode: 'allow' | 'only';

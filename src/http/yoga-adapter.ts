@@ -25,6 +25,7 @@ import type { Readable } from 'node:stream';
 import { getVariableValues, Kind, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import { operationOf } from '../context/operation.js';
+import { MIRRORED_ON_DIRECT_PATH } from '../graphql/persisted.js';
 import { compressed, DEFAULT_COMPRESSION, type CompressionOptions } from './compress.js';
 
 /** Content types yoga reads a POST body as (GraphQL over HTTP, forms, multipart uploads). */
@@ -111,9 +112,6 @@ export interface AnswerOptions {
    */
   resolveDocument?: (params: { query?: unknown; documentId?: unknown; extensions?: unknown }) => string | null;
 }
-
-/** Marks a plugin whose request-level work the direct path does itself (see resolveDocument). */
-export const MIRRORED_ON_DIRECT_PATH = Symbol('mirroredOnDirectPath');
 
 /** Whether plain POSTs may take the direct path with these options. */
 export function directPathOn(opts: AnswerOptions): boolean {

@@ -3,8 +3,6 @@
 import type { Dispatcher } from 'undici';
 import type { Dispute, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
-import type { FakeServer } from '../sandbox/fake-server.js';
-import type { FakeWebhooks } from '../sandbox/webhooks.js';
 import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
 import type { AttemptObserver, ExchangeSpans } from './http.js';
@@ -150,42 +148,7 @@ export interface ProviderDeps {
   spans?: ExchangeSpans;
 }
 
-/** How a fake is seeded: `count` disputes (else its default), `epoch` anchors the sandbox timeline, `created` (unix seconds) overrides each dispute's creation time. */
-export interface FakeOptions {
-  seed: number;
-  count?: number;
-  epoch?: number;
-  created?: () => number;
-}
-
-/** What the gateway must show of one seeded dispute, worked out by the fake from its own data. */
-export interface ExpectedDispute {
-  id: string;
-  /** Unix seconds. */
-  created: number;
-  status: DisputeStatus;
-  currency: string;
-}
-
-/** A running fake of a provider, for the sandbox and the tests. */
-export interface ProviderFake {
-  /** Every seeded dispute as the gateway should show it (the property tests' oracle). */
-  expected(): ExpectedDispute[];
-  url: string;
-  /** Environment that points the gateway at this fake. */
-  env: Record<string, string>;
-  /** The HTTP server, for counting requests and injecting faults in tests. */
-  server: FakeServer;
-  /** The provider's dispute ids in the order its list serves them (newest first). */
-  ordered(): string[];
-  /** Closes (accepts) the fake carried out; replays and refusals are not counted. */
-  closesExecuted(): number;
-  /** Its signed webhooks (the secret is in env): told where to deliver, they announce every change. */
-  webhooks?: FakeWebhooks;
-  close(): Promise<void>;
-}
-
-/** What the registry knows about a provider: how to configure it, build it, and fake it. */
+/** What the registry knows about a provider: how to configure it and build it (its fake is the sandbox's: sandbox/registry.ts). */
 export interface ProviderDefinition<
   C extends { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings } = { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings },
 > {
@@ -211,6 +174,4 @@ export interface ProviderDefinition<
   webhooks?: ProviderWebhooks;
   /** Every credential in the config, so the logger can redact them. */
   secrets(config: C): string[];
-  /** Starts this provider's fake on a loopback port; `count` overrides the seeded number of disputes. */
-  startFake(opts: FakeOptions): Promise<ProviderFake>;
 }

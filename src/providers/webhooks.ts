@@ -56,7 +56,7 @@ export const header = (headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** One provider's webhooks: verify the raw bytes, then read them; and sign, as the provider does (fakes, tests). */
+/** One provider's webhooks: verify the raw bytes, then read them (signing as the provider does is the sandbox's: sandbox/types.ts). */
 export interface ProviderWebhooks {
   /** The headers that carry the signature, for the README and logs. */
   headers: readonly string[];
@@ -67,7 +67,6 @@ export interface ProviderWebhooks {
   /** The events in a verified body (none for event types that are not about disputes). Throws on a body it cannot read. */
   read(raw: Buffer, headers: IncomingHttpHeaders, account: string): ProviderEvent[];
   /** The headers the provider sends with this body. */
-  sign(body: string, secret: string, opts: { timestampS: number; id: string; url?: string }): Promise<Record<string, string>>;
 }
 
 /** `charge.dispute.<suffix>`, the event names of Stripe, WooshPay and Flex. */

@@ -1,6 +1,6 @@
 // A small HTTP server that provider fakes plug a handler into. It records every request (so
 // tests can count upstream calls) and can be told to misbehave (so tests can inject faults).
-import type { ExpectedDispute, ProviderFake } from '../providers/types.js';
+import type { ExpectedDispute, ProviderFake } from './types.js';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRng } from './random.js';

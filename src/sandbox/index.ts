@@ -2,7 +2,8 @@
 // and the environment that points the gateway at them.
 import { PROVIDER_DEFINITIONS } from '../providers/registry.js';
 import type { ProviderName } from '../domain/dispute.js';
-import type { ProviderFake } from '../providers/types.js';
+import { sandboxProvider } from './registry.js';
+import type { ProviderFake } from './types.js';
 import { sandboxEpoch } from './random.js';
 
 export interface Sandbox {
@@ -29,8 +30,9 @@ export async function startSandbox(seed = 42, opts: SandboxOptions = {}): Promis
   const fakes: Sandbox['fakes'] = [];
   try {
     for (const def of PROVIDER_DEFINITIONS) {
-      if (opts.only && !opts.only.includes(def.name)) continue;
-      fakes.push({ name: def.name, fake: await def.startFake({ seed, count: opts.count, epoch: sandboxEpoch(opts.now) }) });
+      const provider = sandboxProvider(def.name);
+      if (!provider || (opts.only && !opts.only.includes(def.name))) continue;
+      fakes.push({ name: def.name, fake: await provider.startFake({ seed, count: opts.count, epoch: sandboxEpoch(opts.now) }) });
     }
   } catch (err) {
     await Promise.all(fakes.map(({ fake }) => fake.close()));

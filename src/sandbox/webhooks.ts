@@ -1,9 +1,9 @@
 // A fake provider's webhooks: every state change the fake makes (a close, evidence staged or
 // submitted, a new dispute) is sent to the gateway as the provider would send it — signed with the
-// provider's own scheme (the provider's webhooks.ts `sign`), retried with backoff on anything but a
+// provider's own scheme (its sandbox signer, sandbox/types.ts WebhookSigner), retried with backoff on anything but a
 // 2xx, at least once. Nothing is sent until the fake is told where (`deliverTo`).
 import { randomBytes } from 'node:crypto';
-import type { ProviderWebhooks } from '../providers/webhooks.js';
+import type { WebhookSigner } from './types.js';
 
 /** What a test or the sandbox sees of a fake's webhooks. */
 export interface FakeWebhooks {
@@ -30,7 +30,7 @@ export class FakeWebhookSender implements FakeWebhooks {
   newDispute?: () => string;
 
   constructor(
-    private readonly hooks: ProviderWebhooks,
+    private readonly sign: WebhookSigner,
     readonly secret: string,
     /** The URL the provider signs with, where its scheme covers one (Afterpay). */
     private readonly signedUrl?: string,
@@ -54,7 +54,7 @@ export class FakeWebhookSender implements FakeWebhooks {
       let status = 0;
       try {
         // Signed again on every attempt, with the time of sending, as providers do.
-        const headers = await this.hooks.sign(body, this.secret, { timestampS: Math.floor(Date.now() / 1000), id, url: this.signedUrl });
+        const headers = await this.sign(body, this.secret, { timestampS: Math.floor(Date.now() / 1000), id, url: this.signedUrl });
         const res = await fetch(target, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
         status = res.status;
         await res.arrayBuffer();

@@ -4,22 +4,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { configuredProviders, PROVIDER_DEFINITIONS, registerProvider } from '../../src/providers/registry.js';
-import type { ProviderFake } from '../../src/providers/types.js';
+import { registerSandboxProvider, sandboxProviderOf } from '../../src/sandbox/registry.js';
+import type { ProviderFake } from '../../src/sandbox/types.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import { startTestPayFake, TESTPAY, testpay } from '../helpers/testpay/index.js';
+import { startTestPayFake, TESTPAY, testpay, testpaySandbox } from '../helpers/testpay/index.js';
 
 registerProvider(testpay);
+registerSandboxProvider(testpaySandbox);
 
 let stripe: ProviderFake;
 let tp: Awaited<ReturnType<typeof startTestPayFake>>;
 let gateway: Gateway;
 
 beforeAll(async () => {
-  const stripeDef = PROVIDER_DEFINITIONS.find((d) => d.name === 'STRIPE')!;
   // Creation times from one small pool: ties across the two providers are certain.
   const pool = [1_780_000_000, 1_780_000_500, 1_780_001_000, 1_780_002_000];
   let i = 0;
-  stripe = await stripeDef.startFake({ seed: 3, count: 12 });
+  stripe = await sandboxProviderOf('STRIPE').startFake({ seed: 3, count: 12 });
   tp = await startTestPayFake({ seed: 5, count: 23, created: () => pool[i++ % pool.length]! });
   const providers = configuredProviders({ ...stripe.env, ...tp.env });
   gateway = await startGateway({ providers, logger: createLogger({ write: () => {} }) });

@@ -2,7 +2,7 @@
 // graphql-ws subscriber (the graphql-ws client over the ws package), and signed webhook posts.
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
+import { sandboxProviderOf } from '../../src/sandbox/registry.js';
 import type { ProviderName } from '../../src/domain/dispute.js';
 
 export interface Subscriber {
@@ -127,9 +127,8 @@ export async function postWebhook(
   secret: string,
   opts: { account?: string; timestampS?: number; id?: string; url?: string; tamper?: boolean } = {},
 ): Promise<{ status: number; text: string }> {
-  const hooks = PROVIDER_DEFINITIONS.find((d) => d.name === provider)!.webhooks!;
   const text = JSON.stringify(body);
-  const headers = await hooks.sign(text, secret, { timestampS: opts.timestampS ?? Math.floor(Date.now() / 1000), id: opts.id ?? `msg_${Math.random().toString(36).slice(2)}`, url: opts.url });
+  const headers = await sandboxProviderOf(provider).signWebhook!(text, secret, { timestampS: opts.timestampS ?? Math.floor(Date.now() / 1000), id: opts.id ?? `msg_${Math.random().toString(36).slice(2)}`, url: opts.url });
   const path = `/webhooks/${provider.toLowerCase()}${opts.account ? `/${opts.account}` : ''}`;
   const res = await fetch(`${origin}${path}`, { method: 'POST', headers, body: opts.tamper ? text.replace(/}$/, ' }') : text });
   return { status: res.status, text: await res.text() };

@@ -4,7 +4,8 @@
 import { type DisputeStatus, type ProviderName } from '../../src/domain/dispute.js';
 import { providerRank } from '../../src/domain/provider-names.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
-import type { ProviderFake } from '../../src/providers/types.js';
+import { sandboxProviderOf } from '../../src/sandbox/registry.js';
+import type { ProviderFake } from '../../src/sandbox/types.js';
 import { createRng } from '../../src/sandbox/random.js';
 import type { FakeServer } from '../../src/sandbox/fake-server.js';
 
@@ -40,7 +41,7 @@ export async function startRandomFakes(seed: number, opts: { maxPerProvider?: nu
   const created = () => rng.pick(pool);
 
   const fakes: [ProviderName, ProviderFake][] = [];
-  for (const [i, def] of PROVIDER_DEFINITIONS.entries()) fakes.push([def.name, await def.startFake({ seed: seed + 1 + i, count: sizes[i], created })]);
+  for (const [i, def] of PROVIDER_DEFINITIONS.entries()) fakes.push([def.name, await sandboxProviderOf(def.name).startFake({ seed: seed + 1 + i, count: sizes[i], created })]);
   const rateLimits = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
   return {
     env: Object.assign({}, ...fakes.map(([, f]) => f.env), rateLimits),

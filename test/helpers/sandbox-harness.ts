@@ -2,7 +2,7 @@
 import type { ProviderName } from '../../src/domain/dispute.js';
 import { createLogger } from '../../src/logger.js';
 import { providersFromEnv, secretsOf } from '../../src/providers/registry.js';
-import type { ProviderFake } from '../../src/providers/types.js';
+import type { ProviderFake } from '../../src/sandbox/types.js';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL, type GqlResult } from './harness.js';

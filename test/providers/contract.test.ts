@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
-import type { DisputeProviderClient, ListPage, ProviderFake } from '../../src/providers/types.js';
+import type { DisputeProviderClient, ListPage } from '../../src/providers/types.js';
+import { sandboxProviderOf } from '../../src/sandbox/registry.js';
+import type { ProviderFake } from '../../src/sandbox/types.js';
 
 const COUNT = 37;
 const PAGE = 5;
@@ -16,7 +18,7 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
   const make = (env: Record<string, string>) => def.create(def.configFromEnv(env)!, { dispatcher: agent, logger: silentLogger });
 
   beforeAll(async () => {
-    fake = await def.startFake({ seed: 99, count: COUNT });
+    fake = await sandboxProviderOf(def.name).startFake({ seed: 99, count: COUNT });
     agent = new Agent();
     client = make(fake.env);
   });

@@ -4,7 +4,9 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
-import type { DisputeProviderClient, ProviderFake } from '../../src/providers/types.js';
+import type { DisputeProviderClient } from '../../src/providers/types.js';
+import { sandboxProviderOf } from '../../src/sandbox/registry.js';
+import type { ProviderFake } from '../../src/sandbox/types.js';
 import { ProviderError } from '../../src/domain/errors.js';
 
 let agent: Agent;
@@ -20,7 +22,7 @@ const def = (name: string) => PROVIDER_DEFINITIONS.find((d) => d.name === name)!
 
 async function start(name: string, env: Record<string, string> = {}): Promise<{ fake: ProviderFake; client: DisputeProviderClient; open: () => Promise<string> }> {
   const d = def(name);
-  const fake = await d.startFake({ seed: 31, count: 40 });
+  const fake = await sandboxProviderOf(d.name).startFake({ seed: 31, count: 40 });
   const client = d.create(d.configFromEnv({ ...fake.env, ...env })!, { dispatcher: agent, logger: silentLogger });
   // A dispute that still takes evidence.
   const open = async () => {

@@ -28,6 +28,110 @@ describe('production code', () => {
   });
 });
 
+/**
+ * The layers of src/, lowest first: a module may import (values or types) from its own layer and
+ * those below, never from above. A provider's fake (`providers/<name>/fake/`) belongs to the sandbox.
+ */
+const LAYERS: string[][] = [
+  ['domain'],
+  ['context', 'logger', 'version', 'token-bucket', 'process-guards'],
+  ['providers'],
+  ['gateway'],
+  ['events', 'auth'],
+  ['ops'],
+  ['graphql', 'state'],
+  ['http', 'sandbox'],
+  ['config', 'server'],
+  ['main'],
+];
+
+/** The part of src/ a module is in: its top folder (a provider's own folder counts as `providers`, its fake as `sandbox`). */
+const partOf = (rel: string): string => {
+  if (/^providers\/[^/]+\/fake\//.test(rel)) return 'sandbox';
+  return rel.split('/')[0]!.replace(/\.ts$/, '');
+};
+const layerOf = (part: string): number => LAYERS.findIndex((l) => l.includes(part));
+
+interface Edge {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+/** Every static relative import in src/ (dynamic `import()` is not one: it loads an optional part on demand). */
+function imports(): Edge[] {
+  const edges: Edge[] = [];
+  for (const file of files(SRC)) {
+    const from = relative(SRC, file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s+(type\s+)?([^;]*?)from\s+'(\.[^']+)';/gms)) {
+      const [, typeKeyword, names, spec] = m;
+      const to = relative(SRC, join(file, '..', spec!.replace(/\.js$/, '.ts')));
+      // `import { type A, type B }` is type-only too.
+      const typeOnly = !!typeKeyword || /^\s*\{\s*(?:type\s+[\w$]+(?:\s+as\s+[\w$]+)?\s*,?\s*)+\}\s*$/.test(names!);
+      edges.push({ from, to, typeOnly });
+    }
+  }
+  return edges;
+}
+
+/** The strongly connected groups of more than one module (Tarjan), each sorted. */
+function cycles(edges: Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  let n = 0;
+  const visit = (v: string) => {
+    index.set(v, n);
+    low.set(v, n++);
+    stack.push(v);
+    on.add(v);
+    for (const w of next.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1) out.push(group.sort());
+    }
+  };
+  for (const v of next.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+describe('the layers of src/', () => {
+  const edges = imports();
+
+  it('knows the layer of every part of src/', () => {
+    const parts = new Set(files(SRC).map((f) => partOf(relative(SRC, f))));
+    expect([...parts].filter((p) => layerOf(p) < 0)).toEqual([]);
+  });
+
+  it('has no cycle of value imports', () => {
+    expect(cycles(edges.filter((e) => !e.typeOnly))).toEqual([]);
+  });
+
+  it('has type-only cycles only inside one part', () => {
+    expect(cycles(edges).filter((group) => new Set(group.map(partOf)).size > 1)).toEqual([]);
+  });
+
+  it('imports nothing from a higher layer', () => {
+    const upward = edges.filter((e) => layerOf(partOf(e.to)) > layerOf(partOf(e.from))).map((e) => `${e.from} -> ${e.to}`);
+    expect(upward).toEqual([]);
+  });
+});
+
 describe('the README, read against the registry', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   // Options every provider has, documented once for Stripe and by a shared row for the others.

@@ -53,5 +53,4 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
   webhooks: afterpayWebhooks,
   secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
-  startFake: async (opts) => (await import('./fake/index.js')).startAfterpayFake(opts),
 };

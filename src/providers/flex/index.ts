@@ -28,5 +28,4 @@ export const flex: ProviderDefinition<FlexConfig> = {
   webhooks: flexWebhooks,
   secrets: (config) => [config.apiKey, ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
-  startFake: async (opts) => (await import('./fake/index.js')).startFlexFake(opts),
 };

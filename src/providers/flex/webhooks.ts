@@ -68,8 +68,4 @@ export const flexWebhooks: ProviderWebhooks = {
       },
     ];
   },
-  async sign(body, secret, { timestampS, id }) {
-    const signature = new Webhook(secret).sign(id, new Date(timestampS * 1000), body);
-    return { 'svix-id': id, 'svix-timestamp': String(timestampS), 'svix-signature': signature, 'content-type': 'application/json' };
-  },
 };

@@ -52,5 +52,4 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   webhooks: stripeWebhooks,
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
-  startFake: async (opts) => (await import('./fake/index.js')).startStripeFake(opts),
 };

@@ -67,10 +67,6 @@ export function stripeSchemeWebhooks(provider: ProviderName, toDispute: (raw: un
         },
       ];
     },
-    async sign(body, secret, { timestampS }) {
-      const { webhooks } = await stripeLib();
-      return { 'stripe-signature': webhooks.generateTestHeaderString({ payload: body, secret, timestamp: timestampS }), 'content-type': 'application/json; charset=utf-8' };
-    },
   };
 }
 

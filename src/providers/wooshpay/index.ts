@@ -35,5 +35,4 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   webhooks: stripeSchemeWebhooks('WOOSHPAY', wooshpayToDispute),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
-  startFake: async (opts) => (await import('./fake/index.js')).startWooshPayFake(opts),
 };

@@ -7,6 +7,7 @@ import { pipelineSettings, type PipelineSettings } from '../../../src/providers/
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../../../src/providers/http.js';
 import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDefinition, ProviderDeps } from '../../../src/providers/types.js';
 import { fakeHandle, FakeServer, type FakeRequest, type FakeResponse } from '../../../src/sandbox/fake-server.js';
+import type { SandboxProvider } from '../../../src/sandbox/types.js';
 import { sliceByCursor } from '../../../src/sandbox/list.js';
 import { createRng } from '../../../src/sandbox/random.js';
 
@@ -170,5 +171,7 @@ export const testpay: ProviderDefinition<TestPayConfig> = {
   },
   create: (config, deps) => new TestPayClient(config, deps),
   secrets: (config) => [config.apiKey],
-  startFake: (opts) => startTestPayFake(opts),
 };
+
+/** TestPay in the sandbox: registered beside its definition, as a built-in provider's is. */
+export const testpaySandbox: SandboxProvider = { name: TESTPAY, startFake: (opts) => startTestPayFake(opts) };
