@@ -68,12 +68,14 @@ query Disputes {
 /** GraphiQL's second tab: contesting a dispute (files are uploaded with curl: README, Contesting a dispute). */
 export const EVIDENCE_EXAMPLE = `# Contest a dispute: stage evidence, then submit it. Run Stage, then Submit
 # (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the first tab into the variables.
+# No idempotencyKey here: the gateway makes a fresh one for each call (and reuses it for that call's
+# own retries). A program that retries on its own sends its own key, new for each call, e.g.
+# idempotencyKey: "<crypto.randomUUID()>", and the same key only to retry that call.
 mutation Stage($id: ID!) {
   updateDisputeEvidence(input: {
     id: $id
     evidence: { productDescription: "Blue kettle, 1.7 l", customerName: "Ada Lovelace", shippingTrackingNumber: "1Z999AA10123456784" }
     submit: false
-    idempotencyKey: "stage-1"
   }) {
     dispute { status evidence { productDescription customerName } evidenceDetails { submissionCount dueBy } }
     userErrors { code field message }
@@ -81,7 +83,7 @@ mutation Stage($id: ID!) {
 }
 
 mutation Submit($id: ID!) {
-  submitDisputeEvidence(input: { id: $id, idempotencyKey: "submit-1" }) {
+  submitDisputeEvidence(input: { id: $id }) {
     dispute { status evidenceDetails { submissionCount } }
     userErrors { code field message }
   }
