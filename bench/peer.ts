@@ -23,7 +23,11 @@ const ONE = `id amount currency status reason created evidence { ${evidence(['cu
 const ref = (f: string) => `${f} { query_GetDisputes_oneOf_0_data_items_${f}_anyOf_0 }`;
 const PAGE = `id amount currency status reason created ${ref('charge')} ${ref('payment_intent')} evidence { ${evidence([...EVIDENCE_TEXT_FIELDS, ...EVIDENCE_FILE_FIELDS].sort())} } evidence_details { due_by has_evidence past_due submission_count }`;
 export const PEER_QUERIES = {
-  one: (id: string) => JSON.stringify({ query: `query One($id: queryInput_GetDisputesDispute_dispute!) { GetDisputesDispute(dispute: $id) { ... on Dispute { ${ONE} } } }`, variables: { id } }),
+  one: (id: string) =>
+    JSON.stringify({
+      query: `query One($id: queryInput_GetDisputesDispute_dispute!) { GetDisputesDispute(dispute: $id) { ... on Dispute { ${ONE} } } }`,
+      variables: { id },
+    }),
   page: () => JSON.stringify({ query: `{ GetDisputes(limit: 100) { ... on DisputeList { data { ${PAGE} } } } }` }),
 };
 
@@ -37,7 +41,8 @@ export function peerAsGateway(d: Record<string, unknown>): Record<string, unknow
     const key = k === 'id' ? 'providerDisputeId' : camel(k);
     if (k === 'created' || k === 'due_by') out[key] = v === null ? null : new Date((v as number) * 1000).toISOString();
     else if (k === 'status' || k === 'reason') out[key] = (v as string).toUpperCase();
-    else if (k === 'charge' || k === 'payment_intent') out[key] = v === null ? null : (v as Record<string, unknown>)[`query_GetDisputes_oneOf_0_data_items_${k}_anyOf_0`];
+    else if (k === 'charge' || k === 'payment_intent')
+      out[key] = v === null ? null : (v as Record<string, unknown>)[`query_GetDisputes_oneOf_0_data_items_${k}_anyOf_0`];
     else if (k === 'evidence_details') out.evidenceDetails = peerAsGateway(v as Record<string, unknown>);
     else if (k === 'evidence') {
       const e: Record<string, unknown> = {};
@@ -77,15 +82,25 @@ export async function startPeer(env: { STRIPE_API_BASE: string; STRIPE_SECRET_KE
       probe.close(() => resolve(p));
     });
   });
-  const proc = spawn(process.execPath, [bin('@graphql-hive/gateway', 'hive-gateway'), 'supergraph', supergraph, '--host', '127.0.0.1', '--port', String(port), '--disable-websockets'], {
-    cwd: work,
-    env: { ...process.env, STRIPE_API_BASE: env.STRIPE_API_BASE, STRIPE_BASIC: Buffer.from(`${env.STRIPE_SECRET_KEY}:`).toString('base64'), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [bin('@graphql-hive/gateway', 'hive-gateway'), 'supergraph', supergraph, '--host', '127.0.0.1', '--port', String(port), '--disable-websockets'],
+    {
+      cwd: work,
+      env: {
+        ...process.env,
+        STRIPE_API_BASE: env.STRIPE_API_BASE,
+        STRIPE_BASIC: Buffer.from(`${env.STRIPE_SECRET_KEY}:`).toString('base64'),
+        NODE_ENV: 'production',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (c: Buffer) => {
       out += c.toString();
+      // eslint-disable-next-line no-control-regex -- strips the peer's ANSI colour codes
       const m = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
       if (m) {
         proc.stdout!.off('data', onData);

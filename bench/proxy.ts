@@ -34,9 +34,13 @@ async function list(provider: ProviderName, limit: number): Promise<Dispute[]> {
     case 'WOOSHPAY':
       return readStripeList(await get(provider, `${env.WOOSHPAY_API_BASE}/v1/disputes/list?limit=${limit}`)).data.map((d) => wooshpayToDispute(d, 'default'));
     case 'FLEX':
-      return readFlexList(await get(provider, `${env.FLEX_API_BASE}/v1/disputes?limit=${limit}&expand=evidence`)).data.map((d) => flexToDispute(d, 'default', 'summary'));
+      return readFlexList(await get(provider, `${env.FLEX_API_BASE}/v1/disputes?limit=${limit}&expand=evidence`)).data.map((d) =>
+        flexToDispute(d, 'default', 'summary'),
+      );
     case 'AFTERPAY':
-      return readAfterpayList(await get(provider, `${env.AFTERPAY_API_BASE}/v2/disputes?offset=0&limit=${limit}`)).data.map((d) => afterpayToDispute(d, 'default', { currency: 'usd', livemode: false }));
+      return readAfterpayList(await get(provider, `${env.AFTERPAY_API_BASE}/v2/disputes?offset=0&limit=${limit}`)).data.map((d) =>
+        afterpayToDispute(d, 'default', { currency: 'usd', livemode: false }),
+      );
   }
 }
 

@@ -48,7 +48,10 @@ const ROOT = new URL('../', import.meta.url).pathname;
 const sourceUrls: Plugin = {
   name: 'source-urls',
   setup(b) {
-    b.onLoad({ filter: /\/src\/.*\.ts$/ }, async (args) => ({ contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' }));
+    b.onLoad({ filter: /\/src\/.*\.ts$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+      loader: 'ts',
+    }));
   },
 };
 const PROXY_JS = join(ROOT, 'bench/.build/proxy.mjs');
@@ -114,7 +117,14 @@ const counts = async (control: string): Promise<number> => {
 async function cannon(opts: autocannon.Options): Promise<Measured> {
   await autocannon({ ...opts, duration: WARMUP });
   const r = await autocannon({ ...opts, duration: DURATION });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts, upstreamPerOp: NaN };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors + r.non2xx + r.timeouts,
+    upstreamPerOp: NaN,
+  };
 }
 
 /** Upstream calls per operation, exactly: a few operations one at a time, counted at the fakes. */
@@ -151,7 +161,17 @@ async function main() {
   // The gateway runs as `npm start` runs it, from the compiled dist/; the proxy, bundled to plain
   // JavaScript the same way, so neither pays a TypeScript loader (the fakes, not compared, keep tsx).
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  await build({ entryPoints: [join(ROOT, 'bench/proxy.ts')], outfile: PROXY_JS, bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', logLevel: 'warning', plugins: [sourceUrls] });
+  await build({
+    entryPoints: [join(ROOT, 'bench/proxy.ts')],
+    outfile: PROXY_JS,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    packages: 'external',
+    logLevel: 'warning',
+    plugins: [sourceUrls],
+  });
   const fakes = await child('bench/fakes.ts', {});
   const env: Record<string, string> = fakes.first.env;
   const control: string = fakes.first.control;
@@ -159,7 +179,19 @@ async function main() {
   const quiet = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
   const proxy = await child(PROXY_JS, env);
   const gatewayArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile'] : [];
-  const gateway = await child(GATEWAY_JS, { ...env, ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off', ...(process.env.BENCH_GATEWAY_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS }) }, gatewayArgs);
+  const gateway = await child(
+    GATEWAY_JS,
+    {
+      ...env,
+      ...quiet,
+      PORT: '0',
+      GATEWAY_AUTH: 'none',
+      LOG_LEVEL: 'info',
+      GRAPHIQL: 'off',
+      ...(process.env.BENCH_GATEWAY_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS }),
+    },
+    gatewayArgs,
+  );
   const gatewayUrl: string = gateway.first.url;
   const proxyUrl: string = proxy.first.url;
   const idleOf = (pid: number) => status(pid, 'VmRSS');
@@ -179,13 +211,22 @@ async function main() {
   const json = { 'content-type': 'application/json' };
 
   type Run = (c: number) => Promise<Measured>;
-  const scenarios: Record<string, { label: string; direct: Run; proxy: Run; gateway: Run; peer?: { run: Run; body: string; read: (data: any) => unknown }; check: [string, string, string] }> = {
+  const scenarios: Record<
+    string,
+    { label: string; direct: Run; proxy: Run; gateway: Run; peer?: { run: Run; body: string; read: (data: any) => unknown }; check: [string, string, string] }
+  > = {
     one: {
       label: 'one dispute by id',
       direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, connections: c, headers: { authorization: basic } }),
       proxy: (c) => cannon({ url: `${proxyUrl}/one?id=${stripeId}`, connections: c }),
       gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(ONE_QUERY, { id: gid }), connections: c }),
-      ...(peer && { peer: { run: (c: number) => cannon({ url: peer.url, method: 'POST', headers: json, body: PEER_QUERIES.one(stripeId), connections: c }), body: PEER_QUERIES.one(stripeId), read: (d: any) => peerAsGateway(d.GetDisputesDispute) } }),
+      ...(peer && {
+        peer: {
+          run: (c: number) => cannon({ url: peer.url, method: 'POST', headers: json, body: PEER_QUERIES.one(stripeId), connections: c }),
+          body: PEER_QUERIES.one(stripeId),
+          read: (d: any) => peerAsGateway(d.GetDisputesDispute),
+        },
+      }),
       check: [`${proxyUrl}/one?id=${stripeId}`, gql(ONE_QUERY, { id: gid }), 'dispute'],
     },
     page: {
@@ -193,29 +234,35 @@ async function main() {
       direct: (c) => cannon({ url: `${env.STRIPE_API_BASE}/v1/disputes?limit=100`, connections: c, headers: { authorization: basic } }),
       proxy: (c) => cannon({ url: `${proxyUrl}/page`, connections: c }),
       gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(PAGE_QUERY), connections: c }),
-      ...(peer && { peer: { run: (c: number) => cannon({ url: peer.url, method: 'POST', headers: json, body: PEER_QUERIES.page(), connections: c }), body: PEER_QUERIES.page(), read: (d: any) => ({ nodes: d.GetDisputes.data.map(peerAsGateway) }) } }),
+      ...(peer && {
+        peer: {
+          run: (c: number) => cannon({ url: peer.url, method: 'POST', headers: json, body: PEER_QUERIES.page(), connections: c }),
+          body: PEER_QUERIES.page(),
+          read: (d: any) => ({ nodes: d.GetDisputes.data.map(peerAsGateway) }),
+        },
+      }),
       check: [`${proxyUrl}/page`, gql(PAGE_QUERY), 'disputes'],
     },
     merged: {
       label: 'merged page of 50, four providers',
       direct: (c) =>
-        loop(
-          async () => {
-            const urls = [
-              [`${env.STRIPE_API_BASE}/v1/disputes?limit=51`, basic],
-              [`${env.WOOSHPAY_API_BASE}/v1/disputes/list?limit=51`, `Basic ${Buffer.from(`${env.WOOSHPAY_SECRET_KEY}:`).toString('base64')}`],
-              [`${env.FLEX_API_BASE}/v1/disputes?limit=51&expand=evidence`, `Bearer ${env.FLEX_API_KEY}`],
-              [`${env.AFTERPAY_API_BASE}/v2/disputes?offset=0&limit=51`, `Basic ${Buffer.from(`${env.AFTERPAY_MERCHANT_ID}:${env.AFTERPAY_SECRET_KEY}`).toString('base64')}`],
-            ];
-            await Promise.all(
-              urls.map(async ([url, authorization]) => {
-                const res = await request(url!, { dispatcher: agent, headers: { authorization: authorization!, 'user-agent': 'bench/1' } });
-                await res.body.arrayBuffer();
-              }),
-            );
-          },
-          c,
-        ),
+        loop(async () => {
+          const urls = [
+            [`${env.STRIPE_API_BASE}/v1/disputes?limit=51`, basic],
+            [`${env.WOOSHPAY_API_BASE}/v1/disputes/list?limit=51`, `Basic ${Buffer.from(`${env.WOOSHPAY_SECRET_KEY}:`).toString('base64')}`],
+            [`${env.FLEX_API_BASE}/v1/disputes?limit=51&expand=evidence`, `Bearer ${env.FLEX_API_KEY}`],
+            [
+              `${env.AFTERPAY_API_BASE}/v2/disputes?offset=0&limit=51`,
+              `Basic ${Buffer.from(`${env.AFTERPAY_MERCHANT_ID}:${env.AFTERPAY_SECRET_KEY}`).toString('base64')}`,
+            ],
+          ];
+          await Promise.all(
+            urls.map(async ([url, authorization]) => {
+              const res = await request(url!, { dispatcher: agent, headers: { authorization: authorization!, 'user-agent': 'bench/1' } });
+              await res.body.arrayBuffer();
+            }),
+          );
+        }, c),
       proxy: (c) => cannon({ url: `${proxyUrl}/merged`, connections: c }),
       gateway: (c) => cannon({ url: gatewayUrl, method: 'POST', headers: json, body: gql(MERGED_QUERY), connections: c }),
       check: [`${proxyUrl}/merged`, gql(MERGED_QUERY), 'disputes'],
@@ -238,10 +285,14 @@ async function main() {
     if (!isDeepStrictEqual(p.data[key], g.data[key])) throw new Error(`scenario ${name}: the proxy and the gateway return different data`);
     const pe = scenarios[name]!.peer;
     if (pe && peer) {
-      const d = (await (await request(peer.url, { dispatcher: agent, method: 'POST', headers: json, body: pe.body })).body.json()) as { data: unknown; errors?: unknown };
+      const d = (await (await request(peer.url, { dispatcher: agent, method: 'POST', headers: json, body: pe.body })).body.json()) as {
+        data: unknown;
+        errors?: unknown;
+      };
       const ours = g.data[key] as Record<string, any>;
       const expected = name === 'one' ? comparable(ours) : { nodes: (ours.nodes as Record<string, unknown>[]).map(comparable) };
-      if (!isDeepStrictEqual(pe.read(d.data), expected)) throw new Error(`scenario ${name}: the peer and the gateway return different data: ${JSON.stringify(d).slice(0, 500)}`);
+      if (!isDeepStrictEqual(pe.read(d.data), expected))
+        throw new Error(`scenario ${name}: the peer and the gateway return different data: ${JSON.stringify(d).slice(0, 500)}`);
     }
   }
 
@@ -257,22 +308,21 @@ async function main() {
       proxy: await probe(() => fetchText(proxyCheck), control),
       gateway: await probe(() => fetchText(gatewayUrl, { method: 'POST', headers: json, body }), control),
       direct: name === 'merged' ? 4 : 1,
-      ...(scenarios[name]!.peer && peer && { peer: await probe(() => fetchText(peer.url, { method: 'POST', headers: json, body: scenarios[name]!.peer!.body }), control) }),
+      ...(scenarios[name]!.peer &&
+        peer && { peer: await probe(() => fetchText(peer.url, { method: 'POST', headers: json, body: scenarios[name]!.peer!.body }), control) }),
     };
   }
 
   // An uncached variant of the repeated query (a new document each time), to show what the caches save.
   let n = 0;
   const uncached = (c: number) =>
-    cannon(
-      {
-        url: gatewayUrl,
-        method: 'POST',
-        headers: json,
-        connections: c,
-        requests: [{ setupRequest: (req: any) => ({ ...req, body: gql(`# ${(n += 1)}\n{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`) }) }],
-      } as autocannon.Options,
-    );
+    cannon({
+      url: gatewayUrl,
+      method: 'POST',
+      headers: json,
+      connections: c,
+      requests: [{ setupRequest: (req: any) => ({ ...req, body: gql(`# ${(n += 1)}\n{ dispute(id: "${gid}") { ${ONE_FIELDS} } }`) }) }],
+    } as autocannon.Options);
 
   const results: Record<string, Record<number, Record<string, Measured[]>>> = {};
   for (let round = 0; round < ROUNDS; round++) {
@@ -281,7 +331,12 @@ async function main() {
         const slot = ((results[name] ??= {})[c] ??= { direct: [], proxy: [], gateway: [], uncached: [], peer: [] });
         // Alternate the variants, and their order between rounds, so drift hits them alike.
         const s = scenarios[name]!;
-        const variants: [string, Run][] = [['direct', s.direct], ['proxy', s.proxy], ['gateway', s.gateway], ...(s.peer ? [['peer', s.peer.run] as [string, Run]] : [])];
+        const variants: [string, Run][] = [
+          ['direct', s.direct],
+          ['proxy', s.proxy],
+          ['gateway', s.gateway],
+          ...(s.peer ? [['peer', s.peer.run] as [string, Run]] : []),
+        ];
         if (round % 2 === 1) variants.reverse();
         for (const [v, run] of variants) slot[v]!.push(await run(c));
         if (name === 'repeated') slot.uncached!.push(await uncached(c));
@@ -293,15 +348,29 @@ async function main() {
   const agg = (ms: Measured[]): Measured | null =>
     ms.length === 0
       ? null
-      : { rps: mean(ms.map((m) => m.rps)), p50: mean(ms.map((m) => m.p50)), p99: mean(ms.map((m) => m.p99)), requests: ms.reduce((a, m) => a + m.requests, 0), errors: ms.reduce((a, m) => a + m.errors, 0), upstreamPerOp: mean(ms.map((m) => m.upstreamPerOp)) };
-  const rss = { direct: peakRssMiB(fakes.proc.pid!), proxy: peakRssMiB(proxy.proc.pid!), gateway: peakRssMiB(gateway.proc.pid!), ...(peer && { peer: peakRssMiB(peer.proc.pid!) }) };
+      : {
+          rps: mean(ms.map((m) => m.rps)),
+          p50: mean(ms.map((m) => m.p50)),
+          p99: mean(ms.map((m) => m.p99)),
+          requests: ms.reduce((a, m) => a + m.requests, 0),
+          errors: ms.reduce((a, m) => a + m.errors, 0),
+          upstreamPerOp: mean(ms.map((m) => m.upstreamPerOp)),
+        };
+  const rss = {
+    direct: peakRssMiB(fakes.proc.pid!),
+    proxy: peakRssMiB(proxy.proc.pid!),
+    gateway: peakRssMiB(gateway.proc.pid!),
+    ...(peer && { peer: peakRssMiB(peer.proc.pid!) }),
+  };
 
   const rows: string[] = [];
   const out: Record<string, any> = {};
   // Each round measures the pair side by side: its ratio is one sample; the spread of the samples is the noise.
   const perRound = (num: Measured[], den: Measured[]) => num.map((m, i) => m.rps / den[i]!.rps);
   const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
-  rows.push('| scenario | conns | variant | req/s | p50 ms | p99 ms | upstream calls/op | thr (c)/(b) | thr (c)/(a) | p50 (c)/(b) | p50 (c)/(a) | thr (c)/(d) |');
+  rows.push(
+    '| scenario | conns | variant | req/s | p50 ms | p99 ms | upstream calls/op | thr (c)/(b) | thr (c)/(a) | p50 (c)/(b) | p50 (c)/(a) | thr (c)/(d) |',
+  );
   rows.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const name of SCENARIOS) {
     for (const c of CONNECTIONS) {
@@ -326,12 +395,26 @@ async function main() {
       (out[name] ??= {})[c] = { direct: a, proxy: b, gateway: g, ...(u && { gatewayUncached: u }), ...(d && { peer: d }), ratios };
       // A ratio over a p50 that rounds to 0 ms says nothing: shown as n/a.
       const f = (x: number, dd = 1) => (Number.isFinite(x) ? x.toFixed(dd) : 'n/a');
-      const line = (variant: string, m: Measured, extra = '| | | | |') => `| ${scenarios[name]!.label} | ${c} | ${variant} | ${f(m.rps, 0)} | ${f(m.p50)} | ${f(m.p99)} | ${f(m.upstreamPerOp, 2)} ${extra}`;
+      const line = (variant: string, m: Measured, extra = '| | | | |') =>
+        `| ${scenarios[name]!.label} | ${c} | ${variant} | ${f(m.rps, 0)} | ${f(m.p50)} | ${f(m.p99)} | ${f(m.upstreamPerOp, 2)} ${extra}`;
       const range = (r: { min: number; max: number }) => (samples.length > 1 ? ` (${f(r.min, 2)}–${f(r.max, 2)})` : '');
       rows.push(line('(a) direct', a, '| | | | | |'));
       rows.push(line('(b) proxy', b, '| | | | | |'));
-      rows.push(line('(c) gateway', g, `| ${f(ratios.throughputVsProxy, 2)}${range(ratios.throughputVsProxySpread)} | ${f(ratios.throughputVsDirect, 2)} | ${f(ratios.p50VsProxy, 2)} | ${f(ratios.p50VsDirect, 2)} | ${d ? `${f(ratios.throughputVsPeer!, 2)}${range(ratios.throughputVsPeerSpread!)}` : ''} |`));
-      if (u) rows.push(line('(c) gateway, new document each time', u, `| ${f(u.rps / b.rps, 2)}${range(ratios.uncachedVsProxySpread!)} | ${f(u.rps / a.rps, 2)} | ${f(u.p50 / b.p50, 2)} | ${f(u.p50 / a.p50, 2)} | |`));
+      rows.push(
+        line(
+          '(c) gateway',
+          g,
+          `| ${f(ratios.throughputVsProxy, 2)}${range(ratios.throughputVsProxySpread)} | ${f(ratios.throughputVsDirect, 2)} | ${f(ratios.p50VsProxy, 2)} | ${f(ratios.p50VsDirect, 2)} | ${d ? `${f(ratios.throughputVsPeer!, 2)}${range(ratios.throughputVsPeerSpread!)}` : ''} |`,
+        ),
+      );
+      if (u)
+        rows.push(
+          line(
+            '(c) gateway, new document each time',
+            u,
+            `| ${f(u.rps / b.rps, 2)}${range(ratios.uncachedVsProxySpread!)} | ${f(u.rps / a.rps, 2)} | ${f(u.p50 / b.p50, 2)} | ${f(u.p50 / a.p50, 2)} | |`,
+          ),
+        );
       if (d) rows.push(line(`(d) peer: ${PEER_NAME}`, d, '| | | | | |'));
     }
   }
@@ -349,18 +432,48 @@ async function main() {
       const value = t.r[t.key] as number;
       const s = t.r[`${t.key}Spread`] as { min: number; max: number };
       const noise = (s.max - s.min) / 2;
-      return { what: `${t.what} ≥ ${t.min}`, value: round3(value), spread: { min: round3(s.min), max: round3(s.max) }, noise: round3(noise), min: t.min, met: value >= t.min, failed: value < t.min - noise };
+      return {
+        what: `${t.what} ≥ ${t.min}`,
+        value: round3(value),
+        spread: { min: round3(s.min), max: round3(s.max) },
+        noise: round3(noise),
+        min: t.min,
+        met: value >= t.min,
+        failed: value < t.min - noise,
+      };
     });
   if (CONNECTIONS.includes(32)) {
     const value = rss.gateway / rss.proxy;
-    targets.push({ what: 'peak RSS: gateway/proxy ≤ 1.3', value: round3(value), spread: { min: round3(value), max: round3(value) }, noise: 0, min: 1.3, met: value <= 1.3, failed: value > 1.3 });
+    targets.push({
+      what: 'peak RSS: gateway/proxy ≤ 1.3',
+      value: round3(value),
+      spread: { min: round3(value), max: round3(value) },
+      noise: 0,
+      min: 1.3,
+      met: value <= 1.3,
+      failed: value > 1.3,
+    });
   }
-  const errors = Object.values(results).flatMap((byC) => Object.values(byC).flatMap((s) => Object.values(s).flat())).reduce((n, m) => n + m.errors, 0);
+  const errors = Object.values(results)
+    .flatMap((byC) => Object.values(byC).flatMap((s) => Object.values(s).flat()))
+    .reduce((n, m) => n + m.errors, 0);
 
-  const ops = OPS ? await operatingCost({ env: { ...env, ...quiet }, gateway: gatewayUrl, bodies: { one: gql(ONE_QUERY, { id: gid }), page: gql(PAGE_QUERY) }, connections: Math.max(...CONNECTIONS) }) : undefined;
+  const ops = OPS
+    ? await operatingCost({
+        env: { ...env, ...quiet },
+        gateway: gatewayUrl,
+        bodies: { one: gql(ONE_QUERY, { id: gid }), page: gql(PAGE_QUERY) },
+        connections: Math.max(...CONNECTIONS),
+      })
+    : undefined;
   if (ops) rows.push('', ...ops.rows);
   const features = FEATURES
-    ? await featureGain({ env: { ...env, ...quiet }, gateway: gatewayUrl, queries: { one: [ONE_QUERY, { id: gid }], page: [PAGE_QUERY, {}] }, connections: Math.max(...CONNECTIONS) })
+    ? await featureGain({
+        env: { ...env, ...quiet },
+        gateway: gatewayUrl,
+        queries: { one: [ONE_QUERY, { id: gid }], page: [PAGE_QUERY, {}] },
+        connections: Math.max(...CONNECTIONS),
+      })
     : undefined;
   if (features) rows.push('', ...features.rows);
   const compression = COMPRESSION ? await compressionCost(gatewayUrl, gql(PAGE_QUERY), Math.max(...CONNECTIONS)) : undefined;
@@ -383,8 +496,13 @@ async function main() {
   const outFile = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url).pathname;
   writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
   console.log(rows.join('\n'));
-  console.log(`\npeak RSS (MiB): direct (fakes) ${rss.direct}, proxy ${rss.proxy}, gateway ${rss.gateway}${peer ? `, peer ${rss.peer}` : ''}; idle RSS after start (MiB): proxy ${idle.proxy}, gateway ${idle.gateway}${peer ? `, peer ${idle.peer}` : ''}; non-2xx or errors: ${errors}`);
-  for (const t of targets) console.log(`${t.met ? 'MET ' : t.failed ? 'FAIL' : 'MISS'} ${t.what}: ${t.value} (rounds ${t.spread.min}–${t.spread.max}${t.failed || t.met ? '' : ', within the noise'})`);
+  console.log(
+    `\npeak RSS (MiB): direct (fakes) ${rss.direct}, proxy ${rss.proxy}, gateway ${rss.gateway}${peer ? `, peer ${rss.peer}` : ''}; idle RSS after start (MiB): proxy ${idle.proxy}, gateway ${idle.gateway}${peer ? `, peer ${idle.peer}` : ''}; non-2xx or errors: ${errors}`,
+  );
+  for (const t of targets)
+    console.log(
+      `${t.met ? 'MET ' : t.failed ? 'FAIL' : 'MISS'} ${t.what}: ${t.value} (rounds ${t.spread.min}–${t.spread.max}${t.failed || t.met ? '' : ', within the noise'})`,
+    );
   console.log(`(direct, merged: four provider calls per operation from an undici loop; the rest autocannon) ${report.seconds} s; wrote ${outFile}`);
 
   for (const p of [gateway.proc, proxy.proc, fakes.proc, ...(peer ? [peer.proc] : [])]) p.kill('SIGTERM');
@@ -412,7 +530,12 @@ async function alternately<K extends string>(what: string, variants: Record<K, (
  * with a manifest of the scenarios' documents, asked by id; RESPONSE_CACHE_TTL_MS=60000), measured
  * alternately with the default one, each scenario's answers checked equal first.
  */
-async function featureGain(o: { env: Record<string, string>; gateway: string; queries: Record<string, [string, Record<string, unknown>]>; connections: number }) {
+async function featureGain(o: {
+  env: Record<string, string>;
+  gateway: string;
+  queries: Record<string, [string, Record<string, unknown>]>;
+  connections: number;
+}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
   const manifest = join(dir, 'persisted-documents.json');
   const id = (q: string) => createHash('sha256').update(q).digest('hex');
@@ -422,16 +545,29 @@ async function featureGain(o: { env: Record<string, string>; gateway: string; qu
   const cached = await child(GATEWAY_JS, { ...base, RESPONSE_CACHE_TTL_MS: '60000' });
   const json = { 'content-type': 'application/json' };
   const results: Record<string, unknown> = {};
-  const rows = ['| optional features | conns | default | persisted document (id) | response cache on | persisted / default | cached / default |', '|---|---|---|---|---|---|---|'];
+  const rows = [
+    '| optional features | conns | default | persisted document (id) | response cache on | persisted / default | cached / default |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const [name, [query, variables]] of Object.entries(o.queries)) {
-    const bodies = { default: JSON.stringify({ query, variables }), persisted: JSON.stringify({ documentId: id(query), variables }), cached: JSON.stringify({ query, variables }) };
+    const bodies = {
+      default: JSON.stringify({ query, variables }),
+      persisted: JSON.stringify({ documentId: id(query), variables }),
+      cached: JSON.stringify({ query, variables }),
+    };
     const urls = { default: o.gateway, persisted: persisted.first.url as string, cached: cached.first.url as string };
-    const answers = await Promise.all((['default', 'persisted', 'cached'] as const).map(async (v) => (await (await request(urls[v], { dispatcher: agent, method: 'POST', headers: json, body: bodies[v] })).body.json()) as { data: unknown }));
+    const answers = await Promise.all(
+      (['default', 'persisted', 'cached'] as const).map(
+        async (v) => (await (await request(urls[v], { dispatcher: agent, method: 'POST', headers: json, body: bodies[v] })).body.json()) as { data: unknown },
+      ),
+    );
     if (!answers.every((a) => isDeepStrictEqual(a.data, answers[0]!.data))) throw new Error(`features, ${name}: the gateways answer differently`);
     const load = (v: keyof typeof urls) => () => cannon({ url: urls[v], method: 'POST', headers: json, body: bodies[v], connections: o.connections });
     const r = await alternately(`features, ${name}`, { default: load('default'), persisted: load('persisted'), cached: load('cached') });
     results[name] = { rps: r, persistedVsDefault: r.persisted / r.default, cachedVsDefault: r.cached / r.default };
-    rows.push(`| ${name} | ${o.connections} | ${r.default.toFixed(0)} | ${r.persisted.toFixed(0)} | ${r.cached.toFixed(0)} | ${(r.persisted / r.default).toFixed(3)} | ${(r.cached / r.default).toFixed(3)} |`);
+    rows.push(
+      `| ${name} | ${o.connections} | ${r.default.toFixed(0)} | ${r.persisted.toFixed(0)} | ${r.cached.toFixed(0)} | ${(r.persisted / r.default).toFixed(3)} | ${(r.cached / r.default).toFixed(3)} |`,
+    );
   }
   for (const p of [persisted.proc, cached.proc]) p.kill('SIGTERM');
   return { rows, results };
@@ -444,15 +580,25 @@ async function compressionCost(url: string, body: string, connections: number) {
   for (const e of encodings) {
     const res = await request(url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body });
     bytes[e] = (await res.body.arrayBuffer()).byteLength;
-    if (e !== 'identity' && res.headers['content-encoding'] !== e) throw new Error(`compression: asked for ${e}, got ${String(res.headers['content-encoding'])}`);
+    if (e !== 'identity' && res.headers['content-encoding'] !== e)
+      throw new Error(`compression: asked for ${e}, got ${String(res.headers['content-encoding'])}`);
   }
   const mean = await alternately(
     'compression',
-    Object.fromEntries(encodings.map((e) => [e, () => cannon({ url, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body, connections })])),
+    Object.fromEntries(
+      encodings.map((e) => [
+        e,
+        () => cannon({ url, method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': e }, body, connections }),
+      ]),
+    ),
   );
   const rps = (e: string) => mean[e]!;
   const results = Object.fromEntries(encodings.map((e) => [e, { rps: rps(e), bytes: bytes[e], throughputVsIdentity: rps(e) / rps('identity') }]));
-  const rows = ['| compression (page of 100) | conns | req/s | bytes/answer | throughput vs identity |', '|---|---|---|---|---|', ...encodings.map((e) => `| ${e} | ${connections} | ${rps(e).toFixed(0)} | ${bytes[e]} | ${(rps(e) / rps('identity')).toFixed(3)} |`)];
+  const rows = [
+    '| compression (page of 100) | conns | req/s | bytes/answer | throughput vs identity |',
+    '|---|---|---|---|---|',
+    ...encodings.map((e) => `| ${e} | ${connections} | ${rps(e).toFixed(0)} | ${bytes[e]} | ${(rps(e) / rps('identity')).toFixed(3)} |`),
+  ];
   return { rows, results };
 }
 
@@ -477,12 +623,17 @@ async function operatingCost(o: { env: Record<string, string>; gateway: string; 
   const urls = { metricsOff: off.first.url as string, default: o.gateway, tracingOn: traced.first.url as string };
   const json = { 'content-type': 'application/json' };
   const results: Record<string, Record<string, Measured>> = {};
-  const rows = ['| operating cost | conns | metrics off | default (metrics on) | tracing on | metrics on / off | tracing on / off |', '|---|---|---|---|---|---|---|'];
+  const rows = [
+    '| operating cost | conns | metrics off | default (metrics on) | tracing on | metrics on / off | tracing on / off |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const [name, body] of Object.entries(o.bodies)) {
     const load = (v: keyof typeof urls) => () => cannon({ url: urls[v], method: 'POST', headers: json, body, connections: o.connections });
     const r = await alternately(`operating cost, ${name}`, { metricsOff: load('metricsOff'), default: load('default'), tracingOn: load('tracingOn') });
     results[name] = { rps: r, metricsOnVsOff: r.default / r.metricsOff, tracingOnVsOff: r.tracingOn / r.default } as never;
-    rows.push(`| ${name} | ${o.connections} | ${r.metricsOff.toFixed(0)} | ${r.default.toFixed(0)} | ${r.tracingOn.toFixed(0)} | ${(r.default / r.metricsOff).toFixed(3)} | ${(r.tracingOn / r.default).toFixed(3)} |`);
+    rows.push(
+      `| ${name} | ${o.connections} | ${r.metricsOff.toFixed(0)} | ${r.default.toFixed(0)} | ${r.tracingOn.toFixed(0)} | ${(r.default / r.metricsOff).toFixed(3)} | ${(r.tracingOn / r.default).toFixed(3)} |`,
+    );
   }
   rows.push(`(spans exported to the sink: ${(spansBytes / 1024).toFixed(0)} KiB)`);
   if (spansBytes === 0) throw new Error('operating cost: the tracing gateway exported no spans');

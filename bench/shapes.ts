@@ -5,7 +5,8 @@ import { encodeDisputeId } from '../src/domain/ids.js';
 
 const file = (f: { id: string } | null) => (f ? { id: f.id } : null);
 
-export const ONE_FIELDS = 'id provider providerDisputeId amount currency status reason created evidence { customerName productDescription receipt { id } } evidenceDetails { dueBy hasEvidence submissionCount }';
+export const ONE_FIELDS =
+  'id provider providerDisputeId amount currency status reason created evidence { customerName productDescription receipt { id } } evidenceDetails { dueBy hasEvidence submissionCount }';
 export function oneShape(d: Dispute) {
   return {
     id: encodeDisputeId({ provider: d.provider, account: d.providerAccount, providerDisputeId: d.providerDisputeId }),
@@ -17,7 +18,11 @@ export function oneShape(d: Dispute) {
     reason: d.reason,
     created: d.created.toISOString(),
     evidence: { customerName: d.evidence.customerName, productDescription: d.evidence.productDescription, receipt: file(d.evidence.receipt) },
-    evidenceDetails: { dueBy: d.evidenceDetails.dueBy?.toISOString() ?? null, hasEvidence: d.evidenceDetails.hasEvidence, submissionCount: d.evidenceDetails.submissionCount },
+    evidenceDetails: {
+      dueBy: d.evidenceDetails.dueBy?.toISOString() ?? null,
+      hasEvidence: d.evidenceDetails.hasEvidence,
+      submissionCount: d.evidenceDetails.submissionCount,
+    },
   };
 }
 

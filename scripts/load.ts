@@ -101,7 +101,12 @@ async function main() {
 
   const post = async (query: string, variables: Record<string, unknown>, replica = (turn += 1) % clients.length) => {
     const client = clients[replica]!;
-    const res = await client.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const res = await client.request({
+      path: '/graphql',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     const text = await res.body.text();
     return { status: res.statusCode, body: JSON.parse(text) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
   };
@@ -117,7 +122,10 @@ async function main() {
   let untyped = 0;
   let badStatus = 0;
 
-  function remember(edges: { cursor: string; node: { id: string; provider: ProviderName; providerDisputeId: string; closable: boolean } }[], unfiltered: boolean) {
+  function remember(
+    edges: { cursor: string; node: { id: string; provider: ProviderName; providerDisputeId: string; closable: boolean } }[],
+    unfiltered: boolean,
+  ) {
     for (const e of edges) {
       if (known.length < 2000 && rng.chance(0.3)) known.push({ ...e.node });
       // A cursor belongs to its filter: only unfiltered pages' cursors are reused (unfiltered).
@@ -135,7 +143,12 @@ async function main() {
     }
     if (r < 0.55) return [LIST, { last: rng.int(5, 25), before: cursors.before.length ? rng.pick(cursors.before) : null }, null];
     if (r < 0.65) {
-      const filter = rng.pick([{ status: ['NEEDS_RESPONSE'] }, { providers: ['AFTERPAY', 'FLEX'] }, { currency: 'EUR' }, { provider: 'STRIPE', created: { gte: '2026-08-01T00:00:00Z' } }]);
+      const filter = rng.pick([
+        { status: ['NEEDS_RESPONSE'] },
+        { providers: ['AFTERPAY', 'FLEX'] },
+        { currency: 'EUR' },
+        { provider: 'STRIPE', created: { gte: '2026-08-01T00:00:00Z' } },
+      ]);
       return [LIST, { first: rng.int(5, 20), filter }, null];
     }
     if (r < 0.88) return [NODE, { id: rng.pick(known).id }, null];
@@ -212,13 +225,21 @@ async function main() {
   for (const { fake } of sandbox.fakes) fake.server.clearFaults();
   const breakersClosedAfter = performance.now();
   for (let i = 0; i < 60; i++) {
-    const open = await Promise.all(clients.map(async (_, r) => (await post('{ providers { health { state } } }', {}, r)).body.data.providers.some((p: { health: { state: string } }) => p.health.state === 'OPEN')));
+    const open = await Promise.all(
+      clients.map(async (_, r) =>
+        (await post('{ providers { health { state } } }', {}, r)).body.data.providers.some((p: { health: { state: string } }) => p.health.state === 'OPEN'),
+      ),
+    );
     if (!open.includes(true)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const waitedForBreakersMs = Math.round(performance.now() - breakersClosedAfter);
   for (const [key, c] of closeKeys) {
-    for (let i = 0; i < 3 && (c.outcome === undefined || ![...CLOSED, 'DISPUTE_ALREADY_CLOSED', 'DISPUTE_NOT_CLOSABLE', 'NOT_FOUND'].includes(c.outcome)); i++) {
+    for (
+      let i = 0;
+      i < 3 && (c.outcome === undefined || ![...CLOSED, 'DISPUTE_ALREADY_CLOSED', 'DISPUTE_NOT_CLOSABLE', 'NOT_FOUND'].includes(c.outcome));
+      i++
+    ) {
       const res = await settled(() => post(CLOSE, { input: { id: c.id, idempotencyKey: key } }));
       const p = res.body.data?.closeDispute;
       if (p) c.outcome = p.userErrors.length ? p.userErrors[0].code : p.dispute.status;
@@ -278,7 +299,14 @@ async function main() {
     unexpectedHttpStatus: badStatus,
     crashes,
     warningLogLines: logLines,
-    closes: { asked: closeKeys.size, succeeded: [...succeeded.values()].reduce((a, b) => a + b, 0), reportedButOpen, unsettled, doubled, executedUpstream: executed },
+    closes: {
+      asked: closeKeys.size,
+      succeeded: [...succeeded.values()].reduce((a, b) => a + b, 0),
+      reportedButOpen,
+      unsettled,
+      doubled,
+      executedUpstream: executed,
+    },
     heapMiB: { start: Number((heapStart / 2 ** 20).toFixed(1)), end: Number((heapEnd / 2 ** 20).toFixed(1)), change: `${(heapDelta * 100).toFixed(1)}%` },
   };
   console.log(JSON.stringify(figures, null, 2));

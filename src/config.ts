@@ -119,23 +119,30 @@ function redisSettings(env: NodeJS.ProcessEnv): ProcessConfig['redis'] {
   try {
     u = new URL(url);
   } catch {
-    throw new ConfigError('REDIS_URL must be a URL like redis://127.0.0.1:6379, rediss://…, redis+sentinel://h1:26379,h2:26379/mymaster or redis+cluster://h1:6379,h2:6379');
+    throw new ConfigError(
+      'REDIS_URL must be a URL like redis://127.0.0.1:6379, rediss://…, redis+sentinel://h1:26379,h2:26379/mymaster or redis+cluster://h1:6379,h2:6379',
+    );
   }
-  if (!['redis:', 'rediss:', 'redis+sentinel:', 'redis+cluster:'].includes(u.protocol)) throw new ConfigError(`REDIS_URL scheme must be redis, rediss, redis+sentinel or redis+cluster, got ${u.protocol}`);
+  if (!['redis:', 'rediss:', 'redis+sentinel:', 'redis+cluster:'].includes(u.protocol))
+    throw new ConfigError(`REDIS_URL scheme must be redis, rediss, redis+sentinel or redis+cluster, got ${u.protocol}`);
   const prefix = env.REDIS_KEY_PREFIX?.trim() || 'dg:';
   if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX must be 1-64 letters, digits, _ : . or -');
   return { url, prefix, commandTimeoutMs: positiveIntEnv(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000) };
 }
 
 function allowedHosts(raw: string | undefined): string[] | '*' | undefined {
-  const list = (raw ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const list = (raw ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   if (list.length === 0) return undefined;
   if (list.includes('*')) {
     if (list.length > 1) throw new ConfigError('ALLOWED_HOSTS is either * or a list of host names, not both');
     return '*';
   }
   for (const h of list) {
-    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(h)) throw new ConfigError(`ALLOWED_HOSTS entries are host names like api.example.com (optionally :port), got "${h}"`);
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(h))
+      throw new ConfigError(`ALLOWED_HOSTS entries are host names like api.example.com (optionally :port), got "${h}"`);
   }
   return list;
 }
@@ -154,7 +161,10 @@ function publicUrl(raw: string | undefined): string | undefined {
 }
 
 function cursorSecrets(raw: string | undefined): string[] | undefined {
-  const list = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) return undefined;
   for (const s of list) if (s.length < 32) throw new ConfigError('CURSOR_SECRETS entries must be at least 32 characters (e.g. openssl rand -base64 32)');
   return list;
@@ -163,7 +173,10 @@ function cursorSecrets(raw: string | undefined): string[] | undefined {
 const off = (v: string | undefined) => ['0', 'false', 'off', 'no'].includes(v?.trim().toLowerCase() ?? '');
 
 function corsOrigins(raw: string | undefined): string[] {
-  const list = (raw ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const list = (raw ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const o of list) {
     if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entries are origins like https://app.example.com (no path), got "${o}"`);
   }
@@ -179,10 +192,12 @@ function authMode(raw: string | undefined): 'none' | 'keys' {
 function persistedSettings(env: NodeJS.ProcessEnv): { mode: 'allow' | 'only'; file: string } | undefined {
   const mode = (env.PERSISTED_DOCUMENTS ?? 'off').trim().toLowerCase();
   if (mode === 'off' || mode === '') {
-    if (env.PERSISTED_DOCUMENTS_FILE?.trim()) throw new ConfigError('PERSISTED_DOCUMENTS_FILE is set but PERSISTED_DOCUMENTS is off: set PERSISTED_DOCUMENTS=allow or only');
+    if (env.PERSISTED_DOCUMENTS_FILE?.trim())
+      throw new ConfigError('PERSISTED_DOCUMENTS_FILE is set but PERSISTED_DOCUMENTS is off: set PERSISTED_DOCUMENTS=allow or only');
     return undefined;
   }
-  if (mode !== 'allow' && mode !== 'only') throw new ConfigError(`PERSISTED_DOCUMENTS must be off, allow or only, got ${JSON.stringify(env.PERSISTED_DOCUMENTS)}`);
+  if (mode !== 'allow' && mode !== 'only')
+    throw new ConfigError(`PERSISTED_DOCUMENTS must be off, allow or only, got ${JSON.stringify(env.PERSISTED_DOCUMENTS)}`);
   const file = env.PERSISTED_DOCUMENTS_FILE?.trim();
   if (!file) throw new ConfigError(`PERSISTED_DOCUMENTS=${mode} needs PERSISTED_DOCUMENTS_FILE, the manifest your frontend build writes`);
   return { mode, file };

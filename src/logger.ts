@@ -44,7 +44,9 @@ export function secretForms(secret: string): { exact: string[]; anyCase: string[
     for (let shift = 0; shift < 3; shift++) {
       // Encoded after `shift` other bytes, the secret's own characters start at the next whole
       // group; the ones shared with its neighbours are left out so any surrounding matches.
-      const b64 = Buffer.from('\0'.repeat(shift) + text).toString('base64').replace(/=+$/, '');
+      const b64 = Buffer.from('\0'.repeat(shift) + text)
+        .toString('base64')
+        .replace(/=+$/, '');
       const start = shift === 0 ? 0 : Math.ceil((shift * 4) / 3);
       const end = b64.length - ((shift + text.length) % 3 === 0 ? 0 : 1);
       const core = b64.slice(start, end);

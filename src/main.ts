@@ -48,10 +48,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < 50 && !redis.healthy(); i++) await new Promise((r) => setTimeout(r, 100));
     if (!redis.healthy()) logger.warn('redis not reachable at start: closes, evidence and uploads are refused until it is');
   }
-  if (!redis && !config.sandbox) logger.info('no REDIS_URL: idempotency records, rate limits, webhook dedupe and events live in this process; run one replica, or set REDIS_URL');
+  if (!redis && !config.sandbox)
+    logger.info('no REDIS_URL: idempotency records, rate limits, webhook dedupe and events live in this process; run one replica, or set REDIS_URL');
   // Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise.
   const tracing = tracingWanted(process.env) ? await startTracing() : null;
-  if (tracing) logger.info('tracing on: spans are exported by OTLP', { endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+  if (tracing)
+    logger.info('tracing on: spans are exported by OTLP', {
+      endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    });
   const gateway = await startGateway({
     providers,
     logger,
@@ -87,7 +91,9 @@ async function main(): Promise<void> {
     stats,
   });
   if (auth.mode === 'open') {
-    logger.warn(config.sandbox ? 'sandbox: open, no API keys required (set GATEWAY_API_KEYS_FILE to require them)' : 'GATEWAY_AUTH=none: running without authentication');
+    logger.warn(
+      config.sandbox ? 'sandbox: open, no API keys required (set GATEWAY_API_KEYS_FILE to require them)' : 'GATEWAY_AUTH=none: running without authentication',
+    );
   } else {
     logger.info('API keys required', { keys: keys!.size });
   }
@@ -138,12 +144,12 @@ async function main(): Promise<void> {
     void Promise.all([gateway.close(config.shutdownGraceMs, config.readinessDelayMs), sandbox?.close()])
       .then(() => Promise.all([tracing?.shutdown(), redis?.close()]))
       .then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error('shutdown failed', { error: err });
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error('shutdown failed', { error: err });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -160,7 +166,7 @@ function authConfig(keys: KeyStore | null, sandbox: boolean, authNone: boolean):
   if (authNone) return { mode: 'open', warn: true };
   throw new ConfigError(
     'provider credentials are set but no gateway API keys: anyone reaching this gateway could read and close disputes. ' +
-      'Set GATEWAY_API_KEYS_FILE (or GATEWAY_API_KEYS) as the README\'s Security section shows, or GATEWAY_AUTH=none to run open on purpose.',
+      "Set GATEWAY_API_KEYS_FILE (or GATEWAY_API_KEYS) as the README's Security section shows, or GATEWAY_AUTH=none to run open on purpose.",
   );
 }
 

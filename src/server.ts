@@ -268,7 +268,10 @@ function tracedSchema(tracer: Tracer | undefined) {
 
 /** yoga's logger: its per-error lines are demoted (the mask logs the unexpected ones; the access line counts the rest). */
 function yogaLogging(logger: Logger) {
-  const at = (level: 'debug' | 'info' | 'warn') => (...a: unknown[]) => logger[level](String(a[0]), a.length > 1 ? { detail: a.slice(1) } : undefined);
+  const at =
+    (level: 'debug' | 'info' | 'warn') =>
+    (...a: unknown[]) =>
+      logger[level](String(a[0]), a.length > 1 ? { detail: a.slice(1) } : undefined);
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('debug') };
 }
 
@@ -298,7 +301,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   // Metrics first: the provider pipelines report every attempt to them.
-  const metrics = opts.metrics === false ? null : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers });
+  const metrics =
+    opts.metrics === false ? null : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers });
   const recorder = metrics?.recorder ?? NO_METRICS;
   const observe: AttemptObserver | undefined = metrics || opts.observeUpstream ? (e) => (recorder.upstream(e), opts.observeUpstream?.(e)) : undefined;
   const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe, opts.tracer && providerSpans(opts.tracer));
@@ -357,10 +361,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const edge = createEdge<RequestServerContext>({
     logger,
     guard,
-    page:
-      opts.graphiql === false
-        ? null
-        : graphiqlPage(GRAPHIQL_OPTIONS),
+    page: opts.graphiql === false ? null : graphiqlPage(GRAPHIQL_OPTIONS),
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
@@ -373,7 +374,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ready: () => !draining,
     readiness: opts.sharedStateHealthy ? () => ({ sharedState: opts.sharedStateHealthy!() ? 'up' : 'down' }) : undefined,
     metrics: metrics && opts.metricsPort === undefined ? metrics : null,
-    webhooks: createWebhookEndpoint({ providers: opts.providers, hub: services.events, logger, metrics: recorder, maxBodyBytes: opts.webhookMaxBodyBytes, perSecond: opts.webhookRateLimit }),
+    webhooks: createWebhookEndpoint({
+      providers: opts.providers,
+      hub: services.events,
+      logger,
+      metrics: recorder,
+      maxBodyBytes: opts.webhookMaxBodyBytes,
+      perSecond: opts.webhookRateLimit,
+    }),
   });
 
   const server = createServer(edge);

@@ -100,7 +100,7 @@ export class KeyStore {
       const at = `${origin}: key ${i + 1}`;
       if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${at} must be an object with name, key and scopes`);
       const r = raw as Record<string, unknown>;
-      if (typeof r.name !== 'string' || !/^[\w.\-]{1,64}$/.test(r.name)) throw new ConfigError(`${at}: name must be 1-64 letters, digits, . _ or -`);
+      if (typeof r.name !== 'string' || !/^[\w.-]{1,64}$/.test(r.name)) throw new ConfigError(`${at}: name must be 1-64 letters, digits, . _ or -`);
       if (names.has(r.name)) throw new ConfigError(`${at}: the name "${r.name}" is used twice`);
       names.add(r.name);
       const where = `${origin}: key "${r.name}"`;
@@ -122,14 +122,16 @@ export class KeyStore {
       if (!Array.isArray(providers) || providers.length === 0) throw new ConfigError(`${where}: providers must be a list (["*"] for all)`);
       const all = providers.includes('*');
       for (const p of providers) {
-        if (p !== '*' && !(PROVIDERS as readonly unknown[]).includes(p)) throw new ConfigError(`${where}: unknown provider ${JSON.stringify(p)}; use ${PROVIDERS.join(', ')} or *`);
+        if (p !== '*' && !(PROVIDERS as readonly unknown[]).includes(p))
+          throw new ConfigError(`${where}: unknown provider ${JSON.stringify(p)}; use ${PROVIDERS.join(', ')} or *`);
       }
       let accounts: Set<string> | null = null;
       if (r.accounts !== undefined) {
         if (!Array.isArray(r.accounts) || r.accounts.length === 0) throw new ConfigError(`${where}: accounts must be a non-empty list like ["STRIPE:eu"]`);
         for (const a of r.accounts) {
           const m = typeof a === 'string' ? /^([A-Z][A-Z0-9_]*):([a-z0-9_-]{1,32})$/.exec(a) : null;
-          if (!m || !(PROVIDERS as readonly string[]).includes(m[1]!)) throw new ConfigError(`${where}: accounts entries are PROVIDER:account, like "STRIPE:eu"; got ${JSON.stringify(a)}`);
+          if (!m || !(PROVIDERS as readonly string[]).includes(m[1]!))
+            throw new ConfigError(`${where}: accounts entries are PROVIDER:account, like "STRIPE:eu"; got ${JSON.stringify(a)}`);
           if (!all && !(providers as string[]).includes(m[1]!)) throw new ConfigError(`${where}: account ${a} is at a provider the key's providers leave out`);
         }
         accounts = new Set(r.accounts as string[]);
@@ -145,7 +147,8 @@ export class KeyStore {
       if (r.expiresAt !== undefined) {
         const raw = r.expiresAt instanceof Date ? r.expiresAt.toISOString() : r.expiresAt;
         expiresAt = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : null;
-        if (!expiresAt || Number.isNaN(expiresAt.getTime())) throw new ConfigError(`${where}: expiresAt must be an ISO-8601 date-time like 2027-01-31T00:00:00Z`);
+        if (!expiresAt || Number.isNaN(expiresAt.getTime()))
+          throw new ConfigError(`${where}: expiresAt must be an ISO-8601 date-time like 2027-01-31T00:00:00Z`);
       }
       return {
         name: r.name,

@@ -153,7 +153,15 @@ const MAX_OWN_KEYS = 10_000;
 
 /** Metadata with its keys in order, so the same values always print the same. */
 const sortedJson = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(sortedJson) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedJson((v as Record<string, unknown>)[k])])) : v;
+  Array.isArray(v)
+    ? v.map(sortedJson)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sortedJson((v as Record<string, unknown>)[k])]),
+        )
+      : v;
 
 /**
  * The state a provider event must match, field for field, to be the echo of the gateway's own
@@ -218,7 +226,9 @@ export class EventHub implements OwnChanges {
     this.pending += counted;
     try {
       // Ids of a form global ids cannot carry are replaced by their digest (the same for every redelivery).
-      events = events.map((e) => (isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` }));
+      events = events.map((e) =>
+        isProviderId(e.providerEventId) ? e : { ...e, providerEventId: `h_${createHash('sha256').update(e.providerEventId).digest('hex').slice(0, 40)}` },
+      );
       events = [...new Map(events.map((e) => [dedupeKey(e), e])).values()];
       const tried = await Promise.allSettled(events.map((e) => this.claimOrWait(e)));
       const claims = tried.map((t) => (t.status === 'fulfilled' ? t.value : null));
@@ -422,7 +432,9 @@ export class EventHub implements OwnChanges {
     const held = this.perCaller.get(caller) ?? 0;
     const cap = this.opts.maxPerCaller ?? 100;
     if (held >= cap) {
-      throw new GraphQLError(`The key "${caller}" already holds ${cap} open subscriptions on this gateway; close one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+      throw new GraphQLError(`The key "${caller}" already holds ${cap} open subscriptions on this gateway; close one first.`, {
+        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+      });
     }
     this.perCaller.set(caller, held + 1);
     const buffer: DisputeEvent[] = [];
@@ -505,7 +517,11 @@ export class EventHub implements OwnChanges {
           try {
             page = await log.since(replay, 500, scope());
           } catch {
-            fail(new GraphQLError('The event history could not be read now; subscribe again with after: <the last cursor>.', { extensions: { code: 'SERVICE_UNAVAILABLE' } }));
+            fail(
+              new GraphQLError('The event history could not be read now; subscribe again with after: <the last cursor>.', {
+                extensions: { code: 'SERVICE_UNAVAILABLE' },
+              }),
+            );
             continue;
           }
           if (page.length === 0) replay = null;
@@ -558,4 +574,3 @@ export class EventHub implements OwnChanges {
     for (const end of [...this.ends]) end();
   }
 }
-

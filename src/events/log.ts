@@ -184,12 +184,23 @@ export class InMemoryEventLog implements EventLog {
 
   async since(afterSeq: number, limit: number, scope: EventScope): Promise<DisputeEvent[]> {
     this.trim();
-    return (await mergeRuns(this.runsOf(scope).map((run) => this.reader(run, afterSeq, 'oldest')), limit, 'oldest')).events;
+    return (
+      await mergeRuns(
+        this.runsOf(scope).map((run) => this.reader(run, afterSeq, 'oldest')),
+        limit,
+        'oldest',
+      )
+    ).events;
   }
 
   async newest(beforeSeq: number, limit: number, scope: EventScope, keep?: (e: DisputeEvent) => boolean) {
     this.trim();
-    return mergeRuns(this.runsOf(scope).map((run) => this.reader(run, beforeSeq, 'newest')), limit, 'newest', keep);
+    return mergeRuns(
+      this.runsOf(scope).map((run) => this.reader(run, beforeSeq, 'newest')),
+      limit,
+      'newest',
+      keep,
+    );
   }
 
   async find(provider: string, account: string, providerEventId: string) {
@@ -205,6 +216,7 @@ export function encodeEventCursor(seq: number, keys: CursorKeys): string {
 
 export function decodeEventCursor(raw: string, field: string, keys: CursorKeys): number {
   const m = typeof raw === 'string' && raw.length < 128 ? /^ev1\.(\d{1,16})\.([A-Za-z0-9_-]+)$/.exec(raw) : null;
-  if (!m || !keys.verify(`ev1.${m[1]}`, m[2]!)) throw new BadUserInput(`${field}: not an event cursor this gateway issued (or its secret was rotated out)`, field);
+  if (!m || !keys.verify(`ev1.${m[1]}`, m[2]!))
+    throw new BadUserInput(`${field}: not an event cursor this gateway issued (or its secret was rotated out)`, field);
   return Number(m[1]);
 }

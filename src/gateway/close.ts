@@ -29,7 +29,6 @@ export interface CloseServices {
   events?: OwnChanges;
 }
 
-
 const failed = (code: string, message: string, field: string[] | null = ['input', 'id']): CloseResult => ({
   dispute: null,
   userErrors: [{ code, message, field }],
@@ -41,7 +40,8 @@ export async function closeDispute(s: CloseServices, input: { id: string; idempo
   const { ref, key } = read;
   const client = s.clients.get(accountKey(ref.provider, ref.account));
   if (!client) return notFound();
-  if (!client.close) return failed('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not let the gateway close disputes; nothing was sent.`, ['input', 'id']);
+  if (!client.close)
+    return failed('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not let the gateway close disputes; nothing was sent.`, ['input', 'id']);
   if (key === undefined) {
     requireStore(s.idempotency);
     return attempt(s, client, ref, newIdempotencyKey());
@@ -130,5 +130,4 @@ function closeGuard(client: DisputeProviderClient, d: Dispute): CloseResult | nu
 export { upstreamIdempotencyKey };
 
 const notFound = () => failed('NOT_FOUND', 'No dispute exists with this id.');
-const keyReused = () =>
-  failed('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used to close a different dispute.', ['input', 'idempotencyKey']);
+const keyReused = () => failed('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used to close a different dispute.', ['input', 'idempotencyKey']);

@@ -105,7 +105,8 @@ function normalize(clients: Clients, f: ConnectionArgs['filter']): NormalizedFil
     if (f.accounts.length === 0) throw new BadUserInput('filter.accounts must name at least one account', 'filter.accounts');
     for (const r of f.accounts) {
       // Likewise for an account: not configured and out of reach read the same.
-      if (!clients.has(accountKey(r.provider, r.account))) throw new BadUserInput(`account ${accountKey(r.provider, r.account)} is not available`, 'filter.accounts');
+      if (!clients.has(accountKey(r.provider, r.account)))
+        throw new BadUserInput(`account ${accountKey(r.provider, r.account)} is not available`, 'filter.accounts');
     }
     const named = new Set(f.accounts.map((r) => accountKey(r.provider, r.account)));
     chosen = chosen.filter((a) => named.has(accountKey(a.provider, a.account)));
@@ -228,7 +229,7 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
 
   loaders.prime(page.read);
   // Cursors are signed (an HMAC each): made only when a cursor is asked for, once.
-  const lazyCursor = (states: typeof page.edges[number]) => {
+  const lazyCursor = (states: (typeof page.edges)[number]) => {
     let cursor: string | undefined;
     return () => (cursor ??= encodeCursor({ fingerprint, stream: states.stream, states: states.states }, cursorKeys, streams));
   };
@@ -270,12 +271,7 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
  * add one retrieve per dispute on the page when detail fields are asked. Arguments that do not
  * pass are counted as one call: the field fails before calling anyone.
  */
-export function maxListCalls(
-  clients: Clients,
-  args: ConnectionArgs,
-  opts: MergeOptions,
-  asksDetail: boolean,
-): number {
+export function maxListCalls(clients: Clients, args: ConnectionArgs, opts: MergeOptions, asksDetail: boolean): number {
   let p: Plan;
   let filter: NormalizedFilter;
   try {

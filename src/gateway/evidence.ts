@@ -3,7 +3,17 @@
 // error with nothing sent: a field the provider does not take, staging where it cannot stage, a
 // dispute past responding, a second submission where only one is allowed, text over the limit.
 import { createHash } from 'node:crypto';
-import { characterCount, EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, isFileField, RESPONDABLE, type Dispute, type EvidenceField, type EvidenceUpdate, type FileRef } from '../domain/dispute.js';
+import {
+  characterCount,
+  EVIDENCE_FIELDS,
+  EVIDENCE_TEXT_FIELDS,
+  isFileField,
+  RESPONDABLE,
+  type Dispute,
+  type EvidenceField,
+  type EvidenceUpdate,
+  type FileRef,
+} from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
 import { accountKey, isProviderId, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
@@ -45,7 +55,8 @@ export async function updateDisputeEvidence(s: EvidenceServices, input: Evidence
   const client = s.clients.get(accountKey(ref.provider, ref.account));
   if (!client) return one('NOT_FOUND', 'No dispute exists with this id.');
   const rules = client.capabilities.evidence;
-  if (!client.updateEvidence || !rules) return one('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not take evidence through the gateway; nothing was sent.`);
+  if (!client.updateEvidence || !rules)
+    return one('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not take evidence through the gateway; nothing was sent.`);
   const evidence = Object.fromEntries(Object.entries(input.evidence).filter(([, v]) => v !== undefined)) as EvidenceUpdate;
   const refused = checkInput(client, rules, evidence, input.submit);
   if (refused) return refused;
@@ -71,18 +82,26 @@ function checkInput(client: DisputeProviderClient, rules: EvidenceRules, evidenc
   const errors: UserError[] = [];
   for (const [field, value] of Object.entries(evidence) as [EvidenceField, string | null][]) {
     const at = ['input', 'evidence', field];
-    if (!rules.fields.includes(field)) errors.push({ code: 'EVIDENCE_FIELD_UNSUPPORTED', message: `${name} does not take the evidence field ${field}.`, field: at });
-    else if (value === null && !rules.clearing) errors.push({ code: 'BAD_USER_INPUT', message: `${name} cannot clear an evidence field; leave ${field} out instead.`, field: at });
-    else if (value !== null && isFileField(field) && !isProviderId(value)) errors.push({ code: 'BAD_USER_INPUT', message: `${field} takes a file id from uploadDisputeEvidenceFile.`, field: at });
+    if (!rules.fields.includes(field))
+      errors.push({ code: 'EVIDENCE_FIELD_UNSUPPORTED', message: `${name} does not take the evidence field ${field}.`, field: at });
+    else if (value === null && !rules.clearing)
+      errors.push({ code: 'BAD_USER_INPUT', message: `${name} cannot clear an evidence field; leave ${field} out instead.`, field: at });
+    else if (value !== null && isFileField(field) && !isProviderId(value))
+      errors.push({ code: 'BAD_USER_INPUT', message: `${field} takes a file id from uploadDisputeEvidenceFile.`, field: at });
   }
   if (!submit && !rules.staging) {
-    errors.push({ code: 'EVIDENCE_STAGING_UNSUPPORTED', message: `${name} cannot stage evidence: send it with submit: true, all at once.`, field: ['input', 'submit'] });
+    errors.push({
+      code: 'EVIDENCE_STAGING_UNSUPPORTED',
+      message: `${name} cannot stage evidence: send it with submit: true, all at once.`,
+      field: ['input', 'submit'],
+    });
   }
   if (errors.length > 0) return failed(errors);
   if (Object.keys(evidence).length === 0) {
     // Staging nothing changes nothing; a provider without staging takes the evidence with the submission.
     if (!submit) return one('BAD_USER_INPUT', 'Give at least one evidence field to stage.', ['input', 'evidence']);
-    if (!rules.staging) return one('BAD_USER_INPUT', `${name} takes the evidence in the submission itself: use updateDisputeEvidence with submit: true.`, ['input', 'evidence']);
+    if (!rules.staging)
+      return one('BAD_USER_INPUT', `${name} takes the evidence in the submission itself: use updateDisputeEvidence with submit: true.`, ['input', 'evidence']);
   }
   return null;
 }
@@ -106,8 +125,14 @@ function checkState(rules: EvidenceRules, d: Dispute, evidence: EvidenceUpdate, 
     // Characters are Unicode code points, as providers count them (characterCount).
     const total = EVIDENCE_TEXT_FIELDS.reduce((n, f) => n + (typeof merged[f] === 'string' ? characterCount(merged[f] as string) : 0), 0);
     if (total > rules.maxTextCharacters) {
-      const longest = EVIDENCE_TEXT_FIELDS.filter((f) => typeof evidence[f] === 'string').sort((a, b) => characterCount(evidence[b]!) - characterCount(evidence[a]!))[0];
-      return one('EVIDENCE_TOO_LONG', `The evidence would hold ${total} characters (Unicode code points) of text; ${name} takes ${rules.maxTextCharacters} in all.`, longest ? ['input', 'evidence', longest] : ['input', 'evidence']);
+      const longest = EVIDENCE_TEXT_FIELDS.filter((f) => typeof evidence[f] === 'string').sort(
+        (a, b) => characterCount(evidence[b]!) - characterCount(evidence[a]!),
+      )[0];
+      return one(
+        'EVIDENCE_TOO_LONG',
+        `The evidence would hold ${total} characters (Unicode code points) of text; ${name} takes ${rules.maxTextCharacters} in all.`,
+        longest ? ['input', 'evidence', longest] : ['input', 'evidence'],
+      );
     }
   }
   return null;
@@ -158,11 +183,18 @@ function providerRefusal(err: unknown, evidence: EvidenceUpdate): CloseResult | 
   if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) return null;
   const name = providerDisplayName(err.provider);
   if (err.providerCode === 'dispute_evidence_page_limit_exceeded') {
-    return one('EVIDENCE_TOO_LONG', `${name} refused the evidence as too long (dispute_evidence_page_limit_exceeded); nothing was submitted.`, ['input', 'evidence']);
+    return one('EVIDENCE_TOO_LONG', `${name} refused the evidence as too long (dispute_evidence_page_limit_exceeded); nothing was submitted.`, [
+      'input',
+      'evidence',
+    ]);
   }
   const files = EVIDENCE_FIELDS.filter((f) => isFileField(f) && typeof evidence[f] === 'string');
   if (files.length > 0 && (err.providerCode === 'resource_missing' || err.providerCode === 'file_not_found')) {
-    return one('FILE_NOT_FOUND', `${name} does not know a file given (${files.join(', ')}) at this account; nothing was submitted.`, ['input', 'evidence', files[0]!]);
+    return one('FILE_NOT_FOUND', `${name} does not know a file given (${files.join(', ')}) at this account; nothing was submitted.`, [
+      'input',
+      'evidence',
+      files[0]!,
+    ]);
   }
   return null;
 }
@@ -206,7 +238,8 @@ export async function uploadDisputeEvidenceFile(
   if (!client) return fail('NOT_FOUND', 'No dispute exists with this id.', ['input', 'disputeId']);
   const rules = client.capabilities.evidence;
   const name = providerDisplayName(ref.provider);
-  if (!client.uploadFile || !rules) return fail('NOT_SUPPORTED', `${name} takes no file uploads through the gateway; nothing was sent.`, ['input', 'disputeId']);
+  if (!client.uploadFile || !rules)
+    return fail('NOT_SUPPORTED', `${name} takes no file uploads through the gateway; nothing was sent.`, ['input', 'disputeId']);
   const { file } = input;
   if (rules.maxFileBytes !== null && file.size > rules.maxFileBytes) {
     return fail('FILE_TOO_LARGE', `The file is ${file.size} bytes; ${name} takes files up to ${rules.maxFileBytes} bytes. Nothing was sent.`);
@@ -216,7 +249,10 @@ export async function uploadDisputeEvidenceFile(
   // The bytes decide, not the name or the declared type: a file that is none of the provider's types is refused.
   const contentType = sniffContentType(bytes);
   if (!contentType || !rules.fileContentTypes.includes(contentType)) {
-    return fail('FILE_TYPE_UNSUPPORTED', `${name} takes ${rules.fileContentTypes.join(', ')}; this file is ${contentType ?? 'none of them'}. Nothing was sent.`);
+    return fail(
+      'FILE_TYPE_UNSUPPORTED',
+      `${name} takes ${rules.fileContentTypes.join(', ')}; this file is ${contentType ?? 'none of them'}. Nothing was sent.`,
+    );
   }
   // As a plain Blob the upstream multipart body can carry.
   const upload = { filename: safeFilename(file.name, contentType), contentType, size: file.size, data: new Blob([bytes], { type: contentType }) };
@@ -235,20 +271,31 @@ export async function uploadDisputeEvidenceFile(
   }
   const digestOfFile = createHash('sha256').update(bytes).digest('hex');
   // One store holds every keyed operation's records, apart by operation name.
-  return oncePerKey({ ...s, idempotency: s.idempotency as unknown as OnceServices<UploadResult>['idempotency'], inflight: s.inflight as unknown as OnceServices<UploadResult>['inflight'] }, {
-    operation: 'upload',
-    key,
-    fingerprint: `${accountKey(ref.provider, ref.account)}:${digestOfFile}`,
-    reused: () => fail('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for another file.', ['input', 'idempotencyKey']),
-    // An upload whose answer was lost cannot be found again by key: it is sent again (a second copy of a file moves nothing).
-    recover: async () => null,
-    attempt: (upstreamKey, claim) => run(upstreamKey, () => claim()),
-  });
+  return oncePerKey(
+    {
+      ...s,
+      idempotency: s.idempotency as unknown as OnceServices<UploadResult>['idempotency'],
+      inflight: s.inflight as unknown as OnceServices<UploadResult>['inflight'],
+    },
+    {
+      operation: 'upload',
+      key,
+      fingerprint: `${accountKey(ref.provider, ref.account)}:${digestOfFile}`,
+      reused: () => fail('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for another file.', ['input', 'idempotencyKey']),
+      // An upload whose answer was lost cannot be found again by key: it is sent again (a second copy of a file moves nothing).
+      recover: async () => null,
+      attempt: (upstreamKey, claim) => run(upstreamKey, () => claim()),
+    },
+  );
 }
 
 /** A file name a provider will take: printable, no path, at most 100 characters, with the type's extension. */
 function safeFilename(name: string, contentType: string): string {
   const ext = contentType === 'application/pdf' ? 'pdf' : contentType === 'image/png' ? 'png' : 'jpg';
-  const base = (name.split(/[\\/]/).pop() ?? '').replace(/[^\w.\- ]/g, '_').replace(/\.[^.]*$/, '').slice(0, 90) || 'evidence';
+  const base =
+    (name.split(/[\\/]/).pop() ?? '')
+      .replace(/[^\w.\- ]/g, '_')
+      .replace(/\.[^.]*$/, '')
+      .slice(0, 90) || 'evidence';
   return `${base}.${ext}`;
 }

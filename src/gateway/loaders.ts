@@ -2,9 +2,8 @@
 // nothing one caller loaded is ever served to another.
 import type { Clients } from '../providers/registry.js';
 import DataLoader from 'dataloader';
-import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Dispute } from '../domain/dispute.js';
 import { accountKey, refKey, type DisputeRef } from '../domain/ids.js';
-import type { DisputeProviderClient } from '../providers/types.js';
 import { NotSupported } from '../domain/errors.js';
 import { providerDisplayName } from '../providers/http.js';
 

@@ -84,7 +84,6 @@ export interface MergedPage {
   resume?: MergedEdge;
 }
 
-
 /**
  * Negative when a comes first (is newer) in the merged order: created, then provider, then account.
  * Items of one account are never compared (its own list order stands).
@@ -282,12 +281,7 @@ function summarize(edges: MergedEdge[], ok: Window[], failures: ProviderError[],
 }
 
 /** A forward page: the first `size` matching disputes after the cursor's states. */
-export async function mergeForward(
-  plans: ProviderPlan[],
-  incoming: Record<string, ProviderState>,
-  size: number,
-  opts: MergeOptions,
-): Promise<MergedPage> {
+export async function mergeForward(plans: ProviderPlan[], incoming: Record<string, ProviderState>, size: number, opts: MergeOptions): Promise<MergedPage> {
   const state = (p: string): ProviderState => incoming[p] ?? [null, null];
   // A provider whose cursor says it has nothing after the edge costs no call.
   const live = plans.filter((plan) => state(plan.stream)[1] !== END);
@@ -352,7 +346,8 @@ function backwardAnchors(plans: ProviderPlan[], state: ((p: string) => ProviderS
     }
     const [last, nxt] = state(name);
     if (name === edgeStream && last !== null) anchors.set(name, { before: last });
-    else if (last === null) continue; // nothing of this provider is at or before the edge
+    else if (last === null)
+      continue; // nothing of this provider is at or before the edge
     else if (typeof nxt === 'string') anchors.set(name, { before: nxt });
     else anchors.set(name, { upTo: last });
   }

@@ -110,7 +110,8 @@ async function claimKey<R>(store: IdempotencyStore<R>, scoped: string, record: I
       if (await store.replace(scoped, holder.owner ?? null, { ...record, leaseUntil: Date.now() + leaseMs })) return;
       continue;
     }
-    if (Date.now() > giveUpAt) throw new ServiceUnavailable('Another request with this idempotency key is still being carried out; retry shortly with the same key.');
+    if (Date.now() > giveUpAt)
+      throw new ServiceUnavailable('Another request with this idempotency key is still being carried out; retry shortly with the same key.');
     // Another attempt is at work: its answer is ours; if its lease runs out first, take the key over.
     const theirs = await answerElsewhere(store, scoped, record.fingerprint, record.owner);
     if (theirs !== null) throw new AnsweredElsewhere(theirs);
@@ -205,6 +206,7 @@ export function keyedInput(input: { id: string; idempotencyKey?: string | null }
     throw err;
   }
   const key = input.idempotencyKey ?? undefined;
-  if (key !== undefined && !KEY.test(key)) return { code: 'BAD_USER_INPUT', message: 'idempotencyKey must be 1 to 255 printable ASCII characters', field: ['input', 'idempotencyKey'] };
+  if (key !== undefined && !KEY.test(key))
+    return { code: 'BAD_USER_INPUT', message: 'idempotencyKey must be 1 to 255 printable ASCII characters', field: ['input', 'idempotencyKey'] };
   return { ref, key };
 }

@@ -3,7 +3,17 @@
 // reached GraphQL without a valid key while keys are required; a query needs disputes:read,
 // closeDispute disputes:write, the evidence mutations evidence:write; and introspection can be
 // switched off for production.
-import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
 import { auditRefusedMutation } from './audit.js';
@@ -16,7 +26,9 @@ function introspectionOff(context: ValidationContext): ASTVisitor {
   return {
     Field(node) {
       if (node.name.value === '__schema' || node.name.value === '__type') {
-        context.reportError(new GraphQLError('Introspection is switched off on this gateway.', { nodes: node, extensions: { code: 'INTROSPECTION_DISABLED' } }));
+        context.reportError(
+          new GraphQLError('Introspection is switched off on this gateway.', { nodes: node, extensions: { code: 'INTROSPECTION_DISABLED' } }),
+        );
       }
     },
   };

@@ -62,7 +62,15 @@ export async function audited<R extends KeyedResult>(
     result = typeof code === 'string' ? code : result;
     throw err;
   } finally {
-    write(ctx, { audit, disputeId: input.id, idempotencyKey: input.idempotencyKey ?? null, result, time, replay, ...(input.fields && { fields: input.fields }) });
+    write(ctx, {
+      audit,
+      disputeId: input.id,
+      idempotencyKey: input.idempotencyKey ?? null,
+      result,
+      time,
+      replay,
+      ...(input.fields && { fields: input.fields }),
+    });
   }
 }
 

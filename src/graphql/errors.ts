@@ -96,7 +96,10 @@ function literalField(err: GraphQLError, node: ASTNode): string | undefined {
     enter(n, _key, parent, _path, ancestors) {
       if (n.kind !== node.kind || n.loc?.start !== start) return undefined;
       const names = [...ancestors, parent]
-        .filter((a): a is ArgumentNode | ObjectFieldNode => !!a && !Array.isArray(a) && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD))
+        .filter(
+          (a): a is ArgumentNode | ObjectFieldNode =>
+            !!a && !Array.isArray(a) && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD),
+        )
         .map((a) => a.name.value);
       found = names.length > 0 ? names.join('.') : undefined;
       return BREAK;

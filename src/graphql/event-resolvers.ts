@@ -28,7 +28,12 @@ function compileFilter(ctx: GatewayContext, filter: DisputeEventFilter | null | 
   const dispute = filter?.disputeId != null ? decodeDisputeId(filter.disputeId, 'filter.disputeId') : null;
   const disputeRef = dispute && refKey(dispute);
   const named: [ProviderName, string][] = [...ctx.clients.values()]
-    .filter((c) => (!providers || providers.has(c.name)) && (!accounts || accounts.has(accountKey(c.name, c.account))) && (!dispute || (dispute.provider === c.name && dispute.account === c.account)))
+    .filter(
+      (c) =>
+        (!providers || providers.has(c.name)) &&
+        (!accounts || accounts.has(accountKey(c.name, c.account))) &&
+        (!dispute || (dispute.provider === c.name && dispute.account === c.account)),
+    )
     .map((c) => [c.name, c.account]);
   const matched = new Set(named.map(([p, a]) => accountKey(p, a)));
   return {
@@ -116,7 +121,10 @@ export const eventResolvers: Resolvers = {
     // Carried, or read now (an event that carries no state and whose read failed when it came):
     // per request in a query, per event (shared by its subscribers) in a subscription.
     dispute: (e: DisputeEvent | DeliveredEvent, _, ctx) =>
-      e.dispute ?? ('delivered' in e ? ctx.events.disputeOf(e) : ctx.loaders.dispute.load({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId })),
+      e.dispute ??
+      ('delivered' in e
+        ? ctx.events.disputeOf(e)
+        : ctx.loaders.dispute.load({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId })),
   },
   DisputeEventConnection: {
     nodes: (c) => c.edges.map((e) => e.node),

@@ -7,7 +7,17 @@
 // most its bound of documents (1,000, least recently used), so the compiled set has that bound too.
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
-import { getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { operationOf } from '../context/operation.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
@@ -23,7 +33,12 @@ export function jitPlugin(logger: Logger, compileAfter = 1): Plugin {
         const op = operationOf(document, operationName ?? undefined);
         if (op?.operation !== 'query') return false;
         const n = (seen.get(document) ?? 0) + 1;
-        if (n > compileAfter && op.variableDefinitions?.length && 'errors' in getVariableValues(schema, op.variableDefinitions, variableValues ?? {}, { maxErrors: 1 })) return false;
+        if (
+          n > compileAfter &&
+          op.variableDefinitions?.length &&
+          'errors' in getVariableValues(schema, op.variableDefinitions, variableValues ?? {}, { maxErrors: 1 })
+        )
+          return false;
         if (n <= compileAfter) {
           seen.set(document, n);
           return false;
@@ -35,7 +50,10 @@ export function jitPlugin(logger: Logger, compileAfter = 1): Plugin {
           const compiled = compileQuery(schema, document, operationName ?? undefined);
           ok = isCompiledQuery(compiled);
           compilable.set(document, ok);
-          if (!ok) logger.warn('graphql-jit could not compile a document; it runs on graphql-js', { errors: (compiled as ExecutionResult).errors?.map((e) => e.message).slice(0, 3) });
+          if (!ok)
+            logger.warn('graphql-jit could not compile a document; it runs on graphql-js', {
+              errors: (compiled as ExecutionResult).errors?.map((e) => e.message).slice(0, 3),
+            });
         }
         return ok;
       },

@@ -157,7 +157,10 @@ export function depthAndAliasRule(limits: QueryLimits) {
             if (expandedFields > limits.maxExpandedFields) {
               const size = expandedFields > 1e15 ? expandedFields.toExponential(2) : String(expandedFields);
               context.reportError(
-                limitError('QUERY_TOO_LARGE', `The operation expands to ${size} fields once its fragments are spread; the limit is ${limits.maxExpandedFields}.`),
+                limitError(
+                  'QUERY_TOO_LARGE',
+                  `The operation expands to ${size} fields once its fragments are spread; the limit is ${limits.maxExpandedFields}.`,
+                ),
               );
             } else if (depth > limits.maxDepth) {
               context.reportError(limitError('QUERY_TOO_DEEP', `The operation is ${depth} fields deep; the limit is ${limits.maxDepth}.`));
@@ -359,7 +362,9 @@ export function limitsPlugin(limits: QueryLimits): Plugin {
       };
       const cost = estimateCost(op.selectionSet, fragments, raw);
       if (cost > limits.maxCost) {
-        refuse(limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.`));
+        refuse(
+          limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.`),
+        );
         return;
       }
       const coerced = getVariableValues(args.schema, op.variableDefinitions ?? [], raw, { maxErrors: 1 });

@@ -48,7 +48,8 @@ export function loadPersistedDocuments(file: string, mode: 'allow' | 'only', sch
     } catch (err) {
       errors = [err as GraphQLError];
     }
-    if (errors.length > 0) throw new ConfigError(`PERSISTED_DOCUMENTS_FILE ${file}: document ${id} does not validate against the schema: ${errors[0]!.message}`);
+    if (errors.length > 0)
+      throw new ConfigError(`PERSISTED_DOCUMENTS_FILE ${file}: document ${id} does not validate against the schema: ${errors[0]!.message}`);
     documents.set(normalizeId(id), body);
   }
   if (documents.size === 0) throw new ConfigError(`PERSISTED_DOCUMENTS_FILE ${file}: no documents`);
@@ -66,8 +67,14 @@ export function documentIdOf(params: { extensions?: unknown; documentId?: unknow
 
 const refusal = (message: string, code: string) => ({ message, extensions: { code, http: { status: 400 } } });
 export const PERSISTED_ERRORS = {
-  only: refusal('This gateway runs only persisted documents: send the document\'s id (documentId, or extensions.persistedQuery.sha256Hash), not the document.', 'PERSISTED_DOCUMENTS_ONLY'),
-  idRequired: refusal('Send a query, or the id of a persisted document (documentId, or extensions.persistedQuery.sha256Hash).', 'PERSISTED_DOCUMENT_ID_REQUIRED'),
+  only: refusal(
+    "This gateway runs only persisted documents: send the document's id (documentId, or extensions.persistedQuery.sha256Hash), not the document.",
+    'PERSISTED_DOCUMENTS_ONLY',
+  ),
+  idRequired: refusal(
+    'Send a query, or the id of a persisted document (documentId, or extensions.persistedQuery.sha256Hash).',
+    'PERSISTED_DOCUMENT_ID_REQUIRED',
+  ),
   notFound: refusal('No persisted document has this id.', 'PERSISTED_DOCUMENT_NOT_FOUND'),
 };
 

@@ -110,7 +110,10 @@ export const resolvers: Resolvers = {
       }
       const accounts = [...ctx.clients.values()].filter((c) => c.name === provider);
       if (accounts.length > 1) {
-        throw new BadUserInput(`${providerDisplayName(provider)} has several accounts here (${accounts.map((c) => c.account).join(', ')}): name one with account`, 'account');
+        throw new BadUserInput(
+          `${providerDisplayName(provider)} has several accounts here (${accounts.map((c) => c.account).join(', ')}): name one with account`,
+          'account',
+        );
       }
       return accounts[0] ? ctx.loaders.dispute.load({ provider, account: accounts[0].account, providerDisputeId }) : null;
     },
@@ -142,7 +145,13 @@ export const resolvers: Resolvers = {
         input.submit ? 'SUBMITTED' : 'STAGED',
       ),
     uploadDisputeEvidenceFile: (_, { input }, ctx) =>
-      audited(ctx, 'uploadDisputeEvidenceFile', { id: input.disputeId, idempotencyKey: input.idempotencyKey }, () => uploadDisputeEvidenceFile(ctx, input), 'UPLOADED'),
+      audited(
+        ctx,
+        'uploadDisputeEvidenceFile',
+        { id: input.disputeId, idempotencyKey: input.idempotencyKey },
+        () => uploadDisputeEvidenceFile(ctx, input),
+        'UPLOADED',
+      ),
     submitDisputeEvidence: (_, { input }, ctx) => audited(ctx, 'submitDisputeEvidence', input, () => submitDisputeEvidence(ctx, input), 'SUBMITTED'),
   },
   Dispute: {

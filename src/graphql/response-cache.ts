@@ -67,7 +67,10 @@ export function responseCache(opts: ResponseCacheOptions, metrics: GatewayMetric
       try {
         await store.invalidate(entities);
       } catch (err) {
-        logger.warn('response cache: an invalidation failed; cached answers may be stale until their TTL', { entities: [...entities].map((e) => e.typename).slice(0, 5), error: (err as Error).message });
+        logger.warn('response cache: an invalidation failed; cached answers may be stale until their TTL', {
+          entities: [...entities].map((e) => e.typename).slice(0, 5),
+          error: (err as Error).message,
+        });
       }
     },
   };

@@ -7,7 +7,11 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{
 const badInput = (message: string, node?: ValueNode) => new GraphQLError(message, { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
 
 function parseDateTime(v: unknown, node?: ValueNode): Date {
-  if (typeof v !== 'string' || !ISO.test(v)) throw badInput(`DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(typeof v === 'string' ? truncate(v) : v)?.slice(0, 100)}`, node);
+  if (typeof v !== 'string' || !ISO.test(v))
+    throw badInput(
+      `DateTime must be an ISO-8601 string with a time zone, e.g. 2026-05-01T00:00:00Z; got ${JSON.stringify(typeof v === 'string' ? truncate(v) : v)?.slice(0, 100)}`,
+      node,
+    );
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) throw badInput(`DateTime ${JSON.stringify(v)} is not a real instant`, node); // v matched ISO: short
   return d;

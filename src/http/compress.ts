@@ -68,7 +68,12 @@ function encode(encoding: Exclude<Encoding, 'identity'>, body: Buffer): Promise<
  * The body to send and the headers that go with it: compressed when worth it and accepted. The
  * headers given are completed in place (content-encoding, vary, content-length).
  */
-export async function compressed(req: IncomingMessage, headers: Record<string, string | number | string[]>, body: string | Buffer, opts: CompressionOptions): Promise<string | Buffer> {
+export async function compressed(
+  req: IncomingMessage,
+  headers: Record<string, string | number | string[]>,
+  body: string | Buffer,
+  opts: CompressionOptions,
+): Promise<string | Buffer> {
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (opts.enabled && length >= opts.minBytes) {
     headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';

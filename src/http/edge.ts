@@ -309,8 +309,7 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       else if (opts.webhooks && path.startsWith('/webhooks/')) {
         if (guard.placeHost(req, res)) req.resume();
         else opts.webhooks(req, res, path);
-      }
-      else {
+      } else {
         req.resume();
         sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
       }

@@ -64,7 +64,13 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
   for (const p of opts.providers) {
     if (!p.definition.webhooks || !p.config.webhook) continue;
     const name = p.definition.name.toLowerCase();
-    const entry: Endpoint = { provider: p, bucket: new TokenBucket(perSecond, perSecond * 5), refusals: new TokenBucket(perSecond, perSecond * 5), refused: new Map(), lastWarning: 0 };
+    const entry: Endpoint = {
+      provider: p,
+      bucket: new TokenBucket(perSecond, perSecond * 5),
+      refusals: new TokenBucket(perSecond, perSecond * 5),
+      refused: new Map(),
+      lastWarning: 0,
+    };
     endpoints.set(`${name}/${p.config.account}`, entry);
   }
 
@@ -144,7 +150,12 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions): WebhookHand
         if (wait > 0) return rateLimited(wait);
         noteRefusal(endpoint!, where, reason);
         count(reason);
-        sendError(res, 400, reason === 'malformed' ? 'WEBHOOK_MALFORMED' : 'WEBHOOK_SIGNATURE_INVALID', reason === 'malformed' ? 'The webhook body could not be read.' : `The webhook signature did not verify (${reason}).`);
+        sendError(
+          res,
+          400,
+          reason === 'malformed' ? 'WEBHOOK_MALFORMED' : 'WEBHOOK_SIGNATURE_INVALID',
+          reason === 'malformed' ? 'The webhook body could not be read.' : `The webhook signature did not verify (${reason}).`,
+        );
         return;
       }
       const wait = endpoint!.bucket.take();

@@ -109,8 +109,10 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
       // A key on the upgrade is checked (and takes its token) now; without one, connection_init must bring it.
       if (req.headers.authorization !== undefined || guard.open) {
         const door = await guard.check(req.headers.authorization).catch((): GuardResult => ({ ok: false, status: 503, code: 'SERVICE_UNAVAILABLE' }));
-        if (!door.ok) return refuseUpgrade(socket, door.status, door.code, door.code === 'RATE_LIMITED' ? 'The key is over its rate.' : 'The API key is not valid.');
-        if (full(callerOf(door.key, req))) return refuseUpgrade(socket, 429, 'TOO_MANY_CONNECTIONS', `At most ${connectionsPerKey} WebSocket connections per key (WS_CONNECTIONS_PER_KEY).`);
+        if (!door.ok)
+          return refuseUpgrade(socket, door.status, door.code, door.code === 'RATE_LIMITED' ? 'The key is over its rate.' : 'The API key is not valid.');
+        if (full(callerOf(door.key, req)))
+          return refuseUpgrade(socket, 429, 'TOO_MANY_CONNECTIONS', `At most ${connectionsPerKey} WebSocket connections per key (WS_CONNECTIONS_PER_KEY).`);
         upgradeDoors.set(req, door);
       }
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -198,7 +200,13 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
           state.key = now;
           const waitMs = await guard.take(now);
           if (waitMs > 0) {
-            return refuse(state, name, gqlError(`The key "${now.name}" is over its rate of ${now.rateLimit.perSecond} requests a second.`, 'RATE_LIMITED', { retryAfterMs: Math.ceil(waitMs) }));
+            return refuse(
+              state,
+              name,
+              gqlError(`The key "${now.name}" is over its rate of ${now.rateLimit.perSecond} requests a second.`, 'RATE_LIMITED', {
+                retryAfterMs: Math.ceil(waitMs),
+              }),
+            );
           }
         }
         if (state.running >= MAX_OPERATIONS_PER_SOCKET) {
@@ -221,7 +229,13 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
   });
 
   /** Parses, validates and prepares one operation; `ok` when it will run. */
-  async function startOperation(state: SocketState, op: Operation, id: string, ctx: WsContext, params: SubscribePayload): Promise<{ ok: boolean; result: ExecutionArgs | readonly GraphQLError[] }> {
+  async function startOperation(
+    state: SocketState,
+    op: Operation,
+    id: string,
+    ctx: WsContext,
+    params: SubscribePayload,
+  ): Promise<{ ok: boolean; result: ExecutionArgs | readonly GraphQLError[] }> {
     const socket = ctx.extra.socket;
     const name = op.name;
     try {

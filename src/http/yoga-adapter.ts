@@ -29,7 +29,13 @@ import { MIRRORED_ON_DIRECT_PATH } from '../graphql/persisted.js';
 import { compressed, DEFAULT_COMPRESSION, type CompressionOptions } from './compress.js';
 
 /** Content types yoga reads a POST body as (GraphQL over HTTP, forms, multipart uploads). */
-export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/graphql+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+export const ACCEPTED_CONTENT_TYPES = [
+  'application/json',
+  'application/graphql+json',
+  'application/graphql',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+];
 
 /** Yoga's hooks that act on the HTTP request or response rather than on the GraphQL operation. */
 export const REQUEST_LEVEL_HOOKS = ['onRequest', 'onRequestParse', 'onParams', 'onExecutionResult', 'onResultProcess', 'onResponse'] as const;
@@ -73,7 +79,8 @@ function plainParams(body: string, resolveDocument?: AnswerOptions['resolveDocum
     if (given !== undefined && documentId !== undefined) return null;
     query = resolveDocument({ query: given, documentId, extensions });
     // Other extensions than the persisted query's go to yoga.
-    if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Object.keys(extensions).some((k) => k !== 'persistedQuery'))) return null;
+    if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Object.keys(extensions).some((k) => k !== 'persistedQuery')))
+      return null;
   } else if (documentId !== undefined || (extensions !== undefined && extensions !== null)) return null;
   if (typeof query !== 'string') return null;
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
@@ -152,7 +159,8 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
   async function directly(req: IncomingMessage, res: ServerResponse, body: string, request: Request, serverContext: S): Promise<boolean> {
     const contentType = (req.headers['content-type'] ?? '').toLowerCase().replace(/\s+/g, '');
     const type = responseType(req.headers.accept);
-    if (type === null || req.headers.origin !== undefined || (contentType !== 'application/json' && contentType !== 'application/json;charset=utf-8')) return false;
+    if (type === null || req.headers.origin !== undefined || (contentType !== 'application/json' && contentType !== 'application/json;charset=utf-8'))
+      return false;
     const params = plainParams(body, opts.resolveDocument);
     // A document that does not parse must never reach yoga's parse cache from here: a syntax error
     // cached outside yoga's own flow is later answered with 200 instead of 400. So a new query
@@ -204,7 +212,10 @@ function uniform(req: IncomingMessage, status: number, type: string, payload: Bu
   if (status >= 400 && payload.length === 0 && req.method !== 'HEAD') {
     const [code, message] =
       status === 415
-        ? ['UNSUPPORTED_MEDIA_TYPE', `Send the request as one of: ${ACCEPTED_CONTENT_TYPES.join(', ')} (got ${JSON.stringify(String(req.headers['content-type'] ?? 'none').slice(0, 100))}).`]
+        ? [
+            'UNSUPPORTED_MEDIA_TYPE',
+            `Send the request as one of: ${ACCEPTED_CONTENT_TYPES.join(', ')} (got ${JSON.stringify(String(req.headers['content-type'] ?? 'none').slice(0, 100))}).`,
+          ]
         : ['BAD_REQUEST', `The request could not be read (HTTP ${status}).`];
     return { payload: Buffer.from(JSON.stringify({ errors: [{ message, extensions: { code } }] })), type: JSON_TYPE };
   }

@@ -68,7 +68,7 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
   });
   new Gauge({
     name: 'dispute_gateway_circuit_state',
-    help: 'Each provider account\'s circuit breaker: 0 closed, 1 half-open, 2 open.',
+    help: "Each provider account's circuit breaker: 0 closed, 1 half-open, 2 open.",
     labelNames: ['provider', 'account'],
     registers: [registry],
     collect() {

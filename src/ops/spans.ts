@@ -31,7 +31,8 @@ export type TraceTrust = 'keyed' | 'never' | 'always';
 
 export function traceTrustFromEnv(env: NodeJS.ProcessEnv): TraceTrust {
   const v = env.OTEL_TRUST_INCOMING_TRACE?.trim().toLowerCase() || 'keyed';
-  if (v !== 'keyed' && v !== 'never' && v !== 'always') throw new Error(`OTEL_TRUST_INCOMING_TRACE must be keyed, never or always; got ${JSON.stringify(v).slice(0, 40)}`);
+  if (v !== 'keyed' && v !== 'never' && v !== 'always')
+    throw new Error(`OTEL_TRUST_INCOMING_TRACE must be keyed, never or always; got ${JSON.stringify(v).slice(0, 40)}`);
   return v;
 }
 
@@ -99,7 +100,11 @@ export function tracingPlugin(tracer: Tracer): Plugin {
     },
     onSubscribe({ args }) {
       const op = operationOf(args.document as DocumentNode, args.operationName ?? undefined);
-      tracer.startSpan('graphql.subscribe', { attributes: { 'graphql.operation.type': 'subscription', ...(op?.name && { 'graphql.operation.name': op.name.value }) } }).end();
+      tracer
+        .startSpan('graphql.subscribe', {
+          attributes: { 'graphql.operation.type': 'subscription', ...(op?.name && { 'graphql.operation.name': op.name.value }) },
+        })
+        .end();
     },
   };
 }

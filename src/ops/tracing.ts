@@ -24,8 +24,19 @@ export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
  * `exporter`: the default is OTLP; tests pass the SDK's in-memory exporter (sent at once).
  */
 export async function startTracing(opts: { serviceName?: string; exporter?: SpanExporter } = {}): Promise<Tracing> {
-  const [{ context, propagation, trace }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider }] =
-    await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/context-async-hooks'), import('@opentelemetry/core'), import('@opentelemetry/resources'), import('@opentelemetry/sdk-trace')]);
+  const [
+    { context, propagation, trace },
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { resourceFromAttributes },
+    { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider },
+  ] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+  ]);
   let exporter = opts.exporter;
   if (!exporter) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
@@ -33,13 +44,20 @@ export async function startTracing(opts: { serviceName?: string; exporter?: Span
   }
   // OTEL_TRACES_SAMPLER (and _ARG), as the specification names them; default parentbased_always_on.
   const ratio = Number(process.env.OTEL_TRACES_SAMPLER_ARG ?? 1);
-  const root = { always_on: new AlwaysOnSampler(), always_off: new AlwaysOffSampler(), traceidratio: new TraceIdRatioBasedSampler(Number.isFinite(ratio) ? ratio : 1) };
+  const root = {
+    always_on: new AlwaysOnSampler(),
+    always_off: new AlwaysOffSampler(),
+    traceidratio: new TraceIdRatioBasedSampler(Number.isFinite(ratio) ? ratio : 1),
+  };
   const wanted = process.env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on';
   const chosen = root[wanted.replace(/^parentbased_/, '') as keyof typeof root] ?? root.always_on;
   const sampler = wanted.startsWith('parentbased_') ? new ParentBasedSampler({ root: chosen }) : chosen;
   const provider = new TracerProvider({
     sampler,
-    resource: resourceFromAttributes({ 'service.name': opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'dispute-gateway', 'service.version': GATEWAY_VERSION }),
+    resource: resourceFromAttributes({
+      'service.name': opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'dispute-gateway',
+      'service.version': GATEWAY_VERSION,
+    }),
     spanProcessors: [opts.exporter ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter })],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -47,4 +65,3 @@ export async function startTracing(opts: { serviceName?: string; exporter?: Span
   trace.setGlobalTracerProvider(provider);
   return { tracer: provider.getTracer('dispute-gateway', GATEWAY_VERSION), shutdown: () => provider.shutdown() };
 }
-

@@ -65,7 +65,8 @@ export function parseAccounts(source: string, origin: string, env: NodeJS.Proces
       if (!definition.options.includes(name)) {
         throw new ConfigError(`${at} (${key}): unknown option "${name}"; ${definition.name.toLowerCase()} takes ${definition.options.join(', ')}`);
       }
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new ConfigError(`${at} (${key}): ${name} must be a string or a number`);
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        throw new ConfigError(`${at} (${key}): ${name} must be a string or a number`);
       const snake = upperSnake(name);
       // stripeAccount is STRIPE_ACCOUNT, not STRIPE_STRIPE_ACCOUNT.
       out[snake.startsWith(`${definition.name}_`) ? snake : `${definition.name}_${snake}`] = interpolate(String(value), env, `${at} (${key}) ${name}`);

@@ -12,7 +12,15 @@ import { GATEWAY_USER_AGENT } from '../version.js';
 import type { Logger } from '../logger.js';
 import { encodeForm, type FormValue } from './form.js';
 import { MalformedUpstream } from './wire.js';
-import { inMemoryResilience, type Breaker, type BreakerOptions, type Limiter, type ProviderHealth, type RateLimitOptions, type ResilienceFactory } from './resilience.js';
+import {
+  inMemoryResilience,
+  type Breaker,
+  type BreakerOptions,
+  type Limiter,
+  type ProviderHealth,
+  type RateLimitOptions,
+  type ResilienceFactory,
+} from './resilience.js';
 import type { PipelineSettings } from './env.js';
 
 export interface HttpRequest {
@@ -265,7 +273,10 @@ export class HttpPipeline {
   private async once(req: HttpRequest, timeoutMs: number, n: number): Promise<HttpResponse> {
     const { url, headers, body } = this.build(req);
     if (!this.o.spans) return this.exchange(req, url, headers, body, timeoutMs);
-    const span = this.o.spans.start({ provider: this.o.provider, account: this.o.account, operation: req.operation ?? upstreamOperation(req), method: req.method, url, resend: n }, headers);
+    const span = this.o.spans.start(
+      { provider: this.o.provider, account: this.o.account, operation: req.operation ?? upstreamOperation(req), method: req.method, url, resend: n },
+      headers,
+    );
     try {
       const res = await this.exchange(req, url, headers, body, timeoutMs);
       span.end(res.status);
@@ -276,7 +287,13 @@ export class HttpPipeline {
     }
   }
 
-  private async exchange(req: HttpRequest, url: string, headers: Record<string, string>, body: Dispatcher.DispatchOptions['body'], timeoutMs: number): Promise<HttpResponse> {
+  private async exchange(
+    req: HttpRequest,
+    url: string,
+    headers: Record<string, string>,
+    body: Dispatcher.DispatchOptions['body'],
+    timeoutMs: number,
+  ): Promise<HttpResponse> {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: req.method, headers, body, dispatcher: this.o.dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
@@ -357,7 +374,12 @@ export class HttpPipeline {
     }
     const code = classify(res.status);
     // The provider's own words, bounded and redacted: never more than a short, printable line.
-    const said = info.message ? this.o.logger.redact(info.message).replace(/[^\x20-\x7e]+/g, ' ').trim() : '';
+    const said = info.message
+      ? this.o.logger
+          .redact(info.message)
+          .replace(/[^\x20-\x7e]+/g, ' ')
+          .trim()
+      : '';
     const detail = said ? `: ${truncate(said, MAX_PROVIDER_MESSAGE)}` : '';
     return new ProviderError({
       code,

@@ -3,7 +3,7 @@
 // a provider"); everything else — configuration, the schema, the sandbox, the test kit, the bench's
 // settings — reads this list.
 import { Agent } from 'undici';
-import { addProviderName, PROVIDERS, providerRank, type ProviderName } from '../domain/provider-names.js';
+import { addProviderName, PROVIDERS, providerRank } from '../domain/provider-names.js';
 import { accountKey } from '../domain/ids.js';
 import { readAccountsFile } from './accounts-file.js';
 import { ConfigError } from './env.js';
@@ -80,11 +80,14 @@ export function configuredProviders(env: NodeJS.ProcessEnv): ConfiguredProvider[
     seen.add(key);
   }
   // The gateway's order: provider, then account name.
-  return out.sort((a, b) => providerRank(a.definition.name) - providerRank(b.definition.name) || (a.config.account < b.config.account ? -1 : a.config.account > b.config.account ? 1 : 0));
+  return out.sort(
+    (a, b) =>
+      providerRank(a.definition.name) - providerRank(b.definition.name) ||
+      (a.config.account < b.config.account ? -1 : a.config.account > b.config.account ? 1 : 0),
+  );
 }
 
-export const secretsOf = (configured: ConfiguredProvider[]): string[] =>
-  configured.flatMap(({ definition, config }) => definition.secrets(config));
+export const secretsOf = (configured: ConfiguredProvider[]): string[] => configured.flatMap(({ definition, config }) => definition.secrets(config));
 
 /** The clients, one per configured account, by accountKey (`STRIPE:eu`). */
 export type Clients = ReadonlyMap<string, DisputeProviderClient>;
@@ -95,7 +98,13 @@ export interface ProviderSet {
 }
 
 /** Builds the clients, each with its own keep-alive connection pool. */
-export function createProviderSet(configured: ConfiguredProvider[], logger: Logger, resilience?: ResilienceFactory, observer?: AttemptObserver, spans?: ExchangeSpans): ProviderSet {
+export function createProviderSet(
+  configured: ConfiguredProvider[],
+  logger: Logger,
+  resilience?: ResilienceFactory,
+  observer?: AttemptObserver,
+  spans?: ExchangeSpans,
+): ProviderSet {
   const clients = new Map<string, DisputeProviderClient>();
   const agents: Agent[] = [];
   for (const { definition, config } of configured) {

@@ -150,7 +150,11 @@ export interface ProviderDeps {
 
 /** What the registry knows about a provider: how to configure it and build it (its fake is the sandbox's: sandbox/registry.ts). */
 export interface ProviderDefinition<
-  C extends { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings } = { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings },
+  C extends { pipeline: PipelineSettings; account: string; webhook?: WebhookSettings } = {
+    pipeline: PipelineSettings;
+    account: string;
+    webhook?: WebhookSettings;
+  },
 > {
   name: ProviderName;
   /** How messages and `providers` name it, e.g. `Afterpay`. */

@@ -13,8 +13,15 @@ export interface WebhookSettings {
 }
 
 /** `<PREFIX>_WEBHOOK_SECRET` (and `<PREFIX>_WEBHOOK_URL` where the signature covers it); null when no secret. */
-export function webhookSettings(env: NodeJS.ProcessEnv, prefix: string, opts: { url?: boolean; secret?: (s: string) => string | null } = {}): WebhookSettings | undefined {
-  const secrets = (env[`${prefix}_WEBHOOK_SECRET`] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+export function webhookSettings(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+  opts: { url?: boolean; secret?: (s: string) => string | null } = {},
+): WebhookSettings | undefined {
+  const secrets = (env[`${prefix}_WEBHOOK_SECRET`] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (secrets.length === 0) return undefined;
   for (const s of secrets) {
     const problem = opts.secret?.(s) ?? (s.length < 16 ? 'must be at least 16 characters' : null);
@@ -22,7 +29,8 @@ export function webhookSettings(env: NodeJS.ProcessEnv, prefix: string, opts: { 
   }
   if (!opts.url) return { secrets };
   const raw = env[`${prefix}_WEBHOOK_URL`]?.trim();
-  if (!raw) throw new ConfigError(`${prefix}_WEBHOOK_URL (webhookUrl) is needed with ${prefix}_WEBHOOK_SECRET: the signature covers the URL the provider was given`);
+  if (!raw)
+    throw new ConfigError(`${prefix}_WEBHOOK_URL (webhookUrl) is needed with ${prefix}_WEBHOOK_SECRET: the signature covers the URL the provider was given`);
   try {
     const u = new URL(raw);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');

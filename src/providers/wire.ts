@@ -4,7 +4,10 @@
 import { unreadableDispute, type Dispute, type ProviderName } from '../domain/dispute.js';
 
 export class MalformedUpstream extends Error {
-  constructor(readonly path: string, expected: string) {
+  constructor(
+    readonly path: string,
+    expected: string,
+  ) {
     super(`unexpected upstream shape at ${path}: expected ${expected}`);
     this.name = 'MalformedUpstream';
   }

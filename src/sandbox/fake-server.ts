@@ -116,7 +116,14 @@ export class FakeServer {
           raw: Buffer.concat(chunks),
         };
         this.received += 1;
-        this.requests.push({ method: fr.method, path: fr.path, query: url.search, headers: fr.headers, body: fr.body, ...(/^multipart\//.test(fr.headers['content-type'] ?? '') && { raw: fr.raw }) });
+        this.requests.push({
+          method: fr.method,
+          path: fr.path,
+          query: url.search,
+          headers: fr.headers,
+          body: fr.body,
+          ...(/^multipart\//.test(fr.headers['content-type'] ?? '') && { raw: fr.raw }),
+        });
         if (this.requests.length > MAX_RECORDED_REQUESTS * 1.25) this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
         const send = (out: FakeResponse) => {
           const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);

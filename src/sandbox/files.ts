@@ -73,7 +73,14 @@ export class FakeFiles {
     const type = fileTypeOf(file.data);
     if (!type) return { refused: 'Only PDF, PNG and JPEG files are accepted.' };
     const created = Math.floor(Date.now() / 1000);
-    const stored: StoredFile = { id: `${this.idPrefix}${randomBytes(12).toString('hex')}`, filename: file.filename!, size: file.data.length, type, created, expiresAt: created + 90 * 86_400 };
+    const stored: StoredFile = {
+      id: `${this.idPrefix}${randomBytes(12).toString('hex')}`,
+      filename: file.filename!,
+      size: file.data.length,
+      type,
+      created,
+      expiresAt: created + 90 * 86_400,
+    };
     this.files.set(stored.id, stored);
     return stored;
   }

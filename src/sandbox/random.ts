@@ -70,12 +70,7 @@ export function seedTimeline(rng: Rng, epoch: number, opts: { open: boolean; win
     if (!opts.open) created = epoch - rng.int(1, opts.spanDays) * DAY - rng.int(0, DAY - 1);
     else {
       const r = rng.next();
-      const due =
-        r < 0.15
-          ? epoch - rng.int(1 * 3600, 5 * DAY)
-          : r < 0.4
-            ? epoch + rng.int(26 * 3600, 47 * 3600)
-            : epoch + rng.int(2 * DAY, window - 3600);
+      const due = r < 0.15 ? epoch - rng.int(1 * 3600, 5 * DAY) : r < 0.4 ? epoch + rng.int(26 * 3600, 47 * 3600) : epoch + rng.int(2 * DAY, window - 3600);
       created = due - window;
     }
   }

@@ -270,7 +270,9 @@ class RedisEventLog implements EventLog {
         const out: DisputeEvent[] = [];
         while (out.length < count) {
           const want = count - out.length;
-          const rows = await run(this.c, () => (order === 'newest' ? this.c.xrevrange(key, edge, '-', 'COUNT', want) : this.c.xrange(key, edge, '+', 'COUNT', want)));
+          const rows = await run(this.c, () =>
+            order === 'newest' ? this.c.xrevrange(key, edge, '-', 'COUNT', want) : this.c.xrange(key, edge, '+', 'COUNT', want),
+          );
           if (rows.length > 0) edge = `(${rows[rows.length - 1]![0]}`;
           const events = this.decodeRows(rows);
           const fresh = this.fresh(events);
@@ -448,7 +450,10 @@ export function connectRedis(settings: RedisSettings, opts: { logger: Logger; re
   // Pub/sub needs a connection of its own.
   const subscriber = redisClient(settings);
   let wasReady = false;
-  for (const [name, c] of [['commands', client], ['subscriber', subscriber]] as const) {
+  for (const [name, c] of [
+    ['commands', client],
+    ['subscriber', subscriber],
+  ] as const) {
     c.on('error', () => {}); // reported by the state changes below, once each, without the address
     c.on('ready', () => {
       if (name === 'commands') wasReady = true;

@@ -15,7 +15,15 @@ beforeAll(async () => {
   h = await startSandboxHarness(42);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -34,7 +42,9 @@ describe('GraphiQL in a browser', () => {
       if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(new URL(h.gateway.url).origin)) external.push(r.url());
     });
     await page.goto(h.gateway.url);
-    const answer = page.waitForResponse((r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Disputes'));
+    const answer = page.waitForResponse(
+      (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Disputes'),
+    );
     await page.locator('.graphiql-execute-button').click();
     const body = await (await answer).json();
     expect(body.errors).toBeUndefined();
@@ -69,9 +79,13 @@ describe('GraphiQL in a browser', () => {
     await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(3);
     await tabs.nth(2).click();
     // The tab's editor shows the subscription before it is run.
-    await expect.poll(async () => (await page.locator('.graphiql-query-editor').first().innerText()).replace(/\s+/g, ' '), { timeout: 10_000 }).toContain('subscription Events');
+    await expect
+      .poll(async () => (await page.locator('.graphiql-query-editor').first().innerText()).replace(/\s+/g, ' '), { timeout: 10_000 })
+      .toContain('subscription Events');
     // GraphiQL subscribes over server-sent events, with a GET.
-    const opened = page.waitForRequest((r) => r.url().startsWith(`${h.gateway.url}?`) && r.url().includes('subscription+Events') && r.headers().accept === 'text/event-stream');
+    const opened = page.waitForRequest(
+      (r) => r.url().startsWith(`${h.gateway.url}?`) && r.url().includes('subscription+Events') && r.headers().accept === 'text/event-stream',
+    );
     // GraphiQL reads the tab's operation name from the editor after a debounce: run after it.
     await page.waitForTimeout(1_000);
     await page.locator('.graphiql-execute-button').click();

@@ -60,7 +60,13 @@ beforeAll(async () => {
   const keys = KeyStore.fromEnv(
     {
       GATEWAY_API_KEYS: JSON.stringify([
-        { name: 'eu-only', key: `sha256:${sha256(EU_ONLY).toString('hex')}`, scopes: ['disputes:read', 'disputes:write'], providers: ['STRIPE'], accounts: ['STRIPE:eu'] },
+        {
+          name: 'eu-only',
+          key: `sha256:${sha256(EU_ONLY).toString('hex')}`,
+          scopes: ['disputes:read', 'disputes:write'],
+          providers: ['STRIPE'],
+          accounts: ['STRIPE:eu'],
+        },
         { name: 'all', key: `sha256:${sha256(ALL).toString('hex')}`, scopes: ['disputes:read', 'disputes:write'] },
       ]),
     },
@@ -82,7 +88,11 @@ afterAll(async () => {
 });
 
 async function gql(key: string, query: string, variables?: Record<string, unknown>) {
-  const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await res.json()) as any;
 }
 
@@ -167,13 +177,23 @@ describe('several Stripe accounts', () => {
     // The same provider id at the other account is another (missing) dispute.
     const wrong = encodeDisputeId({ provider: 'STRIPE', account: 'eu', providerDisputeId: usDispute.id });
     expect((await gql(ALL, 'query($id: ID!) { node(id: $id) { id } }', { id: wrong })).data.node).toBeNull();
-    const by = await gql(ALL, 'query($p: String!) { a: disputeByProviderId(provider: STRIPE, providerDisputeId: $p, account: "us") { id } b: disputeByProviderId(provider: STRIPE, providerDisputeId: $p) { id } }', { p: usDispute.id });
+    const by = await gql(
+      ALL,
+      'query($p: String!) { a: disputeByProviderId(provider: STRIPE, providerDisputeId: $p, account: "us") { id } b: disputeByProviderId(provider: STRIPE, providerDisputeId: $p) { id } }',
+      { p: usDispute.id },
+    );
     expect(by.data.a.id).toBe(id);
     expect(by.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'account' });
-    const single = await gql(ALL, 'query($p: String!) { disputeByProviderId(provider: AFTERPAY, providerDisputeId: $p) { providerAccount } }', { p: sandbox.fakes[0]!.fake.ordered()[0] });
+    const single = await gql(ALL, 'query($p: String!) { disputeByProviderId(provider: AFTERPAY, providerDisputeId: $p) { providerAccount } }', {
+      p: sandbox.fakes[0]!.fake.ordered()[0],
+    });
     expect(single.data.disputeByProviderId).toEqual({ providerAccount: 'default' });
     const before = us.closesExecuted;
-    const closed = await gql(ALL, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "acct-close" }) { dispute { status } userErrors { code } } }', { id });
+    const closed = await gql(
+      ALL,
+      'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "acct-close" }) { dispute { status } userErrors { code } } }',
+      { id },
+    );
     expect(closed.data.closeDispute).toEqual({ dispute: { status: 'LOST' }, userErrors: [] });
     expect(us.closesExecuted - before).toBe(1);
   });
@@ -196,7 +216,14 @@ describe('webhooks per account', () => {
   it('an account with webhookSecret has its own endpoint; its events name the account and reach only keys that may read it', async () => {
     const origin = new URL(gateway.url).origin;
     const object = eu.all()[0]!;
-    const event = { id: 'evt_accountsEu1', object: 'event', type: 'charge.dispute.updated', created: Math.floor(Date.now() / 1000), data: { object }, request: { id: null, idempotency_key: null } };
+    const event = {
+      id: 'evt_accountsEu1',
+      object: 'event',
+      type: 'charge.dispute.updated',
+      created: Math.floor(Date.now() / 1000),
+      data: { object },
+      request: { id: null, idempotency_key: null },
+    };
     expect((await postWebhook(origin, 'STRIPE', event, EU_WEBHOOK_SECRET, { account: 'eu' })).status).toBe(200);
     // The other account has no secret: no endpoint. Nor does the single-account form.
     expect((await postWebhook(origin, 'STRIPE', event, EU_WEBHOOK_SECRET, { account: 'us' })).status).toBe(404);
@@ -231,6 +258,8 @@ describe('PROVIDERS_FILE', () => {
   it('takes the single-account variables beside it as account default, unless the names clash', () => {
     const both = providersFile('accounts:\n  - { provider: stripe, account: eu, secretKey: "${STRIPE_EU_KEY}" }', { ...env, STRIPE_SECRET_KEY: US_KEY });
     expect(both.map((p) => `${p.definition.name}:${p.config.account}`)).toEqual(['STRIPE:default', 'STRIPE:eu']);
-    expect(() => providersFile('accounts:\n  - { provider: stripe, account: default, secretKey: a }', { STRIPE_SECRET_KEY: US_KEY })).toThrowError(/configured twice/);
+    expect(() => providersFile('accounts:\n  - { provider: stripe, account: default, secretKey: a }', { STRIPE_SECRET_KEY: US_KEY })).toThrowError(
+      /configured twice/,
+    );
   });
 });

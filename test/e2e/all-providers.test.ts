@@ -6,8 +6,19 @@ import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-har
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $filter: DisputeFilter) {
     disputes(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
-      edges { cursor node { provider providerDisputeId } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          provider
+          providerDisputeId
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -34,10 +45,30 @@ describe('every provider through one schema', () => {
   it('lists the four configured providers with their capabilities', async () => {
     const res = await h.gql('{ providers { provider displayName account capabilities { list retrieve close filters pagination } } }');
     expect(res.body.data.providers).toEqual([
-      { provider: 'STRIPE', displayName: 'Stripe', account: 'default', capabilities: { list: true, retrieve: true, close: true, filters: ['CHARGE', 'PAYMENT_INTENT', 'CREATED'], pagination: 'ID_CURSOR' } },
-      { provider: 'WOOSHPAY', displayName: 'WooshPay', account: 'default', capabilities: { list: true, retrieve: true, close: true, filters: ['CHARGE', 'PAYMENT_INTENT', 'CREATED'], pagination: 'ID_CURSOR' } },
-      { provider: 'FLEX', displayName: 'Flex', account: 'default', capabilities: { list: true, retrieve: true, close: true, filters: ['CHARGE', 'PAYMENT_INTENT', 'STATUS'], pagination: 'ID_CURSOR' } },
-      { provider: 'AFTERPAY', displayName: 'Afterpay', account: 'default', capabilities: { list: true, retrieve: true, close: true, filters: ['CREATED', 'STATUS'], pagination: 'OFFSET' } },
+      {
+        provider: 'STRIPE',
+        displayName: 'Stripe',
+        account: 'default',
+        capabilities: { list: true, retrieve: true, close: true, filters: ['CHARGE', 'PAYMENT_INTENT', 'CREATED'], pagination: 'ID_CURSOR' },
+      },
+      {
+        provider: 'WOOSHPAY',
+        displayName: 'WooshPay',
+        account: 'default',
+        capabilities: { list: true, retrieve: true, close: true, filters: ['CHARGE', 'PAYMENT_INTENT', 'CREATED'], pagination: 'ID_CURSOR' },
+      },
+      {
+        provider: 'FLEX',
+        displayName: 'Flex',
+        account: 'default',
+        capabilities: { list: true, retrieve: true, close: true, filters: ['CHARGE', 'PAYMENT_INTENT', 'STATUS'], pagination: 'ID_CURSOR' },
+      },
+      {
+        provider: 'AFTERPAY',
+        displayName: 'Afterpay',
+        account: 'default',
+        capabilities: { list: true, retrieve: true, close: true, filters: ['CREATED', 'STATUS'], pagination: 'OFFSET' },
+      },
     ]);
   });
 
@@ -109,12 +140,18 @@ describe('every provider through one schema', () => {
       { id: target.id, key: `all-providers-${provider}` },
     );
     expect(closed.body.data.closeDispute.userErrors).toEqual([]);
-    expect(closed.body.data.closeDispute.dispute).toMatchObject({ provider, status: 'LOST', closable: false, closingReason: provider === 'AFTERPAY' ? 'merchant_accepted' : null });
+    expect(closed.body.data.closeDispute.dispute).toMatchObject({
+      provider,
+      status: 'LOST',
+      closable: false,
+      closingReason: provider === 'AFTERPAY' ? 'merchant_accepted' : null,
+    });
   });
 
   it('fills a Flex list with the details only its retrieve has, one retrieve per dispute', async () => {
     const flex = h.fakes.get('FLEX')!;
-    const FIELDS = 'id providerDisputeId clientReferenceId evidence { receipt { id stripeFileId } } balanceTransactions { id amount currency category } paymentMethodDetails { type card { brand networkReasonCode } } networkReasonCode';
+    const FIELDS =
+      'id providerDisputeId clientReferenceId evidence { receipt { id stripeFileId } } balanceTransactions { id amount currency category } paymentMethodDetails { type card { brand networkReasonCode } } networkReasonCode';
     const before = flex.server.received;
     const res = await h.gql(`{ disputes(first: 6, filter: { provider: FLEX }) { nodes { ${FIELDS} } } }`);
     const sent = flex.server.requests.slice(before);
@@ -131,7 +168,9 @@ describe('every provider through one schema', () => {
   it('costs a Flex list page one call, no retrieve, when no detail-only field is asked for', async () => {
     const flex = h.fakes.get('FLEX')!;
     const before = flex.server.received;
-    const res = await h.gql(`{ disputes(first: 6, filter: { provider: FLEX }) { nodes { id providerDisputeId amount status clientReferenceId evidence { receipt { id } } evidenceDetails { dueBy submissionCount } } } }`);
+    const res = await h.gql(
+      `{ disputes(first: 6, filter: { provider: FLEX }) { nodes { id providerDisputeId amount status clientReferenceId evidence { receipt { id } } evidenceDetails { dueBy submissionCount } } } }`,
+    );
     expect(res.body.data.disputes.nodes).toHaveLength(6);
     const sent = flex.server.requests.slice(before);
     expect(sent.map((r) => r.path)).toEqual(['/v1/disputes']);
@@ -145,6 +184,11 @@ describe('every provider through one schema', () => {
     }`);
     expect(res.body.data.s.nodes[0]).toEqual({ reasonType: null, clientReferenceId: null, order: null, settlementAmount: null, orderMeta: null });
     expect(res.body.data.w.nodes.some((n: { reasonType: string | null }) => n.reasonType !== null)).toBe(true);
-    expect(res.body.data.a.nodes[0]).toMatchObject({ order: expect.any(String), open: expect.any(Boolean), settlementAmount: expect.any(Number), reasonType: null });
+    expect(res.body.data.a.nodes[0]).toMatchObject({
+      order: expect.any(String),
+      open: expect.any(Boolean),
+      settlementAmount: expect.any(Number),
+      reasonType: null,
+    });
   });
 });

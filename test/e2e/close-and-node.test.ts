@@ -10,27 +10,132 @@ import { startHarness, TEST_STRIPE_KEY, type Harness } from '../helpers/harness.
 
 const FULL = /* GraphQL */ `
   fragment Full on Dispute {
-    id provider providerAccount providerDisputeId amount currency status providerStatus reason providerReason
-    created charge paymentIntent isChargeRefundable livemode metadata networkReasonCode enhancedEligibilityTypes closable
+    id
+    provider
+    providerAccount
+    providerDisputeId
+    amount
+    currency
+    status
+    providerStatus
+    reason
+    providerReason
+    created
+    charge
+    paymentIntent
+    isChargeRefundable
+    livemode
+    metadata
+    networkReasonCode
+    enhancedEligibilityTypes
+    closable
     evidence {
-      accessActivityLog billingAddress cancellationPolicyDisclosure cancellationRebuttal customerEmailAddress customerName
-      customerPurchaseIp duplicateChargeExplanation duplicateChargeId productDescription refundPolicyDisclosure
-      refundRefusalExplanation serviceDate shippingAddress shippingCarrier shippingDate shippingTrackingNumber uncategorizedText
-      cancellationPolicy { id filename } customerCommunication { id filename } customerSignature { id filename }
-      duplicateChargeDocumentation { id filename } receipt { id filename } refundPolicy { id filename }
-      serviceDocumentation { id filename } shippingDocumentation { id filename } uncategorizedFile { id filename }
+      accessActivityLog
+      billingAddress
+      cancellationPolicyDisclosure
+      cancellationRebuttal
+      customerEmailAddress
+      customerName
+      customerPurchaseIp
+      duplicateChargeExplanation
+      duplicateChargeId
+      productDescription
+      refundPolicyDisclosure
+      refundRefusalExplanation
+      serviceDate
+      shippingAddress
+      shippingCarrier
+      shippingDate
+      shippingTrackingNumber
+      uncategorizedText
+      cancellationPolicy {
+        id
+        filename
+      }
+      customerCommunication {
+        id
+        filename
+      }
+      customerSignature {
+        id
+        filename
+      }
+      duplicateChargeDocumentation {
+        id
+        filename
+      }
+      receipt {
+        id
+        filename
+      }
+      refundPolicy {
+        id
+        filename
+      }
+      serviceDocumentation {
+        id
+        filename
+      }
+      shippingDocumentation {
+        id
+        filename
+      }
+      uncategorizedFile {
+        id
+        filename
+      }
     }
-    evidenceDetails { dueBy hasEvidence pastDue submissionCount }
-    balanceTransactions { id amount currency fee net status type reportingCategory description created availableOn feeDetails { amount currency type description } }
-    paymentMethodDetails { type card { brand network caseType networkReasonCode } }
+    evidenceDetails {
+      dueBy
+      hasEvidence
+      pastDue
+      submissionCount
+    }
+    balanceTransactions {
+      id
+      amount
+      currency
+      fee
+      net
+      status
+      type
+      reportingCategory
+      description
+      created
+      availableOn
+      feeDetails {
+        amount
+        currency
+        type
+        description
+      }
+    }
+    paymentMethodDetails {
+      type
+      card {
+        brand
+        network
+        caseType
+        networkReasonCode
+      }
+    }
   }
 `;
 
 const CLOSE = /* GraphQL */ `
   mutation Close($input: CloseDisputeInput!) {
     closeDispute(input: $input) {
-      dispute { id status providerStatus closable }
-      userErrors { code message field }
+      dispute {
+        id
+        status
+        providerStatus
+        closable
+      }
+      userErrors {
+        code
+        message
+        field
+      }
     }
   }
 `;
@@ -193,7 +298,12 @@ describe('closeDispute', () => {
   it('generates one idempotency key when the caller gives none, and reuses it on retry', async () => {
     const d = take('warning_needs_response');
     const before = closes();
-    h.stripe.server.injectFault({ match: (r) => r.path.endsWith(`${d.id}/close`), times: 1, status: 503, body: { error: { type: 'api_error', message: 'try again' } } });
+    h.stripe.server.injectFault({
+      match: (r) => r.path.endsWith(`${d.id}/close`),
+      times: 1,
+      status: 503,
+      body: { error: { type: 'api_error', message: 'try again' } },
+    });
     const res = await gql(CLOSE, { input: { id: gid(d) } });
     // An inquiry closed is warning_closed at Stripe, not lost.
     expect(res.body.data.closeDispute.dispute.status).toBe('WARNING_CLOSED');
@@ -209,7 +319,9 @@ describe('closeDispute', () => {
     const before = closes();
     const res = await gql(CLOSE, { input: { id: gid(d) } });
     expect(res.body.data.closeDispute.dispute).toBeNull();
-    expect(res.body.data.closeDispute.userErrors).toEqual([{ code: 'DISPUTE_ALREADY_CLOSED', message: expect.stringContaining(status), field: ['input', 'id'] }]);
+    expect(res.body.data.closeDispute.userErrors).toEqual([
+      { code: 'DISPUTE_ALREADY_CLOSED', message: expect.stringContaining(status), field: ['input', 'id'] },
+    ]);
     expect(closes()).toBe(before);
   });
 

@@ -29,11 +29,21 @@ afterAll(async () => {
 
 const PAGE = '{ disputes(first: 30) { nodes { id provider amount currency status reason evidence { customerName productDescription } } } }';
 async function post(url: string, query: string, acceptEncoding?: string) {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(acceptEncoding !== undefined && { 'accept-encoding': acceptEncoding }) }, body: JSON.stringify({ query }) });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(acceptEncoding !== undefined && { 'accept-encoding': acceptEncoding }) },
+    body: JSON.stringify({ query }),
+  });
   return { status: res.statusCode, headers: res.headers, bytes: Buffer.from(await res.body.arrayBuffer()) };
 }
 const decode = (encoding: unknown, b: Buffer) =>
-  encoding === 'gzip' ? zlib.gunzipSync(b) : encoding === 'br' ? zlib.brotliDecompressSync(b) : encoding === 'zstd' ? (zlib as unknown as { zstdDecompressSync: (b: Buffer) => Buffer }).zstdDecompressSync(b) : b;
+  encoding === 'gzip'
+    ? zlib.gunzipSync(b)
+    : encoding === 'br'
+      ? zlib.brotliDecompressSync(b)
+      : encoding === 'zstd'
+        ? (zlib as unknown as { zstdDecompressSync: (b: Buffer) => Buffer }).zstdDecompressSync(b)
+        : b;
 
 describe('compressed answers', () => {
   it.each([
@@ -79,7 +89,10 @@ describe('compressed answers', () => {
 
   it('never compresses a stream of server-sent events', async () => {
     const ac = new AbortController();
-    const res = await request(`${gateway.url}?query=${encodeURIComponent('subscription { disputeEvents { id } }')}`, { headers: { accept: 'text/event-stream', 'accept-encoding': 'gzip, br' }, signal: ac.signal });
+    const res = await request(`${gateway.url}?query=${encodeURIComponent('subscription { disputeEvents { id } }')}`, {
+      headers: { accept: 'text/event-stream', 'accept-encoding': 'gzip, br' },
+      signal: ac.signal,
+    });
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
     // yoga marks its event streams `Content-Encoding: none`.
     expect([undefined, 'none']).toContain(res.headers['content-encoding']);

@@ -5,9 +5,23 @@ import { startHarness, stripeOrder, TEST_STRIPE_KEY, type Harness } from '../hel
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $filter: DisputeFilter) {
     disputes(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
-      edges { cursor node { id providerDisputeId created } }
-      nodes { id }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          id
+          providerDisputeId
+          created
+        }
+      }
+      nodes {
+        id
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;

@@ -18,7 +18,13 @@ beforeAll(async () => {
   stripe = new StripeFake('sk_test_edge0000000000000000000', seedStripeDisputes(5, 10));
   const url = (stripeUrl = await stripe.start());
   const providers = providersFromEnv({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: url, STRIPE_RATE_LIMIT: '0' });
-  gateway = await startGateway({ providers, logger: createLogger({ write: () => {} }), maxBodyBytes: JSON_LIMIT, maxEvidenceBodyBytes: JSON_LIMIT, maxUploadBytes: UPLOAD_LIMIT });
+  gateway = await startGateway({
+    providers,
+    logger: createLogger({ write: () => {} }),
+    maxBodyBytes: JSON_LIMIT,
+    maxEvidenceBodyBytes: JSON_LIMIT,
+    maxUploadBytes: UPLOAD_LIMIT,
+  });
 });
 afterAll(async () => {
   await gateway.close();
@@ -43,11 +49,21 @@ function multipart(fileBytes: number): { body: Buffer; type: string } {
 
 describe('body limits by content type', () => {
   it('refuses a JSON body over its limit, declared or chunked, with 413 PAYLOAD_TOO_LARGE', async () => {
-    const declared = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', 'content-length': String(JSON_LIMIT + 100) }, body: padded(JSON_LIMIT + 100 - 20).slice(0, JSON_LIMIT + 100) });
+    const declared = await raw(origin(), {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', 'content-length': String(JSON_LIMIT + 100) },
+      body: padded(JSON_LIMIT + 100 - 20).slice(0, JSON_LIMIT + 100),
+    });
     expect(declared.status).toBe(413);
     expect(JSON.parse(declared.text).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
     // No content-length: the edge counts as it reads.
-    const chunked = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: padded(JSON_LIMIT * 2) });
+    const chunked = await raw(origin(), {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: padded(JSON_LIMIT * 2),
+    });
     expect(chunked.status).toBe(413);
     const small = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: padded(JSON_LIMIT / 2) });
     expect(JSON.parse(small.text)).toEqual({ data: { __typename: 'Query' } });
@@ -55,18 +71,33 @@ describe('body limits by content type', () => {
 
   it('accepts a multipart body larger than the JSON limit, up to the upload limit, streamed to yoga', async () => {
     const { body, type } = multipart(JSON_LIMIT * 4);
-    const res = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' }, body });
+    const res = await raw(origin(), {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' },
+      body,
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('refuses a multipart body over the upload limit, declared or counted while streaming, and keeps answering', async () => {
     const { body, type } = multipart(UPLOAD_LIMIT * 2);
-    const declared = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'content-length': String(body.length) }, body });
+    const declared = await raw(origin(), {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'content-length': String(body.length) },
+      body,
+    });
     expect(declared.status).toBe(413);
     // The edge answers 413 the moment the count passes the limit and drops the rest (within a bound):
     // the client sees the answer, never a reset connection.
-    const counted = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' }, body });
+    const counted = await raw(origin(), {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1', 'transfer-encoding': 'chunked' },
+      body,
+    });
     expect(counted.status).toBe(413);
     expect(JSON.parse(counted.text).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
     const after = await raw(origin(), { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: padded(10) });
@@ -104,7 +135,12 @@ describe('probes', () => {
     expect(JSON.parse(probe.text)).toEqual({ status: 'draining' });
     // Still serving while the load balancer catches up; liveness stays 200.
     expect((await raw(u.origin, { method: 'GET', path: '/healthz' })).status).toBe(200);
-    const served = await raw(u.origin, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ disputes(first: 1) { nodes { id } } }' }) });
+    const served = await raw(u.origin, {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ disputes(first: 1) { nodes { id } } }' }),
+    });
     expect(JSON.parse(served.text).data.disputes.nodes).toHaveLength(1);
     await closing;
     await expect(raw(u.origin, { method: 'GET', path: '/readyz' })).rejects.toThrow();

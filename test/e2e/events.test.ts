@@ -110,7 +110,13 @@ describe('a signed provider event', () => {
     await ws.waitFor(1);
     for (const sub of [sse, ws]) {
       const e = sub.payloads[0]!.data.disputeEvents;
-      expect(e).toMatchObject({ type: 'CREATED', provider: 'STRIPE', account: 'default', providerEventId: event.id, dispute: { providerDisputeId: object.id } });
+      expect(e).toMatchObject({
+        type: 'CREATED',
+        provider: 'STRIPE',
+        account: 'default',
+        providerEventId: event.id,
+        dispute: { providerDisputeId: object.id },
+      });
       expect(new Date(e.occurredAt).getTime()).toBe(event.created * 1000);
     }
     // A second, different event follows, and nothing else came in between.
@@ -182,7 +188,11 @@ describe('who sees what', () => {
   });
 
   it('a subscription without a key is refused, over SSE and WebSocket', async () => {
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query: SUBSCRIPTION }) });
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: SUBSCRIPTION }),
+    });
     expect(res.status).toBe(401);
     await expect(wsSubscribe(gateway.url, SUBSCRIPTION, {})).rejects.toThrow(/closed: 4403/);
     await expect(wsSubscribe(gateway.url, SUBSCRIPTION, {}, 'gk_not_a_key_at_all_000000000')).rejects.toThrow(/closed: 4403/);
@@ -225,7 +235,12 @@ describe('catching up', () => {
     const b = stripeEvent('charge.dispute.updated', await stripeDispute(7));
     const c = stripeEvent('charge.dispute.updated', await stripeDispute(8));
     await postWebhook(origin, 'STRIPE', b, env().STRIPE_WEBHOOK_SECRET!);
-    await postWebhook(origin, 'FLEX', { event_dt: Math.floor(Date.now() / 1000), event_id: `fevt_x${Date.now()}`, event_type: 'charge.dispute.updated', object: await flexDispute(3) }, env().FLEX_WEBHOOK_SECRET!);
+    await postWebhook(
+      origin,
+      'FLEX',
+      { event_dt: Math.floor(Date.now() / 1000), event_id: `fevt_x${Date.now()}`, event_type: 'charge.dispute.updated', object: await flexDispute(3) },
+      env().FLEX_WEBHOOK_SECRET!,
+    );
     await postWebhook(origin, 'STRIPE', c, env().STRIPE_WEBHOOK_SECRET!);
     await gateway.services.events.settled();
     const again = await sseSubscribe(gateway.url, SUBSCRIPTION, { filter: { providers: ['STRIPE'] }, after: cursor }, ALL);
@@ -235,7 +250,9 @@ describe('catching up', () => {
     await again.waitFor(3);
     expect(again.payloads.map((p) => p.data.disputeEvents.providerEventId)).toEqual([b.id, c.id, d.id]);
     // The connection pages the same history, newest first; node() finds an event by its id.
-    const page = await gql(`query($after: String) { disputeEvents(first: 3, after: $after, filter: { providers: [STRIPE] }) { nodes { id providerEventId } pageInfo { hasNextPage } } }`);
+    const page = await gql(
+      `query($after: String) { disputeEvents(first: 3, after: $after, filter: { providers: [STRIPE] }) { nodes { id providerEventId } pageInfo { hasNextPage } } }`,
+    );
     expect(page.data.disputeEvents.nodes.map((e: { providerEventId: string }) => e.providerEventId)).toEqual([d.id, c.id, b.id]);
     const node = await gql(`query($id: ID!) { node(id: $id) { ... on DisputeEvent { providerEventId type } } }`, { id: page.data.disputeEvents.nodes[0].id });
     expect(node.data.node).toEqual({ providerEventId: d.id, type: 'UPDATED' });
@@ -243,7 +260,7 @@ describe('catching up', () => {
   });
 });
 
-describe('ordering and the gateway\'s own changes', () => {
+describe("ordering and the gateway's own changes", () => {
   it('an event older than one already published carries the newer state', async () => {
     const sub = await sseSubscribe(gateway.url, SUBSCRIPTION, { filter: { providers: ['STRIPE'] } }, ALL);
     const object = await stripeDispute(10);
@@ -263,9 +280,15 @@ describe('ordering and the gateway\'s own changes', () => {
   for (const provider of ['STRIPE', 'FLEX'] as const) {
     it(`a close through the gateway is published at once, and ${provider}'s webhook for it is not published again`, async () => {
       const sub = await sseSubscribe(gateway.url, SUBSCRIPTION, { filter: { providers: [provider] } }, ALL);
-      const list = await gql(`query($p: DisputeProvider!) { disputes(first: 50, filter: { provider: $p, status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }`, { p: provider });
+      const list = await gql(
+        `query($p: DisputeProvider!) { disputes(first: 50, filter: { provider: $p, status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }`,
+        { p: provider },
+      );
       const target = list.data.disputes.nodes[0];
-      const closed = await gql(`mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "close-${provider}" }) { dispute { status } userErrors { code } } }`, { id: target.id });
+      const closed = await gql(
+        `mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "close-${provider}" }) { dispute { status } userErrors { code } } }`,
+        { id: target.id },
+      );
       expect(closed.data.closeDispute.userErrors).toEqual([]);
       await sub.waitFor(1);
       // The fake's own webhook for the close arrives, is acknowledged, and is recognised as the same change.
@@ -273,9 +296,15 @@ describe('ordering and the gateway\'s own changes', () => {
       await gateway.services.events.settled();
       expect(fake(provider).webhooks!.attempts.at(-1)!.status).toBe(200);
       // A later, different event proves the stream moved on with nothing in between.
-      const marker = provider === 'STRIPE'
-        ? await postWebhook(origin, 'STRIPE', stripeEvent('charge.dispute.updated', await stripeDispute(11)), env().STRIPE_WEBHOOK_SECRET!)
-        : await postWebhook(origin, 'FLEX', { event_dt: Math.floor(Date.now() / 1000), event_id: `fevt_m${Date.now()}`, event_type: 'charge.dispute.updated', object: await flexDispute(5) }, env().FLEX_WEBHOOK_SECRET!);
+      const marker =
+        provider === 'STRIPE'
+          ? await postWebhook(origin, 'STRIPE', stripeEvent('charge.dispute.updated', await stripeDispute(11)), env().STRIPE_WEBHOOK_SECRET!)
+          : await postWebhook(
+              origin,
+              'FLEX',
+              { event_dt: Math.floor(Date.now() / 1000), event_id: `fevt_m${Date.now()}`, event_type: 'charge.dispute.updated', object: await flexDispute(5) },
+              env().FLEX_WEBHOOK_SECRET!,
+            );
       expect(marker.status).toBe(200);
       await sub.waitFor(2);
       const events = sub.payloads.map((p) => p.data.disputeEvents);
@@ -286,11 +315,14 @@ describe('ordering and the gateway\'s own changes', () => {
     });
   }
 
-  it('an Afterpay submission is published at once; Afterpay\'s notice (an id only, the state fetched) is the same change', async () => {
+  it("an Afterpay submission is published at once; Afterpay's notice (an id only, the state fetched) is the same change", async () => {
     const sub = await sseSubscribe(gateway.url, SUBSCRIPTION, { filter: { providers: ['AFTERPAY'] } }, ALL);
     const list = await gql(`{ disputes(first: 50, filter: { provider: AFTERPAY, status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }`);
     const target = list.data.disputes.nodes[0];
-    const submitted = await gql(`mutation($id: ID!) { updateDisputeEvidence(input: { id: $id, evidence: { productDescription: "Kettle" }, submit: true, idempotencyKey: "ap-submit" }) { dispute { status } userErrors { code } } }`, { id: target.id });
+    const submitted = await gql(
+      `mutation($id: ID!) { updateDisputeEvidence(input: { id: $id, evidence: { productDescription: "Kettle" }, submit: true, idempotencyKey: "ap-submit" }) { dispute { status } userErrors { code } } }`,
+      { id: target.id },
+    );
     expect(submitted.data.updateDisputeEvidence.userErrors).toEqual([]);
     await sub.waitFor(1);
     await fake('AFTERPAY').webhooks!.settle();
@@ -298,7 +330,13 @@ describe('ordering and the gateway\'s own changes', () => {
     expect(fake('AFTERPAY').webhooks!.attempts.at(-1)!.status).toBe(200);
     // Another dispute's notice: fetched after the acknowledgement, published with its state.
     const other = list.data.disputes.nodes[1];
-    const notice = await postWebhook(origin, 'AFTERPAY', { dispute_id: other.providerDisputeId, webhook_event_type: 'created' }, env().AFTERPAY_WEBHOOK_SECRET!, { url: env().AFTERPAY_WEBHOOK_URL });
+    const notice = await postWebhook(
+      origin,
+      'AFTERPAY',
+      { dispute_id: other.providerDisputeId, webhook_event_type: 'created' },
+      env().AFTERPAY_WEBHOOK_SECRET!,
+      { url: env().AFTERPAY_WEBHOOK_URL },
+    );
     expect(notice.status).toBe(200);
     await sub.waitFor(2);
     const events = sub.payloads.map((p) => p.data.disputeEvents);
@@ -313,7 +351,9 @@ describe('bounds', () => {
     const object = await stripeDispute(13);
     const queries: Promise<{ data?: any; errors?: any[] }>[] = [];
     for (let batch = 0; batch < 10; batch++) {
-      const posts = Array.from({ length: 100 }, () => postWebhook(origin, 'STRIPE', stripeEvent('charge.dispute.updated', object), env().STRIPE_WEBHOOK_SECRET!));
+      const posts = Array.from({ length: 100 }, () =>
+        postWebhook(origin, 'STRIPE', stripeEvent('charge.dispute.updated', object), env().STRIPE_WEBHOOK_SECRET!),
+      );
       queries.push(gql(`{ disputes(first: 5) { nodes { id } } }`));
       for (const r of await Promise.all(posts)) expect(r.status).toBe(200);
     }
@@ -326,7 +366,13 @@ describe('bounds', () => {
     const { request } = await import('node:http');
     const u = new URL(gateway.url);
     const body = JSON.stringify({ query: `subscription { disputeEvents { ${EVENT_FIELDS} dispute { evidence { productDescription uncategorizedText } } } }` });
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ALL}` } });
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ALL}` },
+    });
     const res = await new Promise<import('node:http').IncomingMessage>((resolve) => {
       req.on('response', resolve);
       req.end(body);

@@ -26,10 +26,14 @@ const SUBMIT = `mutation($input: SubmitDisputeEvidenceInput!) { submitDisputeEvi
 const used = new Set<string>();
 /** A dispute of this provider that still takes evidence (not yet used by another test). */
 async function respondable(provider: ProviderName, status = 'NEEDS_RESPONSE', fresh = status === 'NEEDS_RESPONSE'): Promise<string> {
-  const r = await h.gql(`{ disputes(first: 100, filter: { providers: [${provider}], status: [${status}] }) { nodes { id evidenceDetails { dueBy submissionCount } } } }`);
+  const r = await h.gql(
+    `{ disputes(first: 100, filter: { providers: [${provider}], status: [${status}] }) { nodes { id evidenceDetails { dueBy submissionCount } } } }`,
+  );
   const d = r.body.data.disputes.nodes.find(
     (n: { id: string; evidenceDetails: { dueBy: string | null; submissionCount: number } }) =>
-      !used.has(n.id) && (!fresh || (n.evidenceDetails.submissionCount === 0 && (n.evidenceDetails.dueBy === null || Date.parse(n.evidenceDetails.dueBy) > Date.now() + 3600_000))),
+      !used.has(n.id) &&
+      (!fresh ||
+        (n.evidenceDetails.submissionCount === 0 && (n.evidenceDetails.dueBy === null || Date.parse(n.evidenceDetails.dueBy) > Date.now() + 3600_000))),
   );
   expect(d, `a respondable ${provider} dispute`).toBeDefined();
   used.add(d.id);
@@ -45,7 +49,11 @@ describe('staging and submitting', () => {
     const id = await respondable('STRIPE');
     const staged = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'A blue kettle', customerName: 'Ada' } } });
     expect(staged.body.data.updateDisputeEvidence.userErrors).toEqual([]);
-    expect(staged.body.data.updateDisputeEvidence.dispute).toMatchObject({ status: 'NEEDS_RESPONSE', evidence: { productDescription: 'A blue kettle', customerName: 'Ada' }, evidenceDetails: { submissionCount: 0, hasEvidence: true } });
+    expect(staged.body.data.updateDisputeEvidence.dispute).toMatchObject({
+      status: 'NEEDS_RESPONSE',
+      evidence: { productDescription: 'A blue kettle', customerName: 'Ada' },
+      evidenceDetails: { submissionCount: 0, hasEvidence: true },
+    });
     const sent = h.fakes.get('STRIPE')!.server.requests.at(-1)!;
     expect(sent.headers['content-type']).toContain('application/x-www-form-urlencoded');
     const form = new URLSearchParams(sent.body);
@@ -54,11 +62,14 @@ describe('staging and submitting', () => {
     expect(sent.headers['idempotency-key']).toMatch(/^dg_/);
 
     const submitted = await h.gql(SUBMIT, { input: { id } });
-    expect(submitted.body.data.submitDisputeEvidence).toEqual({ dispute: { id, status: 'UNDER_REVIEW', evidenceDetails: { submissionCount: 1 } }, userErrors: [] });
+    expect(submitted.body.data.submitDisputeEvidence).toEqual({
+      dispute: { id, status: 'UNDER_REVIEW', evidenceDetails: { submissionCount: 1 } },
+      userErrors: [],
+    });
     expect(new URLSearchParams(h.fakes.get('STRIPE')!.server.requests.at(-1)!.body).get('submit')).toBe('true');
   });
 
-  it('WooshPay: submits Stripe\'s form on its own path', async () => {
+  it("WooshPay: submits Stripe's form on its own path", async () => {
     const id = await respondable('WOOSHPAY');
     const r = await h.gql(UPDATE, { input: { id, evidence: { uncategorizedText: 'Delivered, signed for' }, submit: true } });
     expect(r.body.data.updateDisputeEvidence.dispute).toMatchObject({ status: 'UNDER_REVIEW', evidenceDetails: { submissionCount: 1 } });
@@ -73,7 +84,9 @@ describe('staging and submitting', () => {
     expect(JSON.parse(h.fakes.get('FLEX')!.server.requests.at(-1)!.body)).toEqual({ dispute: { evidence: { product_description: 'Shoes' }, submit: true } });
     const before = updatesSent('FLEX');
     const again = await h.gql(SUBMIT, { input: { id } });
-    expect(again.body.data.submitDisputeEvidence.userErrors).toEqual([{ code: 'EVIDENCE_ALREADY_SUBMITTED', field: ['input', 'id'], message: expect.any(String) }]);
+    expect(again.body.data.submitDisputeEvidence.userErrors).toEqual([
+      { code: 'EVIDENCE_ALREADY_SUBMITTED', field: ['input', 'id'], message: expect.any(String) },
+    ]);
     expect(updatesSent('FLEX')).toBe(before);
   });
 
@@ -81,14 +94,24 @@ describe('staging and submitting', () => {
     const id = await respondable('AFTERPAY');
     const before = updatesSent('AFTERPAY');
     const unsupported = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'Tea', receipt: 'fi_123' }, submit: true } });
-    expect(unsupported.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'EVIDENCE_FIELD_UNSUPPORTED', field: ['input', 'evidence', 'receipt'], message: expect.stringContaining('Afterpay') }]);
+    expect(unsupported.body.data.updateDisputeEvidence.userErrors).toEqual([
+      { code: 'EVIDENCE_FIELD_UNSUPPORTED', field: ['input', 'evidence', 'receipt'], message: expect.stringContaining('Afterpay') },
+    ]);
     const staging = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'Tea' }, submit: false } });
-    expect(staging.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'EVIDENCE_STAGING_UNSUPPORTED', field: ['input', 'submit'], message: expect.any(String) }]);
+    expect(staging.body.data.updateDisputeEvidence.userErrors).toEqual([
+      { code: 'EVIDENCE_STAGING_UNSUPPORTED', field: ['input', 'submit'], message: expect.any(String) },
+    ]);
     expect(updatesSent('AFTERPAY')).toBe(before);
 
     const ok = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'Tea', shippingTrackingNumber: 'TRK1' }, submit: true } });
-    expect(ok.body.data.updateDisputeEvidence.dispute).toMatchObject({ status: 'UNDER_REVIEW', evidence: { productDescription: 'Tea' }, evidenceDetails: { submissionCount: 1 } });
-    expect(JSON.parse(h.fakes.get('AFTERPAY')!.server.requests.at(-1)!.body)).toEqual({ evidence: { productDescription: 'Tea', shippingTrackingNumber: 'TRK1' } });
+    expect(ok.body.data.updateDisputeEvidence.dispute).toMatchObject({
+      status: 'UNDER_REVIEW',
+      evidence: { productDescription: 'Tea' },
+      evidenceDetails: { submissionCount: 1 },
+    });
+    expect(JSON.parse(h.fakes.get('AFTERPAY')!.server.requests.at(-1)!.body)).toEqual({
+      evidence: { productDescription: 'Tea', shippingTrackingNumber: 'TRK1' },
+    });
     const twice = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'More tea' }, submit: true } });
     expect(twice.body.data.updateDisputeEvidence.userErrors[0].code).toBe('EVIDENCE_ALREADY_SUBMITTED');
     expect(updatesSent('AFTERPAY')).toBe(before + 1);
@@ -106,8 +129,13 @@ describe('refused in advance, nothing sent', () => {
 
   it('DISPUTE_NOT_RESPONDABLE once the deadline has passed, at every provider that has one', async () => {
     for (const provider of ['STRIPE', 'FLEX', 'AFTERPAY'] as const) {
-      const r = await h.gql(`{ disputes(first: 100, filter: { providers: [${provider}], status: [NEEDS_RESPONSE] }) { nodes { id evidenceDetails { dueBy submissionCount } } } }`);
-      const late = r.body.data.disputes.nodes.find((n: { evidenceDetails: { dueBy: string | null; submissionCount: number } }) => n.evidenceDetails.dueBy && Date.parse(n.evidenceDetails.dueBy) < Date.now() && n.evidenceDetails.submissionCount === 0);
+      const r = await h.gql(
+        `{ disputes(first: 100, filter: { providers: [${provider}], status: [NEEDS_RESPONSE] }) { nodes { id evidenceDetails { dueBy submissionCount } } } }`,
+      );
+      const late = r.body.data.disputes.nodes.find(
+        (n: { evidenceDetails: { dueBy: string | null; submissionCount: number } }) =>
+          n.evidenceDetails.dueBy && Date.parse(n.evidenceDetails.dueBy) < Date.now() && n.evidenceDetails.submissionCount === 0,
+      );
       expect(late, `a past-due ${provider} dispute in the sandbox`).toBeDefined();
       const before = updatesSent(provider);
       const u = await h.gql(UPDATE, { input: { id: late.id, evidence: { productDescription: 'late' }, submit: true } });
@@ -122,11 +150,13 @@ describe('refused in advance, nothing sent', () => {
     const staged = await h.gql(UPDATE, { input: { id, evidence: { uncategorizedText: 'x'.repeat(100_000) } } });
     expect(staged.body.data.updateDisputeEvidence.userErrors).toEqual([]);
     const r = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'y'.repeat(50_001) } } });
-    expect(r.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'EVIDENCE_TOO_LONG', field: ['input', 'evidence', 'productDescription'], message: expect.stringContaining('150000') }]);
+    expect(r.body.data.updateDisputeEvidence.userErrors).toEqual([
+      { code: 'EVIDENCE_TOO_LONG', field: ['input', 'evidence', 'productDescription'], message: expect.stringContaining('150000') },
+    ]);
     expect(updatesSent('STRIPE')).toBe(before + 1);
   });
 
-  it('Stripe\'s own dispute_evidence_page_limit_exceeded becomes EVIDENCE_TOO_LONG', async () => {
+  it("Stripe's own dispute_evidence_page_limit_exceeded becomes EVIDENCE_TOO_LONG", async () => {
     const id = await respondable('STRIPE');
     h.fakes.get('STRIPE')!.server.injectFault({
       status: 400,
@@ -135,7 +165,9 @@ describe('refused in advance, nothing sent', () => {
       match: (r) => r.method === 'POST' && /^\/v1\/disputes\/[^/]+$/.test(r.path),
     });
     const r = await h.gql(UPDATE, { input: { id, evidence: { uncategorizedText: 'a few pages of scans' }, submit: true } });
-    expect(r.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'EVIDENCE_TOO_LONG', field: ['input', 'evidence'], message: expect.stringContaining('dispute_evidence_page_limit_exceeded') }]);
+    expect(r.body.data.updateDisputeEvidence.userErrors).toEqual([
+      { code: 'EVIDENCE_TOO_LONG', field: ['input', 'evidence'], message: expect.stringContaining('dispute_evidence_page_limit_exceeded') },
+    ]);
   });
 
   it('BAD_USER_INPUT for a malformed file id or id; NOT_FOUND for an unknown dispute', async () => {
@@ -157,7 +189,10 @@ describe('once per idempotency key', () => {
     const first = await h.gql(UPDATE, { input });
     expect(first.body.errors?.[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
     const retry = await h.gql(UPDATE, { input });
-    expect(retry.body.data.updateDisputeEvidence).toMatchObject({ dispute: { status: 'UNDER_REVIEW', evidenceDetails: { submissionCount: 1 } }, userErrors: [] });
+    expect(retry.body.data.updateDisputeEvidence).toMatchObject({
+      dispute: { status: 'UNDER_REVIEW', evidenceDetails: { submissionCount: 1 } },
+      userErrors: [],
+    });
     expect(updatesSent('FLEX')).toBe(before + 1);
     // Answered from the record now: still one submission.
     const third = await h.gql(UPDATE, { input });
@@ -171,14 +206,19 @@ describe('once per idempotency key', () => {
     expect(ok.body.data.updateDisputeEvidence.userErrors).toEqual([]);
     const before = updatesSent('STRIPE');
     const other = await h.gql(UPDATE, { input: { id, evidence: { customerName: 'Bob' }, idempotencyKey: 'k-1' } });
-    expect(other.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'], message: expect.any(String) }]);
+    expect(other.body.data.updateDisputeEvidence.userErrors).toEqual([
+      { code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'], message: expect.any(String) },
+    ]);
     expect(updatesSent('STRIPE')).toBe(before);
   });
 
   it('writes one audit line per update, naming the fields and never their contents', async () => {
     const id = await respondable('STRIPE');
     await h.gql(UPDATE, { input: { id, evidence: { customerName: 'Secret Name 42' } } });
-    const line = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'audit' && l.audit === 'updateDisputeEvidence').at(-1);
+    const line = h.logs
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'audit' && l.audit === 'updateDisputeEvidence')
+      .at(-1);
     expect(line).toMatchObject({ disputeId: id, provider: 'STRIPE', result: 'STAGED', fields: ['customerName'] });
     expect(h.logs.join('\n')).not.toContain('Secret Name 42');
   });
@@ -191,12 +231,15 @@ describe('the evidence:write scope and evidence-sized bodies', () => {
   let p: ProbeGateway;
   beforeAll(async () => {
     sandbox = await startSandbox(12);
-    const store = KeyStore.fromEnv({
-      GATEWAY_API_KEYS: JSON.stringify([
-        { name: 'writer', key: `sha256:${sha256(WRITER).toString('hex')}`, scopes: ['disputes:read', 'evidence:write'] },
-        { name: 'closer', key: `sha256:${sha256(CLOSER).toString('hex')}`, scopes: ['disputes:read', 'disputes:write'] },
-      ]),
-    }, { perSecond: 1000, burst: 1000 })!;
+    const store = KeyStore.fromEnv(
+      {
+        GATEWAY_API_KEYS: JSON.stringify([
+          { name: 'writer', key: `sha256:${sha256(WRITER).toString('hex')}`, scopes: ['disputes:read', 'evidence:write'] },
+          { name: 'closer', key: `sha256:${sha256(CLOSER).toString('hex')}`, scopes: ['disputes:read', 'disputes:write'] },
+        ]),
+      },
+      { perSecond: 1000, burst: 1000 },
+    )!;
     p = await probeGateway(sandbox, { auth: { mode: 'keys', store }, uploadBytesPerHour: 3_000 });
   });
   afterAll(async () => {
@@ -218,13 +261,19 @@ describe('the evidence:write scope and evidence-sized bodies', () => {
     expect(close.body.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 
-  it('counts uploads against the key\'s hourly byte budget: past it, RATE_LIMITED with nothing sent', async () => {
+  it("counts uploads against the key's hourly byte budget: past it, RATE_LIMITED with nothing sent", async () => {
     const list = await keyed(p.gateway.url, WRITER, '{ disputes(first: 1, filter: { providers: [STRIPE], status: [NEEDS_RESPONSE] }) { nodes { id } } }');
     const id = list.body.data.disputes.nodes[0].id;
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2_000, 0x20)]);
     const send = async () => {
       const form = new FormData();
-      form.append('operations', JSON.stringify({ query: 'mutation($input: UploadDisputeEvidenceFileInput!) { uploadDisputeEvidenceFile(input: $input) { file { id } userErrors { code field } } }', variables: { input: { disputeId: id, file: null } } }));
+      form.append(
+        'operations',
+        JSON.stringify({
+          query: 'mutation($input: UploadDisputeEvidenceFileInput!) { uploadDisputeEvidenceFile(input: $input) { file { id } userErrors { code field } } }',
+          variables: { input: { disputeId: id, file: null } },
+        }),
+      );
       form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
       form.append('0', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'a.pdf');
       const res = await fetch(p.gateway.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1', authorization: `Bearer ${WRITER}` }, body: form });
@@ -239,7 +288,8 @@ describe('the evidence:write scope and evidence-sized bodies', () => {
 
   it('only a caller who may submit evidence may send an evidence-sized JSON body', async () => {
     const body = JSON.stringify({ query: '{ __typename }', variables: { pad: 'z'.repeat(200_000) } });
-    const send = (key: string) => fetch(p.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    const send = (key: string) =>
+      fetch(p.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
     expect((await send(CLOSER)).status).toBe(413);
     expect((await send(WRITER)).status).toBe(200);
   });
@@ -262,7 +312,7 @@ describe('uploading evidence files (GraphQL multipart request spec)', () => {
   }
   const uploadsSent = (provider: ProviderName) => h.fakes.get(provider)!.server.requests.filter((r) => r.method === 'POST' && /\/files$/.test(r.path)).length;
 
-  it('uploads a PDF to Stripe\'s files API and a PNG to Flex and Afterpay, then names one in evidence', async () => {
+  it("uploads a PDF to Stripe's files API and a PNG to Flex and Afterpay, then names one in evidence", async () => {
     for (const [provider, bytes, name, type, contentType] of [
       ['STRIPE', PDF, 'receipt.pdf', 'application/pdf', 'application/pdf'],
       ['FLEX', PNG, 'label.png', 'image/png', 'image/png'],
@@ -281,20 +331,25 @@ describe('uploading evidence files (GraphQL multipart request spec)', () => {
       if (provider === 'STRIPE') {
         expect(sent.body).toContain('name="purpose"\r\n\r\ndispute_evidence');
         const fileId = r.body.data.uploadDisputeEvidenceFile.file.id;
-        const u = await h.gql(`mutation($input: UpdateDisputeEvidenceInput!) { updateDisputeEvidence(input: $input) { dispute { evidence { receipt { id } } } userErrors { code } } }`, {
-          input: { id, evidence: { receipt: fileId } },
-        });
+        const u = await h.gql(
+          `mutation($input: UpdateDisputeEvidenceInput!) { updateDisputeEvidence(input: $input) { dispute { evidence { receipt { id } } } userErrors { code } } }`,
+          {
+            input: { id, evidence: { receipt: fileId } },
+          },
+        );
         expect(u.body.data.updateDisputeEvidence).toEqual({ dispute: { evidence: { receipt: { id: fileId } } }, userErrors: [] });
       }
     }
   });
 
-  it('refuses a file just over the provider\'s limit, or of another type, with nothing sent', async () => {
+  it("refuses a file just over the provider's limit, or of another type, with nothing sent", async () => {
     const id = await respondable('STRIPE');
     const before = uploadsSent('STRIPE');
     const big = Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024 - PDF.length + 1, 0x20)]);
     const tooLarge = await upload(id, big, 'big.pdf', 'application/pdf');
-    expect(tooLarge.body.data.uploadDisputeEvidenceFile.userErrors).toEqual([{ code: 'FILE_TOO_LARGE', field: ['input', 'file'], message: expect.stringContaining('5242880') }]);
+    expect(tooLarge.body.data.uploadDisputeEvidenceFile.userErrors).toEqual([
+      { code: 'FILE_TOO_LARGE', field: ['input', 'file'], message: expect.stringContaining('5242880') },
+    ]);
     // Named .pdf, declared PDF, but the bytes are text: the bytes decide.
     const text = await upload(id, Buffer.from('just some text, not a PDF'), 'fake.pdf', 'application/pdf');
     expect(text.body.data.uploadDisputeEvidenceFile.userErrors[0]).toMatchObject({ code: 'FILE_TYPE_UNSUPPORTED', field: ['input', 'file'] });
@@ -307,7 +362,9 @@ describe('uploading evidence files (GraphQL multipart request spec)', () => {
     expect(r.body.data.uploadDisputeEvidenceFile.userErrors[0]).toMatchObject({ code: 'NOT_SUPPORTED', field: ['input', 'disputeId'] });
     const id = await respondable('STRIPE');
     const u = await h.gql(UPDATE, { input: { id, evidence: { receipt: 'file_doesnotexist' }, submit: true } });
-    expect(u.body.data.updateDisputeEvidence.userErrors).toEqual([{ code: 'FILE_NOT_FOUND', field: ['input', 'evidence', 'receipt'], message: expect.any(String) }]);
+    expect(u.body.data.updateDisputeEvidence.userErrors).toEqual([
+      { code: 'FILE_NOT_FOUND', field: ['input', 'evidence', 'receipt'], message: expect.any(String) },
+    ]);
     const after = await h.gql('query($id: ID!) { node(id: $id) { ... on Dispute { status evidenceDetails { submissionCount } } } }', { id });
     expect(after.body.data.node).toEqual({ status: 'NEEDS_RESPONSE', evidenceDetails: { submissionCount: 0 } });
   });

@@ -3,7 +3,7 @@
 // GraphQL type answers `details`, and the close it lacks is NOT_SUPPORTED, with nothing sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { configuredProviders, PROVIDER_DEFINITIONS, registerProvider } from '../../src/providers/registry.js';
+import { configuredProviders, registerProvider } from '../../src/providers/registry.js';
 import { registerSandboxProvider, sandboxProviderOf } from '../../src/sandbox/registry.js';
 import type { ProviderFake } from '../../src/sandbox/types.js';
 import { startGateway, type Gateway } from '../../src/server.js';
@@ -41,14 +41,22 @@ describe('an extra provider defined under test/', () => {
     const r = await gql('{ providers { provider displayName account capabilities { list retrieve close pagination } } }');
     expect(r.errors).toBeUndefined();
     expect(r.data.providers.map((p: { provider: string }) => p.provider)).toEqual(['STRIPE', TESTPAY]);
-    expect(r.data.providers[1]).toEqual({ provider: TESTPAY, displayName: 'TestPay', account: 'default', capabilities: { list: true, retrieve: true, close: false, pagination: 'ID_CURSOR' } });
+    expect(r.data.providers[1]).toEqual({
+      provider: TESTPAY,
+      displayName: 'TestPay',
+      account: 'default',
+      capabilities: { list: true, retrieve: true, close: false, pagination: 'ID_CURSOR' },
+    });
   });
 
   it('pages through the merged connection with Stripe: every dispute once, in the gateway order', async () => {
     const seen: { provider: string; providerDisputeId: string; created: string }[] = [];
     let after: string | null = null;
     for (let pages = 0; pages < 20; pages++) {
-      const r = await gql('query($after: String) { disputes(first: 7, after: $after) { pageInfo { hasNextPage endCursor } nodes { provider providerDisputeId created } } }', { after });
+      const r = await gql(
+        'query($after: String) { disputes(first: 7, after: $after) { pageInfo { hasNextPage endCursor } nodes { provider providerDisputeId created } } }',
+        { after },
+      );
       expect(r.errors).toBeUndefined();
       seen.push(...r.data.disputes.nodes);
       if (!r.data.disputes.pageInfo.hasNextPage) break;
@@ -60,19 +68,26 @@ describe('an extra provider defined under test/', () => {
     // Created descending; on a tie Stripe (the SDL's providers) before TestPay (registered after).
     for (let k = 1; k < seen.length; k++) {
       const [a, b] = [seen[k - 1]!, seen[k]!];
-      expect(Date.parse(a.created) > Date.parse(b.created) || (a.created === b.created && (a.provider === b.provider || (a.provider === 'STRIPE' && b.provider === TESTPAY)))).toBe(true);
+      expect(
+        Date.parse(a.created) > Date.parse(b.created) ||
+          (a.created === b.created && (a.provider === b.provider || (a.provider === 'STRIPE' && b.provider === TESTPAY))),
+      ).toBe(true);
     }
   });
 
   it('reads one by global id, with its own details type, filtered by provider', async () => {
-    const r = await gql(`{ disputes(first: 3, filter: { providers: [${TESTPAY}] }) { nodes { id provider closable details { __typename ... on TestPayDisputeDetails { channel } } } } }`);
+    const r = await gql(
+      `{ disputes(first: 3, filter: { providers: [${TESTPAY}] }) { nodes { id provider closable details { __typename ... on TestPayDisputeDetails { channel } } } } }`,
+    );
     expect(r.errors).toBeUndefined();
     const [first] = r.data.disputes.nodes;
     expect(first.provider).toBe(TESTPAY);
     expect(first.closable).toBe(false);
     expect(first.details.__typename).toBe('TestPayDisputeDetails');
     expect(['web', 'app', 'pos']).toContain(first.details.channel);
-    const byId = await gql('query($id: ID!) { node(id: $id) { ... on Dispute { providerDisputeId details { ... on TestPayDisputeDetails { channel } } } } }', { id: first.id });
+    const byId = await gql('query($id: ID!) { node(id: $id) { ... on Dispute { providerDisputeId details { ... on TestPayDisputeDetails { channel } } } } }', {
+      id: first.id,
+    });
     expect(byId.data.node.providerDisputeId).toBe(tp.ordered()[0]);
     expect(byId.data.node.details.channel).toBe(first.details.channel);
   });
@@ -80,13 +95,15 @@ describe('an extra provider defined under test/', () => {
   it('answers a close it cannot do with NOT_SUPPORTED, sending nothing', async () => {
     const r = await gql(`{ disputes(first: 1, filter: { providers: [${TESTPAY}] }) { nodes { id } } }`);
     const before = tp.server.received;
-    const closed = await gql('mutation($id: ID!) { closeDispute(input: { id: $id }) { dispute { id } userErrors { code field message } } }', { id: r.data.disputes.nodes[0].id });
+    const closed = await gql('mutation($id: ID!) { closeDispute(input: { id: $id }) { dispute { id } userErrors { code field message } } }', {
+      id: r.data.disputes.nodes[0].id,
+    });
     expect(closed.data.closeDispute.dispute).toBeNull();
     expect(closed.data.closeDispute.userErrors).toEqual([{ code: 'NOT_SUPPORTED', field: ['input', 'id'], message: expect.stringContaining('TestPay') }]);
     expect(tp.server.received).toBe(before);
   });
 
-  it('keeps the built-in providers\' flat fields as deprecated aliases of details', async () => {
+  it("keeps the built-in providers' flat fields as deprecated aliases of details", async () => {
     const r = await gql(`{ __type(name: "Dispute") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }`);
     const reasonType = r.data.__type.fields.find((f: { name: string }) => f.name === 'reasonType');
     expect(reasonType.isDeprecated).toBe(true);

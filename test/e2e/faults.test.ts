@@ -72,7 +72,7 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
     expect(lists() - before).toBe(3);
   });
 
-  it('stops retrying when the next wait would overrun the operation\'s retry budget', async () => {
+  it("stops retrying when the next wait would overrun the operation's retry budget", async () => {
     // Budget: 2 × 300 ms + 2 s = 2.6 s. Waiting 2 s twice would overrun it, so only two attempts.
     const before = lists();
     h.stripe.server.injectFault({ status: 503, headers: { 'retry-after': '2' }, body: { error: { type: 'api_error' } } });
@@ -100,7 +100,11 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
   });
 
   it('refuses a 200 that is not JSON by its content type', async () => {
-    h.stripe.server.injectFault({ status: 200, body: '{"object":"list","data":[],"has_more":false,"url":"/v1/disputes"}', headers: { 'content-type': 'text/html' } });
+    h.stripe.server.injectFault({
+      status: 200,
+      body: '{"object":"list","data":[],"has_more":false,"url":"/v1/disputes"}',
+      headers: { 'content-type': 'text/html' },
+    });
     const res = await h.gql(LIST);
     expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_ERROR', providerCode: 'malformed_response' });
   });
@@ -111,7 +115,10 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const res: GqlResult = await h.gql('query($a: String) { disputes(first: 4, after: $a) { nodes { providerDisputeId } pageInfo { hasNextPage endCursor } } }', { a: after });
+      const res: GqlResult = await h.gql(
+        'query($a: String) { disputes(first: 4, after: $a) { nodes { providerDisputeId } pageInfo { hasNextPage endCursor } } }',
+        { a: after },
+      );
       expect(res.body.errors).toBeUndefined();
       ids.push(...res.body.data.disputes.nodes.map((n: { providerDisputeId: string }) => n.providerDisputeId));
       if (!res.body.data.disputes.pageInfo.hasNextPage) break;
@@ -139,7 +146,7 @@ describe('upstream faults (Stripe, timeout 300 ms)', () => {
 });
 
 describe('a close whose every answer was lost', () => {
-  it('Stripe: the caller\'s retry with the same key returns the close, replayed, not repeated', async () => {
+  it("Stripe: the caller's retry with the same key returns the close, replayed, not repeated", async () => {
     const h = await startHarness({ count: 20, extraEnv: { STRIPE_BREAKER_THRESHOLD: '1000' } });
     try {
       const d = h.stripe.all().find((x) => x.status === 'needs_response')!;
@@ -165,7 +172,7 @@ describe('a close whose every answer was lost', () => {
     }
   });
 
-  it('Afterpay: the caller\'s retry with the same key reads the accept back instead of accepting again', async () => {
+  it("Afterpay: the caller's retry with the same key reads the accept back instead of accepting again", async () => {
     const h = await startSandboxHarness(11, { only: ['AFTERPAY'], count: 30, env: { AFTERPAY_BREAKER_THRESHOLD: '1000' } });
     try {
       const fake = h.fakes.get('AFTERPAY')!;
@@ -357,7 +364,11 @@ describe('hostile input', () => {
 
   it('answers batches up to 10 operations and refuses larger ones', async () => {
     const batch = (n: number) =>
-      fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(Array.from({ length: n }, () => ({ query: '{ providers { provider } }' }))) });
+      fetch(h.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(Array.from({ length: n }, () => ({ query: '{ providers { provider } }' }))),
+      });
     const ok = await batch(10);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toHaveLength(10);
@@ -400,7 +411,12 @@ describe('process', () => {
       child.stdout!.destroy();
       child.stderr!.destroy();
       for (let i = 0; i < 5; i++) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ dispute(id: "x") { id } }' }), signal: AbortSignal.timeout(5_000) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ dispute(id: "x") { id } }' }),
+          signal: AbortSignal.timeout(5_000),
+        });
         expect(res.status).toBe(200);
       }
       const health = await (await fetch(url.replace('/graphql', '/healthz'), { signal: AbortSignal.timeout(5_000) })).json();
@@ -419,7 +435,10 @@ describe('process', () => {
       setTimeout(() => { throw new Error('thrown from a timer'); }, 10);
       setTimeout(() => { console.log(JSON.stringify(stats)); process.exit(0); }, 100);
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     const [code] = await once(child, 'exit');

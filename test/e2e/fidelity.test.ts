@@ -22,7 +22,8 @@ afterAll(async () => {
 });
 
 const gid = (provider: 'STRIPE' | 'WOOSHPAY' | 'FLEX' | 'AFTERPAY', id: string) => encodeDisputeId({ provider, account: 'default', providerDisputeId: id });
-const CLOSE = 'mutation($id: ID!, $key: String) { closeDispute(input: { id: $id, idempotencyKey: $key }) { dispute { status providerStatus } userErrors { code } } }';
+const CLOSE =
+  'mutation($id: ID!, $key: String) { closeDispute(input: { id: $id, idempotencyKey: $key }) { dispute { status providerStatus } userErrors { code } } }';
 
 describe('what the gateway sends', () => {
   it('pins Stripe-Version on every Stripe request, says so in Query.providers, and names itself to every provider', async () => {
@@ -42,7 +43,11 @@ describe('what the gateway sends', () => {
       expect(fake.server.requests.at(-1)!.headers['user-agent'], name).toMatch(/^DisputeGateway\//);
     }
     const all = await sb.gql('{ providers { provider apiVersion } }');
-    expect(all.body.data.providers.filter((p: { apiVersion: string | null }) => p.apiVersion === null).map((p: { provider: string }) => p.provider)).toEqual(['WOOSHPAY', 'FLEX', 'AFTERPAY']);
+    expect(all.body.data.providers.filter((p: { apiVersion: string | null }) => p.apiVersion === null).map((p: { provider: string }) => p.provider)).toEqual([
+      'WOOSHPAY',
+      'FLEX',
+      'AFTERPAY',
+    ]);
   });
 
   it('sends the STRIPE_API_VERSION it is given, and refuses a malformed one at start', async () => {
@@ -85,7 +90,10 @@ describe('a page with a dispute the gateway cannot read', () => {
       const errors: { message: string; extensions?: Record<string, unknown> }[] = [];
       let after: string | null = null;
       for (let i = 0; i < 20; i++) {
-        const res: Awaited<ReturnType<typeof h.gql<any>>> = await h.gql('query($after: String) { disputes(first: 3, after: $after) { nodes { providerDisputeId } pageInfo { hasNextPage endCursor } } }', { after });
+        const res: Awaited<ReturnType<typeof h.gql<any>>> = await h.gql(
+          'query($after: String) { disputes(first: 3, after: $after) { nodes { providerDisputeId } pageInfo { hasNextPage endCursor } } }',
+          { after },
+        );
         seen.push(...res.body.data.disputes.nodes.map((n: { providerDisputeId: string }) => n.providerDisputeId));
         errors.push(...(res.body.errors ?? []));
         if (seen.length >= 9) break;

@@ -32,12 +32,15 @@ function instructions(text: string): { op: string; args: string }[] {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => {
-      const [op, ...rest] = l.split(/\s+/);
+      const [op] = l.split(/\s+/);
       return { op: op!.toUpperCase(), args: l.slice(op!.length).trim() };
     });
 }
 
-const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter(Boolean);
 const isIgnored = (rel: string) => ignored.some((p) => (p.startsWith('*') ? rel.endsWith(p.slice(1)) : rel === p || rel.startsWith(`${p}/`)));
 
 function copy(from: string, to: string, base: string, fromContext: boolean) {
@@ -102,11 +105,20 @@ describe('the Dockerfile', () => {
     expect(image.user).toBe('node');
     expect(image.cmd).toEqual(['node', 'dist/main.js']);
     // Production dependencies only; no TypeScript sources.
-    for (const dev of ['typescript', 'vitest', 'tsx', 'playwright-core', '@graphql-codegen/cli']) expect(existsSync(join(image.dir, 'node_modules', dev))).toBe(false);
+    for (const dev of ['typescript', 'vitest', 'tsx', 'playwright-core', '@graphql-codegen/cli'])
+      expect(existsSync(join(image.dir, 'node_modules', dev))).toBe(false);
     for (const dep of ['graphql-yoga', 'prom-client', 'stripe']) expect(existsSync(join(image.dir, 'node_modules', dep))).toBe(true);
     expect(existsSync(join(image.dir, 'src'))).toBe(false);
     const port = await freePort();
-    const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', ...image.env, HOST: '127.0.0.1', PORT: String(port), ALLOWED_HOSTS: '127.0.0.1', SANDBOX_NEW_DISPUTE_EVERY_S: '0' };
+    const env = {
+      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      HOME: process.env.HOME ?? '/tmp',
+      ...image.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ALLOWED_HOSTS: '127.0.0.1',
+      SANDBOX_NEW_DISPUTE_EVERY_S: '0',
+    };
     const child = spawn(image.cmd![0]!, image.cmd!.slice(1), { cwd: image.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -115,7 +127,11 @@ describe('the Dockerfile', () => {
       const health = spawn(image.healthcheck![0]!, image.healthcheck!.slice(1), { env, stdio: 'ignore' });
       const [code] = await once(health, 'exit');
       expect(code).toBe(0);
-      const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ disputes(first: 2) { nodes { id provider } } }"}' });
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ disputes(first: 2) { nodes { id provider } } }"}',
+      });
       expect(((await res.json()) as { data: { disputes: { nodes: unknown[] } } }).data.disputes.nodes).toHaveLength(2);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
     } finally {

@@ -40,7 +40,10 @@ describe('introspection', () => {
     expect(res.body.data ?? null).toBeNull();
     const ofType = `{ __type(name: "Dispute") { ${'ofType { '.repeat(40)}name${' }'.repeat(40)} } }`;
     const deep = await h.gql(ofType);
-    expect(deep.body.errors!.map((e) => e.extensions?.code), deep.text).toContain('QUERY_TOO_DEEP');
+    expect(
+      deep.body.errors!.map((e) => e.extensions?.code),
+      deep.text,
+    ).toContain('QUERY_TOO_DEEP');
   });
 
   it('does not let introspection lift the data depth limit', () => {
@@ -61,11 +64,14 @@ describe('the GraphiQL page on the wire', () => {
     const bytes = (encoding: string | null, extra: Record<string, string> = {}) =>
       new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
         const u = new URL(h.gateway.url);
-        const req = request({ host: u.hostname, port: u.port, path: u.pathname, headers: { accept: 'text/html', ...(encoding && { 'accept-encoding': encoding }), ...extra } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        });
+        const req = request(
+          { host: u.hostname, port: u.port, path: u.pathname, headers: { accept: 'text/html', ...(encoding && { 'accept-encoding': encoding }), ...extra } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });

@@ -15,7 +15,9 @@ let interpreted: Gateway;
 /** How each execution ran, seen from a plugin after the gateway's own: graphql-jit's results carry `stringify`. */
 const runs: ('compiled' | 'graphql-js')[] = [];
 const observer: Plugin = {
-  onExecute: () => ({ onExecuteDone: ({ result }) => void runs.push(typeof (result as { stringify?: unknown }).stringify === 'function' ? 'compiled' : 'graphql-js') }),
+  onExecute: () => ({
+    onExecuteDone: ({ result }) => void runs.push(typeof (result as { stringify?: unknown }).stringify === 'function' ? 'compiled' : 'graphql-js'),
+  }),
 };
 
 beforeAll(async () => {
@@ -39,7 +41,10 @@ const QUERIES: [string, string, Record<string, unknown>?][] = [
        balanceTransactions { id amount } paymentMethodDetails { type card { brand networkReasonCode } } } } pageInfo { hasNextPage endCursor } } }`,
     { n: 40 },
   ],
-  ['fragments on an interface, aliases and __typename', `query N($id: ID!) { a: node(id: $id) { __typename id ... on Dispute { provider amount } } b: node(id: "bm90LWFuLWlk") { id } providers { provider displayName capabilities { list close } } }`],
+  [
+    'fragments on an interface, aliases and __typename',
+    `query N($id: ID!) { a: node(id: $id) { __typename id ... on Dispute { provider amount } } b: node(id: "bm90LWFuLWlk") { id } providers { provider displayName capabilities { list close } } }`,
+  ],
   ['an unknown dispute: a typed error beside data', `{ dispute(id: "RGlzcHV0ZTpTVFJJUEU6ZGVmYXVsdDpkdV9ub25l") { id status } }`],
 ];
 

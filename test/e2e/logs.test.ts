@@ -27,16 +27,26 @@ describe('logs', () => {
     expect(res.headers.get('x-request-id')).toBe('req-from-the-caller-42');
     const access = lines(from).filter((l) => l.msg === 'request');
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ level: 'info', requestId: 'req-from-the-caller-42', method: 'POST', status: 200, key: 'anonymous', operations: ['Inbox'], upstreamCalls: 4 });
+    expect(access[0]).toMatchObject({
+      level: 'info',
+      requestId: 'req-from-the-caller-42',
+      method: 'POST',
+      status: 200,
+      key: 'anonymous',
+      operations: ['Inbox'],
+      upstreamCalls: 4,
+    });
     expect(typeof access[0]!.durationMs).toBe('number');
     // Without one (or with one that is not a plain token), the gateway makes one.
     const { res: second } = await post({ query: '{ __typename }' }, { 'x-request-id': 'bad id with spaces' });
     expect(second.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const unnamed = lines(from).filter((l) => l.msg === 'request').at(-1)!;
+    const unnamed = lines(from)
+      .filter((l) => l.msg === 'request')
+      .at(-1)!;
     expect(unnamed).toMatchObject({ requestId: second.headers.get('x-request-id'), operations: ['anonymous'], upstreamCalls: 0 });
   });
 
-  it('logs a caller\'s mistakes below error, once, with the code and without the query text', async () => {
+  it("logs a caller's mistakes below error, once, with the code and without the query text", async () => {
     const from = h.logs.length;
     const secretish = 'a-distinctive-query-word';
     await post({ query: `query ${secretish.replace(/-/g, '_')} { disputes(first: 1000) { nodes { id } } }` });
@@ -52,7 +62,10 @@ describe('logs', () => {
     const list = await post({ query: '{ disputes(first: 30, filter: { provider: STRIPE }) { nodes { id closable } } }' });
     const id = list.body.data.disputes.nodes.find((n: { closable: boolean }) => n.closable).id;
     const from = h.logs.length;
-    const close = { query: 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "audit-replay" }) { dispute { status } } }', variables: { id } };
+    const close = {
+      query: 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "audit-replay" }) { dispute { status } } }',
+      variables: { id },
+    };
     await post(close);
     await post(close);
     const audits = lines(from).filter((l) => l.msg === 'audit');

@@ -29,8 +29,19 @@ const SINGLE_PATH = /^\/v[12]\/disputes\/(?!list$)[^/]+$/;
 const QUERY = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $filter: DisputeFilter) {
     disputes(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
-      edges { cursor node { provider providerDisputeId } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          provider
+          providerDisputeId
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -48,7 +59,10 @@ function scenarios(seed: number, records: Record_[]): Scenario[] {
   // Statuses that match rarely: the least common ones in this data set (possibly none at all).
   const counts = new Map<DisputeStatus, number>(DISPUTE_STATUSES.map((s) => [s, 0]));
   for (const r of records) counts.set(r.status, counts.get(r.status)! + 1);
-  const rare = [...counts.entries()].sort((a, b) => a[1] - b[1]).slice(0, 3).map(([s]) => s);
+  const rare = [...counts.entries()]
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, 3)
+    .map(([s]) => s);
   const subset = PROVIDERS.filter(() => rng.chance(0.5));
   const providers: ProviderName[] = subset.length ? subset : ['FLEX'];
   const times = [...new Set(records.map((r) => r.created))].sort();
@@ -84,7 +98,11 @@ describe.each(runs)('merged connection, seed $seed, up to $max disputes a provid
 
   async function page(vars: Record<string, unknown>, size: number, exact: boolean) {
     const before = new Map([...fakes.servers].map(([p, s]) => [p, s.requests.length]));
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY, variables: vars }) });
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: QUERY, variables: vars }),
+    });
     const body = await res.json();
     expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
     const p = body.data.disputes as {

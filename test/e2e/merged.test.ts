@@ -10,13 +10,29 @@ import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-har
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $filter: DisputeFilter) {
     disputes(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
-      edges { cursor node { provider providerDisputeId created status } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          provider
+          providerDisputeId
+          created
+          status
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
 type Node = { provider: ProviderName; providerDisputeId: string; created: string; status: string };
-type Page = { edges: { cursor: string; node: Node }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null } };
+type Page = {
+  edges: { cursor: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+};
 
 let h: SandboxHarness;
 beforeAll(async () => {
@@ -54,7 +70,12 @@ async function walkForward(size: number, filter: Record<string, unknown> = {}, b
 describe('merged disputes connection', () => {
   it('walks the whole inbox of all four providers forward and back, in the documented order', async () => {
     const { nodes: forward } = await walkForward(25);
-    const all = PROVIDERS.flatMap((p) => h.fakes.get(p)!.ordered().map((id) => `${p}:${id}`));
+    const all = PROVIDERS.flatMap((p) =>
+      h.fakes
+        .get(p)!
+        .ordered()
+        .map((id) => `${p}:${id}`),
+    );
     expect(forward.map(key).sort()).toEqual(all.sort());
     // created desc, then provider; within a provider, the provider's own order.
     for (let i = 1; i < forward.length; i++) {
@@ -94,8 +115,14 @@ describe('merged disputes connection', () => {
       if (i === 5) flex.server.clearFaults();
     });
     expect(errors.length).toBe(3);
-    for (const e of errors) expect(e).toMatchObject({ path: ['disputes'], extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'FLEX', providerName: 'Flex' } });
-    const all = PROVIDERS.flatMap((p) => h.fakes.get(p)!.ordered().map((id) => `${p}:${id}`));
+    for (const e of errors)
+      expect(e).toMatchObject({ path: ['disputes'], extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'FLEX', providerName: 'Flex' } });
+    const all = PROVIDERS.flatMap((p) =>
+      h.fakes
+        .get(p)!
+        .ordered()
+        .map((id) => `${p}:${id}`),
+    );
     // Every dispute exactly once; Flex's come later than their place while it was down.
     expect(nodes.map(key).sort()).toEqual(all.sort());
     expect(new Set(nodes.map(key)).size).toBe(nodes.length);
@@ -109,7 +136,10 @@ describe('merged disputes connection', () => {
     expect(res.body.data!.disputes.edges).toHaveLength(10);
     expect(res.body.data!.disputes.edges.some((e) => e.node.provider === 'AFTERPAY')).toBe(false);
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ path: ['disputes'], extensions: expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', provider: 'AFTERPAY', providerCode: 'internal' }) }),
+      expect.objectContaining({
+        path: ['disputes'],
+        extensions: expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', provider: 'AFTERPAY', providerCode: 'internal' }),
+      }),
     ]);
   });
 

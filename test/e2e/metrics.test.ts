@@ -59,7 +59,8 @@ describe('GET /metrics', () => {
     stripeFake().server.clearFaults();
 
     const after = await scrape(`${origin}/metrics`);
-    const delta = (match: Record<string, string>) => total(after, UPSTREAM, { ...STRIPE_LIST, ...match }) - total(before, UPSTREAM, { ...STRIPE_LIST, ...match });
+    const delta = (match: Record<string, string>) =>
+      total(after, UPSTREAM, { ...STRIPE_LIST, ...match }) - total(before, UPSTREAM, { ...STRIPE_LIST, ...match });
     const received = stripeLists() - receivedBefore;
     // Everything that reached the fake, and only that, has a status class.
     expect(delta({ status_class: '2xx' }) + delta({ status_class: '5xx' })).toBe(received);
@@ -69,13 +70,18 @@ describe('GET /metrics', () => {
     expect(total(after, 'dispute_gateway_circuit_state', { provider: 'STRIPE', account: 'default' })).toBe(2);
     expect(total(after, 'dispute_gateway_circuit_state', { provider: 'FLEX', account: 'default' })).toBe(0);
     // Durations: one observation per attempt.
-    const durations = (s: typeof after) => total(s, 'dispute_gateway_upstream_request_duration_seconds_count', { provider: 'STRIPE', operation: 'disputes.list' });
+    const durations = (s: typeof after) =>
+      total(s, 'dispute_gateway_upstream_request_duration_seconds_count', { provider: 'STRIPE', operation: 'disputes.list' });
     expect(durations(after) - durations(before)).toBe(delta({}));
     // Operations on both paths, by name; their errors by code.
-    const ops = (s: typeof after, outcome: string) => total(s, 'dispute_gateway_graphql_operations_total', { operation_name: 'Inbox', operation_type: 'query', outcome });
+    const ops = (s: typeof after, outcome: string) =>
+      total(s, 'dispute_gateway_graphql_operations_total', { operation_name: 'Inbox', operation_type: 'query', outcome });
     expect(ops(after, 'ok') - ops(before, 'ok')).toBe(7);
     expect(ops(after, 'error') - ops(before, 'error')).toBe(2);
-    expect(total(after, 'dispute_gateway_graphql_errors_total', { code: 'PROVIDER_UNAVAILABLE' }) - total(before, 'dispute_gateway_graphql_errors_total', { code: 'PROVIDER_UNAVAILABLE' })).toBe(2);
+    expect(
+      total(after, 'dispute_gateway_graphql_errors_total', { code: 'PROVIDER_UNAVAILABLE' }) -
+        total(before, 'dispute_gateway_graphql_errors_total', { code: 'PROVIDER_UNAVAILABLE' }),
+    ).toBe(2);
   });
 
   it('counts closes, evidence, webhooks, published events and open subscriptions, with bounded labels', async () => {
@@ -88,8 +94,16 @@ describe('GET /metrics', () => {
     await post(close, { id });
     await post(close, { id }); // a replay of the same key: its recorded answer, audited CLOSED again
     await post(close, { id: 'not-an-id' });
-    await post(`mutation($id: ID!) { updateDisputeEvidence(input: { id: $id, evidence: { productDescription: "x" }, submit: true }) { userErrors { code } } }`, { id: open.data.disputes.nodes[1].id });
-    await postWebhook(origin, 'FLEX', { event_dt: 1, event_id: 'fevt_metrics', event_type: 'charge.dispute.funds_withdrawn', object: null }, 'whsec_QmFkU2VjcmV0QmFkU2VjcmV0QmFk');
+    await post(
+      `mutation($id: ID!) { updateDisputeEvidence(input: { id: $id, evidence: { productDescription: "x" }, submit: true }) { userErrors { code } } }`,
+      { id: open.data.disputes.nodes[1].id },
+    );
+    await postWebhook(
+      origin,
+      'FLEX',
+      { event_dt: 1, event_id: 'fevt_metrics', event_type: 'charge.dispute.funds_withdrawn', object: null },
+      'whsec_QmFkU2VjcmV0QmFkU2VjcmV0QmFk',
+    );
     // Unnamed and oddly named operations.
     await post(`{ __typename }`);
     await post(`query Weird_Name { __typename }`);
@@ -117,8 +131,18 @@ describe('GET /metrics', () => {
 
 describe('switches', () => {
   it('METRICS=off answers 404; METRICS_PORT serves /metrics there and not on the main port', async () => {
-    const off = await startGateway({ providers: providersFromEnv(sandbox.env), port: 0, metrics: false, logger: createLogger({ level: 'error', secrets: [], write: () => {} }) });
-    const apart = await startGateway({ providers: providersFromEnv(sandbox.env), port: 0, metricsPort: 0, logger: createLogger({ level: 'error', secrets: [], write: () => {} }) });
+    const off = await startGateway({
+      providers: providersFromEnv(sandbox.env),
+      port: 0,
+      metrics: false,
+      logger: createLogger({ level: 'error', secrets: [], write: () => {} }),
+    });
+    const apart = await startGateway({
+      providers: providersFromEnv(sandbox.env),
+      port: 0,
+      metricsPort: 0,
+      logger: createLogger({ level: 'error', secrets: [], write: () => {} }),
+    });
     try {
       expect((await fetch(`${new URL(off.url).origin}/metrics`)).status).toBe(404);
       expect((await fetch(`${new URL(apart.url).origin}/metrics`)).status).toBe(404);

@@ -41,10 +41,16 @@ describe('several providers failing', () => {
       expect(new Set(first.data.disputes.nodes.map((n: { provider: string }) => n.provider))).toEqual(new Set(['STRIPE', 'WOOSHPAY']));
       expect(codes(first.errors)).toEqual(['AFTERPAY:PROVIDER_UNAVAILABLE', 'FLEX:PROVIDER_ERROR']);
       expect(first.errors.find((e: { extensions: { provider: string } }) => e.extensions.provider === 'FLEX').extensions.providerStatus).toBe(404);
-      const warned = logs.slice(from).map((l) => JSON.parse(l)).filter((l) => l.msg === 'provider error');
+      const warned = logs
+        .slice(from)
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === 'provider error');
       expect(warned.map((l) => l.provider).sort()).toEqual(['AFTERPAY', 'FLEX']);
       // Every operation of a batch that asks them gets the errors too.
-      const batch = await post(g, [{ query: PAGE }, { query: '{ a: disputes(first: 2) { nodes { id } } b: disputes(first: 3, filter: { providers: [FLEX, STRIPE] }) { nodes { id } } }' }]);
+      const batch = await post(g, [
+        { query: PAGE },
+        { query: '{ a: disputes(first: 2) { nodes { id } } b: disputes(first: 3, filter: { providers: [FLEX, STRIPE] }) { nodes { id } } }' },
+      ]);
       expect(codes(batch[0].errors)).toEqual(['AFTERPAY:PROVIDER_UNAVAILABLE', 'FLEX:PROVIDER_ERROR']);
       expect(codes(batch[1].errors)).toEqual(['AFTERPAY:PROVIDER_UNAVAILABLE', 'FLEX:PROVIDER_ERROR', 'FLEX:PROVIDER_ERROR']);
     } finally {
@@ -70,26 +76,29 @@ describe('several providers failing', () => {
 });
 
 describe('a 404 that is not "no such dispute"', () => {
-  it.each(['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] as const)('%s at a wrong path: PROVIDER_ERROR naming it, from dispute and from closeDispute', async (provider) => {
-    const real = sandbox.fakes.find((f) => f.name === provider)!.fake.ordered()[0]!;
-    const id = encodeDisputeId({ provider, account: 'default', providerDisputeId: real });
-    const g = await gateway({ [`${provider}_API_BASE`]: `${sandbox.env[`${provider}_API_BASE`]}/wrong-path` });
-    try {
-      const read = await post(g, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id } });
-      expect(read.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider, providerStatus: 404 });
-      const close = await post(g, { query: 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', variables: { id } });
-      expect(close.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider });
-    } finally {
-      await g.close();
-    }
-    // At the right address, a dispute that does not exist is still simply null.
-    const ok = await gateway({});
-    try {
-      const missing = encodeDisputeId({ provider, account: 'default', providerDisputeId: `${real.split('_')[0]}_doesNotExist00` });
-      const read = await post(ok, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id: missing } });
-      expect(read).toEqual({ data: { dispute: null } });
-    } finally {
-      await ok.close();
-    }
-  });
+  it.each(['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] as const)(
+    '%s at a wrong path: PROVIDER_ERROR naming it, from dispute and from closeDispute',
+    async (provider) => {
+      const real = sandbox.fakes.find((f) => f.name === provider)!.fake.ordered()[0]!;
+      const id = encodeDisputeId({ provider, account: 'default', providerDisputeId: real });
+      const g = await gateway({ [`${provider}_API_BASE`]: `${sandbox.env[`${provider}_API_BASE`]}/wrong-path` });
+      try {
+        const read = await post(g, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id } });
+        expect(read.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider, providerStatus: 404 });
+        const close = await post(g, { query: 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', variables: { id } });
+        expect(close.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider });
+      } finally {
+        await g.close();
+      }
+      // At the right address, a dispute that does not exist is still simply null.
+      const ok = await gateway({});
+      try {
+        const missing = encodeDisputeId({ provider, account: 'default', providerDisputeId: `${real.split('_')[0]}_doesNotExist00` });
+        const read = await post(ok, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id: missing } });
+        expect(read).toEqual({ data: { dispute: null } });
+      } finally {
+        await ok.close();
+      }
+    },
+  );
 });

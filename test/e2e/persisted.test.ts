@@ -40,7 +40,11 @@ afterAll(async () => {
 });
 
 async function post(url: string, body: unknown) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
 }
 
@@ -79,13 +83,15 @@ describe('PERSISTED_DOCUMENTS=only', () => {
     const p = { mode: 'only' as const, documents: new Map([[sha(EVENTS), EVENTS]]) };
     expect(persistedDocumentFor(p, { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: sha(EVENTS) } } })).toBe(EVENTS);
     expect(persistedDocumentFor(p, { query: EVENTS })).toMatchObject({ extensions: { code: 'PERSISTED_DOCUMENTS_ONLY' } });
-    expect(persistedDocumentFor(p, { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: sha('x') } } })).toMatchObject({ extensions: { code: 'PERSISTED_DOCUMENT_NOT_FOUND' } });
+    expect(persistedDocumentFor(p, { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: sha('x') } } })).toMatchObject({
+      extensions: { code: 'PERSISTED_DOCUMENT_NOT_FOUND' },
+    });
     expect(persistedDocumentFor({ ...p, mode: 'allow' }, { query: EVENTS })).toBe(EVENTS);
   });
 });
 
 describe('persisted documents on the direct path', () => {
-  it.each(['only', 'allow'] as const)('keep plain POSTs on the direct path (%s), answering as yoga\'s own way does, refusals included', async (mode) => {
+  it.each(['only', 'allow'] as const)("keep plain POSTs on the direct path (%s), answering as yoga's own way does, refusals included", async (mode) => {
     const direct = mode === 'only' ? only : allow;
     expect(direct.directPath).toBe(true);
     const lean = await startGateway({ providers, logger, port: 0, fastPath: false, persistedDocuments: { mode, file: manifest } });
@@ -112,7 +118,7 @@ describe('persisted documents on the direct path', () => {
     }
   });
 
-  it('a response cache, which needs yoga\'s request hooks, turns the direct path off', async () => {
+  it("a response cache, which needs yoga's request hooks, turns the direct path off", async () => {
     const g = await startGateway({ providers, logger, port: 0, responseCache: { ttlMs: 1_000 } });
     try {
       expect(g.directPath).toBe(false);
@@ -133,7 +139,10 @@ describe('PERSISTED_DOCUMENTS=allow', () => {
 describe('the manifest', () => {
   it("reads Apollo's persisted query manifest format as well", async () => {
     const apollo = join(dir, 'apollo.json');
-    writeFileSync(apollo, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'page-1', name: 'Page', type: 'query', body: PAGE }] }));
+    writeFileSync(
+      apollo,
+      JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'page-1', name: 'Page', type: 'query', body: PAGE }] }),
+    );
     const g = await startGateway({ providers, logger, port: 0, persistedDocuments: { mode: 'only', file: apollo } });
     try {
       expect((await post(g.url, { documentId: 'page-1' })).body.data.disputes.nodes).toHaveLength(3);
@@ -145,6 +154,8 @@ describe('the manifest', () => {
   it('stops the gateway at startup, naming the document, when one does not validate', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ [sha(PAGE)]: PAGE, abc123: '{ disputes(first: 1) { nodes { nope } } }' }));
-    await expect(startGateway({ providers, logger, port: 0, persistedDocuments: { mode: 'only', file: bad } })).rejects.toThrow(/document abc123 does not validate.*nope/);
+    await expect(startGateway({ providers, logger, port: 0, persistedDocuments: { mode: 'only', file: bad } })).rejects.toThrow(
+      /document abc123 does not validate.*nope/,
+    );
   });
 });

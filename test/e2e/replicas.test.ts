@@ -39,7 +39,11 @@ async function startReplica(extra: Record<string, string> = {}) {
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}, key = ADMIN) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
 }
 
@@ -47,7 +51,11 @@ const CLOSE = `mutation($id: ID!, $key: String) { closeDispute(input: { id: $id,
 const fake = (name: string) => sandbox.fakes.find((f) => f.name === name)!.fake;
 
 async function openDisputes(provider: string, n: number): Promise<string[]> {
-  const r = await gql(replicas[0]!.url, `query($p: DisputeProvider!) { disputes(first: 50, filter: { provider: $p, status: [NEEDS_RESPONSE] }) { nodes { id } } }`, { p: provider });
+  const r = await gql(
+    replicas[0]!.url,
+    `query($p: DisputeProvider!) { disputes(first: 50, filter: { provider: $p, status: [NEEDS_RESPONSE] }) { nodes { id } } }`,
+    { p: provider },
+  );
   return r.body.data.disputes.nodes.slice(0, n).map((d: { id: string }) => d.id);
 }
 
@@ -58,7 +66,12 @@ beforeAll(async () => {
   writeFileSync(
     keysFile,
     JSON.stringify([
-      { name: 'admin', key: `sha256:${sha256(ADMIN).toString('hex')}`, scopes: ['disputes:read', 'disputes:write', 'evidence:write'], rateLimit: { perSecond: 10_000, burst: 10_000 } },
+      {
+        name: 'admin',
+        key: `sha256:${sha256(ADMIN).toString('hex')}`,
+        scopes: ['disputes:read', 'disputes:write', 'evidence:write'],
+        rateLimit: { perSecond: 10_000, burst: 10_000 },
+      },
       { name: 'ten', key: `sha256:${sha256(TEN).toString('hex')}`, scopes: ['disputes:read'], rateLimit: { perSecond: 10, burst: 10 } },
     ]),
   );
@@ -109,8 +122,17 @@ describe('three replicas sharing one Redis', () => {
     const subB = await sseSubscribe(b!.url, 'subscription { disputeEvents { providerEventId type } }', {}, ADMIN);
     const subC = await sseSubscribe(c!.url, 'subscription { disputeEvents { providerEventId type } }', {}, ADMIN);
     const id = fake('STRIPE').ordered()[5]!;
-    const object = (await (await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${id}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })).json()) as object;
-    const event = (n: string) => ({ id: n, object: 'event', type: 'charge.dispute.updated', created: Math.floor(Date.now() / 1000), data: { object }, request: { id: null, idempotency_key: null } });
+    const object = (await (
+      await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${id}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })
+    ).json()) as object;
+    const event = (n: string) => ({
+      id: n,
+      object: 'event',
+      type: 'charge.dispute.updated',
+      created: Math.floor(Date.now() / 1000),
+      data: { object },
+      request: { id: null, idempotency_key: null },
+    });
     const origin = (u: string) => new URL(u).origin;
     expect((await postWebhook(origin(a!.url), 'STRIPE', event('evt_replicas_1'), sandbox.env.STRIPE_WEBHOOK_SECRET!)).status).toBe(200);
     const twice = await Promise.all([b, c].map((r) => postWebhook(origin(r!.url), 'STRIPE', event('evt_replicas_2'), sandbox.env.STRIPE_WEBHOOK_SECRET!)));
@@ -142,10 +164,14 @@ describe('three replicas sharing one Redis', () => {
     // A subscriber on C, open across the outage: it hears events again once Redis is back.
     const sub = await sseSubscribe(replicas[2]!.url, 'subscription { disputeEvents { providerEventId } }', {}, ADMIN);
     const stripeId = fake('STRIPE').ordered()[6]!;
-    const object = await (await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })).json();
+    const object = await (
+      await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${stripeId}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })
+    ).json();
     await redis.stop();
     try {
-      await expect.poll(async () => (await fetch(`${new URL(replicas[0]!.url).origin}/readyz`)).json(), { timeout: 5_000 }).toMatchObject({ status: 'ready', sharedState: 'down' });
+      await expect
+        .poll(async () => (await fetch(`${new URL(replicas[0]!.url).origin}/readyz`)).json(), { timeout: 5_000 })
+        .toMatchObject({ status: 'ready', sharedState: 'down' });
       for (const r of replicas) {
         const read = await gql(r.url, '{ disputes(first: 3) { nodes { id } } }');
         expect(read.body.data.disputes.nodes).toHaveLength(3);
@@ -154,14 +180,28 @@ describe('three replicas sharing one Redis', () => {
         const keyless = await gql(r.url, CLOSE, { id: other });
         expect(keyless.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
       }
-      const webhook = await postWebhook(new URL(replicas[1]!.url).origin, 'STRIPE', { id: 'evt_outage', object: 'event', type: 'charge.dispute.created', created: Math.floor(Date.now() / 1000), data: { object }, request: { id: null, idempotency_key: null } }, sandbox.env.STRIPE_WEBHOOK_SECRET!);
+      const webhook = await postWebhook(
+        new URL(replicas[1]!.url).origin,
+        'STRIPE',
+        {
+          id: 'evt_outage',
+          object: 'event',
+          type: 'charge.dispute.created',
+          created: Math.floor(Date.now() / 1000),
+          data: { object },
+          request: { id: null, idempotency_key: null },
+        },
+        sandbox.env.STRIPE_WEBHOOK_SECRET!,
+      );
       expect(webhook.status).toBe(503);
       expect(fake('FLEX').closesExecuted()).toBe(before);
     } finally {
       await redis.start();
     }
     await expect.poll(async () => (await fetch(`${new URL(replicas[0]!.url).origin}/readyz`)).json(), { timeout: 10_000 }).toMatchObject({ sharedState: 'up' });
-    await expect.poll(async () => (await gql(replicas[2]!.url, CLOSE, { id, key: 'during-outage' })).body.data?.closeDispute?.dispute?.status, { timeout: 10_000 }).toBe('LOST');
+    await expect
+      .poll(async () => (await gql(replicas[2]!.url, CLOSE, { id, key: 'during-outage' })).body.data?.closeDispute?.dispute?.status, { timeout: 10_000 })
+      .toBe('LOST');
     // The same key again, on another replica: the recorded answer, no second close.
     expect((await gql(replicas[0]!.url, CLOSE, { id, key: 'during-outage' })).body.data.closeDispute.dispute.status).toBe('LOST');
     expect(fake('FLEX').closesExecuted() - before).toBe(1);
@@ -178,7 +218,13 @@ describe('three replicas sharing one Redis', () => {
     fake('AFTERPAY').server.injectFault({ hang: true, times: 1, match: (r) => r.path.endsWith('/accept') });
     const doomed = replicas[0]!;
     const pending = gql(doomed.url, CLOSE, { id, key: 'killed-holding' }).catch(() => null);
-    await expect.poll(() => fake('AFTERPAY').server.requests.some((r) => r.path.endsWith('/accept') && r.path.includes(Buffer.from(id!, 'base64url').toString().split(':')[4]!)), { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          fake('AFTERPAY').server.requests.some((r) => r.path.endsWith('/accept') && r.path.includes(Buffer.from(id!, 'base64url').toString().split(':')[4]!)),
+        { timeout: 5_000 },
+      )
+      .toBe(true);
     doomed.proc.kill('SIGKILL');
     await once(doomed.proc, 'exit');
     await pending;

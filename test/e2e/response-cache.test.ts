@@ -38,7 +38,14 @@ const started: Gateway[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox(42, { count: 40 });
   providers = providersFromEnv(sandbox.env);
-  cached = await startGateway({ providers, logger, port: 0, auth: { mode: 'keys', store: keys() }, responseCache: { ttlMs: 60_000 }, webhookRateLimit: 10_000 });
+  cached = await startGateway({
+    providers,
+    logger,
+    port: 0,
+    auth: { mode: 'keys', store: keys() },
+    responseCache: { ttlMs: 60_000 },
+    webhookRateLimit: 10_000,
+  });
   plain = await startGateway({ providers, logger, port: 0, auth: { mode: 'keys', store: keys() } });
   sandbox.connect(new URL(cached.url).origin);
   started.push(cached, plain);
@@ -51,7 +58,11 @@ afterAll(async () => {
 const stripe = () => sandbox.fakes.find((f) => f.name === 'STRIPE')!.fake;
 const stripeCalls = () => stripe().server.received;
 async function gql(g: Gateway, query: string, variables: Record<string, unknown> = {}, key = A) {
-  const res = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(g.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: res.status, text: await res.text() };
 }
 const ONE = 'query One($id: ID!) { dispute(id: $id) { id providerDisputeId status amount } }';
@@ -80,7 +91,9 @@ describe('the response cache', () => {
     expect(second.text).toBe(first.text);
     expect(third.text).toBe(first.text);
     const after = await scrape(cached.url.replace('/graphql', '/metrics'), M);
-    const delta = (result: string) => total(after, 'dispute_gateway_response_cache_lookups_total', { result }) - total(metricsBefore, 'dispute_gateway_response_cache_lookups_total', { result });
+    const delta = (result: string) =>
+      total(after, 'dispute_gateway_response_cache_lookups_total', { result }) -
+      total(metricsBefore, 'dispute_gateway_response_cache_lookups_total', { result });
     expect(delta('miss')).toBe(1);
     expect(delta('hit')).toBe(2);
   });
@@ -94,10 +107,18 @@ describe('the response cache', () => {
     expect(stripeCalls() - before).toBe(1);
   });
 
-  it("forgets a dispute the gateway closes: the next read shows it closed", async () => {
+  it('forgets a dispute the gateway closes: the next read shows it closed', async () => {
     const [id] = await openStripeIds(1);
     expect(JSON.parse((await gql(cached, ONE, { id })).text).data.dispute.status).toMatch(/NEEDS_RESPONSE/);
-    const closed = JSON.parse((await gql(cached, `mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "cache-close-1" }) { dispute { status } userErrors { code } } }`, { id })).text);
+    const closed = JSON.parse(
+      (
+        await gql(
+          cached,
+          `mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "cache-close-1" }) { dispute { status } userErrors { code } } }`,
+          { id },
+        )
+      ).text,
+    );
     expect(closed.data.closeDispute.userErrors).toEqual([]);
     expect(closed.data.closeDispute.dispute.status).toMatch(/LOST|CLOSED/);
     expect(JSON.parse((await gql(cached, ONE, { id })).text).data.dispute.status).toBe(closed.data.closeDispute.dispute.status);
@@ -110,7 +131,10 @@ describe('the response cache', () => {
     expect(open).toMatch(/NEEDS_RESPONSE/);
     // Closed at Stripe itself (the dashboard, say): the fake announces it by signed webhook to the cached gateway.
     const providerId = (await read()).providerDisputeId;
-    const res = await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${providerId}/close`, { method: 'POST', headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } });
+    const res = await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${providerId}/close`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` },
+    });
     expect(res.status).toBe(200);
     const atStripe = ((await res.json()) as { status: string }).status;
     let status = (await read()).status;
@@ -143,7 +167,9 @@ describe('the response cache', () => {
     await gql(cached, q);
     await gql(cached, q);
     const after = await scrape(cached.url.replace('/graphql', '/metrics'), M);
-    expect(total(after, 'dispute_gateway_response_cache_lookups_total', { result: 'hit' })).toBe(total(metricsBefore, 'dispute_gateway_response_cache_lookups_total', { result: 'hit' }));
+    expect(total(after, 'dispute_gateway_response_cache_lookups_total', { result: 'hit' })).toBe(
+      total(metricsBefore, 'dispute_gateway_response_cache_lookups_total', { result: 'hit' }),
+    );
   });
 });
 
@@ -158,7 +184,14 @@ describe('the response cache on Redis', () => {
       const s = connectRedis({ url: redis.url, prefix: 'rc-test:' }, { logger, retention: { maxAgeMs: 60_000, maxEvents: 1000 }, uploadBytesPerHour: 1e9 });
       for (let i = 0; i < 50 && !s.healthy(); i++) await new Promise((r) => setTimeout(r, 100));
       states.push(s);
-      const g = await startGateway({ providers, logger, port: 0, auth: { mode: 'keys', store: keys() }, responseCache: { ttlMs: 60_000, cache: s.responseCache }, state: s.state as GatewayOptions['state'] });
+      const g = await startGateway({
+        providers,
+        logger,
+        port: 0,
+        auth: { mode: 'keys', store: keys() },
+        responseCache: { ttlMs: 60_000, cache: s.responseCache },
+        state: s.state as GatewayOptions['state'],
+      });
       started.push(g);
       return g;
     };
@@ -177,7 +210,15 @@ describe('the response cache on Redis', () => {
     expect((await gql(r2, ONE, { id })).text).toBe(first.text);
     expect(stripeCalls() - before).toBe(1);
     // Closed through replica 1: replica 2's next read is fresh.
-    const closed = JSON.parse((await gql(r1, `mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "cache-close-redis" }) { dispute { status } userErrors { code } } }`, { id })).text);
+    const closed = JSON.parse(
+      (
+        await gql(
+          r1,
+          `mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "cache-close-redis" }) { dispute { status } userErrors { code } } }`,
+          { id },
+        )
+      ).text,
+    );
     expect(closed.data.closeDispute.dispute.status).toMatch(/LOST|CLOSED/);
     expect(JSON.parse((await gql(r2, ONE, { id })).text).data.dispute.status).toBe(closed.data.closeDispute.dispute.status);
   });

@@ -29,7 +29,9 @@ async function everything(): Promise<Node[]> {
   const out: Node[] = [];
   let after: string | null = null;
   for (;;) {
-    const res: Awaited<ReturnType<typeof h.gql<{ disputes: { nodes: Node[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>>> = await h.gql<{ disputes: { nodes: Node[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+    const res: Awaited<ReturnType<typeof h.gql<{ disputes: { nodes: Node[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>>> = await h.gql<{
+      disputes: { nodes: Node[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+    }>(
       'query($after: String) { disputes(first: 100, after: $after) { nodes { provider status evidenceDetails { dueBy pastDue } } pageInfo { hasNextPage endCursor } } }',
       { after },
     );
@@ -50,7 +52,10 @@ describe('the sandbox timeline', () => {
       const due = (d: Node) => Date.parse(d.evidenceDetails.dueBy!);
       const ahead = open.filter((d) => due(d) > now);
       expect(ahead.length, provider).toBeGreaterThan(open.length / 2);
-      expect(ahead.some((d) => due(d) - now < 48 * 3600_000), provider).toBe(true);
+      expect(
+        ahead.some((d) => due(d) - now < 48 * 3600_000),
+        provider,
+      ).toBe(true);
       const past = open.filter((d) => due(d) <= now);
       expect(past.length, provider).toBeGreaterThan(0);
       for (const d of open) expect(d.evidenceDetails.pastDue, `${provider} ${d.evidenceDetails.dueBy}`).toBe(due(d) <= now);
@@ -63,7 +68,11 @@ describe('the sandbox timeline', () => {
     const day = Date.UTC(2026, 10, 23, 9, 30);
     const later = Date.UTC(2026, 10, 23, 23, 59);
     const tomorrow = Date.UTC(2026, 10, 24, 0, 1);
-    for (const seed of [seedStripeDisputes, seedWooshPayDisputes, seedFlexDisputes, seedAfterpayDisputes] as ((s: number, n: number, e: number) => unknown[])[]) {
+    for (const seed of [seedStripeDisputes, seedWooshPayDisputes, seedFlexDisputes, seedAfterpayDisputes] as ((
+      s: number,
+      n: number,
+      e: number,
+    ) => unknown[])[]) {
       expect(seed(42, 50, sandboxEpoch(day))).toEqual(seed(42, 50, sandboxEpoch(later)));
       expect(seed(42, 50, sandboxEpoch(day))).not.toEqual(seed(42, 50, sandboxEpoch(tomorrow)));
     }

@@ -67,7 +67,7 @@ describe('an injected idempotency store', () => {
 });
 
 describe('injected rate limiting and resilience', () => {
-  it('builds each account\'s breaker and rate limit from the factory given', () => {
+  it("builds each account's breaker and rate limit from the factory given", () => {
     expect(made).toContain('breaker STRIPE:default');
     expect(made).toContain('limiter STRIPE:default');
     // One per account's API, and Stripe's files host apart (its own rate).
@@ -79,7 +79,10 @@ describe('injected rate limiting and resilience', () => {
     const seen: string[] = [];
     const inner = inMemoryKeyRateLimiter();
     const { KeyStore } = await import('../../src/auth/keys.js');
-    const keys = KeyStore.fromEnv({ GATEWAY_API_KEYS: JSON.stringify([{ name: 'svc', key: 'gk_shared_state_key_0123456789ab', scopes: ['disputes:read'] }]) }, { perSecond: 100, burst: 100 })!;
+    const keys = KeyStore.fromEnv(
+      { GATEWAY_API_KEYS: JSON.stringify([{ name: 'svc', key: 'gk_shared_state_key_0123456789ab', scopes: ['disputes:read'] }]) },
+      { perSecond: 100, burst: 100 },
+    )!;
     const g = await startGateway({
       providers: providersFromEnv(sandbox.env),
       logger: silentLogger,
@@ -88,7 +91,11 @@ describe('injected rate limiting and resilience', () => {
     });
     try {
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer gk_shared_state_key_0123456789ab' }, body: '{"query":"{ __typename }"}' });
+        const res = await fetch(g.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer gk_shared_state_key_0123456789ab' },
+          body: '{"query":"{ __typename }"}',
+        });
         expect(res.status).toBe(200);
       }
       expect(seen).toEqual(['svc', 'svc', 'svc']);

@@ -30,7 +30,11 @@ const gatewayLines = () => stdout.split('\n').filter((l) => l.trim() !== '' && !
 
 beforeAll(async () => {
   // `npm start` itself: it builds dist/ if needed, then runs node on the compiled gateway.
-  child = spawn('npm', ['start'], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line; stdout: ${stdout} stderr: ${stderr}`)), 60_000);
@@ -85,7 +89,8 @@ describe('npm start without credentials', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          query: 'query($after: String) { disputes(first: 100, after: $after, filter: { provider: STRIPE }) { nodes { status currency } pageInfo { hasNextPage endCursor } } }',
+          query:
+            'query($after: String) { disputes(first: 100, after: $after, filter: { provider: STRIPE }) { nodes { status currency } pageInfo { hasNextPage endCursor } } }',
           variables: { after },
         }),
       });
@@ -97,7 +102,16 @@ describe('npm start without credentials', () => {
       after = page.pageInfo.endCursor;
     }
     expect(count).toBeGreaterThanOrEqual(250);
-    expect([...statuses].sort()).toEqual(['LOST', 'NEEDS_RESPONSE', 'PREVENTED', 'UNDER_REVIEW', 'WARNING_CLOSED', 'WARNING_NEEDS_RESPONSE', 'WARNING_UNDER_REVIEW', 'WON']);
+    expect([...statuses].sort()).toEqual([
+      'LOST',
+      'NEEDS_RESPONSE',
+      'PREVENTED',
+      'UNDER_REVIEW',
+      'WARNING_CLOSED',
+      'WARNING_NEEDS_RESPONSE',
+      'WARNING_UNDER_REVIEW',
+      'WON',
+    ]);
   });
 
   it('runs compiled JavaScript with node, not a TypeScript loader', () => {
@@ -109,11 +123,20 @@ describe('npm start without credentials', () => {
     const body = JSON.stringify({ query: '{ providers { provider } }' });
     // A request the gateway has begun to receive: headers and half the body, the rest after SIGTERM.
     const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 10));
       setTimeout(() => {
@@ -148,14 +171,21 @@ describe('keys read again on SIGHUP', () => {
   it('revokes a key removed from the keys file, keeps the others, and keeps the old keys when the file is broken', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'dg-keys-')), 'keys.yaml');
     const key = (name: string) => `gk_sighup_${name}_0123456789abcdef`;
-    const write = (names: string[]) => writeFileSync(file, `keys:\n${names.map((n) => `  - name: ${n}\n    key: ${key(n)}\n    scopes: [disputes:read]\n`).join('')}`);
+    const write = (names: string[]) =>
+      writeFileSync(file, `keys:\n${names.map((n) => `  - name: ${n}\n    key: ${key(n)}\n    scopes: [disputes:read]\n`).join('')}`);
     write(['keep', 'drop']);
     const child = spawnGateway({ PORT: '0', SANDBOX: '1', GATEWAY_API_KEYS_FILE: file, SANDBOX_NEW_DISPUTE_EVERY_S: '0' });
     const sink = { out: '' };
     try {
       const url = await readyUrl(child, sink);
       const status = async (name: string) =>
-        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key(name)}` }, body: '{"query":"{ __typename }"}' })).status;
+        (
+          await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key(name)}` },
+            body: '{"query":"{ __typename }"}',
+          })
+        ).status;
       expect([await status('keep'), await status('drop')]).toEqual([200, 200]);
       write(['keep']);
       child.kill('SIGHUP');

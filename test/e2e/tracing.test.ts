@@ -20,7 +20,13 @@ beforeAll(async () => {
   sandbox = await startSandbox(42, { count: 20, only: ['STRIPE', 'FLEX'] });
   // An open gateway has no keys to trust a caller by: this one trusts every traceparent (OTEL_TRUST_INCOMING_TRACE=always);
   // the default (callers with a valid key) is the security suite's (test/security/round3-tracing.test.ts).
-  gateway = await startGateway({ providers: providersFromEnv(sandbox.env), port: 0, tracer: tracing.tracer, traceTrust: 'always', logger: createLogger({ level: 'error', secrets: [], write: () => {} }) });
+  gateway = await startGateway({
+    providers: providersFromEnv(sandbox.env),
+    port: 0,
+    tracer: tracing.tracer,
+    traceTrust: 'always',
+    logger: createLogger({ level: 'error', secrets: [], write: () => {} }),
+  });
 });
 
 afterAll(async () => {
@@ -48,8 +54,22 @@ async function traceOf(send: () => Promise<Response>): Promise<ReadableSpan[]> {
 
 describe('a traced disputes query over two providers', () => {
   for (const [way, send] of [
-    ['a plain POST (the direct path)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` }, body: JSON.stringify({ query: QUERY }) })],
-    ['a GET (yoga\'s hooks)', () => fetch(`${gateway.url}?query=${encodeURIComponent(QUERY)}`, { headers: { accept: 'application/json', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` } })],
+    [
+      'a plain POST (the direct path)',
+      () =>
+        fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
+          body: JSON.stringify({ query: QUERY }),
+        }),
+    ],
+    [
+      "a GET (yoga's hooks)",
+      () =>
+        fetch(`${gateway.url}?query=${encodeURIComponent(QUERY)}`, {
+          headers: { accept: 'application/json', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
+        }),
+    ],
   ] as const) {
     it(`forms one tree under the caller's traceparent, sent on to the providers: ${way}`, async () => {
       const before = new Map(sandbox.fakes.map(({ name, fake }) => [name, fake.server.requests.length]));
@@ -57,7 +77,9 @@ describe('a traced disputes query over two providers', () => {
       const server = spans.find((s) => s.name.endsWith(' /graphql'))!;
       expect(server.parentSpanContext?.spanId).toBe(CALLER_SPAN);
       expect(server.attributes['http.response.status_code']).toBe(200);
-      const top = children(spans, server).map((s) => s.name).sort();
+      const top = children(spans, server)
+        .map((s) => s.name)
+        .sort();
       expect(top).toEqual(['graphql.execute Inbox', 'graphql.parse', 'graphql.validate']);
       const execute = spans.find((s) => s.name === 'graphql.execute Inbox')!;
       expect(execute.parentSpanContext?.spanId).toBe(server.spanContext().spanId);

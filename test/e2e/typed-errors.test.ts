@@ -24,7 +24,11 @@ describe('variables that do not coerce', () => {
   it.each([
     ['a missing required variable', { query: 'query($id: ID!) { dispute(id: $id) { id } }' }, '$id'],
     ['"ten" for an Int', { query: 'query($n: Int) { disputes(first: $n) { nodes { id } } }', variables: { n: 'ten' } }, '$n'],
-    ['an unknown enum value', { query: 'query($p: DisputeProvider!) { disputeByProviderId(provider: $p, providerDisputeId: "x") { id } }', variables: { p: 'PAYPAL' } }, '$p'],
+    [
+      'an unknown enum value',
+      { query: 'query($p: DisputeProvider!) { disputeByProviderId(provider: $p, providerDisputeId: "x") { id } }', variables: { p: 'PAYPAL' } },
+      '$p',
+    ],
     ['a bad DateTime', { query: 'query($d: DateTime) { disputes(filter: { created: { gte: $d } }) { nodes { id } } }', variables: { d: 'yesterday' } }, '$d'],
   ])('%s is BAD_USER_INPUT naming the variable', async (_, body, field) => {
     const res = await json(body);
@@ -62,7 +66,11 @@ describe('requests that cannot be read', () => {
   });
 
   it('answers invalid JSON with BAD_REQUEST, without echoing the body', async () => {
-    const res = await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ __typename }", "secretish": "do-not-echo-me", oops' });
+    const res = await send({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "{ __typename }", "secretish": "do-not-echo-me", oops',
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('BAD_REQUEST');
     expect(res.body.errors[0].extensions.originalError).toBeUndefined();

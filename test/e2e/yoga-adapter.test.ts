@@ -60,15 +60,35 @@ interface Case {
 const cases: Case[] = [
   { name: 'a query', type: J, body: () => q('{ disputes(first: 3) { nodes { id amount } } }') },
   { name: 'a query, graphql-response', accept: R, type: J, body: () => q('{ disputes(first: 3) { nodes { id amount } } }') },
-  { name: 'variables and an operation name', accept: J, type: J, body: () => q('query A($id: ID!) { dispute(id: $id) { id status } } query B { __typename }', { variables: { id: id() }, operationName: 'A' }) },
+  {
+    name: 'variables and an operation name',
+    accept: J,
+    type: J,
+    body: () => q('query A($id: ID!) { dispute(id: $id) { id status } } query B { __typename }', { variables: { id: id() }, operationName: 'A' }),
+  },
   { name: 'a field error', accept: R, type: J, body: () => q('{ dispute(id: "bad!") { id } }') },
   { name: 'a syntax error', accept: R, type: J, body: () => q('{') },
   { name: 'a syntax error, json', accept: J, type: J, body: () => q('{') },
   { name: 'a validation error', accept: R, type: J, body: () => q('{ nope }') },
-  { name: 'a variable that does not coerce', accept: R, type: J, body: () => q('query($n: Int) { disputes(first: $n) { nodes { id } } }', { variables: { n: 'ten' } }) },
+  {
+    name: 'a variable that does not coerce',
+    accept: R,
+    type: J,
+    body: () => q('query($n: Int) { disputes(first: $n) { nodes { id } } }', { variables: { n: 'ten' } }),
+  },
   { name: 'a missing operation name', accept: R, type: J, body: () => q('query A { __typename } query B { __typename }') },
-  { name: 'over the cost limit', accept: J, type: J, body: () => q(`{ ${Array.from({ length: 8 }, (_, i) => `a${i}: disputes(first: 100) { nodes { id amount } }`).join(' ')} }`) },
-  { name: 'a mutation with a user error', accept: J, type: J, body: () => q('mutation { closeDispute(input: { id: "nope!" }) { userErrors { code field } } }') },
+  {
+    name: 'over the cost limit',
+    accept: J,
+    type: J,
+    body: () => q(`{ ${Array.from({ length: 8 }, (_, i) => `a${i}: disputes(first: 100) { nodes { id amount } }`).join(' ')} }`),
+  },
+  {
+    name: 'a mutation with a user error',
+    accept: J,
+    type: J,
+    body: () => q('mutation { closeDispute(input: { id: "nope!" }) { userErrors { code field } } }'),
+  },
   { name: 'extensions', accept: J, type: J, body: () => q('{ __typename }', { extensions: { x: 1 } }) },
   { name: 'a batch', accept: J, type: J, body: () => JSON.stringify([{ query: '{ __typename }' }, { query: '{ providers { provider } }' }]) },
   { name: 'not JSON', accept: J, type: J, body: () => '{"query": ', uniform: 'BAD_REQUEST' },
@@ -81,7 +101,12 @@ const cases: Case[] = [
   { name: 'an unacceptable Accept', accept: 'text/html', type: J, body: () => q('{ __typename }'), uniform: 'BAD_REQUEST' },
   { name: 'server-sent events for a query', accept: 'text/event-stream', type: J, body: () => q('{ __typename }') },
   { name: 'a GET', method: 'GET', accept: J, path: `/graphql?query=${encodeURIComponent('{ providers { provider } }')}` },
-  { name: 'a mutation by GET', method: 'GET', accept: J, path: `/graphql?query=${encodeURIComponent('mutation { closeDispute(input: { id: "x" }) { userErrors { code } } }')}` },
+  {
+    name: 'a mutation by GET',
+    method: 'GET',
+    accept: J,
+    path: `/graphql?query=${encodeURIComponent('mutation { closeDispute(input: { id: "x" }) { userErrors { code } } }')}`,
+  },
   { name: 'a GET without a query', method: 'GET', accept: J, path: '/graphql' },
   { name: 'PUT', method: 'PUT', accept: J, type: J, body: () => q('{ __typename }'), uniform: 'BAD_REQUEST' },
 ];
@@ -122,7 +147,7 @@ describe('the bridge to yoga', () => {
 
   // Where yoga answers an error with an empty body, or echoes the request body back, the gateway
   // answers a coded GraphQL error instead: the same status, the rest of the headers the same.
-  it.each(cases.filter((c) => c.uniform))('answers $name with yoga\'s status and a coded error, on both ways', async (c) => {
+  it.each(cases.filter((c) => c.uniform))("answers $name with yoga's status and a coded error, on both ways", async (c) => {
     const own = await fromYoga(lean, c);
     for (const g of [lean, direct]) {
       const ours = await send(g.url, c);
@@ -147,8 +172,7 @@ describe('the bridge to yoga', () => {
 
 describe('plugins see every request', () => {
   const HOOKS = ['onRequest', 'onRequestParse', 'onParams', 'onExecute', 'onExecutionResult', 'onResultProcess', 'onResponse'];
-  const probe = (seen: string[]): GatewayPlugin =>
-    Object.fromEntries(HOOKS.map((h) => [h, () => void seen.push(h)]));
+  const probe = (seen: string[]): GatewayPlugin => Object.fromEntries(HOOKS.map((h) => [h, () => void seen.push(h)]));
 
   it('a plugin with request-level hooks turns the direct path off, and each hook runs as in yoga', async () => {
     expect(requestLevelHooks([probe([])])).toHaveLength(6);
@@ -167,7 +191,9 @@ describe('plugins see every request', () => {
 
   it('the direct path keeps request and params in the context, as yoga does', async () => {
     const contexts: Record<string, unknown>[] = [];
-    const g = await gateway({ plugins: [{ onExecute: ({ args }: { args: { contextValue: Record<string, unknown> } }) => void contexts.push(args.contextValue) }] });
+    const g = await gateway({
+      plugins: [{ onExecute: ({ args }: { args: { contextValue: Record<string, unknown> } }) => void contexts.push(args.contextValue) }],
+    });
     await send(g.url, { name: 'plain', accept: J, type: J, body: () => q('{ __typename }') });
     const [context] = contexts;
     expect((context!.request as Request).url).toMatch(/\/graphql$/);
@@ -192,7 +218,11 @@ describe('plugins see every request', () => {
         },
       ],
     });
-    const res = await fetch(g.url, { method: 'POST', headers: { 'content-type': J, accept: 'text/event-stream' }, body: q('query Stream { __typename }', { operationName: 'Stream' }) });
+    const res = await fetch(g.url, {
+      method: 'POST',
+      headers: { 'content-type': J, accept: 'text/event-stream' },
+      body: q('query Stream { __typename }', { operationName: 'Stream' }),
+    });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();

@@ -17,7 +17,7 @@ const RANK = ['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'];
 
 function world(seed: number, min = 0) {
   const rng = createRng(seed);
-  const streams: [('STRIPE' | 'FLEX'), string, number][] = [
+  const streams: ['STRIPE' | 'FLEX', string, number][] = [
     ['STRIPE', 'eu', rng.int(min, 40)],
     ['STRIPE', 'us', rng.int(min, 40)],
     ['FLEX', 'default', rng.int(min, 40)],
@@ -25,7 +25,9 @@ function world(seed: number, min = 0) {
   const clients = new Map<string, MemoryClient>();
   for (const [provider, account, n] of streams) {
     // Few distinct seconds, so ties within and across accounts are certain.
-    const items = Array.from({ length: n }, (_, i) => memoryDispute(provider, account, `${provider === 'STRIPE' ? 'du' : 'fdsp'}_${account}${i}`, 1_800_000_000 + rng.int(0, 12)));
+    const items = Array.from({ length: n }, (_, i) =>
+      memoryDispute(provider, account, `${provider === 'STRIPE' ? 'du' : 'fdsp'}_${account}${i}`, 1_800_000_000 + rng.int(0, 12)),
+    );
     clients.set(accountKey(provider, account), new MemoryClient(provider, account, items));
   }
   return clients;

@@ -77,7 +77,11 @@ export async function sseSubscribe(url: string, query: string, variables: Record
           const message = buffer.slice(0, i);
           buffer = buffer.slice(i + 2);
           const event = /^event: (.*)$/m.exec(message)?.[1];
-          const data = message.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          const data = message
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n');
           if (event === 'next' && data) c.push(JSON.parse(data));
           if (event === 'complete') c.end();
         }
@@ -112,10 +116,17 @@ export async function wsSubscribe(url: string, query: string, variables: Record<
       reject(new Error(`closed: ${(e as { code?: number }).code}`));
     });
   });
-  client.subscribe({ query, variables }, { next: (p) => c.push(p as never), error: (e) => {
-    c.push({ errors: Array.isArray(e) ? e : [{ message: String((e as Error).message ?? e) }] });
-    c.end();
-  }, complete: () => c.end() });
+  client.subscribe(
+    { query, variables },
+    {
+      next: (p) => c.push(p as never),
+      error: (e) => {
+        c.push({ errors: Array.isArray(e) ? e : [{ message: String((e as Error).message ?? e) }] });
+        c.end();
+      },
+      complete: () => c.end(),
+    },
+  );
   return { ...c.sub, client, close: () => void client.dispose() };
 }
 
@@ -128,7 +139,11 @@ export async function postWebhook(
   opts: { account?: string; timestampS?: number; id?: string; url?: string; tamper?: boolean } = {},
 ): Promise<{ status: number; text: string }> {
   const text = JSON.stringify(body);
-  const headers = await sandboxProviderOf(provider).signWebhook!(text, secret, { timestampS: opts.timestampS ?? Math.floor(Date.now() / 1000), id: opts.id ?? `msg_${Math.random().toString(36).slice(2)}`, url: opts.url });
+  const headers = await sandboxProviderOf(provider).signWebhook!(text, secret, {
+    timestampS: opts.timestampS ?? Math.floor(Date.now() / 1000),
+    id: opts.id ?? `msg_${Math.random().toString(36).slice(2)}`,
+    url: opts.url,
+  });
   const path = `/webhooks/${provider.toLowerCase()}${opts.account ? `/${opts.account}` : ''}`;
   const res = await fetch(`${origin}${path}`, { method: 'POST', headers, body: opts.tamper ? text.replace(/}$/, ' }') : text });
   return { status: res.status, text: await res.text() };

@@ -41,7 +41,8 @@ export async function startRandomFakes(seed: number, opts: { maxPerProvider?: nu
   const created = () => rng.pick(pool);
 
   const fakes: [ProviderName, ProviderFake][] = [];
-  for (const [i, def] of PROVIDER_DEFINITIONS.entries()) fakes.push([def.name, await sandboxProviderOf(def.name).startFake({ seed: seed + 1 + i, count: sizes[i], created })]);
+  for (const [i, def] of PROVIDER_DEFINITIONS.entries())
+    fakes.push([def.name, await sandboxProviderOf(def.name).startFake({ seed: seed + 1 + i, count: sizes[i], created })]);
   const rateLimits = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
   return {
     env: Object.assign({}, ...fakes.map(([, f]) => f.env), rateLimits),

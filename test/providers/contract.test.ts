@@ -106,7 +106,9 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
 
   it('reports bad credentials as PROVIDER_AUTH_FAILED, without the credentials', async () => {
     const wrong = Object.fromEntries(Object.entries(fake.env).map(([k, v]) => [k, /SECRET|API_KEY/.test(k) ? `${v}wrong` : v]));
-    const err = await make(wrong).list({ limit: 1, filter: {} }).catch((e: unknown) => e);
+    const err = await make(wrong)
+      .list({ limit: 1, filter: {} })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ provider: def.name, code: 'PROVIDER_AUTH_FAILED', status: 401 });
     for (const secret of Object.values(wrong)) if (/wrong$/.test(secret)) expect(String((err as Error).message)).not.toContain(secret);

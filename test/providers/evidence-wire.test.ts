@@ -20,7 +20,10 @@ afterAll(async () => {
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(300, 0x20), Buffer.from('%%EOF')]);
 const def = (name: string) => PROVIDER_DEFINITIONS.find((d) => d.name === name)!;
 
-async function start(name: string, env: Record<string, string> = {}): Promise<{ fake: ProviderFake; client: DisputeProviderClient; open: () => Promise<string> }> {
+async function start(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ fake: ProviderFake; client: DisputeProviderClient; open: () => Promise<string> }> {
   const d = def(name);
   const fake = await sandboxProviderOf(d.name).startFake({ seed: 31, count: 40 });
   const client = d.create(d.configFromEnv({ ...fake.env, ...env })!, { dispatcher: agent, logger: silentLogger });
@@ -43,7 +46,12 @@ describe('Stripe', () => {
     const { fake, client, open } = await start('STRIPE');
     try {
       const id = await open();
-      fake.server.injectFault({ status: 500, times: 1, body: { error: { type: 'api_error', message: 'boom' } }, match: (r) => r.method === 'POST' && r.path === `/v1/disputes/${id}` });
+      fake.server.injectFault({
+        status: 500,
+        times: 1,
+        body: { error: { type: 'api_error', message: 'boom' } },
+        match: (r) => r.method === 'POST' && r.path === `/v1/disputes/${id}`,
+      });
       const d = await client.updateEvidence!(id, { evidence: { customerName: 'Ada' }, submit: true, idempotencyKey: 'dg1-abc' });
       expect(d.evidenceDetails.submissionCount).toBe(1);
       const sent = posts(fake, new RegExp(`^/v1/disputes/${id}$`));
@@ -58,7 +66,10 @@ describe('Stripe', () => {
   it('uploads to the files host: multipart with purpose=dispute_evidence and the file, named and typed', async () => {
     const { fake, client } = await start('STRIPE');
     try {
-      const f = await client.uploadFile!({ filename: 'r.pdf', contentType: 'application/pdf', size: PDF.length, data: new Blob([PDF], { type: 'application/pdf' }) }, { idempotencyKey: 'dg1-up' });
+      const f = await client.uploadFile!(
+        { filename: 'r.pdf', contentType: 'application/pdf', size: PDF.length, data: new Blob([PDF], { type: 'application/pdf' }) },
+        { idempotencyKey: 'dg1-up' },
+      );
       expect(f).toMatchObject({ filename: 'r.pdf', size: PDF.length, contentType: 'application/pdf' });
       const [sent] = posts(fake, /^\/v1\/files$/);
       expect(sent!.headers['idempotency-key']).toBe('dg1-up');
@@ -76,8 +87,15 @@ describe.each(['WOOSHPAY', 'FLEX', 'AFTERPAY'])('%s', (name) => {
     try {
       const id = await open();
       const path = new RegExp(`^/v[12]/disputes/${id}$`);
-      fake.server.injectFault({ status: 500, times: 1, body: { error: { code: 'server_error' }, errorCode: 'server_error' }, match: (r) => r.method === 'POST' && path.test(r.path) });
-      await expect(client.updateEvidence!(id, { evidence: { productDescription: 'x' }, submit: true, idempotencyKey: 'dg1-once' })).rejects.toBeInstanceOf(ProviderError);
+      fake.server.injectFault({
+        status: 500,
+        times: 1,
+        body: { error: { code: 'server_error' }, errorCode: 'server_error' },
+        match: (r) => r.method === 'POST' && path.test(r.path),
+      });
+      await expect(client.updateEvidence!(id, { evidence: { productDescription: 'x' }, submit: true, idempotencyKey: 'dg1-once' })).rejects.toBeInstanceOf(
+        ProviderError,
+      );
       expect(posts(fake, path)).toHaveLength(1);
     } finally {
       await fake.close();
@@ -87,7 +105,10 @@ describe.each(['WOOSHPAY', 'FLEX', 'AFTERPAY'])('%s', (name) => {
 
 describe('WooshPay', () => {
   it('sends the update as a form by default and as JSON with WOOSHPAY_EVIDENCE_ENCODING=json', async () => {
-    for (const [encoding, type] of [['form', 'application/x-www-form-urlencoded'], ['json', 'application/json']] as const) {
+    for (const [encoding, type] of [
+      ['form', 'application/x-www-form-urlencoded'],
+      ['json', 'application/json'],
+    ] as const) {
       const { fake, client, open } = await start('WOOSHPAY', { WOOSHPAY_EVIDENCE_ENCODING: encoding });
       try {
         const id = await open();
@@ -107,7 +128,10 @@ describe('Afterpay', () => {
   it('uploads multipart with fileType=dispute_evidence to /v2/disputes/files', async () => {
     const { fake, client } = await start('AFTERPAY');
     try {
-      const f = await client.uploadFile!({ filename: 'l.pdf', contentType: 'application/pdf', size: PDF.length, data: new Blob([PDF]) }, { idempotencyKey: 'dg1-a' });
+      const f = await client.uploadFile!(
+        { filename: 'l.pdf', contentType: 'application/pdf', size: PDF.length, data: new Blob([PDF]) },
+        { idempotencyKey: 'dg1-a' },
+      );
       expect(f.id).toMatch(/^fi_/);
       const [sent] = posts(fake, /^\/v2\/disputes\/files$/);
       expect(sent!.body).toMatch(/name="fileType"\r\n\r\ndispute_evidence\r\n/);

@@ -71,7 +71,11 @@ describe('the attempt observer', () => {
   });
 
   it('never lets an observer that throws fail a request', async () => {
-    const p = pipeline([], { observer: () => { throw new Error('observer down'); } });
+    const p = pipeline([], {
+      observer: () => {
+        throw new Error('observer down');
+      },
+    });
     expect((await p.send({ method: 'GET', path: '/v1/disputes' })).status).toBe(200);
   });
 
@@ -132,7 +136,7 @@ describe('bodies', () => {
   });
 });
 
-describe('the provider\'s retry hint', () => {
+describe("the provider's retry hint", () => {
   it('decides over the status when given (Stripe-Should-Retry)', async () => {
     const events: AttemptEvent[] = [];
     const p = pipeline(events, { retryHint: (h) => (h['stripe-should-retry'] === 'false' ? false : undefined) });

@@ -50,7 +50,9 @@ describe('Afterpay', () => {
       await client.list({ limit: 1, filter: {} });
       const sent = fake.server.requests[0]!;
       expect(sent.headers.authorization).toBe(`Basic ${Buffer.from(`${MERCHANT}:${SECRET}`).toString('base64')}`);
-      expect(sent.headers['user-agent']).toMatch(/^DisputeGateway\/[\d.]+ \(DisputeGateway\/[\d.]+; Node\.js\/[\d.]+; Merchant\/100200300\) https:\/\/shop\.example$/);
+      expect(sent.headers['user-agent']).toMatch(
+        /^DisputeGateway\/[\d.]+ \(DisputeGateway\/[\d.]+; Node\.js\/[\d.]+; Merchant\/100200300\) https:\/\/shop\.example$/,
+      );
       expect(sent.headers.accept).toBe('application/json');
     } finally {
       await fake.close();

@@ -24,7 +24,9 @@ schemas.dispute.properties.status.enum = delta['dispute.status.enum'];
 // ...and payment methods besides card, as the 2026 delta describes them.
 {
   const pmd = schemas.dispute_payment_method_details;
-  const nullable = (properties: Record<string, unknown>, required: string[]) => ({ anyOf: [{ type: 'object', properties, required, additionalProperties: false }, { type: 'null' }] });
+  const nullable = (properties: Record<string, unknown>, required: string[]) => ({
+    anyOf: [{ type: 'object', properties, required, additionalProperties: false }, { type: 'null' }],
+  });
   const strOrNull = { type: ['string', 'null'] };
   pmd.properties.type.enum = delta['payment_method_details.type.enum'];
   pmd.properties.klarna = nullable({ reason_code: strOrNull, chargeback_loss_reason_code: { type: 'string' } }, ['reason_code']);
@@ -63,7 +65,10 @@ beforeAll(async () => {
   fake = new StripeFake(KEY, seedStripeDisputes(3, 120));
   const url = await fake.start();
   agent = new Agent();
-  client = new StripeClient(stripe.configFromEnv({ STRIPE_SECRET_KEY: KEY, STRIPE_API_BASE: url, STRIPE_RATE_LIMIT: '0' })!, { dispatcher: agent, logger: silentLogger });
+  client = new StripeClient(stripe.configFromEnv({ STRIPE_SECRET_KEY: KEY, STRIPE_API_BASE: url, STRIPE_RATE_LIMIT: '0' })!, {
+    dispatcher: agent,
+    logger: silentLogger,
+  });
 });
 afterAll(async () => {
   await fake.close();
@@ -117,7 +122,13 @@ describe('Stripe fake against the OpenAPI description', () => {
     ['both cursors', '/v1/disputes?starting_after=a&ending_before=b', {}, KEY, 400],
     ['an unknown cursor', '/v1/disputes?starting_after=du_missing', {}, KEY, 400],
     ['an unknown route', '/v1/charges', {}, KEY, 404],
-    ['an unknown close parameter', '/v1/disputes/du_x/close', { method: 'POST', body: 'reason=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, KEY, 400],
+    [
+      'an unknown close parameter',
+      '/v1/disputes/du_x/close',
+      { method: 'POST', body: 'reason=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      KEY,
+      400,
+    ],
   ] as const)('answers %s with Stripe’s error shape', async (_, path, init, key, status) => {
     const res = await raw(path, init as RequestInit, key);
     expect(res.status).toBe(status);
@@ -126,7 +137,10 @@ describe('Stripe fake against the OpenAPI description', () => {
   });
 
   it('replays an idempotent close and refuses the key for another request', async () => {
-    const [a, b] = fake.all().filter((d) => d.status === 'needs_response').slice(1, 3);
+    const [a, b] = fake
+      .all()
+      .filter((d) => d.status === 'needs_response')
+      .slice(1, 3);
     const post = (id: string) =>
       fetch(`${fake.server.url}/v1/disputes/${id}/close`, {
         method: 'POST',

@@ -117,7 +117,9 @@ describe('authentication', () => {
 describe('scopes', () => {
   it('refuses closeDispute to a read-only key with FORBIDDEN, sending nothing, and audits the refusal', async () => {
     const before = sandbox.fakes.reduce((n, f) => n + f.fake.closesExecuted(), 0);
-    const res = await call(READER, 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', { id: gid('STRIPE', fake('STRIPE').ordered()[0]!) });
+    const res = await call(READER, 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', {
+      id: gid('STRIPE', fake('STRIPE').ordered()[0]!),
+    });
     expect(res.body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(res.body.data ?? null).toBeNull();
     expect(sandbox.fakes.reduce((n, f) => n + f.fake.closesExecuted(), 0)).toBe(before);
@@ -128,7 +130,9 @@ describe('scopes', () => {
   it('writes an audit line for every close: key name, dispute, provider, result, idempotency key, time', async () => {
     const list = await call(ADMIN, '{ disputes(first: 30, filter: { provider: STRIPE }) { nodes { id closable } } }');
     const target = list.body.data.disputes.nodes.find((n: { closable: boolean }) => n.closable);
-    const res = await call(ADMIN, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "audit-1" }) { dispute { status } } }', { id: target.id });
+    const res = await call(ADMIN, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "audit-1" }) { dispute { status } } }', {
+      id: target.id,
+    });
     expect(res.body.data.closeDispute.dispute.status).toBe('LOST');
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit' && l.idempotencyKey === 'audit-1');
     expect(line).toMatchObject({ audit: 'closeDispute', key: 'admin', disputeId: target.id, provider: 'STRIPE', result: 'CLOSED', idempotencyKey: 'audit-1' });
@@ -138,12 +142,17 @@ describe('scopes', () => {
   it('keeps idempotency keys apart between API keys', async () => {
     const list = await call(ADMIN, '{ disputes(first: 40, filter: { provider: STRIPE }) { nodes { id closable } } }');
     const [a, b] = list.body.data.disputes.nodes.filter((n: { closable: boolean }) => n.closable);
-    const close = (key: string, id: string) => call(key, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "shared" }) { dispute { status } userErrors { code } } }', { id });
+    const close = (key: string, id: string) =>
+      call(key, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "shared" }) { dispute { status } userErrors { code } } }', { id });
     expect((await close(ADMIN, a.id)).body.data.closeDispute.dispute.status).toBe('LOST');
     expect((await close(STRIPE_ONLY, b.id)).body.data.closeDispute.dispute.status).toBe('LOST');
     // Upstream too: Stripe scopes keys per account, so each caller's key is its own digest.
-    const sent = fake('STRIPE').server.requests.filter((r) => r.path.endsWith('/close')).map((r) => r.headers['idempotency-key']);
-    expect(sent).toEqual(expect.arrayContaining([upstreamIdempotencyKey({ name: 'admin' }, 'shared'), upstreamIdempotencyKey({ name: 'stripe-only' }, 'shared')]));
+    const sent = fake('STRIPE')
+      .server.requests.filter((r) => r.path.endsWith('/close'))
+      .map((r) => r.headers['idempotency-key']);
+    expect(sent).toEqual(
+      expect.arrayContaining([upstreamIdempotencyKey({ name: 'admin' }, 'shared'), upstreamIdempotencyKey({ name: 'stripe-only' }, 'shared')]),
+    );
   });
 });
 
@@ -154,7 +163,7 @@ describe('providers a key may reach', () => {
     expect(new Set(page.body.data.disputes.nodes.map((n: { provider: string }) => n.provider))).toEqual(new Set(['STRIPE']));
   });
 
-  it('answers for another provider\'s real dispute exactly what it answers for one that does not exist', async () => {
+  it("answers for another provider's real dispute exactly what it answers for one that does not exist", async () => {
     const real = fake('AFTERPAY').ordered()[0]!;
     const ghost = 'dp_doesNotExist0000';
     const ask = (id: string) =>
@@ -167,7 +176,8 @@ describe('providers a key may reach', () => {
     const [r, g] = await Promise.all([ask(real), ask(ghost)]);
     expect(r.body).toEqual({ data: { node: null, dispute: null, disputeByProviderId: null, nodes: [null] } });
     expect(r.body).toEqual(g.body);
-    const close = (id: string) => call(STRIPE_ONLY, 'mutation($id: ID!) { closeDispute(input: { id: $id }) { dispute { id } userErrors { code message } } }', { id: gid('AFTERPAY', id) });
+    const close = (id: string) =>
+      call(STRIPE_ONLY, 'mutation($id: ID!) { closeDispute(input: { id: $id }) { dispute { id } userErrors { code message } } }', { id: gid('AFTERPAY', id) });
     const [cr, cg] = await Promise.all([close(real), close(ghost)]);
     expect(cr.body.data.closeDispute.userErrors[0].code).toBe('NOT_FOUND');
     expect(cr.body).toEqual(cg.body);
@@ -182,7 +192,7 @@ describe('providers a key may reach', () => {
 });
 
 describe('per-key rate limit', () => {
-  it('answers 429 with Retry-After and RATE_LIMITED past the key\'s burst, without slowing other keys', async () => {
+  it("answers 429 with Retry-After and RATE_LIMITED past the key's burst, without slowing other keys", async () => {
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await call(SLOW, '{ providers { provider } }'));
     expect(results.slice(0, 2).map((r) => r.status)).toEqual([200, 200]);
@@ -196,7 +206,10 @@ describe('per-key rate limit', () => {
 describe('browsers', () => {
   it('answers a preflight from an allowed origin, and not from another', async () => {
     const preflight = (origin: string) =>
-      fetch(gateway.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+      fetch(gateway.url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
     const ok = await preflight(ALLOWED_ORIGIN);
     expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     const evil = await preflight('https://evil.example');
@@ -250,12 +263,20 @@ describe('start-up', () => {
       const out = () => sink.out;
       expect(out()).toContain('GATEWAY_AUTH=none: running without authentication');
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ providers { provider } }' }) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ providers { provider } }' }),
+        });
         bodies.push(await res.text());
         expect(res.status).toBe(200);
       }
       await new Promise((r) => setTimeout(r, 200));
-      expect(out().split('\n').filter((l) => l.includes('requests are not authenticated'))).toHaveLength(1);
+      expect(
+        out()
+          .split('\n')
+          .filter((l) => l.includes('requests are not authenticated')),
+      ).toHaveLength(1);
       expect(out()).not.toContain('sk_test_authNone00000000000000');
     } finally {
       child.kill('SIGTERM');

@@ -17,7 +17,12 @@ export function probeKeys(): KeyStore {
   return KeyStore.fromEnv(
     {
       GATEWAY_API_KEYS: JSON.stringify([
-        { name: 'admin', key: `sha256:${sha256(ADMIN).toString('hex')}`, scopes: ['disputes:read', 'disputes:write'], rateLimit: { perSecond: 1000, burst: 1000 } },
+        {
+          name: 'admin',
+          key: `sha256:${sha256(ADMIN).toString('hex')}`,
+          scopes: ['disputes:read', 'disputes:write'],
+          rateLimit: { perSecond: 1000, burst: 1000 },
+        },
         { name: 'reader', key: `sha256:${sha256(READER).toString('hex')}`, scopes: ['disputes:read'], rateLimit: { perSecond: 1000, burst: 1000 } },
         { name: 'flood', key: `sha256:${sha256(FLOOD).toString('hex')}`, scopes: ['disputes:read'], rateLimit: { perSecond: 1000, burst: 1000 } },
       ]),

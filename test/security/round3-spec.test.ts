@@ -19,7 +19,12 @@ describe('security round three: a scan-limited page', () => {
 
   it('item 16: carries extensions.scanLimited and no errors key', async () => {
     for (const status of ['PREVENTED', 'WON']) {
-      const res = await gql(probe.gateway.url, null, `query($s: [DisputeStatus!]) { disputes(first: 50, filter: { providers: [STRIPE], status: $s }) { nodes { id } } }`, { s: [status] });
+      const res = await gql(
+        probe.gateway.url,
+        null,
+        `query($s: [DisputeStatus!]) { disputes(first: 50, filter: { providers: [STRIPE], status: $s }) { nodes { id } } }`,
+        { s: [status] },
+      );
       expect(res.status).toBe(200);
       expect(res.body.extensions?.scanLimited?.length).toBeGreaterThan(0);
       expect(Object.keys(res.body)).not.toContain('errors');

@@ -34,7 +34,12 @@ describe('security round three: incoming trace context', () => {
   const send = (key: string | null) =>
     fetch(probe.gateway.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${PARENT}-01`, tracestate: TRACESTATE, ...(key && { authorization: `Bearer ${key}` }) },
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${TRACE_ID}-${PARENT}-01`,
+        tracestate: TRACESTATE,
+        ...(key && { authorization: `Bearer ${key}` }),
+      },
       body: JSON.stringify({ query: '{ disputes(first: 2) { nodes { id } } }' }),
     });
 

@@ -22,9 +22,23 @@ describe('security round three: a webhook endpoint under unsigned traffic', () =
   it('item 6: every correctly signed event is taken, whatever the unsigned traffic', async () => {
     const origin = new URL(probe.gateway.url).origin;
     const before = probe.logs.length;
-    const dispute = (await (await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes?limit=1`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })).json()) as { data: Record<string, unknown>[] };
-    const event = (i: number) => ({ id: `evt_flood_${i}`, object: 'event', type: 'charge.dispute.updated', created: Math.floor(Date.now() / 1000), livemode: false, data: { object: dispute.data[0] } });
-    const unsigned = () => fetch(`${origin}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' }, body: '{"id":"evt_x"}' }).then((r) => r.status);
+    const dispute = (await (
+      await fetch(`${sandbox.env.STRIPE_API_BASE}/v1/disputes?limit=1`, { headers: { authorization: `Bearer ${sandbox.env.STRIPE_SECRET_KEY}` } })
+    ).json()) as { data: Record<string, unknown>[] };
+    const event = (i: number) => ({
+      id: `evt_flood_${i}`,
+      object: 'event',
+      type: 'charge.dispute.updated',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object: dispute.data[0] },
+    });
+    const unsigned = () =>
+      fetch(`${origin}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+        body: '{"id":"evt_x"}',
+      }).then((r) => r.status);
     const signed: Promise<{ status: number }>[] = [];
     const refused: Promise<number>[] = [];
     for (let round = 0; round < 8; round++) {

@@ -38,7 +38,10 @@ interface Frame {
 
 /** A graphql-transport-ws connection spoken by hand: every frame kept, the close code when it closes. */
 async function connect(url: string, opts: { header?: string; init?: string; from?: string } = {}) {
-  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', { ...(opts.header && { headers: { authorization: `Bearer ${opts.header}` } }), ...(opts.from && { localAddress: opts.from }) });
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', {
+    ...(opts.header && { headers: { authorization: `Bearer ${opts.header}` } }),
+    ...(opts.from && { localAddress: opts.from }),
+  });
   const frames: Frame[] = [];
   let closeCode: number | null = null;
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve((closeCode = code))));
@@ -77,7 +80,8 @@ async function connect(url: string, opts: { header?: string; init?: string; from
   };
 }
 
-const statusOf = async (url: string, id: string) => (await gql(url, ADMIN, `query($id: ID!) { node(id: $id) { ... on Dispute { status } } }`, { id })).body.data.node.status;
+const statusOf = async (url: string, id: string) =>
+  (await gql(url, ADMIN, `query($id: ID!) { node(id: $id) { ... on Dispute { status } } }`, { id })).body.data.node.status;
 
 describe('security round three: WebSocket', () => {
   let sandbox: Sandbox;
@@ -176,7 +180,9 @@ describe('security round three: WebSocket', () => {
     sockets.push(ws);
     expect((await ws.answer(ws.start('query Inbox { disputes(first: 5) { nodes { id } } }'))).type).toBe('next');
     await new Promise((r) => setTimeout(r, 50));
-    const line = probe.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'request' && l.method === 'WS' && l.key === 'admin' && l.operations?.includes('Inbox'));
+    const line = probe.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'request' && l.method === 'WS' && l.key === 'admin' && l.operations?.includes('Inbox'));
     expect(line).toBeDefined();
     expect(line.upstreamCalls).toBeGreaterThan(0);
   });
@@ -187,7 +193,10 @@ describe('security round three: WebSocket', () => {
     // Thirty subscriptions in one write: the messages are handled concurrently.
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push(String(100 + i));
-    for (const id of ids) ws.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { operationName: `Burst${id}`, query: `subscription Burst${id} { disputeEvents { id } }` } }));
+    for (const id of ids)
+      ws.socket.send(
+        JSON.stringify({ id, type: 'subscribe', payload: { operationName: `Burst${id}`, query: `subscription Burst${id} { disputeEvents { id } }` } }),
+      );
     await new Promise((r) => setTimeout(r, 300));
     const refused = ws.frames.filter((f) => f.type === 'error' && f.payload?.[0]?.extensions?.code === 'TOO_MANY_OPERATIONS').length;
     expect(refused).toBeGreaterThanOrEqual(10);

@@ -90,7 +90,11 @@ describe('cursors', () => {
     ['an empty position', b64({ v: 3, f: fingerprint, e: 0, s: [['', null], 0, 0] }), /not a valid cursor/],
     ['a dot-segment position', b64({ v: 3, f: fingerprint, e: 0, s: [['..', null], 0, 0] }), /not a valid cursor/],
     ['a position not of the provider form', b64({ v: 3, f: fingerprint, e: 0, s: [['du_1', 'a/b'], 0, 0] }), /not a valid cursor/],
-    ['a cursor from before accounts (version 2)', b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', null] } }), /earlier version of the gateway; start again/],
+    [
+      'a cursor from before accounts (version 2)',
+      b64({ v: 2, f: fingerprint, p: 'STRIPE', s: { STRIPE: ['du_1', null] } }),
+      /earlier version of the gateway; start again/,
+    ],
     ['JSON that is not a cursor', b64([1, 2]), /not a valid cursor/],
     ['not base64url', '***', /start again without a cursor/],
   ])('reject %s', (_, raw, message) => {

@@ -39,7 +39,11 @@ describe('API key store', () => {
 
   it('refuses a key past its expiresAt, and says a key let in earlier is no longer valid after a reload without it', () => {
     const key = 'gk_expiring_key_0123456789abcdef';
-    const doc = (expiresAt: string) => JSON.stringify([{ name: 'temp', key, scopes: ['disputes:read'], expiresAt }, { name: 'other', key: 'gk_other_key_0123456789abcdef00', scopes: ['disputes:read'] }]);
+    const doc = (expiresAt: string) =>
+      JSON.stringify([
+        { name: 'temp', key, scopes: ['disputes:read'], expiresAt },
+        { name: 'other', key: 'gk_other_key_0123456789abcdef00', scopes: ['disputes:read'] },
+      ]);
     const future = KeyStore.parse(doc(new Date(Date.now() + 60_000).toISOString()), 'keys', { perSecond: 1, burst: 1 });
     const past = KeyStore.parse(doc(new Date(Date.now() - 1).toISOString()), 'keys', { perSecond: 1, burst: 1 });
     const admitted = future.authenticate(key)!;
@@ -47,7 +51,10 @@ describe('API key store', () => {
     expect(future.stillValid(admitted)).toBe(true);
     expect(past.authenticate(key)).toBeNull();
     expect(past.stillValid(admitted)).toBe(false);
-    const without = KeyStore.parse(JSON.stringify([{ name: 'other', key: 'gk_other_key_0123456789abcdef00', scopes: ['disputes:read'] }]), 'keys', { perSecond: 1, burst: 1 });
+    const without = KeyStore.parse(JSON.stringify([{ name: 'other', key: 'gk_other_key_0123456789abcdef00', scopes: ['disputes:read'] }]), 'keys', {
+      perSecond: 1,
+      burst: 1,
+    });
     expect(without.stillValid(admitted)).toBe(false);
     expect(() => KeyStore.parse(doc('next tuesday'), 'keys', { perSecond: 1, burst: 1 })).toThrow(/expiresAt must be an ISO-8601/);
   });

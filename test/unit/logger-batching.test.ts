@@ -18,7 +18,10 @@ function run(body: string) {
     process.on('exit', () => process.stderr.write('writes=' + writes));
     ${body}`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; level: string });
+  const lines = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; level: string });
   return { lines, writes: Number(/writes=(\d+)/.exec(r.stderr)?.[1]), status: r.status, stderr: r.stderr };
 }
 
@@ -29,7 +32,11 @@ describe('the process log writer', () => {
       log.warn('slow provider');
       setTimeout(() => { for (let i = 500; i < 1000; i++) log.info('access ' + i); }, 10);`);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.lines.map((l) => l.msg)).toEqual([...Array.from({ length: 500 }, (_, i) => `access ${i}`), 'slow provider', ...Array.from({ length: 500 }, (_, i) => `access ${i + 500}`)]);
+    expect(r.lines.map((l) => l.msg)).toEqual([
+      ...Array.from({ length: 500 }, (_, i) => `access ${i}`),
+      'slow provider',
+      ...Array.from({ length: 500 }, (_, i) => `access ${i + 500}`),
+    ]);
     // One write with the first burst and the warning, one for the second burst.
     expect(r.writes).toBe(2);
   });

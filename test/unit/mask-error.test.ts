@@ -27,7 +27,13 @@ describe('error masking', () => {
 
   it('turns a provider error into its code, provider and provider code, redacted', () => {
     const { mask } = setup();
-    const err = new ProviderError({ code: 'PROVIDER_AUTH_FAILED', provider: 'STRIPE', message: `Stripe answered HTTP 401: Invalid API Key provided: ${SECRET}`, status: 401, requestId: 'req_1' });
+    const err = new ProviderError({
+      code: 'PROVIDER_AUTH_FAILED',
+      provider: 'STRIPE',
+      message: `Stripe answered HTTP 401: Invalid API Key provided: ${SECRET}`,
+      status: 401,
+      requestId: 'req_1',
+    });
     const out = mask(located(err), 'Unexpected error.') as GraphQLError;
     expect(out.extensions).toEqual({ code: 'PROVIDER_AUTH_FAILED', provider: 'STRIPE', providerName: 'Stripe', providerStatus: 401, requestId: 'req_1' });
     expect(out.message).not.toContain(SECRET);

@@ -34,7 +34,14 @@ describe('toMinorUnits', () => {
   });
 
   it('round-trips through fromMinorUnits', () => {
-    for (const [minor, currency] of [[4846, 'usd'], [5, 'usd'], [-250, 'nzd'], [5000, 'jpy'], [1234, 'kwd'], [0, 'gbp']] as const) {
+    for (const [minor, currency] of [
+      [4846, 'usd'],
+      [5, 'usd'],
+      [-250, 'nzd'],
+      [5000, 'jpy'],
+      [1234, 'kwd'],
+      [0, 'gbp'],
+    ] as const) {
       expect(toMinorUnits(fromMinorUnits(minor, currency), currency)).toBe(minor);
     }
     expect(fromMinorUnits(5, 'usd')).toBe('0.05');

@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DISPUTE_REASONS, DISPUTE_STATUSES } from '../../src/domain/dispute.js';
-import { afterpayOpenedRange, afterpayToDispute, mapAfterpayReason, mapAfterpayStatus, unwrapAfterpayDispute } from '../../src/providers/afterpay/transformers.js';
+import {
+  afterpayOpenedRange,
+  afterpayToDispute,
+  mapAfterpayReason,
+  mapAfterpayStatus,
+  unwrapAfterpayDispute,
+} from '../../src/providers/afterpay/transformers.js';
 import { AFTERPAY_REASONS, AFTERPAY_STATUSES } from '../../src/providers/afterpay/wire.js';
 import { flexToDispute, readFlexList } from '../../src/providers/flex/transformers.js';
 import { mapWooshPayStatus, wooshpayToDispute } from '../../src/providers/wooshpay/transformers.js';
@@ -38,7 +44,13 @@ describe('WooshPay', () => {
   });
 
   it('exposes reason_type, reason_description and reason_code, and tolerates absent balance_transactions', () => {
-    const { balance_transactions: _, ...raw } = { ...example, reason_type: 'fraud', reason_description: 'Other Fraud', reason_code: '10.4', reason: 'fraudulent' };
+    const { balance_transactions: _, ...raw } = {
+      ...example,
+      reason_type: 'fraud',
+      reason_description: 'Other Fraud',
+      reason_code: '10.4',
+      reason: 'fraudulent',
+    };
     const d = wooshpayToDispute(raw, 'default');
     expect(d.extras).toEqual({ reasonType: 'fraud', reasonDescription: 'Other Fraud', reasonCode: '10.4' });
     expect(d.reason).toBe('FRAUDULENT');
@@ -77,8 +89,19 @@ describe('Flex', () => {
     expect(d.evidenceDetails).toEqual({ dueBy: new Date('2024-01-01T00:00:00Z'), hasEvidence: false, pastDue: false, submissionCount: 0 });
     expect(d.balanceTransactions).toEqual([
       {
-        id: 'obj_01EXAMPLE00000000000000000', amount: 0, currency: 'usd', fee: 0, net: 0, status: 'available', type: 'string',
-        reportingCategory: 'string', description: null, created: new Date('2024-01-01T00:00:00Z'), availableOn: null, feeDetails: [], category: 'string',
+        id: 'obj_01EXAMPLE00000000000000000',
+        amount: 0,
+        currency: 'usd',
+        fee: 0,
+        net: 0,
+        status: 'available',
+        type: 'string',
+        reportingCategory: 'string',
+        description: null,
+        created: new Date('2024-01-01T00:00:00Z'),
+        availableOn: null,
+        feeDetails: [],
+        category: 'string',
       },
     ]);
     expect(d.paymentMethodDetails).toEqual({ type: 'string', card: { brand: 'visa', network: null, caseType: null, networkReasonCode: 'string' } });

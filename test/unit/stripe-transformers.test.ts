@@ -42,7 +42,13 @@ describe('stripeToDispute', () => {
   it('reads the 2026 fixture: payment method details, network reason code, eligibility', () => {
     const d = stripeToDispute(fixture2026, 'acct_slot');
     expect(d.providerAccount).toBe('acct_slot');
-    expect(d.paymentMethodDetails).toEqual({ type: 'card', card: { brand: 'visa', network: 'visa', caseType: 'inquiry', networkReasonCode: '10.4' }, klarna: null, paypal: null, amazonPay: null });
+    expect(d.paymentMethodDetails).toEqual({
+      type: 'card',
+      card: { brand: 'visa', network: 'visa', caseType: 'inquiry', networkReasonCode: '10.4' },
+      klarna: null,
+      paypal: null,
+      amazonPay: null,
+    });
     expect(d.networkReasonCode).toBe('10.4');
     expect(d.enhancedEligibilityTypes).toEqual(['visa_compelling_evidence_3']);
   });
@@ -77,18 +83,38 @@ describe('stripeToDispute', () => {
     raw.currency = 'JPY';
     raw.balance_transactions = [
       {
-        id: 'txn_1', object: 'balance_transaction', amount: -5000, available_on: 1680700000, created: 1680651737, currency: 'jpy',
-        description: 'Chargeback withdrawal', exchange_rate: null, fee: 2000,
+        id: 'txn_1',
+        object: 'balance_transaction',
+        amount: -5000,
+        available_on: 1680700000,
+        created: 1680651737,
+        currency: 'jpy',
+        description: 'Chargeback withdrawal',
+        exchange_rate: null,
+        fee: 2000,
         fee_details: [{ amount: 2000, application: null, currency: 'jpy', description: 'Dispute fee', type: 'stripe_fee' }],
-        net: -7000, reporting_category: 'dispute', source: 'du_1', status: 'available', type: 'adjustment',
+        net: -7000,
+        reporting_category: 'dispute',
+        source: 'du_1',
+        status: 'available',
+        type: 'adjustment',
       },
     ];
     const d = stripeToDispute(raw, 'default');
     expect(d.currency).toBe('jpy');
     expect(d.balanceTransactions[0]).toEqual({
-      id: 'txn_1', amount: -5000, currency: 'jpy', fee: 2000, net: -7000, status: 'available', type: 'adjustment',
-      reportingCategory: 'dispute', description: 'Chargeback withdrawal', created: new Date(1680651737000),
-      availableOn: new Date(1680700000000), feeDetails: [{ amount: 2000, currency: 'jpy', type: 'stripe_fee', description: 'Dispute fee' }],
+      id: 'txn_1',
+      amount: -5000,
+      currency: 'jpy',
+      fee: 2000,
+      net: -7000,
+      status: 'available',
+      type: 'adjustment',
+      reportingCategory: 'dispute',
+      description: 'Chargeback withdrawal',
+      created: new Date(1680651737000),
+      availableOn: new Date(1680700000000),
+      feeDetails: [{ amount: 2000, currency: 'jpy', type: 'stripe_fee', description: 'Dispute fee' }],
     });
   });
 

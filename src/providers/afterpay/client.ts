@@ -20,7 +20,16 @@ import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readAfterpayErrorEnvelope } from './errors.js';
 import { closeWithReread } from '../safe-close.js';
-import { readAfterpayFile, AFTERPAY_EVIDENCE_RULES, AFTERPAY_STATUS_MAP, afterpayOpenedRange, afterpayToDispute, readAfterpayList, unwrapAfterpayDispute, withEvidenceSent } from './transformers.js';
+import {
+  readAfterpayFile,
+  AFTERPAY_EVIDENCE_RULES,
+  AFTERPAY_STATUS_MAP,
+  afterpayOpenedRange,
+  afterpayToDispute,
+  readAfterpayList,
+  unwrapAfterpayDispute,
+  withEvidenceSent,
+} from './transformers.js';
 import { rawValuesFor } from '../stripe/transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
@@ -231,7 +240,12 @@ export class AfterpayClient implements DisputeProviderClient {
    * The reference shows JSON but a file needs a multipart body: multipart is sent (the fake takes both). Sent once.
    */
   async uploadFile(file: EvidenceUpload, _opts: { idempotencyKey: string }) {
-    const res = await this.http.send({ method: 'POST', path: '/v2/disputes/files', payload: () => fileForm(file, { fileType: 'dispute_evidence' }), retry: false });
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/v2/disputes/files',
+      payload: () => fileForm(file, { fileType: 'dispute_evidence' }),
+      retry: false,
+    });
     return decodeUpstream('AFTERPAY', res, (json) => readAfterpayFile(json, file));
   }
 

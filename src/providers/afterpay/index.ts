@@ -23,7 +23,22 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
   displayName: 'Afterpay',
   typeDefs,
   detailsType,
-  options: ['merchantId', 'secretKey', 'apiBase', 'userAgent', 'merchantUrl', 'currency', 'environment', 'acceptMethod', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret', 'webhookUrl'],
+  options: [
+    'merchantId',
+    'secretKey',
+    'apiBase',
+    'userAgent',
+    'merchantUrl',
+    'currency',
+    'environment',
+    'acceptMethod',
+    'timeoutMs',
+    'rateLimit',
+    'breakerThreshold',
+    'breakerCooldownMs',
+    'webhookSecret',
+    'webhookUrl',
+  ],
   configFromEnv(env) {
     const merchantId = env.AFTERPAY_MERCHANT_ID?.trim();
     const secretKey = env.AFTERPAY_SECRET_KEY?.trim();
@@ -31,7 +46,8 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
     if (!merchantId || !secretKey) throw new ConfigError('Afterpay needs both AFTERPAY_MERCHANT_ID and AFTERPAY_SECRET_KEY');
     const apiBase = env.AFTERPAY_API_BASE?.trim() || 'https://global-api.afterpay.com';
     const environment = env.AFTERPAY_ENVIRONMENT?.trim() || (new URL(apiBase).hostname.includes('sandbox') ? 'sandbox' : 'production');
-    if (environment !== 'sandbox' && environment !== 'production') throw new ConfigError(`AFTERPAY_ENVIRONMENT must be "sandbox" or "production", got "${environment}"`);
+    if (environment !== 'sandbox' && environment !== 'production')
+      throw new ConfigError(`AFTERPAY_ENVIRONMENT must be "sandbox" or "production", got "${environment}"`);
     const currency = env.AFTERPAY_CURRENCY?.trim() || 'USD';
     if (!/^[A-Za-z]{3}$/.test(currency)) throw new ConfigError(`AFTERPAY_CURRENCY must be an ISO-4217 code, got "${currency}"`);
     const acceptMethod = (env.AFTERPAY_ACCEPT_METHOD?.trim() || 'POST').toUpperCase();

@@ -108,12 +108,33 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
     livemode: ctx.livemode,
     metadata: {},
     evidence: {
-      accessActivityLog: null, billingAddress: null, cancellationPolicy: NO_EVIDENCE_FILE, cancellationPolicyDisclosure: null,
-      cancellationRebuttal: null, customerCommunication: null, customerEmailAddress: null, customerName: null, customerPurchaseIp: null,
-      customerSignature: null, duplicateChargeDocumentation: null, duplicateChargeExplanation: null, duplicateChargeId: null,
-      productDescription: null, receipt: null, refundPolicy: null, refundPolicyDisclosure: null, refundRefusalExplanation: null,
-      serviceDate: null, serviceDocumentation: null, shippingAddress: null, shippingCarrier: null, shippingDate: null,
-      shippingDocumentation: null, shippingTrackingNumber: null, uncategorizedFile: null, uncategorizedText: null,
+      accessActivityLog: null,
+      billingAddress: null,
+      cancellationPolicy: NO_EVIDENCE_FILE,
+      cancellationPolicyDisclosure: null,
+      cancellationRebuttal: null,
+      customerCommunication: null,
+      customerEmailAddress: null,
+      customerName: null,
+      customerPurchaseIp: null,
+      customerSignature: null,
+      duplicateChargeDocumentation: null,
+      duplicateChargeExplanation: null,
+      duplicateChargeId: null,
+      productDescription: null,
+      receipt: null,
+      refundPolicy: null,
+      refundPolicyDisclosure: null,
+      refundRefusalExplanation: null,
+      serviceDate: null,
+      serviceDocumentation: null,
+      shippingAddress: null,
+      shippingCarrier: null,
+      shippingDate: null,
+      shippingDocumentation: null,
+      shippingTrackingNumber: null,
+      uncategorizedFile: null,
+      uncategorizedText: null,
     },
     evidenceDetails: {
       dueBy,
@@ -130,12 +151,15 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
       merchantOrderId: strOrNull(o.merchantOrderId, `${path}.merchantOrderId`),
       openingNote: strOrNull(o.openingNote, `${path}.openingNote`),
       openingNoteAttachments:
-        attachments === undefined || attachments === null ? null : arr(attachments, `${path}.openingNoteAttachments`).map((a, i) => str(a, `${path}.openingNoteAttachments[${i}]`)),
+        attachments === undefined || attachments === null
+          ? null
+          : arr(attachments, `${path}.openingNoteAttachments`).map((a, i) => str(a, `${path}.openingNoteAttachments[${i}]`)),
       closingReason,
       closingNote: strOrNull(o.closingNote, `${path}.closingNote`),
       transactionDate: epochSecondsStringOrNull(o.transactionDate, `${path}.transactionDate`),
       open: bool(o.open, `${path}.open`),
-      settlementAmount: o.settlementAmount === undefined || o.settlementAmount === null ? null : minor(o.settlementAmount, currency, `${path}.settlementAmount`),
+      settlementAmount:
+        o.settlementAmount === undefined || o.settlementAmount === null ? null : minor(o.settlementAmount, currency, `${path}.settlementAmount`),
       updatedAt: epochSecondsStringOrNull(o.updatedAt, `${path}.updatedAt`),
       orderMeta: readMeta(o.meta, currency, `${path}.meta`),
     },
@@ -212,5 +236,11 @@ export function withEvidenceSent(d: Dispute, sent: EvidenceUpdate): Dispute {
 /** Afterpay's upload answer `{id:"fi_…", createdAt, expiresAt}`; it names no size or type, so those are the file's own. */
 export function readAfterpayFile(json: unknown, sent: { filename: string; size: number; contentType: string }): FileRef {
   const o = obj(json, 'file');
-  return { id: str(o.id, 'file.id'), filename: sent.filename, size: sent.size, contentType: sent.contentType, expiresAt: instantOrNull(o.expiresAt, 'file.expiresAt') };
+  return {
+    id: str(o.id, 'file.id'),
+    filename: sent.filename,
+    size: sent.size,
+    contentType: sent.contentType,
+    expiresAt: instantOrNull(o.expiresAt, 'file.expiresAt'),
+  };
 }

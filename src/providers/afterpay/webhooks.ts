@@ -10,7 +10,8 @@ import { isProviderId } from '../../domain/ids.js';
 import { checkTimestamp, header, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
 
 /** Afterpay's signature: HMAC-SHA256 of `<URL given to Afterpay>\n<date>\n<body>` (verified here, made by the sandbox's signer). */
-export const afterpayMac = (secret: string, url: string, date: string, raw: Buffer) => createHmac('sha256', secret).update(`${url}\n${date}\n`).update(raw).digest();
+export const afterpayMac = (secret: string, url: string, date: string, raw: Buffer) =>
+  createHmac('sha256', secret).update(`${url}\n${date}\n`).update(raw).digest();
 
 /** The signature's bytes, read as base64 or as hex (both readings, see above); null when neither. */
 function signatureBytes(s: string): Buffer[] {
@@ -48,7 +49,8 @@ export const afterpayWebhooks: ProviderWebhooks = {
   },
   read(raw, headers, account): ProviderEvent[] {
     const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown> | null;
-    if (typeof body !== 'object' || body === null || !isProviderId(body.dispute_id) || typeof body.webhook_event_type !== 'string') throw new WebhookRejected('malformed');
+    if (typeof body !== 'object' || body === null || !isProviderId(body.dispute_id) || typeof body.webhook_event_type !== 'string')
+      throw new WebhookRejected('malformed');
     // No event id is documented: one the body carries is used, else the body's digest (a
     // redelivery sends the same body; the state is fetched, so an identical notice adds nothing).
     const own = [body.event_id, body.webhook_event_id, body.id].find((v) => typeof v === 'string' && v.length > 0 && v.length <= 255) as string | undefined;

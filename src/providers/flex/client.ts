@@ -54,7 +54,15 @@ export class FlexClient implements DisputeProviderClient {
 
   private evidenceRules(config: FlexConfig): EvidenceRules {
     // Flex's files: JPEG, PNG or PDF up to 5 MB. Its text limit is undocumented (none enforced here).
-    return { fields: EVIDENCE_FIELDS, staging: true, resubmission: config.resubmission, clearing: true, maxFileBytes: 5 * 1024 * 1024, fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'], maxTextCharacters: null };
+    return {
+      fields: EVIDENCE_FIELDS,
+      staging: true,
+      resubmission: config.resubmission,
+      clearing: true,
+      maxFileBytes: 5 * 1024 * 1024,
+      fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
+      maxTextCharacters: null,
+    };
   }
 
   constructor(config: FlexConfig, deps: ProviderDeps) {
@@ -99,7 +107,10 @@ export class FlexClient implements DisputeProviderClient {
         const o = obj(raw, 'dispute');
         return { id: str(o.dispute_id, 'dispute.dispute_id'), created: new Date(str(o.created_at, 'dispute.created_at')) };
       };
-      const disputes = readListed(list.data, (d, i) => flexToDispute(d, this.account, 'summary', `body.disputes[${i}]`), locate, { provider: 'FLEX', account: this.account });
+      const disputes = readListed(list.data, (d, i) => flexToDispute(d, this.account, 'summary', `body.disputes[${i}]`), locate, {
+        provider: 'FLEX',
+        account: this.account,
+      });
       return { disputes, hasMore: list.hasMore };
     });
   }
@@ -168,7 +179,13 @@ export class FlexClient implements DisputeProviderClient {
 
   /** `POST /v1/files`, multipart (`purpose=dispute_evidence`, `file`) → `{"file":{file_id,…}}`. Sent once (no documented idempotency). */
   async uploadFile(file: EvidenceUpload, opts: { idempotencyKey: string }) {
-    const res = await this.http.send({ method: 'POST', path: '/v1/files', payload: () => fileForm(file, { purpose: 'dispute_evidence' }), idempotencyKey: opts.idempotencyKey, retry: false });
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/v1/files',
+      payload: () => fileForm(file, { purpose: 'dispute_evidence' }),
+      idempotencyKey: opts.idempotencyKey,
+      retry: false,
+    });
     return decodeUpstream('FLEX', res, readFlexFile);
   }
 

@@ -4,7 +4,6 @@ import { fileContentType, mapStripeReason, mapStripeStatus } from '../stripe/tra
 import { readEvidenceFields, arr, bool, boolOrNull, instantOrNull, int, intOrNull, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
 import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS } from './wire.js';
 
-
 function flexFile(v: unknown, path: string): FileRef | null {
   if (v === null || v === undefined || v === '') return null;
   // Flex file ids where a Stripe-shaped payload carries a bare id.
@@ -51,7 +50,8 @@ export function flexToDispute(v: unknown, account: string, detail: 'full' | 'sum
   const status = str(o.status, `${path}.status`);
   const reason = strOrNull(o.reason, `${path}.reason`);
   const currency = str(o.currency, `${path}.currency`).toLowerCase();
-  const pmdRaw = o.payment_method_details === undefined || o.payment_method_details === null ? null : obj(o.payment_method_details, `${path}.payment_method_details`);
+  const pmdRaw =
+    o.payment_method_details === undefined || o.payment_method_details === null ? null : obj(o.payment_method_details, `${path}.payment_method_details`);
   const card = pmdRaw && pmdRaw.card !== undefined && pmdRaw.card !== null ? obj(pmdRaw.card, `${path}.payment_method_details.card`) : null;
   const networkReasonCode = card ? strOrNull(card.network_reason_code, `${path}.payment_method_details.card.network_reason_code`) : null;
   const details = obj(o.evidence_details, `${path}.evidence_details`);

@@ -26,7 +26,8 @@ export function flexSecretProblem(secret: string): string | null {
 }
 
 /** Flex's event time: `event_dt` in unix seconds (milliseconds are read too: the reference does not say). */
-const eventTime = (v: unknown, fallbackS: number) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v > 1e12 ? v : v * 1000) : new Date(fallbackS * 1000));
+const eventTime = (v: unknown, fallbackS: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? new Date(v > 1e12 ? v : v * 1000) : new Date(fallbackS * 1000);
 
 export const flexWebhooks: ProviderWebhooks = {
   headers: ['svix-id', 'svix-timestamp', 'svix-signature'],

@@ -2,7 +2,12 @@
 // Stripe's dispute in Flex's envelope and vocabulary of ids.
 
 /** The reference renders status as <unknown>; the guide uses Stripe's statuses, so Stripe's set. */
-export { STRIPE_STATUSES as FLEX_STATUSES, STRIPE_REASONS as FLEX_REASONS, STRIPE_EVIDENCE_TEXT_KEYS as FLEX_EVIDENCE_TEXT_KEYS, STRIPE_EVIDENCE_FILE_KEYS as FLEX_EVIDENCE_FILE_KEYS } from '../stripe/wire.js';
+export {
+  STRIPE_STATUSES as FLEX_STATUSES,
+  STRIPE_REASONS as FLEX_REASONS,
+  STRIPE_EVIDENCE_TEXT_KEYS as FLEX_EVIDENCE_TEXT_KEYS,
+  STRIPE_EVIDENCE_FILE_KEYS as FLEX_EVIDENCE_FILE_KEYS,
+} from '../stripe/wire.js';
 
 /** `stripe_file_id` is absent in an older version of the docs. */
 export interface FlexFile {

@@ -7,7 +7,16 @@ import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
 import { readStripeErrorEnvelope } from './errors.js';
-import { rawValuesFor, readStripeFile, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams, stripeToDispute } from './transformers.js';
+import {
+  rawValuesFor,
+  readStripeFile,
+  STRIPE_EVIDENCE_RULES,
+  STRIPE_STATUS_MAP,
+  stripeEvidenceBody,
+  stripeListPage,
+  stripeListParams,
+  stripeToDispute,
+} from './transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface StripeConfig {
@@ -48,24 +57,25 @@ export class StripeClient implements DisputeProviderClient {
     this.apiVersion = config.apiVersion;
     // Basic auth with the secret key as the user name and an empty password, as Stripe documents.
     const authorization = `Basic ${Buffer.from(`${config.secretKey}:`).toString('base64')}`;
-    const pipeline = (baseUrl: string, hostScope?: string) => new HttpPipeline({
-      hostScope,
-      account: config.account,
-      resilience: deps.resilience,
-      observer: deps.observer,
-      spans: deps.spans,
-      // Stripe's (and its compatible WooshPay's) own word on retrying a failed response.
-      retryHint: stripeShouldRetry,
-      notFoundCodes: STRIPE_NOT_FOUND_CODES,
-      provider: 'STRIPE',
-      baseUrl,
-      dispatcher: deps.dispatcher,
-      logger: deps.logger,
-      ...fromSettings(config.pipeline, hostScope === 'files' ? 20 : undefined),
-      authHeaders: () => ({ authorization, 'stripe-version': config.apiVersion, ...(config.stripeAccount && { 'stripe-account': config.stripeAccount }) }),
-      readErrorEnvelope: readStripeErrorEnvelope,
-      requestIdHeader: 'request-id',
-    });
+    const pipeline = (baseUrl: string, hostScope?: string) =>
+      new HttpPipeline({
+        hostScope,
+        account: config.account,
+        resilience: deps.resilience,
+        observer: deps.observer,
+        spans: deps.spans,
+        // Stripe's (and its compatible WooshPay's) own word on retrying a failed response.
+        retryHint: stripeShouldRetry,
+        notFoundCodes: STRIPE_NOT_FOUND_CODES,
+        provider: 'STRIPE',
+        baseUrl,
+        dispatcher: deps.dispatcher,
+        logger: deps.logger,
+        ...fromSettings(config.pipeline, hostScope === 'files' ? 20 : undefined),
+        authHeaders: () => ({ authorization, 'stripe-version': config.apiVersion, ...(config.stripeAccount && { 'stripe-account': config.stripeAccount }) }),
+        readErrorEnvelope: readStripeErrorEnvelope,
+        requestIdHeader: 'request-id',
+      });
     this.http = pipeline(config.apiBase);
     // Stripe's files API is another host with its own limit (20 writes a second).
     this.files = pipeline(config.filesApiBase, 'files');
@@ -93,7 +103,9 @@ export class StripeClient implements DisputeProviderClient {
         ...stripeListParams(q.filter),
       },
     });
-    return decodeUpstream('STRIPE', res, (json) => stripeListPage(json, (raw) => stripeToDispute(raw, this.account), { provider: 'STRIPE', account: this.account }));
+    return decodeUpstream('STRIPE', res, (json) =>
+      stripeListPage(json, (raw) => stripeToDispute(raw, this.account), { provider: 'STRIPE', account: this.account }),
+    );
   }
 
   health() {
@@ -115,7 +127,13 @@ export class StripeClient implements DisputeProviderClient {
 
   /** Stripe replays a key, so an update is retried with its key like any POST. */
   async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
-    const res = await this.http.send({ method: 'POST', path: upstreamPath`/v1/disputes/${id}`, body: stripeEvidenceBody(u.evidence, u.submit), encoding: 'form', idempotencyKey: u.idempotencyKey });
+    const res = await this.http.send({
+      method: 'POST',
+      path: upstreamPath`/v1/disputes/${id}`,
+      body: stripeEvidenceBody(u.evidence, u.submit),
+      encoding: 'form',
+      idempotencyKey: u.idempotencyKey,
+    });
     return decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
   }
 

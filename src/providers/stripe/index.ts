@@ -17,7 +17,8 @@ export const STRIPE_API_VERSION = '2026-07-29.dahlia';
 function connectAccount(raw: string | undefined): string | undefined {
   const v = raw?.trim();
   if (!v) return undefined;
-  if (!/^acct_[A-Za-z0-9]{1,255}$/.test(v)) throw new ConfigError(`STRIPE_ACCOUNT (stripeAccount) must be a connected account id like acct_1Example, got "${v}"`);
+  if (!/^acct_[A-Za-z0-9]{1,255}$/.test(v))
+    throw new ConfigError(`STRIPE_ACCOUNT (stripeAccount) must be a connected account id like acct_1Example, got "${v}"`);
   return v;
 }
 
@@ -32,7 +33,18 @@ export const stripe: ProviderDefinition<StripeConfig> = {
   displayName: 'Stripe',
   typeDefs,
   detailsType,
-  options: ['secretKey', 'apiBase', 'filesApiBase', 'apiVersion', 'stripeAccount', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret'],
+  options: [
+    'secretKey',
+    'apiBase',
+    'filesApiBase',
+    'apiVersion',
+    'stripeAccount',
+    'timeoutMs',
+    'rateLimit',
+    'breakerThreshold',
+    'breakerCooldownMs',
+    'webhookSecret',
+  ],
   configFromEnv(env) {
     const secretKey = env.STRIPE_SECRET_KEY?.trim();
     if (!secretKey) return null;

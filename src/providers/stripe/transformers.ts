@@ -14,28 +14,9 @@ import type {
 } from '../../domain/dispute.js';
 import { EVIDENCE_FIELDS } from '../../domain/dispute.js';
 import type { EvidenceRules, ListFilter, ListPage } from '../types.js';
-import {
-  arr,
-  bool,
-  boolOrNull,
-  idOrExpanded,
-  int,
-  intOrNull,
-  obj,
-  str,
-  strOrNull,
-  readEvidenceFields,
-  unixTime,
-  type Obj,
-  readListed,
-} from '../wire.js';
+import { arr, bool, boolOrNull, idOrExpanded, int, intOrNull, obj, str, strOrNull, readEvidenceFields, unixTime, type Obj, readListed } from '../wire.js';
 import type { FormValue } from '../form.js';
-import {
-  STRIPE_EVIDENCE_FILE_KEYS,
-  STRIPE_EVIDENCE_TEXT_KEYS,
-  type StripeDisputeReason,
-  type StripeDisputeStatus,
-} from './wire.js';
+import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDisputeReason, type StripeDisputeStatus } from './wire.js';
 
 // Exhaustive by type: adding a value to STRIPE_STATUSES fails to compile until it is mapped here.
 export const STRIPE_STATUS_MAP: Record<StripeDisputeStatus, DisputeStatus> = {
@@ -79,7 +60,6 @@ export function rawValuesFor<K extends string, V>(table: Record<K, V>, wanted: r
   return (Object.keys(table) as K[]).filter((k) => wanted.includes(table[k]));
 }
 export const mapStripeReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
-
 
 function fileRef(v: unknown, path: string): FileRef | null {
   if (v === null || v === undefined || v === '') return null;
@@ -238,9 +218,7 @@ export function readStripeShapedDispute(
     enhancedEligibilityTypes:
       o.enhanced_eligibility_types === undefined
         ? []
-        : arr(o.enhanced_eligibility_types, `${path}.enhanced_eligibility_types`).map((t, i) =>
-            str(t, `${path}.enhanced_eligibility_types[${i}]`),
-          ),
+        : arr(o.enhanced_eligibility_types, `${path}.enhanced_eligibility_types`).map((t, i) => str(t, `${path}.enhanced_eligibility_types[${i}]`)),
     extras: {},
     detail: 'full',
   };

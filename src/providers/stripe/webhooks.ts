@@ -49,7 +49,8 @@ export function stripeSchemeWebhooks(provider: ProviderName, toDispute: (raw: un
     read(raw: Buffer, _headers, account: string): ProviderEvent[] {
       const event = obj(JSON.parse(raw.toString('utf8')));
       const data = obj(event?.data);
-      if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || !data) throw new WebhookRejected('malformed');
+      if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || !data)
+        throw new WebhookRejected('malformed');
       if (CHARGE_DISPUTE_TYPES[event.type] === undefined) return [];
       const dispute = toDispute(data.object, account);
       const type = eventType(event.type, data, dispute)!;

@@ -77,7 +77,9 @@ export class WooshPayClient implements DisputeProviderClient {
         ? { method: 'GET', path: '/v1/disputes/list', body: params, encoding: 'json' }
         : { method: 'GET', path: '/v1/disputes/list', query: params },
     );
-    return decodeUpstream('WOOSHPAY', res, (json) => stripeListPage(json, (raw) => wooshpayToDispute(raw, this.account), { provider: 'WOOSHPAY', account: this.account }));
+    return decodeUpstream('WOOSHPAY', res, (json) =>
+      stripeListPage(json, (raw) => wooshpayToDispute(raw, this.account), { provider: 'WOOSHPAY', account: this.account }),
+    );
   }
 
   health() {
@@ -106,7 +108,8 @@ export class WooshPayClient implements DisputeProviderClient {
       method: 'POST',
       path: upstreamPath`/v1/disputes/${id}`,
       // JSON carries submit as a boolean; the form as the string Stripe's forms use.
-      body: this.config.evidenceEncoding === 'json' ? { ...stripeEvidenceBody(u.evidence, u.submit), submit: u.submit } : stripeEvidenceBody(u.evidence, u.submit),
+      body:
+        this.config.evidenceEncoding === 'json' ? { ...stripeEvidenceBody(u.evidence, u.submit), submit: u.submit } : stripeEvidenceBody(u.evidence, u.submit),
       encoding: this.config.evidenceEncoding,
       idempotencyKey: u.idempotencyKey,
       retry: false,
@@ -121,6 +124,8 @@ export class WooshPayClient implements DisputeProviderClient {
    * counted as this close.
    */
   async close(id: string, opts: { idempotencyKey: string }) {
-    return closeStripeStyleWithReread(this, this.http, id, opts.idempotencyKey, (res) => decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account)));
+    return closeStripeStyleWithReread(this, this.http, id, opts.idempotencyKey, (res) =>
+      decodeUpstream('WOOSHPAY', res, (json) => wooshpayToDispute(json, this.account)),
+    );
   }
 }

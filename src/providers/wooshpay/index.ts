@@ -19,7 +19,8 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
     const listParams = env.WOOSHPAY_LIST_PARAMS?.trim() || 'body';
     if (listParams !== 'body' && listParams !== 'query') throw new ConfigError(`WOOSHPAY_LIST_PARAMS must be "body" or "query", got "${listParams}"`);
     const evidenceEncoding = env.WOOSHPAY_EVIDENCE_ENCODING?.trim() || 'form';
-    if (evidenceEncoding !== 'form' && evidenceEncoding !== 'json') throw new ConfigError(`WOOSHPAY_EVIDENCE_ENCODING must be "form" or "json", got "${evidenceEncoding}"`);
+    if (evidenceEncoding !== 'form' && evidenceEncoding !== 'json')
+      throw new ConfigError(`WOOSHPAY_EVIDENCE_ENCODING must be "form" or "json", got "${evidenceEncoding}"`);
     return {
       evidenceEncoding,
       secretKey,

@@ -77,7 +77,11 @@ class TestPayClient implements DisputeProviderClient {
   }
 
   async list(q: ListQuery): Promise<ListPage> {
-    const res = await this.http.send({ method: 'GET', path: '/disputes', query: { limit: q.limit, starting_after: q.startingAfter, ending_before: q.endingBefore } });
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/disputes',
+      query: { limit: q.limit, starting_after: q.startingAfter, ending_before: q.endingBefore },
+    });
     return decodeUpstream(TESTPAY, res, (json) => {
       const page = json as { data: TestPayDispute[]; has_more: boolean };
       return { items: page.data.map((d) => ({ dispute: toDispute(d, this.account), position: d.id })), hasMore: page.has_more };
@@ -90,7 +94,9 @@ class TestPayClient implements DisputeProviderClient {
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {
-    return Object.entries(STATUS).filter(([, s]) => wanted.includes(s)).map(([raw]) => raw);
+    return Object.entries(STATUS)
+      .filter(([, s]) => wanted.includes(s))
+      .map(([raw]) => raw);
   }
 
   health() {
@@ -143,11 +149,16 @@ export async function startTestPayFake(opts: { seed: number; count?: number; cre
   };
   const server = new FakeServer(handler);
   const url = await server.listen();
-  const handle = fakeHandle({ server, ordered: () => disputes.map((d) => d.id), closesExecuted: 0, close: () => server.close() }, url, {
-    TESTPAY_API_KEY: key,
-    TESTPAY_API_BASE: url,
-    TESTPAY_RATE_LIMIT: '0',
-  }, () => disputes.map((d) => ({ id: d.id, created: d.created, status: STATUS[d.status], currency: d.currency })));
+  const handle = fakeHandle(
+    { server, ordered: () => disputes.map((d) => d.id), closesExecuted: 0, close: () => server.close() },
+    url,
+    {
+      TESTPAY_API_KEY: key,
+      TESTPAY_API_BASE: url,
+      TESTPAY_RATE_LIMIT: '0',
+    },
+    () => disputes.map((d) => ({ id: d.id, created: d.created, status: STATUS[d.status], currency: d.currency })),
+  );
   return { ...handle, disputes };
 }
 
@@ -167,7 +178,12 @@ export const testpay: ProviderDefinition<TestPayConfig> = {
   configFromEnv(env) {
     const apiKey = env.TESTPAY_API_KEY?.trim();
     if (!apiKey) return null;
-    return { apiKey, apiBase: env.TESTPAY_API_BASE?.trim() || 'https://api.testpay.invalid', account: 'default', pipeline: pipelineSettings(env, 'TESTPAY', { timeoutMs: 5_000, ratePerSecond: 10 }) };
+    return {
+      apiKey,
+      apiBase: env.TESTPAY_API_BASE?.trim() || 'https://api.testpay.invalid',
+      account: 'default',
+      pipeline: pipelineSettings(env, 'TESTPAY', { timeoutMs: 5_000, ratePerSecond: 10 }),
+    };
   },
   create: (config, deps) => new TestPayClient(config, deps),
   secrets: (config) => [config.apiKey],

@@ -15,7 +15,12 @@ export function seedAfterpayDisputes(seed: number, count = 130, epoch = sandboxE
   for (let i = 0; i < count; i++) {
     const status = i < AFTERPAY_STATUSES.length ? AFTERPAY_STATUSES[i]! : rng.pick(AFTERPAY_STATUSES);
     const reason = i < AFTERPAY_REASONS.length ? AFTERPAY_REASONS[i]! : rng.pick(AFTERPAY_REASONS);
-    const { created, dueBy } = seedTimeline(rng, epoch, { open: status === 'needs_response', windowDays: 13, spanDays: 240, created: i % 15 === 14 ? Number(out[i - 1]!.createdAt) : undefined });
+    const { created, dueBy } = seedTimeline(rng, epoch, {
+      open: status === 'needs_response',
+      windowDays: 13,
+      spanDays: 240,
+      created: i % 15 === 14 ? Number(out[i - 1]!.createdAt) : undefined,
+    });
     // Most disputes carry no currency of their own (Afterpay's reference); a few do (Clearpay's).
     const clearpay = rng.chance(0.25);
     const currency = clearpay ? 'GBP' : 'USD';

@@ -10,8 +10,17 @@ import type { AfterpayDispute } from '../wire.js';
 
 /** The evidence fields Afterpay's respond takes. */
 const AFTERPAY_FIELDS = new Set([
-  'productDescription', 'refundPolicy', 'refundPolicyDisclosure', 'refundRefusalExplanation', 'shippingDocumentation', 'shippingAddress',
-  'shippingDate', 'shippingCarrier', 'shippingTrackingNumber', 'uncategorizedFile', 'uncategorizedText',
+  'productDescription',
+  'refundPolicy',
+  'refundPolicyDisclosure',
+  'refundRefusalExplanation',
+  'shippingDocumentation',
+  'shippingAddress',
+  'shippingDate',
+  'shippingCarrier',
+  'shippingTrackingNumber',
+  'uncategorizedFile',
+  'uncategorizedText',
 ]);
 
 const LIST_PARAMS = new Set(['offset', 'limit', 'openedAfter', 'openedBefore', 'status', 'order', 'merchant']);
@@ -150,12 +159,15 @@ export class AfterpayFake {
       return this.error(400, 'invalid_request', 'Body is not valid JSON.');
     }
     const evidence = body?.evidence;
-    if (typeof evidence !== 'object' || evidence === null || Object.keys(evidence).length === 0) return this.error(400, 'invalid_request', 'evidence must have at least one field.');
+    if (typeof evidence !== 'object' || evidence === null || Object.keys(evidence).length === 0)
+      return this.error(400, 'invalid_request', 'evidence must have at least one field.');
     for (const [k, v] of Object.entries(evidence)) {
       if (!AFTERPAY_FIELDS.has(k)) return this.error(400, 'invalid_request', `Unknown evidence field: ${k}.`);
       if (typeof v !== 'string' || v.length === 0) return this.error(400, 'invalid_request', `${k} must be a non-empty string.`);
     }
-    const unknownFile = ['refundPolicy', 'shippingDocumentation', 'uncategorizedFile'].find((k) => typeof evidence[k] === 'string' && !this.files.has(evidence[k] as string));
+    const unknownFile = ['refundPolicy', 'shippingDocumentation', 'uncategorizedFile'].find(
+      (k) => typeof evidence[k] === 'string' && !this.files.has(evidence[k] as string),
+    );
     if (unknownFile) return this.error(400, 'file_not_found', `No such file for ${unknownFile}.`);
     if (this.evidenceReceived.has(d.id)) return this.error(409, 'evidence_already_submitted', 'Evidence was already submitted for this dispute.');
     if (d.status !== 'needs_response') return this.error(409, 'invalid_state', `Dispute is ${d.status}.`);
@@ -183,7 +195,8 @@ export class AfterpayFake {
         return this.error(400, 'invalid_request', 'Send the file as multipart/form-data or JSON.');
       }
     }
-    if (parts.find((p) => p.name === 'fileType')?.data.toString('utf8') !== 'dispute_evidence') return this.error(400, 'invalid_request', 'fileType must be dispute_evidence.');
+    if (parts.find((p) => p.name === 'fileType')?.data.toString('utf8') !== 'dispute_evidence')
+      return this.error(400, 'invalid_request', 'fileType must be dispute_evidence.');
     const stored = this.files.receive(parts);
     if ('refused' in stored) return this.error(400, 'invalid_request', stored.refused);
     return { status: 200, body: { id: stored.id, createdAt: String(stored.created), expiresAt: String(stored.expiresAt) } };
@@ -204,12 +217,19 @@ export class AfterpayFake {
   }
 }
 
-export const sandboxAfterpayCredentials = () => ({ merchantId: `${100000000 + randomBytes(3).readUIntBE(0, 3)}`, secretKey: `apsk_sandbox${randomBytes(12).toString('hex')}` });
+export const sandboxAfterpayCredentials = () => ({
+  merchantId: `${100000000 + randomBytes(3).readUIntBE(0, 3)}`,
+  secretKey: `apsk_sandbox${randomBytes(12).toString('hex')}`,
+});
 
 /**
  * A path the API does not serve: answered as the edge in front of it does, with a plain HTML 404,
  * not the API's own error envelope (which means "no such dispute").
  */
 function unrouted(req: FakeRequest): FakeResponse {
-  return { status: 404, body: `<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path.replace(/[<>&]/g, '')}</p></body></html>`, headers: { 'content-type': 'text/html' } };
+  return {
+    status: 404,
+    body: `<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path.replace(/[<>&]/g, '')}</p></body></html>`,
+    headers: { 'content-type': 'text/html' },
+  };
 }

@@ -20,10 +20,17 @@ export async function startFlexFake({ seed, count, epoch, created }: FakeOptions
   const fake = new FlexFake(sandboxFlexKey(), disputes);
   const url = await fake.start();
   // Flex's statuses are Stripe's.
-  const expected = () => disputes.map((d) => ({ id: d.dispute_id, created: Date.parse(d.created_at) / 1000, status: mapStripeStatus(d.status), currency: d.currency }));
+  const expected = () =>
+    disputes.map((d) => ({ id: d.dispute_id, created: Date.parse(d.created_at) / 1000, status: mapStripeStatus(d.status), currency: d.currency }));
   const webhooks = new FakeWebhookSender(signFlex, fakeWebhookSecret());
   fake.webhooks = webhooks;
-  return fakeHandle(fake, url, { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url, FLEX_WEBHOOK_SECRET: webhooks.secret }, expected, webhooks);
+  return fakeHandle(
+    fake,
+    url,
+    { FLEX_RATE_LIMIT: '0', FLEX_API_KEY: fake.apiKey, FLEX_API_BASE: url, FLEX_WEBHOOK_SECRET: webhooks.secret },
+    expected,
+    webhooks,
+  );
 }
 
 export const flexSandbox: SandboxProvider = { name: 'FLEX', startFake: startFlexFake, signWebhook: signFlex };

@@ -14,7 +14,12 @@ export function seedFlexDisputes(seed: number, count = 130, epoch = sandboxEpoch
     const status = i < FLEX_STATUSES.length ? FLEX_STATUSES[i]! : rng.pick(FLEX_STATUSES);
     const reason = i < FLEX_REASONS.length ? FLEX_REASONS[i]! : rng.pick(FLEX_REASONS);
     const open = status === 'needs_response' || status === 'warning_needs_response';
-    const { created, dueBy, pastDue } = seedTimeline(rng, epoch, { open, windowDays: 14, spanDays: 200, created: i % 12 === 11 ? Date.parse(out[i - 1]!.created_at) / 1000 : undefined });
+    const { created, dueBy, pastDue } = seedTimeline(rng, epoch, {
+      open,
+      windowDays: 14,
+      spanDays: 200,
+      created: i % 12 === 11 ? Date.parse(out[i - 1]!.created_at) / 1000 : undefined,
+    });
     const submitted = ['under_review', 'warning_under_review', 'won'].includes(status) || (status === 'lost' && rng.chance(0.4));
     const evidence: Record<string, string | null | { file_id: string; filename: string; stripe_file_id?: string }> = {};
     for (const k of FLEX_EVIDENCE_TEXT_KEYS) evidence[k] = null;
@@ -59,11 +64,26 @@ export function seedFlexDisputes(seed: number, count = 130, epoch = sandboxEpoch
               created_at: iso(created),
             },
             ...(status === 'won'
-              ? [{ balance_transaction_id: ulid('fbt_'), amount, fee: 0, net: amount, status: 'available', type: 'adjustment', reporting_category: 'dispute_reversal', category: 'dispute_reinstatement', created_at: iso(created + 30 * DAY) }]
+              ? [
+                  {
+                    balance_transaction_id: ulid('fbt_'),
+                    amount,
+                    fee: 0,
+                    net: amount,
+                    status: 'available',
+                    type: 'adjustment',
+                    reporting_category: 'dispute_reversal',
+                    category: 'dispute_reinstatement',
+                    created_at: iso(created + 30 * DAY),
+                  },
+                ]
               : []),
           ]
         : [],
-      payment_method_details: { type: 'card', card: { brand: rng.pick(['visa', 'mastercard']), network_reason_code: rng.pick(['10.4', '13.1', '4853', null]) } },
+      payment_method_details: {
+        type: 'card',
+        card: { brand: rng.pick(['visa', 'mastercard']), network_reason_code: rng.pick(['10.4', '13.1', '4853', null]) },
+      },
       test_mode: true,
       client_reference_id: rng.chance(0.8) ? `order_${rng.int(10000, 99999)}` : null,
       ...(rng.chance(0.2) && { stripe_dispute_id: `du_${rng.id('', 24)}` }),

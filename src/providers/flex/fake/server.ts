@@ -30,7 +30,12 @@ export class FlexFake {
 
   /** Sends a Flex event about a dispute (a new Svix message id each; redeliveries keep theirs). */
   announce(type: string, d: FlexDispute): void {
-    this.webhooks?.emit({ event_dt: Math.floor(Date.now() / 1000), event_id: `fevt_${randomBytes(10).toString('hex')}`, event_type: type, object: structuredClone(d) });
+    this.webhooks?.emit({
+      event_dt: Math.floor(Date.now() / 1000),
+      event_id: `fevt_${randomBytes(10).toString('hex')}`,
+      event_type: type,
+      object: structuredClone(d),
+    });
   }
 
   constructor(
@@ -90,7 +95,8 @@ export class FlexFake {
     for (const key of req.query.keys()) if (!LIST_PARAMS.has(key)) return error(400, 'invalid_request', `Unknown parameter: ${key}`);
     const q = (k: string) => req.query.get(k) ?? undefined;
     const limitRaw = q('limit') ?? '20';
-    if (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 100) return error(400, 'invalid_request', 'limit must be an integer between 1 and 100.');
+    if (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 100)
+      return error(400, 'invalid_request', 'limit must be an integer between 1 and 100.');
     const limit = Number(limitRaw);
     const after = q('starting_after');
     const before = q('ending_before');
@@ -111,7 +117,9 @@ export class FlexFake {
       order: newestFirst,
       ...(anchor && { anchor: { item: anchor, direction: after ? ('after' as const) : ('before' as const) } }),
     });
-    const listed = data.map(({ balance_transactions: _b, payment_method_details: _p, evidence, ...rest }) => (expand === 'evidence' ? { ...rest, evidence } : rest));
+    const listed = data.map(({ balance_transactions: _b, payment_method_details: _p, evidence, ...rest }) =>
+      expand === 'evidence' ? { ...rest, evidence } : rest,
+    );
     return { status: 200, body: { disputes: listed, ...(this.opts.withHasMore && { has_more: more }) } };
   }
 
@@ -128,11 +136,25 @@ export class FlexFake {
   /** `POST /v1/files`: multipart, purpose=dispute_evidence, JPEG, PNG or PDF up to 5 MB. */
   private upload(req: FakeRequest): FakeResponse {
     const parts = parseMultipart(req);
-    if (parts?.find((p) => p.name === 'purpose')?.data.toString('utf8') !== 'dispute_evidence') return error(400, 'invalid_request', 'purpose must be dispute_evidence.');
+    if (parts?.find((p) => p.name === 'purpose')?.data.toString('utf8') !== 'dispute_evidence')
+      return error(400, 'invalid_request', 'purpose must be dispute_evidence.');
     const stored = this.files.receive(parts);
     if ('refused' in stored) return error(400, 'invalid_request', stored.refused);
     const iso = (s: number) => new Date(s * 1000).toISOString();
-    return { status: 200, body: { file: { file_id: stored.id, purpose: 'dispute_evidence', filename: stored.filename, size: stored.size, type: stored.type, created_at: iso(stored.created), expires_at: iso(stored.expiresAt) } } };
+    return {
+      status: 200,
+      body: {
+        file: {
+          file_id: stored.id,
+          purpose: 'dispute_evidence',
+          filename: stored.filename,
+          size: stored.size,
+          type: stored.type,
+          created_at: iso(stored.created),
+          expires_at: iso(stored.expiresAt),
+        },
+      },
+    };
   }
 
   private update(req: FakeRequest, d: FlexDispute): FakeResponse {
@@ -173,5 +195,9 @@ export const sandboxFlexKey = (): string => `fsk_test_sandbox${randomBytes(12).t
  * not the API's own error envelope (which means "no such dispute").
  */
 function unrouted(req: FakeRequest): FakeResponse {
-  return { status: 404, body: `<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path.replace(/[<>&]/g, '')}</p></body></html>`, headers: { 'content-type': 'text/html' } };
+  return {
+    status: 404,
+    body: `<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path.replace(/[<>&]/g, '')}</p></body></html>`,
+    headers: { 'content-type': 'text/html' },
+  };
 }

@@ -26,7 +26,13 @@ export async function startStripeFake({ seed, count, epoch, created }: FakeOptio
     fake.add(d);
     return d.id;
   };
-  const env = { STRIPE_RATE_LIMIT: '0', STRIPE_SECRET_KEY: fake.secretKey, STRIPE_API_BASE: url, STRIPE_FILES_API_BASE: url, STRIPE_WEBHOOK_SECRET: webhooks.secret };
+  const env = {
+    STRIPE_RATE_LIMIT: '0',
+    STRIPE_SECRET_KEY: fake.secretKey,
+    STRIPE_API_BASE: url,
+    STRIPE_FILES_API_BASE: url,
+    STRIPE_WEBHOOK_SECRET: webhooks.secret,
+  };
   return fakeHandle(fake, url, env, expected, webhooks);
 }
 

@@ -110,7 +110,11 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
     const currency = i < CURRENCIES.length ? CURRENCIES[i]![0] : rng.weighted(CURRENCIES);
     // Every tenth dispute shares its creation second with the previous one: ties must page stably.
     const open = AWAITING_RESPONSE.includes(status);
-    const { created, dueBy: due, pastDue } = seedTimeline(rng, epoch, { open, windowDays: 21, spanDays: 270, created: i % 10 === 9 ? out[i - 1]!.created : undefined });
+    const {
+      created,
+      dueBy: due,
+      pastDue,
+    } = seedTimeline(rng, epoch, { open, windowDays: 21, spanDays: 270, created: i % 10 === 9 ? out[i - 1]!.created : undefined });
     const amount = currency === 'jpy' ? rng.int(5, 500) * 100 : rng.int(500, 250_000);
     const id = rng.id('du_');
     const brand = rng.weighted<'visa' | 'mastercard' | 'amex'>([
@@ -145,9 +149,7 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
         submission_count: submitted ? 1 : 0,
         enhanced_eligibility: {},
       },
-      is_charge_refundable: ['needs_response', 'warning_needs_response', 'under_review', 'warning_under_review'].includes(status)
-        ? rng.chance(0.7)
-        : false,
+      is_charge_refundable: ['needs_response', 'warning_needs_response', 'under_review', 'warning_under_review'].includes(status) ? rng.chance(0.7) : false,
       livemode: false,
       metadata: rng.chance(0.4) ? { order_id: rng.id('ord_', 10) } : {},
       network_reason_code: networkReasonCode,

@@ -203,9 +203,11 @@ export class StripeFake {
 
     let limit = 10;
     if (p.limit !== undefined) {
-      if (typeof p.limit !== 'string' || !/^-?\d+$/.test(p.limit)) return error(400, 'invalid_request_error', 'Invalid integer: ' + String(p.limit), { code: 'parameter_invalid_integer', param: 'limit' });
+      if (typeof p.limit !== 'string' || !/^-?\d+$/.test(p.limit))
+        return error(400, 'invalid_request_error', 'Invalid integer: ' + String(p.limit), { code: 'parameter_invalid_integer', param: 'limit' });
       limit = Number(p.limit);
-      if (limit < 1 || limit > 100) return error(400, 'invalid_request_error', 'This value must be between 1 and 100.', { code: 'parameter_invalid_integer', param: 'limit' });
+      if (limit < 1 || limit > 100)
+        return error(400, 'invalid_request_error', 'This value must be between 1 and 100.', { code: 'parameter_invalid_integer', param: 'limit' });
     }
     if (p.starting_after !== undefined && p.ending_before !== undefined) {
       return error(400, 'invalid_request_error', 'You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
@@ -240,14 +242,17 @@ export class StripeFake {
   private createdRange(v: unknown): { gt?: number; gte?: number; lt?: number; lte?: number } | FakeResponse {
     if (v === undefined) return {};
     const num = (x: unknown, param: string): number | FakeResponse =>
-      typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : error(400, 'invalid_request_error', `Invalid integer: ${String(x)}`, { code: 'parameter_invalid_integer', param });
+      typeof x === 'string' && /^\d+$/.test(x)
+        ? Number(x)
+        : error(400, 'invalid_request_error', `Invalid integer: ${String(x)}`, { code: 'parameter_invalid_integer', param });
     if (typeof v === 'string') {
       const n = num(v, 'created');
       return typeof n === 'number' ? { gte: n, lte: n } : n;
     }
     const out: Record<string, number> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (!RANGE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: created[${k}]`, { code: 'parameter_unknown', param: `created[${k}]` });
+      if (!RANGE_KEYS.has(k))
+        return error(400, 'invalid_request_error', `Received unknown parameter: created[${k}]`, { code: 'parameter_unknown', param: `created[${k}]` });
       const n = num(x, `created[${k}]`);
       if (typeof n !== 'number') return n;
       out[k] = n;
@@ -277,7 +282,17 @@ export class StripeFake {
     if ('refused' in stored) return error(400, 'invalid_request_error', stored.refused, { param: 'file' });
     return {
       status: 200,
-      body: { id: stored.id, object: 'file', purpose, filename: stored.filename, size: stored.size, type: stored.type, created: stored.created, expires_at: stored.expiresAt, url: null },
+      body: {
+        id: stored.id,
+        object: 'file',
+        purpose,
+        filename: stored.filename,
+        size: stored.size,
+        type: stored.type,
+        created: stored.created,
+        expires_at: stored.expiresAt,
+        url: null,
+      },
     };
   }
 
@@ -297,20 +312,27 @@ export class StripeFake {
       // Since 2026-09-30 an over-long bundle (text fields combined) is refused, submit or not.
       const text = { ...d.evidence, ...(p.evidence as Record<string, unknown>) } as Record<string, unknown>;
       const total = STRIPE_EVIDENCE_TEXT_KEYS.reduce((n, k) => n + (typeof text[k] === 'string' ? characterCount(text[k] as string) : 0), 0);
-      if (total > 150_000) return error(400, 'invalid_request_error', 'The evidence is too long to fit on the evidence pages.', { code: 'dispute_evidence_page_limit_exceeded', param: 'evidence' });
+      if (total > 150_000)
+        return error(400, 'invalid_request_error', 'The evidence is too long to fit on the evidence pages.', {
+          code: 'dispute_evidence_page_limit_exceeded',
+          param: 'evidence',
+        });
       for (const [k, v] of Object.entries(p.evidence)) {
-        if (!EVIDENCE_KEYS.has(k)) return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
-        if (FILE_KEYS.has(k) && v !== '' && !this.files.has(String(v))) return error(400, 'invalid_request_error', `No such file upload: '${String(v)}'`, { code: 'resource_missing', param: `evidence[${k}]` });
+        if (!EVIDENCE_KEYS.has(k))
+          return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
+        if (FILE_KEYS.has(k) && v !== '' && !this.files.has(String(v)))
+          return error(400, 'invalid_request_error', `No such file upload: '${String(v)}'`, { code: 'resource_missing', param: `evidence[${k}]` });
         (d.evidence as Record<string, unknown>)[k] = v === '' ? null : v;
       }
       d.evidence_details.has_evidence = true;
     }
     if (p.metadata !== undefined) {
       if (p.metadata === '') d.metadata = {};
-      else for (const [k, v] of Object.entries(p.metadata as Record<string, string>)) {
-        if (v === '') delete d.metadata[k];
-        else d.metadata[k] = v;
-      }
+      else
+        for (const [k, v] of Object.entries(p.metadata as Record<string, string>)) {
+          if (v === '') delete d.metadata[k];
+          else d.metadata[k] = v;
+        }
     }
     // submit defaults to true with evidence; submit=true alone sends what is staged.
     if (p.submit === 'true' || (p.submit === undefined && p.evidence !== undefined)) {

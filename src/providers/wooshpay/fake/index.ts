@@ -15,7 +15,13 @@ export async function startWooshPayFake({ seed, count, epoch, created }: FakeOpt
   const expected = () => disputes.map((d) => ({ id: d.id, created: d.created, status: mapWooshPayStatus(d.status), currency: d.currency }));
   const webhooks = new FakeWebhookSender(signStripeScheme, fakeWebhookSecret());
   fake.webhooks = webhooks;
-  return fakeHandle(fake, url, { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url, WOOSHPAY_WEBHOOK_SECRET: webhooks.secret }, expected, webhooks);
+  return fakeHandle(
+    fake,
+    url,
+    { WOOSHPAY_RATE_LIMIT: '0', WOOSHPAY_SECRET_KEY: fake.secretKey, WOOSHPAY_API_BASE: url, WOOSHPAY_WEBHOOK_SECRET: webhooks.secret },
+    expected,
+    webhooks,
+  );
 }
 
 export const wooshpaySandbox: SandboxProvider = { name: 'WOOSHPAY', startFake: startWooshPayFake, signWebhook: signStripeScheme };

@@ -38,7 +38,8 @@ export function seedWooshPayDisputes(seed: number, count = 140, epoch = sandboxE
     // Fields the docs allow to be absent, and the reason they call not implemented.
     if (rng.chance(0.2)) delete d.balance_transactions;
     // WooshPay's own schema types balance_transactions as an array of strings (ids): some are.
-    else if (i % 7 === 3 && d.balance_transactions?.length) (d as { balance_transactions: unknown[] }).balance_transactions = d.balance_transactions.map((bt) => bt.id);
+    else if (i % 7 === 3 && d.balance_transactions?.length)
+      (d as { balance_transactions: unknown[] }).balance_transactions = d.balance_transactions.map((bt) => bt.id);
     if (rng.chance(0.2)) delete d.is_charge_refundable;
     if (rng.chance(0.1)) d.reason = null;
     return d;
