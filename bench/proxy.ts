@@ -8,7 +8,8 @@ import type { Dispute, ProviderName } from '../src/domain/dispute.js';
 import { mergedOrder } from '../src/gateway/merge.js';
 import { afterpayToDispute, readAfterpayList } from '../src/providers/afterpay/transformers.js';
 import { flexToDispute, readFlexList } from '../src/providers/flex/transformers.js';
-import { readStripeList, stripeToDispute } from '../src/providers/stripe/transformers.js';
+import { readStripeList } from '../src/providers/kit/stripe-shape.js';
+import { stripeToDispute } from '../src/providers/stripe/transformers.js';
 import { wooshpayToDispute } from '../src/providers/wooshpay/transformers.js';
 import { mergedShape, oneShape, pageShape } from './shapes.js';
 

@@ -5,7 +5,7 @@ import { encodeDisputeId } from '../../src/domain/ids.js';
 import { listDisputes } from '../../src/gateway/connection.js';
 import { disputeRef } from '../../src/gateway/loaders.js';
 import { createContext } from '../../src/graphql/context.js';
-import type { StripeDispute } from '../../src/providers/stripe/wire.js';
+import type { StripeDispute } from '../../src/providers/kit/stripe-wire.js';
 import { startHarness, TEST_STRIPE_KEY, type Harness } from '../helpers/harness.js';
 
 const FULL = /* GraphQL */ `

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { providersFromEnv } from '../../src/providers/registry.js';
-import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
-import { StripeFake } from '../../src/providers/stripe/fake/server.js';
+import { seedStripeDisputes } from '../../src/sandbox/stripe-shape/seed.js';
+import { StripeFake } from '../../src/sandbox/stripe-shape/server.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { raw } from '../security/helpers.js';
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAfterpayDisputes } from '../../src/providers/afterpay/fake/seed.js';
 import { seedFlexDisputes } from '../../src/providers/flex/fake/seed.js';
-import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
+import { seedStripeDisputes } from '../../src/sandbox/stripe-shape/seed.js';
 import { seedWooshPayDisputes } from '../../src/providers/wooshpay/fake/seed.js';
 import { sandboxEpoch } from '../../src/sandbox/random.js';
 import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness.js';

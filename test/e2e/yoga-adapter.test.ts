@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { providersFromEnv } from '../../src/providers/registry.js';
-import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
-import { StripeFake } from '../../src/providers/stripe/fake/server.js';
+import { seedStripeDisputes } from '../../src/sandbox/stripe-shape/seed.js';
+import { StripeFake } from '../../src/sandbox/stripe-shape/server.js';
 import { encodeDisputeId } from '../../src/domain/ids.js';
 import { requestLevelHooks } from '../../src/http/yoga-adapter.js';
 import { startGateway, type Gateway, type GatewayOptions, type GatewayPlugin, type RequestServerContext } from '../../src/server.js';

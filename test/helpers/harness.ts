@@ -1,7 +1,7 @@
 // A real gateway over a real Stripe fake, both on loopback ports, for one test file.
 import { createLogger, type Logger } from '../../src/logger.js';
-import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
-import { StripeFake } from '../../src/providers/stripe/fake/server.js';
+import { seedStripeDisputes } from '../../src/sandbox/stripe-shape/seed.js';
+import { StripeFake } from '../../src/sandbox/stripe-shape/server.js';
 import { providersFromEnv, secretsOf } from '../../src/providers/registry.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 

@@ -8,8 +8,8 @@ import { ProviderError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { StripeClient } from '../../src/providers/stripe/client.js';
 import { stripe } from '../../src/providers/stripe/index.js';
-import { seedStripeDisputes } from '../../src/providers/stripe/fake/seed.js';
-import { StripeFake } from '../../src/providers/stripe/fake/server.js';
+import { seedStripeDisputes } from '../../src/sandbox/stripe-shape/seed.js';
+import { StripeFake } from '../../src/sandbox/stripe-shape/server.js';
 
 const spec = JSON.parse(readFileSync(new URL('../fixtures/stripe/disputes-openapi.json', import.meta.url), 'utf8'));
 const delta = spec['x-delta-2026'];

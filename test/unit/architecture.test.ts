@@ -128,6 +128,15 @@ describe('the layers of src/', () => {
     expect(cycles(edges).filter((group) => new Set(group.map(partOf)).size > 1)).toEqual([]);
   });
 
+  it('keeps each provider to itself: a provider folder imports the kit, never another provider', () => {
+    const folder = (rel: string) => /^providers\/([^/]+)\//.exec(rel)?.[1];
+    const crossing = edges.filter((e) => {
+      const [from, to] = [folder(e.from), folder(e.to)];
+      return from !== undefined && from !== 'kit' && to !== undefined && to !== 'kit' && to !== from;
+    });
+    expect(crossing.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
   it('imports nothing from a higher layer', () => {
     const upward = edges.filter((e) => layerOf(partOf(e.to)) > layerOf(partOf(e.from))).map((e) => `${e.from} -> ${e.to}`);
     expect(upward).toEqual([]);

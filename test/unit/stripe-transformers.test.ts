@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DISPUTE_REASONS, DISPUTE_STATUSES } from '../../src/domain/dispute.js';
-import { mapStripeReason, mapStripeStatus, stripeListParams, stripeToDispute } from '../../src/providers/stripe/transformers.js';
-import { STRIPE_REASONS, STRIPE_STATUSES } from '../../src/providers/stripe/wire.js';
+import { mapStripeReason, mapStripeStatus, stripeListParams } from '../../src/providers/kit/stripe-shape.js';
+import { stripeToDispute } from '../../src/providers/stripe/transformers.js';
+import { STRIPE_REASONS, STRIPE_STATUSES } from '../../src/providers/kit/stripe-wire.js';
 import { MalformedUpstream } from '../../src/providers/wire.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/stripe/${name}`, import.meta.url), 'utf8'));
@@ -194,7 +195,7 @@ describe('non-card payment methods (2026 shape)', () => {
 
 describe('stripeEvidenceBody', () => {
   it('sends each field as evidence[<snake_case>], clears with an empty string, and says submit explicitly', async () => {
-    const { stripeEvidenceBody, stripeEvidenceKey } = await import('../../src/providers/stripe/transformers.js');
+    const { stripeEvidenceBody, stripeEvidenceKey } = await import('../../src/providers/kit/stripe-shape.js');
     expect(stripeEvidenceKey('customerEmailAddress')).toBe('customer_email_address');
     expect(stripeEvidenceBody({ productDescription: 'Kettle', receipt: 'file_1', customerName: null }, false)).toEqual({
       evidence: { product_description: 'Kettle', receipt: 'file_1', customer_name: '' },

@@ -30,7 +30,7 @@ import {
   unwrapAfterpayDispute,
   withEvidenceSent,
 } from './transformers.js';
-import { rawValuesFor } from '../stripe/transformers.js';
+import { rawValuesFor } from '../kit/tables.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface AfterpayConfig {

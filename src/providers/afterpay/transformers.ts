@@ -3,7 +3,7 @@ import type { Dispute, DisputeReason, DisputeStatus, EvidenceField, EvidenceUpda
 import { EVIDENCE_FILE_FIELDS } from '../../domain/dispute.js';
 import { InvalidAmount, toMinorUnits } from '../../domain/money.js';
 import type { CreatedRange, EvidenceRules } from '../types.js';
-import { lookup } from '../stripe/transformers.js';
+import { lookup } from '../kit/tables.js';
 import { arr, bool, epochSecondsString, epochSecondsStringOrNull, instantOrNull, int, MalformedUpstream, obj, str, strOrNull, type Obj } from '../wire.js';
 import type { AfterpayDisputeReason, AfterpayDisputeStatus } from './wire.js';
 

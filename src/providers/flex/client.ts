@@ -11,7 +11,8 @@ import type { DisputeProviderClient, EvidenceRules, EvidenceUpload, ListPage, Li
 import { readFlexErrorEnvelope } from './errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { flexToDispute, readFlexEnvelope, readFlexFile, readFlexList } from './transformers.js';
-import { rawValuesFor, STRIPE_STATUS_MAP, stripeEvidenceKey } from '../stripe/transformers.js';
+import { STRIPE_STATUS_MAP, stripeEvidenceKey } from '../kit/stripe-shape.js';
+import { rawValuesFor } from '../kit/tables.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface FlexConfig {

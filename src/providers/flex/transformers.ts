@@ -1,6 +1,6 @@
 // Pure transformations from Flex's wire shapes to the unified model.
 import type { BalanceTransaction, Dispute, DisputeEvidence, FileRef } from '../../domain/dispute.js';
-import { fileContentType, mapStripeReason, mapStripeStatus } from '../stripe/transformers.js';
+import { fileContentType, mapStripeReason, mapStripeStatus } from '../kit/stripe-shape.js';
 import { readEvidenceFields, arr, bool, boolOrNull, instantOrNull, int, intOrNull, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
 import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS } from './wire.js';
 

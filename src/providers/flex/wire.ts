@@ -7,7 +7,7 @@ export {
   STRIPE_REASONS as FLEX_REASONS,
   STRIPE_EVIDENCE_TEXT_KEYS as FLEX_EVIDENCE_TEXT_KEYS,
   STRIPE_EVIDENCE_FILE_KEYS as FLEX_EVIDENCE_FILE_KEYS,
-} from '../stripe/wire.js';
+} from '../kit/stripe-wire.js';
 
 /** `stripe_file_id` is absent in an older version of the docs. */
 export interface FlexFile {

@@ -1,22 +1,14 @@
-// How to call Stripe: paths, parameters, auth. Shapes are read by ./transformers.ts.
+// How to call Stripe: paths, parameters, auth. Shapes are read by the kit's Stripe-shaped reader (../kit/stripe-shape.ts).
 import type { WebhookSettings } from '../webhooks.js';
-import { stripeShouldRetry } from './errors.js';
+import { readStripeErrorEnvelope, stripeShouldRetry } from '../kit/stripe-errors.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { fileForm } from '../wire.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
 import type { DisputeProviderClient, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
-import { readStripeErrorEnvelope } from './errors.js';
-import {
-  rawValuesFor,
-  readStripeFile,
-  STRIPE_EVIDENCE_RULES,
-  STRIPE_STATUS_MAP,
-  stripeEvidenceBody,
-  stripeListPage,
-  stripeListParams,
-  stripeToDispute,
-} from './transformers.js';
+import { readStripeFile, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
+import { rawValuesFor } from '../kit/tables.js';
+import { stripeToDispute } from './transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
 export interface StripeConfig {

@@ -5,10 +5,11 @@
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
 import type { WebhookSettings } from '../webhooks.js';
-import { stripeShouldRetry } from '../stripe/errors.js';
+import { stripeShouldRetry } from '../kit/stripe-errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
-import { readStripeErrorEnvelope } from '../stripe/errors.js';
-import { rawValuesFor, STRIPE_EVIDENCE_RULES, stripeEvidenceBody, stripeListPage, stripeListParams } from '../stripe/transformers.js';
+import { readStripeErrorEnvelope } from '../kit/stripe-errors.js';
+import { STRIPE_EVIDENCE_RULES, stripeEvidenceBody, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
+import { rawValuesFor } from '../kit/tables.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';

@@ -4,7 +4,7 @@ import type { ProviderDefinition } from '../types.js';
 import { detailsType, typeDefs } from './schema.js';
 import { WooshPayClient, type WooshPayConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
-import { stripeSchemeWebhooks } from '../stripe/webhooks.js';
+import { stripeSchemeWebhooks } from '../kit/stripe-webhooks.js';
 import { wooshpayToDispute } from './transformers.js';
 
 export const wooshpay: ProviderDefinition<WooshPayConfig> = {

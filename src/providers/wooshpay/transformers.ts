@@ -1,7 +1,8 @@
 // Pure transformations from WooshPay's wire shapes to the unified model. WooshPay is Stripe-shaped,
 // so the Stripe readers do the common fields; this file owns WooshPay's vocabulary and extras.
 import type { Dispute, DisputeStatus } from '../../domain/dispute.js';
-import { lookup, mapStripeReason, readStripeShapedDispute } from '../stripe/transformers.js';
+import { mapStripeReason, readStripeShapedDispute } from '../kit/stripe-shape.js';
+import { lookup } from '../kit/tables.js';
 import { strOrNull } from '../wire.js';
 import type { WooshPayDisputeStatus } from './wire.js';
 

@@ -1,6 +1,6 @@
 // WooshPay's dispute wire shapes: Stripe's 2022 dispute plus its own reason fields and statuses
 // (seed document "Close a dispute", docs.wooshpay.com / docs.guanglian.co).
-import type { StripeDispute } from '../stripe/wire.js';
+import type { StripeDispute } from '../kit/stripe-wire.js';
 
 export const WOOSHPAY_STATUSES = [
   'warning_needs_response',
@@ -17,7 +17,7 @@ export const WOOSHPAY_STATUSES = [
 export type WooshPayDisputeStatus = (typeof WOOSHPAY_STATUSES)[number];
 
 /** The docs mark `reason` "(未实现)", not implemented; Stripe's values are assumed where it is sent. */
-export { STRIPE_REASONS as WOOSHPAY_REASONS } from '../stripe/wire.js';
+export { STRIPE_REASONS as WOOSHPAY_REASONS } from '../kit/stripe-wire.js';
 
 export type WooshPayDispute = Omit<
   StripeDispute,

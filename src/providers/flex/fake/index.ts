@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeOptions, ProviderFake, SandboxProvider, WebhookSigner } from '../../../sandbox/types.js';
 import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
-import { mapStripeStatus } from '../../stripe/transformers.js';
+import { mapStripeStatus } from '../../kit/stripe-shape.js';
 import { seedFlexDisputes } from './seed.js';
 import { FlexFake, sandboxFlexKey } from './server.js';
 

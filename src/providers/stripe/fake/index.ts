@@ -1,18 +1,12 @@
 // Stripe's side in the sandbox: its fake, seeded, and webhooks signed as Stripe signs them
 // (also WooshPay's, whose scheme is assumed to be Stripe's).
-import Stripe from 'stripe';
 import { fakeHandle } from '../../../sandbox/fake-server.js';
-import type { FakeOptions, ProviderFake, SandboxProvider, WebhookSigner } from '../../../sandbox/types.js';
+import type { FakeOptions, ProviderFake, SandboxProvider } from '../../../sandbox/types.js';
+import { freshDispute, seedStripeDisputes } from '../../../sandbox/stripe-shape/seed.js';
+import { StripeFake, sandboxStripeKey } from '../../../sandbox/stripe-shape/server.js';
+import { signStripeScheme } from '../../../sandbox/stripe-shape/sign.js';
 import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
-import { mapStripeStatus } from '../transformers.js';
-import { freshDispute, seedStripeDisputes } from './seed.js';
-import { StripeFake, sandboxStripeKey } from './server.js';
-
-/** Signs as Stripe does: `Stripe-Signature: t=…,v1=…`, by the stripe package's own test helper. */
-export const signStripeScheme: WebhookSigner = async (body, secret, { timestampS }) => ({
-  'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: timestampS }),
-  'content-type': 'application/json; charset=utf-8',
-});
+import { mapStripeStatus } from '../../kit/stripe-shape.js';
 
 export async function startStripeFake({ seed, count, epoch, created }: FakeOptions): Promise<ProviderFake> {
   const disputes = seedStripeDisputes(seed, count, epoch).map((d) => (created ? { ...d, created: created() } : d));

@@ -3,7 +3,7 @@
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeOptions, ProviderFake, SandboxProvider } from '../../../sandbox/types.js';
 import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
-import { signStripeScheme } from '../../stripe/fake/index.js';
+import { signStripeScheme } from '../../../sandbox/stripe-shape/sign.js';
 import { mapWooshPayStatus } from '../transformers.js';
 import { seedWooshPayDisputes } from './seed.js';
 import { WooshPayFake, sandboxWooshPayKey } from './server.js';

@@ -1,7 +1,7 @@
 // Deterministic WooshPay disputes: Stripe's 2022 shape with WooshPay's statuses and reason fields,
 // some without balance_transactions / is_charge_refundable / reason, as its docs allow.
 import { createRng, sandboxEpoch, seedTimeline } from '../../../sandbox/random.js';
-import { AWAITING_RESPONSE, seedStripeDisputes } from '../../stripe/fake/seed.js';
+import { AWAITING_RESPONSE, seedStripeDisputes } from '../../../sandbox/stripe-shape/seed.js';
 import { WOOSHPAY_STATUSES, type WooshPayDispute } from '../wire.js';
 
 const REASON_TYPES: Record<string, [string, string, string]> = {

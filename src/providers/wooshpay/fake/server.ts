@@ -2,8 +2,8 @@
 // (/v1/disputes/list, and /v1/disputes too), JSON bodies (on GET as documented, and form bodies as
 // its introduction says), JSON headers required on close, and its own statuses.
 import { randomBytes } from 'node:crypto';
-import { StripeFake } from '../../stripe/fake/server.js';
-import type { StripeDispute } from '../../stripe/wire.js';
+import { StripeFake } from '../../../sandbox/stripe-shape/server.js';
+import type { StripeDispute } from '../../kit/stripe-wire.js';
 import type { WooshPayDispute } from '../wire.js';
 
 export class WooshPayFake extends StripeFake {

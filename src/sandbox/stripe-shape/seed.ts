@@ -1,7 +1,7 @@
 // Deterministic Stripe disputes for the sandbox and the tests: every status, every documented
 // reason, several currencies (JPY is zero-decimal), creation times over nine months with some
 // exact ties, staged and submitted evidence, and the balance transactions a dispute moves.
-import { createRng, DAY, sandboxEpoch, seedTimeline, type Rng } from '../../../sandbox/random.js';
+import { createRng, DAY, sandboxEpoch, seedTimeline, type Rng } from '../random.js';
 import {
   STRIPE_EVIDENCE_FILE_KEYS,
   STRIPE_EVIDENCE_TEXT_KEYS,
@@ -11,7 +11,7 @@ import {
   type StripeDispute,
   type StripeDisputeStatus,
   type StripeEvidence,
-} from '../wire.js';
+} from '../../providers/kit/stripe-wire.js';
 
 const STATUS_WEIGHTS: [StripeDisputeStatus, number][] = [
   ['needs_response', 25],

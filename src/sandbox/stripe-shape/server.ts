@@ -2,14 +2,14 @@
 // secret key, bracketed form encoding, Stripe's error envelope, 400 on unknown parameters,
 // newest-first lists with starting_after / ending_before / has_more, idempotent POSTs, and
 // state that changes on update and close.
-import { characterCount } from '../../../domain/dispute.js';
+import { characterCount } from '../../domain/dispute.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { decodeForm } from '../../form.js';
-import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
-import { sliceByCursor } from '../../../sandbox/list.js';
-import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
-import type { FakeWebhookSender } from '../../../sandbox/webhooks.js';
-import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../wire.js';
+import { decodeForm } from '../../providers/form.js';
+import { FakeServer, type FakeRequest, type FakeResponse } from '../fake-server.js';
+import { sliceByCursor } from '../list.js';
+import { FakeFiles, parseMultipart } from '../files.js';
+import type { FakeWebhookSender } from '../webhooks.js';
+import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../../providers/kit/stripe-wire.js';
 
 type ErrorType = StripeErrorBody['error']['type'];
 
