@@ -65,7 +65,7 @@ query Disputes {
 }
 `;
 
-/** GraphiQL's second tab: contesting a dispute (files are uploaded with curl: README, Contesting a dispute). */
+/** GraphiQL's second tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
 export const EVIDENCE_EXAMPLE = `# Contest a dispute: stage evidence, then submit it. Run Stage, then Submit
 # (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the first tab into the variables.
 # No idempotencyKey here: the gateway makes a fresh one for each call (and reuses it for that call's

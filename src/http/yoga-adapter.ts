@@ -16,7 +16,7 @@
 //     persisted documents, whose plugin's one hook (onParams, naming a document by id) the direct
 //     path does itself (`resolveDocument`). Anything it does not run cleanly (a document that does
 //     not parse or validate, variables that do not coerce) goes to `handleRequest`, so the answer is
-//     yoga's. Measured in the bench (README, Performance).
+//     yoga's. Measured in the bench (docs/performance.md).
 //
 // A differential test (test/e2e/yoga-adapter.test.ts) sends the same requests both ways and to
 // yoga's own node adapter, and requires the same status, headers and body.

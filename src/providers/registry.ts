@@ -1,6 +1,6 @@
 // Every provider the gateway knows, and the accounts configured for them. Adding a provider means
-// adding its folder, one line in BUILT_IN below and its DisputeProvider enum value (README, "Adding
-// a provider"); everything else — configuration, the schema, the sandbox, the test kit, the bench's
+// adding its folder, one line in BUILT_IN below and its DisputeProvider enum value
+// (docs/adding-a-provider.md); everything else — configuration, the schema, the sandbox, the test kit, the bench's
 // settings — reads this list.
 import { Agent } from 'undici';
 import { addProviderName, PROVIDERS, providerRank } from '../domain/provider-names.js';

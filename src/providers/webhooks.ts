@@ -66,7 +66,7 @@ export const header = (headers: IncomingHttpHeaders, name: string): string | und
 
 /** One provider's webhooks: verify the raw bytes, then read them (signing as the provider does is the sandbox's: sandbox/types.ts). */
 export interface ProviderWebhooks {
-  /** The headers that carry the signature, for the README and logs. */
+  /** The headers that carry the signature, for the docs and logs. */
   headers: readonly string[];
   /** Whether the signature covers the URL the provider was given (then `webhookUrl` is required). */
   needsUrl?: boolean;

@@ -4,7 +4,7 @@
 // (rate-limiter-flexible), the event history (streams per account, indexed per dispute), webhook dedupe and the hub's
 // memory (SET NX PX, keys with a TTL), and the fan-out of events to every replica's subscribers
 // (@graphql-yoga/redis-event-target over Redis pub/sub). Circuit breakers and client-side provider
-// rate limits stay per replica (README, Running several replicas).
+// rate limits stay per replica (docs/operating.md, Running several replicas).
 //
 // Failure: commands time out (REDIS_COMMAND_TIMEOUT_MS) and are not queued while disconnected, so
 // nothing waits on a Redis that is gone. Reads do not need Redis (a key's rate falls back to a

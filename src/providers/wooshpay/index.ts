@@ -28,7 +28,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
       account: 'default',
       pipeline: pipelineSettings(env, 'WOOSHPAY', { timeoutMs: 10_000, ratePerSecond: 25 }),
       listParams,
-      // WooshPay's signature is undocumented: Stripe's scheme is assumed (README, Events).
+      // WooshPay's signature is undocumented: Stripe's scheme is assumed (docs/behaviour.md, Events).
       webhook: webhookSettings(env, 'WOOSHPAY'),
     };
   },

@@ -1,5 +1,5 @@
 // WooshPay's side in the sandbox: its fake, seeded, and webhooks signed as Stripe signs them (its
-// scheme is undocumented and assumed to be Stripe's: README, Events).
+// scheme is undocumented and assumed to be Stripe's: docs/behaviour.md, Events).
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeOptions, ProviderFake, SandboxProvider } from '../../../sandbox/types.js';
 import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
