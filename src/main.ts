@@ -166,7 +166,7 @@ function authConfig(keys: KeyStore | null, sandbox: boolean, authNone: boolean):
   if (authNone) return { mode: 'open', warn: true };
   throw new ConfigError(
     'provider credentials are set but no gateway API keys: anyone reaching this gateway could read and close disputes. ' +
-      "Set GATEWAY_API_KEYS_FILE (or GATEWAY_API_KEYS) as docs/security.md shows, or GATEWAY_AUTH=none to run open on purpose.",
+      'Set GATEWAY_API_KEYS_FILE (or GATEWAY_API_KEYS) as docs/security.md shows, or GATEWAY_AUTH=none to run open on purpose.',
   );
 }
 
