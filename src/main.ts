@@ -9,7 +9,6 @@ import { EXAMPLE_QUERY, startGateway, type GatewayOptions } from './server.js';
 import { installProcessGuards } from './process-guards.js';
 import { startTracing, tracingWanted } from './ops/tracing.js';
 import { traceTrustFromEnv } from './ops/spans.js';
-import { setLeaseMs } from './gateway/once.js';
 import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/keys.js';
 
@@ -37,7 +36,6 @@ async function main(): Promise<void> {
     logger.warn('CURSOR_SECRETS is not set: cursors are signed with a secret of this process, so they stop working after a restart and on other replicas');
   }
   const stats = installProcessGuards(logger);
-  setLeaseMs(config.idempotencyLeaseMs);
   // With REDIS_URL, every store replicas must share lives on Redis; without, in this process.
   // (Its client libraries are loaded only then.)
   const redis = config.redis
@@ -57,6 +55,7 @@ async function main(): Promise<void> {
       endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
     });
   const gateway = await startGateway({
+    idempotencyLeaseMs: config.idempotencyLeaseMs,
     providers,
     logger,
     port: config.port,

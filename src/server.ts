@@ -176,6 +176,8 @@ export interface GatewayOptions {
   subscriberBuffer?: number;
   /** Subscriptions one key may hold open at once (SUBSCRIPTIONS_PER_KEY; default 100). */
   subscriptionsPerKey?: number;
+  /** How long a claimed idempotency key is held for the attempt carrying it out (IDEMPOTENCY_LEASE_MS; default 30 s). */
+  idempotencyLeaseMs?: number;
   /** How long a webhook event's claim waits for it to be stored before a redelivery may take it (default 120 s). */
   webhookClaimLeaseMs?: number;
   /** WebSocket connections one key (without keys: one client address) may hold open at once (WS_CONNECTIONS_PER_KEY; default 20). */
@@ -251,6 +253,7 @@ function createServices(opts: GatewayOptions, clients: GatewayServices['clients'
     metrics,
     clients,
     idempotency: opts.state?.idempotency ?? new InMemoryIdempotencyStore(),
+    idempotencyLeaseMs: opts.idempotencyLeaseMs,
     inflight: opts.state?.inflight ?? new Map(),
     logger: opts.logger,
     merge: { ...DEFAULT_MERGE_OPTIONS, ...opts.merge },

@@ -73,3 +73,10 @@ export class ProviderError extends Error {
     this.retryAfterMs = init.retryAfterMs;
   }
 }
+
+/**
+ * Whether a provider refused the request itself (a 4xx other than 429): an answer about the request
+ * or the dispute's state, not a failure to reach the provider or a rate limit.
+ */
+export const isProviderRefusal = (err: unknown): err is ProviderError =>
+  err instanceof ProviderError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429;

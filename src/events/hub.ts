@@ -19,6 +19,7 @@ import type { Dispute } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import { InMemoryEventLog, type EventLog, type EventScope } from './log.js';
+import { HubSubscription } from './subscription.js';
 import type { DisputeEvent, DisputeEventType, OwnChanges, ProviderEvent } from '../domain/event.js';
 
 /**
@@ -174,13 +175,7 @@ const fingerprint = (d: Dispute) =>
 /** Types a provider uses for a change the gateway made: its own name for it, or a plain update. */
 const sameKind = (own: DisputeEventType, theirs: DisputeEventType) => theirs === own || theirs === 'UPDATED';
 
-export class SubscriberTooSlow extends GraphQLError {
-  constructor(max: number) {
-    super(`This subscriber left more than ${max} events unread and was ended; reconnect with after: <the last cursor> to catch up.`, {
-      extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
-    });
-  }
-}
+export { SubscriberTooSlow } from './subscription.js';
 
 export type Receipt = 'accepted' | 'duplicate' | 'busy' | 'unavailable';
 
@@ -193,7 +188,7 @@ export class EventHub implements OwnChanges {
   private pending = 0;
   private readonly inflight = new Set<Promise<unknown>>();
   private chain: Promise<void> = Promise.resolve();
-  private readonly ends = new Set<() => void>();
+  private readonly open = new Set<HubSubscription>();
   private readonly perCaller = new Map<string, number>();
   private readonly maxPending: number;
   readonly maxBuffer: number;
@@ -419,15 +414,14 @@ export class EventHub implements OwnChanges {
   }
 
   /**
-   * A subscriber's events: those after `afterSeq` from the history first (when given), then live
-   * ones, each once, in order, kept by `keep`. Ends when `valid()` turns false (a revoked or
-   * expired key), when the hub closes, or when the subscriber falls `maxBuffer` events behind.
+   * A subscriber's events (events/subscription.ts): those after `afterSeq` from the history first,
+   * then live ones, each once, in order, kept by `keep`. Bounded before it starts: each caller holds
+   * at most maxPerCaller subscriptions in this process.
    */
   subscribe(
     keep: (e: DisputeEvent) => boolean,
     opts: { afterSeq?: number; scope?: () => EventScope; valid?: () => GraphQLError | null; checkEveryMs?: number; caller?: string } = {},
   ): AsyncIterableIterator<DisputeEvent> {
-    // Bounded before it starts: each caller holds at most maxPerCaller subscriptions here.
     const caller = opts.caller ?? 'anonymous';
     const held = this.perCaller.get(caller) ?? 0;
     const cap = this.opts.maxPerCaller ?? 100;
@@ -437,126 +431,29 @@ export class EventHub implements OwnChanges {
       });
     }
     this.perCaller.set(caller, held + 1);
-    const buffer: DisputeEvent[] = [];
-    const replayed: DisputeEvent[] = [];
-    let failure: GraphQLError | null = null;
-    let finished = false;
-    let wake: (() => void) | null = null;
-    const poke = () => {
-      const w = wake;
-      wake = null;
-      w?.();
-    };
-    // Ending with an error lets go of everything at once (the bus, the buffer, the timer); the
-    // consumer gets the error when it next reads, if it ever does.
-    const fail = (error: GraphQLError) => {
-      if (failure || finished) return;
-      failure = error;
-      release();
-      poke();
-    };
-    const check = () => {
-      const invalid = opts.valid?.() ?? null;
-      if (invalid) fail(invalid);
-    };
-    const off = this.bus.subscribe((e) => {
-      if (finished || failure || !keep(e)) return;
-      if (buffer.length >= this.maxBuffer) return fail(new SubscriberTooSlow(this.maxBuffer));
-      buffer.push(e);
-      poke();
-    });
-    const timer = opts.valid ? setInterval(check, opts.checkEveryMs ?? 1_000) : undefined;
-    timer?.unref();
-    let counted = true;
-    const release = () => {
-      if (counted) {
-        counted = false;
-        const n = (this.perCaller.get(caller) ?? 1) - 1;
-        if (n > 0) this.perCaller.set(caller, n);
-        else this.perCaller.delete(caller);
-      }
-      off();
-      clearInterval(timer);
-      this.ends.delete(stop);
-      buffer.length = 0;
-      replayed.length = 0;
-    };
-    const stop = () => {
-      if (finished) return;
-      finished = true;
-      release();
-      poke();
-    };
-    this.ends.add(stop);
-    // What this subscriber was given, by position: a live event already replayed is not given
-    // twice. Positions, not order: with replicas, two events appended in one order may reach this
-    // process over pub/sub in the other, and both must still be delivered.
-    const given = new Set<number>();
-    const give = (seq: number) => {
-      given.add(seq);
-      if (given.size > 4 * this.maxBuffer) given.delete(given.values().next().value!);
-    };
-    const before = opts.afterSeq ?? -1;
-    // The history after the cursor, read in pages before live events are taken from the buffer.
-    let replay: number | null = opts.afterSeq ?? null;
-    const log = this.log;
-    // The replay reads only the accounts (or the dispute) the subscriber may see; by default every one.
-    const scope = opts.scope ?? (() => ({ accounts: [...this.opts.clients.keys()] }));
-
-    const next = async (): Promise<IteratorResult<DisputeEvent>> => {
-      for (;;) {
-        check();
-        if (failure) {
-          const f = failure;
-          stop();
-          throw f;
-        }
-        if (finished) return { value: undefined, done: true };
-        if (replay !== null && replayed.length === 0) {
-          let page: DisputeEvent[];
-          try {
-            page = await log.since(replay, 500, scope());
-          } catch {
-            fail(
-              new GraphQLError('The event history could not be read now; subscribe again with after: <the last cursor>.', {
-                extensions: { code: 'SERVICE_UNAVAILABLE' },
-              }),
-            );
-            continue;
-          }
-          if (page.length === 0) replay = null;
-          else {
-            replay = page[page.length - 1]!.seq;
-            replayed.push(...page.filter(keep));
-          }
-          continue;
-        }
-        // Replayed events go first; live ones buffered meanwhile follow (those replayed already skipped).
-        const e = replayed.shift() ?? buffer.shift();
-        if (e) {
-          if (given.has(e.seq) || e.seq <= before) continue;
-          give(e.seq);
-          return { value: e, done: false };
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-    };
-    return {
-      next,
-      async return() {
-        stop();
-        return { value: undefined, done: true };
+    const subscription = new HubSubscription(
+      {
+        log: this.log,
+        listen: (listener) => this.bus.subscribe(listener),
+        released: (s) => {
+          this.open.delete(s);
+          const n = (this.perCaller.get(caller) ?? 1) - 1;
+          if (n > 0) this.perCaller.set(caller, n);
+          else this.perCaller.delete(caller);
+        },
       },
-      async throw(err: unknown) {
-        stop();
-        throw err;
+      keep,
+      {
+        afterSeq: opts.afterSeq,
+        // The replay reads only the accounts (or the dispute) the subscriber may see; by default every one.
+        scope: opts.scope ?? (() => ({ accounts: [...this.opts.clients.keys()] })),
+        valid: opts.valid,
+        checkEveryMs: opts.checkEveryMs,
+        maxBuffer: this.maxBuffer,
       },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    );
+    this.open.add(subscription);
+    return subscription;
   }
 
   /** Every event published, here or (over a shared bus) by any replica: for caches to forget what it changed. */
@@ -566,11 +463,11 @@ export class EventHub implements OwnChanges {
 
   /** Subscriptions open now. */
   get subscribers(): number {
-    return this.ends.size;
+    return this.open.size;
   }
 
   /** Ends every subscription (shutdown), so open streams close and the server can drain. */
   close(): void {
-    for (const end of [...this.ends]) end();
+    for (const s of [...this.open]) s.stop();
   }
 }

@@ -1,7 +1,7 @@
 // closeDispute: accept a dispute as lost, at most once per idempotency key.
 import type { Clients } from '../providers/registry.js';
 import { isFinal, type Dispute } from '../domain/dispute.js';
-import { ProviderError } from '../domain/errors.js';
+import { isProviderRefusal } from '../domain/errors.js';
 import { accountKey, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
@@ -78,7 +78,7 @@ async function recover(s: CloseServices, client: DisputeProviderClient, ref: Dis
       return { dispute: replayed, userErrors: [] };
     } catch (err) {
       // The provider did not replay: the key never closed it, someone else did.
-      if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) throw err;
+      if (!isProviderRefusal(err)) throw err;
       return closeGuard(client, now);
     }
   }
@@ -103,7 +103,7 @@ async function attempt(
     closed = await client.close!(ref.providerDisputeId, { idempotencyKey: upstreamKey });
   } catch (err) {
     // The provider refused: if the dispute moved on meanwhile, say so as data, not as a failure.
-    if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) throw err;
+    if (!isProviderRefusal(err)) throw err;
     s.loaders.dispute.clear(ref);
     const now = await s.loaders.dispute.load(ref);
     if (!now) return notFound();

@@ -14,7 +14,7 @@ import {
   type EvidenceUpdate,
   type FileRef,
 } from '../domain/dispute.js';
-import { ProviderError } from '../domain/errors.js';
+import { isProviderRefusal } from '../domain/errors.js';
 import { accountKey, isProviderId, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
 import type { Clients } from '../providers/registry.js';
@@ -180,7 +180,7 @@ async function recover(s: EvidenceServices, ref: DisputeRef, send: { submit: boo
 
 /** A provider's refusal that means something the caller can fix, as a user error. */
 function providerRefusal(err: unknown, evidence: EvidenceUpdate): CloseResult | null {
-  if (!(err instanceof ProviderError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 429) return null;
+  if (!isProviderRefusal(err)) return null;
   const name = providerDisplayName(err.provider);
   if (err.providerCode === 'dispute_evidence_page_limit_exceeded') {
     return one('EVIDENCE_TOO_LONG', `${name} refused the evidence as too long (dispute_evidence_page_limit_exceeded); nothing was submitted.`, [

@@ -28,6 +28,8 @@ export interface OnceServices<R extends KeyedResult> {
   idempotency: IdempotencyStore<R>;
   inflight: Map<string, { fingerprint: string; result: Promise<R> }>;
   caller: { name: string };
+  /** How long a claim is held for the attempt carrying it out (IDEMPOTENCY_LEASE_MS; default DEFAULT_LEASE_MS). */
+  idempotencyLeaseMs?: number;
 }
 
 export interface OnceCall<R extends KeyedResult> {
@@ -59,11 +61,6 @@ class AnsweredElsewhere<R> extends Error {
 
 /** How long a claim is held for the attempt carrying it out (IDEMPOTENCY_LEASE_MS): past it, a replica that died while holding it is taken over. */
 export const DEFAULT_LEASE_MS = 30_000;
-let leaseMs = DEFAULT_LEASE_MS;
-/** Sets the lease (start-up, from IDEMPOTENCY_LEASE_MS). */
-export function setLeaseMs(ms: number): void {
-  leaseMs = ms;
-}
 
 /** What a caller is told when the shared state failed after the provider may have acted. */
 export const OUTCOME_UNKNOWN =
@@ -78,7 +75,7 @@ export function requireStore(store: { available?(): boolean }): void {
  * The answer of another attempt with this key that is finishing now (a replica that holds it, or
  * has just answered): waited for while its lease lasts. Null when there is none.
  */
-async function answerElsewhere<R>(store: IdempotencyStore<R>, scoped: string, fingerprint: string, me: string): Promise<R | null> {
+async function answerElsewhere<R>(store: IdempotencyStore<R>, scoped: string, fingerprint: string, me: string, leaseMs: number): Promise<R | null> {
   const giveUpAt = Date.now() + leaseMs + 5_000;
   for (;;) {
     const rec = await store.get(scoped);
@@ -96,7 +93,7 @@ async function answerElsewhere<R>(store: IdempotencyStore<R>, scoped: string, fi
  * live attempt (a replica at work on it): waited for, up to its lease. Held by nobody, or by an
  * attempt whose lease ran out (it gave up or died): taken over atomically from exactly that holder.
  */
-async function claimKey<R>(store: IdempotencyStore<R>, scoped: string, record: IdempotencyRecord<R> & { owner: string }): Promise<void> {
+async function claimKey<R>(store: IdempotencyStore<R>, scoped: string, record: IdempotencyRecord<R> & { owner: string }, leaseMs: number): Promise<void> {
   const giveUpAt = Date.now() + leaseMs + 5_000;
   for (;;) {
     if (await store.reserve(scoped, { ...record, leaseUntil: Date.now() + leaseMs })) return;
@@ -113,7 +110,7 @@ async function claimKey<R>(store: IdempotencyStore<R>, scoped: string, record: I
     if (Date.now() > giveUpAt)
       throw new ServiceUnavailable('Another request with this idempotency key is still being carried out; retry shortly with the same key.');
     // Another attempt is at work: its answer is ours; if its lease runs out first, take the key over.
-    const theirs = await answerElsewhere(store, scoped, record.fingerprint, record.owner);
+    const theirs = await answerElsewhere(store, scoped, record.fingerprint, record.owner, leaseMs);
     if (theirs !== null) throw new AnsweredElsewhere(theirs);
   }
 }
@@ -133,6 +130,7 @@ export function upstreamIdempotencyKey(caller: { name: string }, key: string, op
 
 export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call: OnceCall<R>): Promise<R> {
   requireStore(s.idempotency);
+  const leaseMs = s.idempotencyLeaseMs ?? DEFAULT_LEASE_MS;
   const scoped = `${call.operation}:${s.caller.name}:${call.key}`;
   const { fingerprint } = call;
   const previous = await s.idempotency.get(scoped);
@@ -150,7 +148,7 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
     let claimed: IdempotencyRecord<R> | null = null;
     const claim = async (note?: IdempotencyRecord<R>['note']) => {
       const record = { fingerprint, owner: me, ...(note !== undefined && { note }) };
-      await claimKey(s.idempotency, scoped, record);
+      await claimKey(s.idempotency, scoped, record, leaseMs);
       claimed = record;
     };
     // Lets go of our claim, its note kept: a retry (here or on another replica) recovers at once
@@ -174,7 +172,7 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
     // Refused without having claimed the key (e.g. "already closed"): another replica may be
     // finishing this very call, and its answer is the answer.
     if (r.userErrors.length > 0 && !held) {
-      const theirs = await answerElsewhere(s.idempotency, scoped, fingerprint, me);
+      const theirs = await answerElsewhere(s.idempotency, scoped, fingerprint, me, leaseMs);
       if (theirs) return { ...theirs, replayed: true };
     }
     try {

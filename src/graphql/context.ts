@@ -18,6 +18,8 @@ import type { GatewayMetrics } from '../ops/metrics.js';
 export interface GatewayServices {
   clients: Clients;
   idempotency: IdempotencyStore<CloseResult>;
+  /** How long a claimed idempotency key is held for the attempt carrying it out (IDEMPOTENCY_LEASE_MS). */
+  idempotencyLeaseMs?: number;
   inflight: Map<string, { fingerprint: string; result: Promise<CloseResult> }>;
   logger: Logger;
   merge: MergeOptions;

@@ -7,7 +7,6 @@ import { closeDispute, type CloseResult } from '../../src/gateway/close.js';
 import { DEFAULT_MERGE_OPTIONS, listDisputes } from '../../src/gateway/connection.js';
 import { CursorKeys } from '../../src/gateway/cursor.js';
 import { InMemoryIdempotencyStore } from '../../src/gateway/idempotency.js';
-import { DEFAULT_LEASE_MS, setLeaseMs } from '../../src/gateway/once.js';
 import { ProviderError } from '../../src/domain/errors.js';
 import { createLoaders } from '../../src/gateway/loaders.js';
 import { createRng } from '../../src/sandbox/random.js';
@@ -133,9 +132,8 @@ describe('closeDispute over in-memory clients', () => {
   });
 
   it('a claim whose holder died is taken over once its lease is over; a failed attempt lets go of its claim at once', async () => {
-    setLeaseMs(300);
-    try {
-      const s = services();
+    {
+      const s = { ...services(), idempotencyLeaseMs: 300 };
       const eu = s.clients.get('STRIPE:eu')!;
       const id = idOf(eu, 4);
       // A replica claimed the key and died before sending anything.
@@ -162,8 +160,6 @@ describe('closeDispute over in-memory clients', () => {
       expect(retried.userErrors).toEqual([]);
       expect(Date.now() - retryStarted).toBeLessThan(250);
       expect(eu.calls.close).toBe(2);
-    } finally {
-      setLeaseMs(DEFAULT_LEASE_MS);
     }
   });
 
