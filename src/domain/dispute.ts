@@ -175,7 +175,7 @@ export interface Dispute {
   paymentMethodDetails: PaymentMethodDetails | null;
   networkReasonCode: string | null;
   enhancedEligibilityTypes: string[];
-  /** Fields only some providers have; see DisputeExtras. */
+  /** Fields only some providers have (DisputeExtras). */
   extras: DisputeExtras;
   /**
    * 'summary' when the provider's list omits fields its retrieve has (Flex lists carry no balance
@@ -225,52 +225,11 @@ export function unreadableDispute(provider: ProviderName, account: string, provi
  * here, by field name. The built-in providers' are named below (and kept as deprecated flat
  * fields of Dispute); a provider added later puts its own here without a change to this file.
  */
-export interface DisputeExtras {
-  [field: string]: unknown;
-  // WooshPay
-  reasonType?: string | null;
-  reasonDescription?: string | null;
-  reasonCode?: string | null;
-  // Flex
-  clientReferenceId?: string | null;
-  stripeDisputeId?: string | null;
-  // Afterpay
-  order?: string | null;
-  merchantOrderId?: string | null;
-  openingNote?: string | null;
-  openingNoteAttachments?: string[] | null;
-  closingReason?: string | null;
-  closingNote?: string | null;
-  transactionDate?: Date | null;
-  open?: boolean | null;
-  settlementAmount?: number | null;
-  updatedAt?: Date | null;
-  orderMeta?: {
-    transactionAmount: { amount: number; currency: string } | null;
-    orderType: string | null;
-    network: string | null;
-    networkReferenceId: string | null;
-  } | null;
-}
-
-export const DISPUTE_EXTRA_FIELDS = [
-  'reasonType',
-  'reasonDescription',
-  'reasonCode',
-  'clientReferenceId',
-  'stripeDisputeId',
-  'order',
-  'merchantOrderId',
-  'openingNote',
-  'openingNoteAttachments',
-  'closingReason',
-  'closingNote',
-  'transactionDate',
-  'open',
-  'settlementAmount',
-  'updatedAt',
-  'orderMeta',
-] as const satisfies readonly (keyof DisputeExtras)[];
+/**
+ * Fields only some providers have, by name: each provider's folder says which it fills and how
+ * they read (ProviderDefinition.extraFields); the domain knows none of them.
+ */
+export type DisputeExtras = Readonly<Record<string, unknown>>;
 
 /** The 27 evidence fields, in the order Stripe documents them, split by kind. */
 export const EVIDENCE_FILE_FIELDS = [

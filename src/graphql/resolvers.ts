@@ -1,6 +1,6 @@
 // Thin resolvers: read arguments, call a loader or a gateway service from the context, return
 // domain objects. No HTTP and no provider vocabulary here.
-import { DISPUTE_EXTRA_FIELDS, type Dispute } from '../domain/dispute.js';
+import type { Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient, FilterField } from '../providers/types.js';
 import { submitDisputeEvidence, updateDisputeEvidence, uploadDisputeEvidenceFile } from '../gateway/evidence.js';
@@ -27,26 +27,6 @@ const FILTER_FIELD: Record<FilterField, DisputeFilterField> = { charge: 'CHARGE'
 async function full(d: Dispute, ctx: GatewayContext): Promise<Dispute> {
   if (d.detail === 'full') return d;
   return (await ctx.loaders.dispute.load(disputeRef(d))) ?? d;
-}
-
-function extraFieldResolvers() {
-  const out: Record<string, (d: Dispute) => unknown> = {};
-  for (const f of DISPUTE_EXTRA_FIELDS) if (f !== 'orderMeta') out[f] = (d) => d.extras[f] ?? null;
-  return out;
-}
-
-/** Afterpay's meta in the shape of DisputeOrderMeta. */
-export function orderMetaOf(d: Dispute) {
-  const m = d.extras.orderMeta;
-  return m
-    ? {
-        transactionAmount: m.transactionAmount?.amount ?? null,
-        transactionCurrency: m.transactionAmount?.currency ?? null,
-        orderType: m.orderType,
-        network: m.network,
-        networkReferenceId: m.networkReferenceId,
-      }
-    : null;
 }
 
 /** What a provider accepts as evidence; a provider without evidence support accepts nothing. */
@@ -169,8 +149,6 @@ export const resolvers: Resolvers = {
     },
     paymentMethodDetails: (d, _, ctx) => (d.detail === 'full' ? d.paymentMethodDetails : full(d, ctx).then((f) => f.paymentMethodDetails)),
     networkReasonCode: (d, _, ctx) => (d.detail === 'full' ? d.networkReasonCode : full(d, ctx).then((f) => f.networkReasonCode)),
-    ...extraFieldResolvers(),
-    orderMeta: orderMetaOf,
   },
   DisputeConnection: {
     nodes: (c) => c.edges.map((e) => e.node),

@@ -4,10 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { Kind, parse } from 'graphql';
 import type { Dispute } from '../domain/dispute.js';
 import { PROVIDER_DEFINITIONS } from '../providers/registry.js';
 import type { ProviderDefinition } from '../providers/types.js';
-import { orderMetaOf, resolvers } from './resolvers.js';
+import { resolvers } from './resolvers.js';
 import { eventResolvers } from './event-resolvers.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
@@ -17,6 +18,14 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .filter((f) => f.endsWith('.graphql'))
     .sort()
     .map((f) => readFileSync(join(dir, f), 'utf8'));
+}
+
+/** The fields of `type Dispute` in the SDL. */
+function disputeFieldNames(typeDefs: string[]): Set<string> {
+  for (const def of parse(typeDefs.join('\n')).definitions) {
+    if (def.kind === Kind.OBJECT_TYPE_DEFINITION && def.name.value === 'Dispute') return new Set((def.fields ?? []).map((f) => f.name.value));
+  }
+  return new Set();
 }
 
 /** The names the SDL's enum DisputeProvider lists. */
@@ -32,12 +41,18 @@ export function buildSchema(definitions: readonly ProviderDefinition[] = PROVIDE
     ...definitions.flatMap((d) => (d.typeDefs ? [d.typeDefs] : [])),
     ...(extra.length > 0 ? [`extend enum DisputeProvider { ${extra.join(' ')} }`] : []),
   ];
+  // Each provider's own fields (its extraFields, read from Dispute.extras): in its details type, and
+  // as the SDL's deprecated top-level Dispute fields of the same name (null on other providers' disputes).
+  const own = new Map(definitions.map((d) => [d.name, d.extraFields ?? {}]));
+  const ownFields = (d: Dispute) => Object.fromEntries(Object.entries(own.get(d.provider) ?? {}).map(([name, read]) => [name, read(d)]));
+  const topLevel = disputeFieldNames(base);
+  const deprecated = [...new Set(definitions.flatMap((d) => Object.keys(d.extraFields ?? {})))].filter((name) => topLevel.has(name));
   const details = {
     Dispute: {
-      // The provider's own fields, read from the dispute's extras by the provider's details type.
+      ...Object.fromEntries(deprecated.map((name) => [name, (d: Dispute) => own.get(d.provider)?.[name]?.(d) ?? null])),
       details: (d: Dispute) => {
         const type = detailsType.get(d.provider);
-        return type ? { __typename: type, ...d.extras, enhancedEligibilityTypes: d.enhancedEligibilityTypes, orderMeta: orderMetaOf(d) } : null;
+        return type ? { __typename: type, ...d.extras, enhancedEligibilityTypes: d.enhancedEligibilityTypes, ...ownFields(d) } : null;
       },
     },
     DisputeProviderDetails: { __resolveType: (o: { __typename: string }) => o.__typename },

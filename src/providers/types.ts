@@ -166,6 +166,11 @@ export interface ProviderDefinition<
   typeDefs?: string;
   /** The name of its member of DisputeProviderDetails, with typeDefs. */
   detailsType?: string;
+  /**
+   * Its own fields of a dispute (kept in Dispute.extras) and how each reads: for its details type,
+   * and for the SDL's deprecated top-level Dispute fields of the same name (null on other providers' disputes).
+   */
+  extraFields?: Readonly<Record<string, (d: Dispute) => unknown>>;
   /** Null when the environment does not enable this provider. */
   configFromEnv(env: NodeJS.ProcessEnv): C | null;
   /**

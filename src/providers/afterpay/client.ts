@@ -29,6 +29,7 @@ import {
   readAfterpayList,
   unwrapAfterpayDispute,
   withEvidenceSent,
+  afterpayExtras,
 } from './transformers.js';
 import { rawValuesFor } from '../kit/tables.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
@@ -211,7 +212,7 @@ export class AfterpayClient implements DisputeProviderClient {
   }
 
   closedByMerchant(d: Dispute): boolean {
-    return d.status === 'LOST' && d.extras.closingReason === 'merchant_accepted';
+    return d.status === 'LOST' && afterpayExtras(d).closingReason === 'merchant_accepted';
   }
 
   rawStatuses(wanted: readonly DisputeStatus[]): string[] {

@@ -1,7 +1,9 @@
 // Afterpay, as the registry sees it.
 import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
+import { storedExtras } from '../kit/extras.js';
 import { detailsType, typeDefs } from './schema.js';
+import { orderMetaOf } from './transformers.js';
 import { AfterpayClient, type AfterpayConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
 import { afterpayWebhooks } from './webhooks.js';
@@ -23,6 +25,21 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
   displayName: 'Afterpay',
   typeDefs,
   detailsType,
+  extraFields: {
+    ...storedExtras([
+      'order',
+      'merchantOrderId',
+      'openingNote',
+      'openingNoteAttachments',
+      'closingReason',
+      'closingNote',
+      'transactionDate',
+      'open',
+      'settlementAmount',
+      'updatedAt',
+    ]),
+    orderMeta: orderMetaOf,
+  },
   options: [
     'merchantId',
     'secretKey',

@@ -43,7 +43,47 @@ function minor(v: unknown, currency: string, path: string): number {
   }
 }
 
-function readMeta(v: unknown, fallbackCurrency: string, path: string): NonNullable<Dispute['extras']['orderMeta']> | null {
+/** Afterpay's order meta, as its dispute carries it. */
+export interface AfterpayOrderMeta {
+  transactionAmount: { amount: number; currency: string } | null;
+  orderType: string | null;
+  network: string | null;
+  networkReferenceId: string | null;
+}
+
+/** Afterpay's own fields of a dispute (Dispute.extras). */
+export interface AfterpayExtras {
+  order: string;
+  merchantOrderId: string | null;
+  openingNote: string | null;
+  openingNoteAttachments: string[] | null;
+  closingReason: string | null;
+  closingNote: string | null;
+  transactionDate: Date | null;
+  open: boolean;
+  settlementAmount: number | null;
+  updatedAt: Date | null;
+  orderMeta: AfterpayOrderMeta | null;
+}
+
+/** Afterpay's extras of a dispute it read (the dispute's provider must be Afterpay). */
+export const afterpayExtras = (d: Dispute): Partial<AfterpayExtras> => d.extras as Partial<AfterpayExtras>;
+
+/** Afterpay's meta in the shape of DisputeOrderMeta. */
+export function orderMetaOf(d: Dispute) {
+  const m = afterpayExtras(d).orderMeta;
+  return m
+    ? {
+        transactionAmount: m.transactionAmount?.amount ?? null,
+        transactionCurrency: m.transactionAmount?.currency ?? null,
+        orderType: m.orderType,
+        network: m.network,
+        networkReferenceId: m.networkReferenceId,
+      }
+    : null;
+}
+
+function readMeta(v: unknown, fallbackCurrency: string, path: string): AfterpayOrderMeta | null {
   if (v === undefined || v === null) return null;
   const o = obj(v, path);
   let transactionAmount: { amount: number; currency: string } | null = null;
@@ -162,7 +202,7 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
         o.settlementAmount === undefined || o.settlementAmount === null ? null : minor(o.settlementAmount, currency, `${path}.settlementAmount`),
       updatedAt: epochSecondsStringOrNull(o.updatedAt, `${path}.updatedAt`),
       orderMeta: readMeta(o.meta, currency, `${path}.meta`),
-    },
+    } satisfies AfterpayExtras,
     detail: 'full',
   };
 }

@@ -1,6 +1,7 @@
 // Flex, as the registry sees it.
 import { pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
+import { storedExtras } from '../kit/extras.js';
 import { detailsType, typeDefs } from './schema.js';
 import { FlexClient, type FlexConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
@@ -11,6 +12,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
   displayName: 'Flex',
   typeDefs,
   detailsType,
+  extraFields: storedExtras(['clientReferenceId', 'stripeDisputeId']),
   options: ['apiKey', 'apiBase', 'evidenceResubmission', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret'],
   configFromEnv(env) {
     const apiKey = env.FLEX_API_KEY?.trim();

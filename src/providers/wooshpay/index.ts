@@ -1,6 +1,7 @@
 // WooshPay, as the registry sees it.
 import { ConfigError, pipelineSettings } from '../env.js';
 import type { ProviderDefinition } from '../types.js';
+import { storedExtras } from '../kit/extras.js';
 import { detailsType, typeDefs } from './schema.js';
 import { WooshPayClient, type WooshPayConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
@@ -12,6 +13,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   displayName: 'WooshPay',
   typeDefs,
   detailsType,
+  extraFields: storedExtras(['reasonType', 'reasonDescription', 'reasonCode']),
   options: ['secretKey', 'apiBase', 'listParams', 'evidenceEncoding', 'timeoutMs', 'rateLimit', 'breakerThreshold', 'breakerCooldownMs', 'webhookSecret'],
   configFromEnv(env) {
     const secretKey = env.WOOSHPAY_SECRET_KEY?.trim();
