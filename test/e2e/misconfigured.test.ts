@@ -1,6 +1,7 @@
 // A gateway with mistyped provider addresses, as a newcomer might start it: every failing provider
 // is named in the first response (its own error entry, in every operation that asked it) and in
 // the log, and a 404 from a wrong URL is never mistaken for "no such dispute".
+import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDisputeId } from '../../src/domain/ids.js';
 import { createLogger } from '../../src/logger.js';
@@ -76,29 +77,26 @@ describe('several providers failing', () => {
 });
 
 describe('a 404 that is not "no such dispute"', () => {
-  it.each(['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] as const)(
-    '%s at a wrong path: PROVIDER_ERROR naming it, from dispute and from closeDispute',
-    async (provider) => {
-      const real = sandbox.fakes.find((f) => f.name === provider)!.fake.ordered()[0]!;
-      const id = encodeDisputeId({ provider, account: 'default', providerDisputeId: real });
-      const g = await gateway({ [`${provider}_API_BASE`]: `${sandbox.env[`${provider}_API_BASE`]}/wrong-path` });
-      try {
-        const read = await post(g, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id } });
-        expect(read.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider, providerStatus: 404 });
-        const close = await post(g, { query: 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', variables: { id } });
-        expect(close.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider });
-      } finally {
-        await g.close();
-      }
-      // At the right address, a dispute that does not exist is still simply null.
-      const ok = await gateway({});
-      try {
-        const missing = encodeDisputeId({ provider, account: 'default', providerDisputeId: `${real.split('_')[0]}_doesNotExist00` });
-        const read = await post(ok, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id: missing } });
-        expect(read).toEqual({ data: { dispute: null } });
-      } finally {
-        await ok.close();
-      }
-    },
-  );
+  it.each(PROVIDER_DEFINITIONS.map((d) => d.name))('%s at a wrong path: PROVIDER_ERROR naming it, from dispute and from closeDispute', async (provider) => {
+    const real = sandbox.fakes.find((f) => f.name === provider)!.fake.ordered()[0]!;
+    const id = encodeDisputeId({ provider, account: 'default', providerDisputeId: real });
+    const g = await gateway({ [`${provider}_API_BASE`]: `${sandbox.env[`${provider}_API_BASE`]}/wrong-path` });
+    try {
+      const read = await post(g, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id } });
+      expect(read.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider, providerStatus: 404 });
+      const close = await post(g, { query: 'mutation($id: ID!) { closeDispute(input: { id: $id }) { userErrors { code } } }', variables: { id } });
+      expect(close.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_ERROR', provider });
+    } finally {
+      await g.close();
+    }
+    // At the right address, a dispute that does not exist is still simply null.
+    const ok = await gateway({});
+    try {
+      const missing = encodeDisputeId({ provider, account: 'default', providerDisputeId: `${real.split('_')[0]}_doesNotExist00` });
+      const read = await post(ok, { query: 'query($id: ID!) { dispute(id: $id) { id } }', variables: { id: missing } });
+      expect(read).toEqual({ data: { dispute: null } });
+    } finally {
+      await ok.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // The sandbox lives in the present: its seeded timeline is anchored to the day it starts, so open
 // disputes have deadlines ahead (some within 48 hours) and a few are past due, with pastDue
 // consistent with dueBy at every provider; and it is the same data for a seed all day long.
+import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAfterpayDisputes } from '../../src/providers/afterpay/fake/seed.js';
 import { seedFlexDisputes } from '../../src/providers/flex/fake/seed.js';
@@ -46,7 +47,7 @@ describe('the sandbox timeline', () => {
   it('gives every provider open disputes due ahead, some within 48 hours, a few past due, pastDue matching dueBy', async () => {
     const now = Date.now();
     const all = await everything();
-    for (const provider of ['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY']) {
+    for (const provider of PROVIDER_DEFINITIONS.map((d) => d.name)) {
       const open = all.filter((d) => d.provider === provider && (d.status === 'NEEDS_RESPONSE' || d.status === 'WARNING_NEEDS_RESPONSE'));
       expect(open.length, provider).toBeGreaterThan(5);
       const due = (d: Node) => Date.parse(d.evidenceDetails.dueBy!);

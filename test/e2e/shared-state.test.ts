@@ -1,6 +1,7 @@
 // State replicas will share is injected through the gateway's options: two gateways given one
 // idempotency store behave as replicas of one gateway (one close per key, the record answering
 // the other), and the key rate limiter and the breakers and limiters come from what is passed in.
+import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryIdempotencyStore } from '../../src/gateway/idempotency.js';
 import type { CloseResult } from '../../src/gateway/close.js';
@@ -71,7 +72,7 @@ describe('injected rate limiting and resilience', () => {
     expect(made).toContain('breaker STRIPE:default');
     expect(made).toContain('limiter STRIPE:default');
     // One per account's API, and Stripe's files host apart (its own rate).
-    expect(made.filter((m) => m.startsWith('breaker') && !m.includes('/'))).toHaveLength(4);
+    expect(made.filter((m) => m.startsWith('breaker') && !m.includes('/'))).toHaveLength(PROVIDER_DEFINITIONS.length);
     expect(made).toContain('breaker STRIPE:default/files');
   });
 

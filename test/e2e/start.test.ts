@@ -1,6 +1,7 @@
 // `npm start` as a newcomer runs it: no credentials, a sandbox, one ready line, GraphiQL for a
 // browser, GraphQL for a client, and a graceful exit when the npm process itself gets SIGTERM (as
 // Docker, systemd and Kubernetes send it to the first process).
+import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -58,7 +59,7 @@ describe('npm start without credentials', () => {
   it('logs one JSON ready line with the URL, in sandbox mode, only JSON on stdout, and an example query on stderr', () => {
     const readyLines = stdout.split('\n').filter((l) => l.includes('Dispute Gateway ready'));
     expect(readyLines).toHaveLength(1);
-    expect(JSON.parse(readyLines[0]!)).toMatchObject({ level: 'info', mode: 'sandbox', providers: ['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY'] });
+    expect(JSON.parse(readyLines[0]!)).toMatchObject({ level: 'info', mode: 'sandbox', providers: PROVIDER_DEFINITIONS.map((d) => d.name) });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     for (const line of gatewayLines()) expect(() => JSON.parse(line), line).not.toThrow();
     expect(stderr).toContain('query Disputes');

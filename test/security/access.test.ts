@@ -1,5 +1,6 @@
 // Access control through the real HTTP server. Every response body and log line the suite
 // produces is captured, and none may contain a configured secret or key.
+import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,8 +98,8 @@ describe('authentication', () => {
   });
 
   it('accepts a plain key and a key stored as a sha256 digest', async () => {
-    expect((await call(ADMIN, '{ providers { provider } }')).body.data.providers).toHaveLength(4);
-    expect((await call(READER, '{ providers { provider } }')).body.data.providers).toHaveLength(4);
+    expect((await call(ADMIN, '{ providers { provider } }')).body.data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
+    expect((await call(READER, '{ providers { provider } }')).body.data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
   });
 
   it('serves the GraphiQL page and liveness without a key, but no data', async () => {
