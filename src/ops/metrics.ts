@@ -50,16 +50,18 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-export function createMetrics(opts: { clients: () => Iterable<DisputeProviderClient>; subscribers: () => number }): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const upstreamTotal = new Counter({
-    name: 'dispute_gateway_upstream_requests_total',
-    help: 'Requests to providers, one per attempt (retries included).',
-    labelNames: ['provider', 'account', 'operation', 'status_class', 'outcome'],
-    registers: [registry],
-  });
-  const upstreamDuration = new Histogram({
+const counter = (registry: Registry, name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers: [registry] });
+
+/** Provider calls: attempts, their durations, and each account's breaker. */
+function upstreamMetrics(registry: Registry, clients: () => Iterable<DisputeProviderClient>): Pick<GatewayMetrics, 'upstream'> {
+  const total = counter(registry, 'dispute_gateway_upstream_requests_total', 'Requests to providers, one per attempt (retries included).', [
+    'provider',
+    'account',
+    'operation',
+    'status_class',
+    'outcome',
+  ]);
+  const duration = new Histogram({
     name: 'dispute_gateway_upstream_request_duration_seconds',
     help: 'Duration of each attempt at a provider, in seconds.',
     labelNames: ['provider', 'account', 'operation', 'outcome'],
@@ -73,15 +75,26 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
     registers: [registry],
     collect() {
       this.reset();
-      for (const c of opts.clients()) this.set({ provider: c.name, account: c.account }, BREAKER_STATE[c.health().state]);
+      for (const c of clients()) this.set({ provider: c.name, account: c.account }, BREAKER_STATE[c.health().state]);
     },
   });
-  const operations = new Counter({
-    name: 'dispute_gateway_graphql_operations_total',
-    help: 'GraphQL operations executed (subscriptions counted when they start).',
-    labelNames: ['operation_name', 'operation_type', 'outcome'],
-    registers: [registry],
-  });
+  return {
+    upstream(e) {
+      total.inc({ provider: e.provider, account: e.account, operation: e.operation, status_class: statusClass(e.status), outcome: e.outcome });
+      duration.observe({ provider: e.provider, account: e.account, operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
+    },
+  };
+}
+
+const codeLabel = (code: string) => (/^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'OTHER');
+
+/** GraphQL operations, their durations and errors, and the money-moving mutations' results. */
+function graphqlMetrics(registry: Registry): Pick<GatewayMetrics, 'operation' | 'graphqlErrors' | 'mutation' | 'responseCache'> {
+  const operations = counter(registry, 'dispute_gateway_graphql_operations_total', 'GraphQL operations executed (subscriptions counted when they start).', [
+    'operation_name',
+    'operation_type',
+    'outcome',
+  ]);
   const operationDuration = new Histogram({
     name: 'dispute_gateway_graphql_operation_duration_seconds',
     help: 'Duration of GraphQL operations, in seconds.',
@@ -89,51 +102,23 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const errors = new Counter({
-    name: 'dispute_gateway_graphql_errors_total',
-    help: 'GraphQL errors in answers, by extensions.code.',
-    labelNames: ['code'],
-    registers: [registry],
-  });
-  const closes = new Counter({
-    name: 'dispute_gateway_closes_total',
-    help: 'closeDispute calls by result: CLOSED, or the user error or error code.',
-    labelNames: ['provider', 'result'],
-    registers: [registry],
-  });
-  const evidence = new Counter({
-    name: 'dispute_gateway_evidence_total',
-    help: 'Evidence mutations by operation (update, submit, upload) and result: STAGED, SUBMITTED, UPLOADED, or the code.',
-    labelNames: ['provider', 'operation', 'result'],
-    registers: [registry],
-  });
-  const webhooks = new Counter({
-    name: 'dispute_gateway_webhooks_received_total',
-    help: 'Webhook requests by provider and result: accepted, duplicate, or why not (bad_signature, stale, future, missing_headers, malformed, busy, rate_limited, too_large).',
-    labelNames: ['provider', 'result'],
-    registers: [registry],
-  });
-  const published = new Counter({
-    name: 'dispute_gateway_events_published_total',
-    help: 'Dispute events published, by provider and type.',
-    labelNames: ['provider', 'type'],
-    registers: [registry],
-  });
-  const responseCache = new Counter({
-    name: 'dispute_gateway_response_cache_lookups_total',
-    help: 'Response cache lookups (when RESPONSE_CACHE_TTL_MS is set), by result: hit or miss. The hit ratio is hit / (hit + miss).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'dispute_gateway_active_subscriptions',
-    help: 'GraphQL subscriptions open now (SSE and WebSocket).',
-    registers: [registry],
-    collect() {
-      this.set(opts.subscribers());
-    },
-  });
-
+  const errors = counter(registry, 'dispute_gateway_graphql_errors_total', 'GraphQL errors in answers, by extensions.code.', ['code']);
+  const closes = counter(registry, 'dispute_gateway_closes_total', 'closeDispute calls by result: CLOSED, or the user error or error code.', [
+    'provider',
+    'result',
+  ]);
+  const evidence = counter(
+    registry,
+    'dispute_gateway_evidence_total',
+    'Evidence mutations by operation (update, submit, upload) and result: STAGED, SUBMITTED, UPLOADED, or the code.',
+    ['provider', 'operation', 'result'],
+  );
+  const responseCache = counter(
+    registry,
+    'dispute_gateway_response_cache_lookups_total',
+    'Response cache lookups (when RESPONSE_CACHE_TTL_MS is set), by result: hit or miss. The hit ratio is hit / (hit + miss).',
+    ['result'],
+  );
   const names = new Set<string>();
   // A slot is a name's for the process: only operations that were let run take one, so a caller
   // refused (no scope, over a limit) cannot fill the slots with junk names.
@@ -146,13 +131,7 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
     names.add(safe);
     return safe;
   };
-  const codeLabel = (code: string) => (/^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'OTHER');
-
-  const recorder: GatewayMetrics = {
-    upstream(e) {
-      upstreamTotal.inc({ provider: e.provider, account: e.account, operation: e.operation, status_class: statusClass(e.status), outcome: e.outcome });
-      upstreamDuration.observe({ provider: e.provider, account: e.account, operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
-    },
+  return {
     operation(name, type, outcome, seconds) {
       const label = nameLabel(name);
       operations.inc({ operation_name: label, operation_type: type, outcome });
@@ -166,17 +145,47 @@ export function createMetrics(opts: { clients: () => Iterable<DisputeProviderCli
       if (audit === 'closeDispute') closes.inc({ provider: p, result: codeLabel(result) });
       else if (EVIDENCE_OPERATIONS[audit]) evidence.inc({ provider: p, operation: EVIDENCE_OPERATIONS[audit]!, result: codeLabel(result) });
     },
+    responseCache(result) {
+      responseCache.inc({ result });
+    },
+  };
+}
+
+/** Webhooks received, events published, subscriptions open. */
+function eventMetrics(registry: Registry, subscribers: () => number): Pick<GatewayMetrics, 'webhook' | 'published'> {
+  const webhooks = counter(
+    registry,
+    'dispute_gateway_webhooks_received_total',
+    'Webhook requests by provider and result: accepted, duplicate, or why not (bad_signature, stale, future, missing_headers, malformed, busy, unavailable, rate_limited, too_large).',
+    ['provider', 'result'],
+  );
+  const published = counter(registry, 'dispute_gateway_events_published_total', 'Dispute events published, by provider and type.', ['provider', 'type']);
+  new Gauge({
+    name: 'dispute_gateway_active_subscriptions',
+    help: 'GraphQL subscriptions open now (SSE and WebSocket).',
+    registers: [registry],
+    collect() {
+      this.set(subscribers());
+    },
+  });
+  return {
     webhook(provider, result) {
       webhooks.inc({ provider, result });
     },
     published(provider, type) {
       published.inc({ provider, type });
     },
-    responseCache(result) {
-      responseCache.inc({ result });
-    },
   };
+}
 
+export function createMetrics(opts: { clients: () => Iterable<DisputeProviderClient>; subscribers: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const recorder: GatewayMetrics = {
+    ...upstreamMetrics(registry, opts.clients),
+    ...graphqlMetrics(registry),
+    ...eventMetrics(registry, opts.subscribers),
+  };
   return {
     registry,
     recorder,
