@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { AddressInfo } from 'node:net';
 import { jitPlugin } from './graphql/jit-plugin.js';
-import { loadPersistedDocuments, persistedDocumentFor, persistedDocumentsPlugin } from './graphql/persisted.js';
+import { loadPersistedDocuments, persistedDocumentFor, persistedDocumentsPlugin, type PersistedDocuments } from './graphql/persisted.js';
 import { responseCache, type ResponseCacheOptions } from './graphql/response-cache.js';
 import type { CompressionOptions } from './http/compress.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -300,6 +300,58 @@ function createGatewayYoga(opts: GatewayOptions, services: GatewayServices, sche
   });
 }
 
+/** The gateway's yoga plugins, in their order. Access before limits: a request without the right to run is refused before anything is estimated. */
+function gatewayPlugins(
+  opts: GatewayOptions,
+  parts: { persisted?: PersistedDocuments; cache?: ReturnType<typeof responseCache>; metrics: Metrics | null; recorder: GatewayMetrics; limits: QueryLimits },
+): GatewayPlugin[] {
+  const { persisted, cache, metrics, recorder, limits } = parts;
+  return [
+    ...(persisted ? [persistedDocumentsPlugin(persisted)] : []),
+    inputErrorsPlugin(),
+    reportsPlugin(),
+    // Before tracing, whose execute wraps the one set before it (the compiled one included).
+    ...(opts.jit === false ? [] : [jitPlugin(opts.logger)]),
+    // After graphql-jit, so its execute (which adds the fields that name cached entities) wraps the
+    // compiled one rather than being replaced by it; after persisted documents, whose id it keys on
+    // once resolved to the document.
+    ...(cache ? cache.plugins : []),
+    ...(metrics ? [metricsPlugin(recorder)] : []),
+    ...(opts.tracer ? [tracingPlugin(opts.tracer)] : []),
+    accessPlugin({ introspection: opts.introspection !== false }),
+    limitsPlugin(limits),
+    ...(opts.plugins ?? []),
+  ];
+}
+
+/** What the HTTP layer hands GraphQL about a caller (the edge and WebSocket connections alike). */
+function serverContextOf(guard: ReturnType<typeof createGuard>, limits: QueryLimits) {
+  return (apiKey: ApiKey | null, req?: IncomingMessage): RequestServerContext => ({
+    apiKey,
+    clientAddress: req?.socket.remoteAddress,
+    open: guard.open,
+    keyValid: apiKey ? () => guard.stillValid(apiKey) : undefined,
+    keyNow: apiKey ? () => guard.current(apiKey) : undefined,
+    upstreamBudget: { limit: limits.maxUpstreamCalls, remaining: limits.maxUpstreamCalls },
+  });
+}
+
+/** How requests reach yoga (http/yoga-adapter.ts): the direct path where it may run, persisted documents resolved there too. */
+function answerOptionsOf(opts: GatewayOptions, plugins: GatewayPlugin[], limits: QueryLimits, persisted?: PersistedDocuments): AnswerOptions {
+  return {
+    direct: opts.fastPath,
+    plugins,
+    maxTokens: limits.maxTokens,
+    compression: opts.compression,
+    ...(persisted && {
+      resolveDocument: (params) => {
+        const found = persistedDocumentFor(persisted, params);
+        return typeof found === 'string' ? found : null;
+      },
+    }),
+  };
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -321,46 +373,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (cache) services.events.onPublished((e) => cache.onEvent(e));
   const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, schema) : undefined;
   if (persisted) logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
-  // Access before limits: a request without the right to run is refused before anything is estimated.
-  const plugins: GatewayPlugin[] = [
-    ...(persisted ? [persistedDocumentsPlugin(persisted)] : []),
-    inputErrorsPlugin(),
-    reportsPlugin(),
-    // Before tracing, whose execute wraps the one set before it (the compiled one included).
-    ...(opts.jit === false ? [] : [jitPlugin(logger)]),
-    // After graphql-jit, so its execute (which adds the fields that name cached entities) wraps the
-    // compiled one rather than being replaced by it; after persisted documents, whose id it keys on
-    // once resolved to the document.
-    ...(cache ? cache.plugins : []),
-    ...(metrics ? [metricsPlugin(recorder)] : []),
-    ...(opts.tracer ? [tracingPlugin(opts.tracer)] : []),
-    accessPlugin({ introspection: opts.introspection !== false }),
-    limitsPlugin(limits),
-    ...(opts.plugins ?? []),
-  ];
+  const plugins = gatewayPlugins(opts, { persisted, cache, metrics, recorder, limits });
   const yoga = createGatewayYoga(opts, services, schema, plugins);
   let draining = false;
-  // What the HTTP layer hands GraphQL about a caller (the edge and WebSocket connections alike).
-  const serverContext = (apiKey: ApiKey | null, req?: IncomingMessage): RequestServerContext => ({
-    apiKey,
-    clientAddress: req?.socket.remoteAddress,
-    open: guard.open,
-    keyValid: apiKey ? () => guard.stillValid(apiKey) : undefined,
-    keyNow: apiKey ? () => guard.current(apiKey) : undefined,
-    upstreamBudget: { limit: limits.maxUpstreamCalls, remaining: limits.maxUpstreamCalls },
-  });
-  const answerOptions: AnswerOptions = {
-    direct: opts.fastPath,
-    plugins,
-    maxTokens: limits.maxTokens,
-    compression: opts.compression,
-    ...(persisted && {
-      resolveDocument: (params) => {
-        const found = persistedDocumentFor(persisted, params);
-        return typeof found === 'string' ? found : null;
-      },
-    }),
-  };
+  const serverContext = serverContextOf(guard, limits);
+  const answerOptions = answerOptionsOf(opts, plugins, limits, persisted);
   const edge = createEdge<RequestServerContext>({
     logger,
     guard,
