@@ -152,16 +152,20 @@ export async function serveMetrics(metrics: NonNullable<EdgeOptions<unknown>['me
   res.end(body);
 }
 
-export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res: ServerResponse) => void {
-  const { logger, guard, page } = opts;
-  const failed = (res: ServerResponse) => (err: unknown) => {
-    logger.error('request failed', { error: err });
-    if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
-    else res.destroy();
-  };
+/** The HTTP edge: every request in one place and order (see the top of this file). */
+class Edge<S> {
+  constructor(private readonly opts: EdgeOptions<S>) {}
+
+  private failed(res: ServerResponse) {
+    return (err: unknown) => {
+      this.opts.logger.error('request failed', { error: err });
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+      else res.destroy();
+    };
+  }
 
   /** Reads a small body whole (bounded), then answers. */
-  function readWhole(req: IncomingMessage, res: ServerResponse, scope: RequestScope, context: S, limit: number): void {
+  private readWhole(req: IncomingMessage, res: ServerResponse, scope: RequestScope, context: S, limit: number): void {
     readBounded(
       req,
       limit,
@@ -173,48 +177,48 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       (body) =>
         runInScope(scope, () => {
           if (res.headersSent) return;
-          opts.answer(req, res, body.toString('utf8'), context).catch(failed(res));
+          this.opts.answer(req, res, body.toString('utf8'), context).catch(this.failed(res));
         }),
     );
   }
 
   /** Streams a multipart body to yoga, bounded as it passes. */
-  function stream(req: IncomingMessage, res: ServerResponse, context: S): void {
-    const bound = new Bound(opts.maxUploadBytes, () => {
-      tooLarge(res, opts.maxUploadBytes);
+  private stream(req: IncomingMessage, res: ServerResponse, context: S): void {
+    const bound = new Bound(this.opts.maxUploadBytes, () => {
+      tooLarge(res, this.opts.maxUploadBytes);
       req.unpipe(bound);
-      discardRest(req, opts.maxUploadBytes + DISCARD_BYTES);
+      discardRest(req, this.opts.maxUploadBytes + DISCARD_BYTES);
     });
     req.pipe(bound);
-    opts.answer(req, res, bound, context).catch((err: unknown) => {
+    this.opts.answer(req, res, bound, context).catch((err: unknown) => {
       // Over the limit, the answer was the 413; yoga's view of the broken stream is no news.
       if (res.headersSent && res.statusCode === 413) return;
-      failed(res)(err);
+      this.failed(res)(err);
     });
   }
 
-  function graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
+  private graphql(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
     const multipart = req.method === 'POST' && isMultipart(req);
     // Before anything else, the largest body any caller may send; the caller's own limit once known.
     const declared = Number(req.headers['content-length'] ?? 0);
-    const ceiling = multipart ? opts.maxUploadBytes : Math.max(opts.maxBodyBytes, opts.maxEvidenceBodyBytes);
+    const ceiling = multipart ? this.opts.maxUploadBytes : Math.max(this.opts.maxBodyBytes, this.opts.maxEvidenceBodyBytes);
     if (declared > ceiling) {
       tooLarge(res, ceiling);
       req.resume();
       return;
     }
-    if (guard.place(req, res)) {
+    if (this.opts.guard.place(req, res)) {
       req.resume();
       return;
     }
-    if (req.method === 'GET' && page !== null && (req.headers.accept ?? '').includes('text/html')) {
-      page.serve(req, res).catch(failed(res));
+    if (req.method === 'GET' && this.opts.page !== null && (req.headers.accept ?? '').includes('text/html')) {
+      this.opts.page.serve(req, res).catch(this.failed(res));
       return;
     }
     // CORS preflights carry no credentials and run nothing; yoga answers them (with no rights).
     if (req.method === 'OPTIONS') {
       req.resume();
-      opts.answer(req, res, null, opts.serverContext(null)).catch(failed(res));
+      this.opts.answer(req, res, null, this.opts.serverContext(null)).catch(this.failed(res));
       return;
     }
     // A browser form can post multipart across sites without a preflight: a multipart request must
@@ -225,61 +229,64 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
       return;
     }
     // A shared limiter answers later: the body waits in the socket meanwhile (no reader yet).
-    const door = guard.authorize(req, res);
-    if (door instanceof Promise) door.then((d) => runInScope(scope, () => admitted(req, res, scope, d, multipart, declared)), failed(res));
-    else admitted(req, res, scope, door, multipart, declared);
+    const door = this.opts.guard.authorize(req, res);
+    if (door instanceof Promise) door.then((d) => runInScope(scope, () => this.admitted(req, res, scope, d, multipart, declared)), this.failed(res));
+    else this.admitted(req, res, scope, door, multipart, declared);
   }
 
   /** The rest of a GraphQL request once the guard has decided: the caller's body limit, then yoga. */
-  function admitted(req: IncomingMessage, res: ServerResponse, scope: RequestScope, door: GuardResult, multipart: boolean, declared: number): void {
+  private admitted(req: IncomingMessage, res: ServerResponse, scope: RequestScope, door: GuardResult, multipart: boolean, declared: number): void {
     if (!door.ok) {
       req.resume();
       return;
     }
     scope.caller = door.key?.name ?? 'anonymous';
-    const limit = multipart ? opts.maxUploadBytes : opts.sendsEvidence(door.key) ? opts.maxEvidenceBodyBytes : opts.maxBodyBytes;
+    const limit = multipart ? this.opts.maxUploadBytes : this.opts.sendsEvidence(door.key) ? this.opts.maxEvidenceBodyBytes : this.opts.maxBodyBytes;
     if (declared > limit) {
       tooLarge(res, limit);
       req.resume();
       return;
     }
-    const context = opts.serverContext(door.key, req);
+    const context = this.opts.serverContext(door.key, req);
     if (req.method === 'GET' || req.method === 'HEAD') {
       req.resume();
-      opts.answer(req, res, null, context).catch(failed(res));
-    } else if (multipart) stream(req, res, context);
-    else readWhole(req, res, scope, context, limit);
+      this.opts.answer(req, res, null, context).catch(this.failed(res));
+    } else if (multipart) this.stream(req, res, context);
+    else this.readWhole(req, res, scope, context, limit);
   }
 
-  return (req, res) => {
-    const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0]!;
-    // /metrics on the main port names accounts and counts: the Host rule (against DNS rebinding)
-    // and, while keys are configured, a key with metrics:read (else METRICS_PORT serves it apart).
-    if (path === '/metrics' && opts.metrics) {
-      req.resume();
-      if (guard.placeHost(req, res)) return;
-      const metrics = opts.metrics;
-      const serve = (door: GuardResult) => {
-        if (!door.ok) return;
-        if (!guard.open && !door.key?.scopes.has('metrics:read')) {
-          sendError(res, 403, 'FORBIDDEN', 'Reading /metrics takes a key with the metrics:read scope (or serve it apart with METRICS_PORT).');
-          return;
-        }
-        serveMetrics(metrics, res).catch(failed(res));
-      };
-      const door = guard.authorize(req, res);
-      if (door instanceof Promise) door.then(serve, failed(res));
-      else serve(door);
-      return;
-    }
-    if (path === '/healthz' || path === '/readyz') {
-      req.resume();
-      const ready = path === '/healthz' || opts.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(path === '/healthz' ? { status: 'ok', ...opts.stats } : { status: ready ? 'ready' : 'draining', ...opts.readiness?.() }));
-      return;
-    }
+  /**
+   * /metrics on the main port names accounts and counts: the Host rule (against DNS rebinding) and,
+   * while keys are configured, a key with metrics:read (else METRICS_PORT serves it apart).
+   */
+  private metricsRoute(req: IncomingMessage, res: ServerResponse, metrics: NonNullable<EdgeOptions<S>['metrics']>): void {
+    req.resume();
+    if (this.opts.guard.placeHost(req, res)) return;
+    const serve = (door: GuardResult) => {
+      if (!door.ok) return;
+      if (!this.opts.guard.open && !door.key?.scopes.has('metrics:read')) {
+        sendError(res, 403, 'FORBIDDEN', 'Reading /metrics takes a key with the metrics:read scope (or serve it apart with METRICS_PORT).');
+        return;
+      }
+      serveMetrics(metrics, res).catch(this.failed(res));
+    };
+    const door = this.opts.guard.authorize(req, res);
+    if (door instanceof Promise) door.then(serve, this.failed(res));
+    else serve(door);
+  }
+
+  /** Liveness and readiness: any Host, no key, no scope. */
+  private probe(req: IncomingMessage, res: ServerResponse, path: string): void {
+    req.resume();
+    const ready = path === '/healthz' || this.opts.ready();
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(path === '/healthz' ? { status: 'ok', ...this.opts.stats } : { status: ready ? 'ready' : 'draining', ...this.opts.readiness?.() }));
+  }
+
+  /** The request's scope: its id, its span (where traced), and its one access line when it ends. */
+  private scopeOf(req: IncomingMessage, res: ServerResponse, path: string, started: number): RequestScope {
+    const { opts } = this;
+    const { guard, logger } = opts;
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -304,15 +311,29 @@ export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res:
         ...(Object.keys(scope.errors).length > 0 && { errors: scope.errors }),
       });
     });
+    return scope;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/metrics' && this.opts.metrics) return this.metricsRoute(req, res, this.opts.metrics);
+    if (path === '/healthz' || path === '/readyz') return this.probe(req, res, path);
+    const scope = this.scopeOf(req, res, path, started);
     runInScope(scope, () => {
-      if (path === '/graphql' || path === '/graphql/') graphql(req, res, scope);
-      else if (opts.webhooks && path.startsWith('/webhooks/')) {
-        if (guard.placeHost(req, res)) req.resume();
-        else opts.webhooks(req, res, path);
+      if (path === '/graphql' || path === '/graphql/') this.graphql(req, res, scope);
+      else if (this.opts.webhooks && path.startsWith('/webhooks/')) {
+        if (this.opts.guard.placeHost(req, res)) req.resume();
+        else this.opts.webhooks(req, res, path);
       } else {
         req.resume();
         sendError(res, 404, 'NOT_FOUND', 'Not found: GraphQL is served at /graphql');
       }
     });
-  };
+  }
+}
+
+export function createEdge<S>(opts: EdgeOptions<S>): (req: IncomingMessage, res: ServerResponse) => void {
+  const edge = new Edge(opts);
+  return (req, res) => edge.handle(req, res);
 }
