@@ -89,18 +89,50 @@ const upgradeDoors = new WeakMap<IncomingMessage, GuardResult>();
 
 const gqlError = (message: string, code: string, extra: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code, ...extra } });
 
-export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close(): Promise<void>; recheck(): void } {
-  const { logger, guard } = opts;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 100 * 1024, handleProtocols });
-  const states = new Map<WebSocket, SocketState>();
-  // Sockets closed, kept until their operations have ended (graphql-ws ends them after the close), for their access lines.
-  const closing = new WeakMap<WebSocket, SocketState>();
-  const perCaller = new Map<string, number>();
-  const connectionsPerKey = opts.connectionsPerKey ?? DEFAULT_CONNECTIONS_PER_KEY;
-  const callerOf = (key: ApiKey | null, req: IncomingMessage) => key?.name ?? `anonymous@${req.socket.remoteAddress ?? 'unknown'}`;
-  const full = (caller: string) => (perCaller.get(caller) ?? 0) >= connectionsPerKey;
+/** What the parts of the WebSocket server share. */
+interface WsShared<S extends object> {
+  opts: WsOptions<S>;
+  logger: Logger;
+  guard: WsOptions<S>['guard'];
+  states: Map<WebSocket, SocketState>;
+  /** Sockets closed, kept until their operations have ended (graphql-ws ends them after the close), for their access lines. */
+  closing: WeakMap<WebSocket, SocketState>;
+  perCaller: Map<string, number>;
+  connectionsPerKey: number;
+  callerOf(key: ApiKey | null, req: IncomingMessage): string;
+  full(caller: string): boolean;
+}
 
-  opts.server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+/** The access line of one operation, as HTTP requests write theirs. */
+function logOperation(logger: Logger, op: Operation, caller: string, errors?: readonly GraphQLError[]): void {
+  for (const e of errors ?? []) {
+    const code = String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    op.scope.errors[code] = (op.scope.errors[code] ?? 0) + 1;
+  }
+  logger.info('request', {
+    requestId: op.scope.requestId,
+    method: 'WS',
+    path: '/graphql',
+    durationMs: Math.round(performance.now() - op.started),
+    key: caller,
+    operations: op.scope.operations.length > 0 ? op.scope.operations : [op.name],
+    upstreamCalls: op.scope.upstreamCalls,
+    ...(Object.keys(op.scope.errors).length > 0 && { errors: op.scope.errors }),
+  });
+}
+
+/** Refused before it ran: answered with `error` and logged, the socket kept. */
+function refuse(logger: Logger, state: SocketState, name: string, error: GraphQLError): GraphQLError[] {
+  logOperation(logger, { scope: newScope(randomUUID(), state.caller), started: performance.now(), name }, state.caller, [error]);
+  return [error];
+}
+
+const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'Forbidden');
+
+/** The upgrade: the path, the Host rule, and a key brought on it (checked, and its token taken, now). */
+function upgradeHandler<S extends object>(sh: WsShared<S>, wss: WebSocketServer) {
+  const { logger, guard, connectionsPerKey, callerOf, full } = sh;
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/graphql' && path !== '/graphql/') return refuseUpgrade(socket, 404, 'NOT_FOUND', 'GraphQL over WebSocket is served at /graphql.');
@@ -120,35 +152,13 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
       logger.warn('websocket: upgrade failed', { error: (err as Error).message });
       socket.destroy();
     }
-  });
-
-  /** The access line of one operation, as HTTP requests write theirs. */
-  const logOperation = (op: Operation, caller: string, errors?: readonly GraphQLError[]) => {
-    for (const e of errors ?? []) {
-      const code = String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-      op.scope.errors[code] = (op.scope.errors[code] ?? 0) + 1;
-    }
-    logger.info('request', {
-      requestId: op.scope.requestId,
-      method: 'WS',
-      path: '/graphql',
-      durationMs: Math.round(performance.now() - op.started),
-      key: caller,
-      operations: op.scope.operations.length > 0 ? op.scope.operations : [op.name],
-      upstreamCalls: op.scope.upstreamCalls,
-      ...(Object.keys(op.scope.errors).length > 0 && { errors: op.scope.errors }),
-    });
   };
+}
 
-  /** Refused before it ran: answered with `error` and logged, the socket kept. */
-  const refuse = (state: SocketState, name: string, error: GraphQLError): GraphQLError[] => {
-    logOperation({ scope: newScope(randomUUID(), state.caller), started: performance.now(), name }, state.caller, [error]);
-    return [error];
-  };
-
-  const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'Forbidden');
-
-  const server = makeServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>({
+/** The graphql-ws protocol server: connecting by key, each operation authorised, rated, scoped and logged. */
+function protocolServer<S extends object>(sh: WsShared<S>) {
+  const { logger, guard, states, perCaller, callerOf, full } = sh;
+  return makeServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>({
     // The operation runs inside its own request scope: upstream calls and errors are counted for its line.
     execute: (args) => {
       const root = args.rootValue as Root;
@@ -195,12 +205,13 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
           const now = guard.current(state.key);
           if (!now) {
             closeRevoked(socket);
-            return refuse(state, name, gqlError('The API key of this connection was revoked or has expired.', 'UNAUTHENTICATED'));
+            return refuse(logger, state, name, gqlError('The API key of this connection was revoked or has expired.', 'UNAUTHENTICATED'));
           }
           state.key = now;
           const waitMs = await guard.take(now);
           if (waitMs > 0) {
             return refuse(
+              logger,
               state,
               name,
               gqlError(`The key "${now.name}" is over its rate of ${now.rateLimit.perSecond} requests a second.`, 'RATE_LIMITED', {
@@ -210,78 +221,87 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
           }
         }
         if (state.running >= MAX_OPERATIONS_PER_SOCKET) {
-          return refuse(state, name, gqlError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection.`, 'TOO_MANY_OPERATIONS'));
+          return refuse(logger, state, name, gqlError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection.`, 'TOO_MANY_OPERATIONS'));
         }
         // The slot is taken before anything is awaited (messages are handled concurrently) and
         // given back by every way out below that does not start the operation.
         state.running += 1;
         const op: Operation = { scope: newScope(randomUUID(), state.caller), started: performance.now(), name };
-        const started = await startOperation(state, op, id, ctx, params);
+        const started = await startOperation(sh, state, op, id, ctx, params);
         if (!started.ok) state.running -= 1;
         return started.result;
       } catch (err) {
         logger.warn('websocket: an operation could not start', { error: (err as Error).message });
-        return refuse(state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR'));
+        return refuse(logger, state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR'));
       }
     },
-    onError: (ctx, id, _payload, errors) => finish(ctx.extra.socket, id, errors),
-    onComplete: (ctx, id) => finish(ctx.extra.socket, id),
+    onError: (ctx, id, _payload, errors) => finish(sh, ctx.extra.socket, id, errors),
+    onComplete: (ctx, id) => finish(sh, ctx.extra.socket, id),
   });
+}
 
-  /** Parses, validates and prepares one operation; `ok` when it will run. */
-  async function startOperation(
-    state: SocketState,
-    op: Operation,
-    id: string,
-    ctx: WsContext,
-    params: SubscribePayload,
-  ): Promise<{ ok: boolean; result: ExecutionArgs | readonly GraphQLError[] }> {
-    const socket = ctx.extra.socket;
-    const name = op.name;
+/** Parses, validates and prepares one operation; `ok` when it will run. */
+async function startOperation<S extends object>(
+  sh: WsShared<S>,
+  state: SocketState,
+  op: Operation,
+  id: string,
+  ctx: WsContext,
+  params: SubscribePayload,
+): Promise<{ ok: boolean; result: ExecutionArgs | readonly GraphQLError[] }> {
+  const { opts, logger } = sh;
+  const socket = ctx.extra.socket;
+  const name = op.name;
+  try {
+    const { schema, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
+      ...opts.serverContext(state.key, ctx.extra.request),
+      req: ctx.extra.request,
+      socket,
+      params,
+    });
+    const query = opts.persisted ? persistedDocumentFor(opts.persisted, params) : params.query;
+    if (query instanceof GraphQLError) return { ok: false, result: refuse(logger, state, name, query) };
+    let document;
     try {
-      const { schema, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
-        ...opts.serverContext(state.key, ctx.extra.request),
-        req: ctx.extra.request,
-        socket,
-        params,
-      });
-      const query = opts.persisted ? persistedDocumentFor(opts.persisted, params) : params.query;
-      if (query instanceof GraphQLError) return { ok: false, result: refuse(state, name, query) };
-      let document;
-      try {
-        document = parse(query);
-      } catch (err) {
-        return { ok: false, result: refuse(state, name, err instanceof GraphQLError ? err : gqlError('The document does not parse.', 'GRAPHQL_PARSE_FAILED')) };
-      }
-      const errors = validate(schema, document);
-      if (errors.length > 0) {
-        logOperation(op, state.caller, errors);
-        return { ok: false, result: errors };
-      }
-      runInScope(op.scope, () => noteOperation(params.operationName));
-      const contextValue = await runInScope(op.scope, () => contextFactory());
-      if (getOperationAST(document, params.operationName)?.operation === 'query') bypassResponseCache(contextValue);
-      state.operations.set(id, op);
-      const root: Root = { execute, subscribe, scope: op.scope };
-      return { ok: true, result: { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue, rootValue: root } };
+      document = parse(query);
     } catch (err) {
-      logger.warn('websocket: an operation could not start', { error: (err as Error).message });
-      return { ok: false, result: refuse(state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR')) };
+      return {
+        ok: false,
+        result: refuse(logger, state, name, err instanceof GraphQLError ? err : gqlError('The document does not parse.', 'GRAPHQL_PARSE_FAILED')),
+      };
     }
+    const errors = validate(schema, document);
+    if (errors.length > 0) {
+      logOperation(logger, op, state.caller, errors);
+      return { ok: false, result: errors };
+    }
+    runInScope(op.scope, () => noteOperation(params.operationName));
+    const contextValue = await runInScope(op.scope, () => contextFactory());
+    if (getOperationAST(document, params.operationName)?.operation === 'query') bypassResponseCache(contextValue);
+    state.operations.set(id, op);
+    const root: Root = { execute, subscribe, scope: op.scope };
+    return { ok: true, result: { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue, rootValue: root } };
+  } catch (err) {
+    logger.warn('websocket: an operation could not start', { error: (err as Error).message });
+    return { ok: false, result: refuse(logger, state, name, gqlError('The operation could not start.', 'INTERNAL_SERVER_ERROR')) };
   }
+}
 
-  /** An operation ended (completed, failed, or its socket closed): its slot is free and its access line written, once. */
-  function finish(socket: WebSocket, id: string, errors?: readonly GraphQLError[]): void {
-    const state = states.get(socket) ?? closing.get(socket);
-    const op = state?.operations.get(id);
-    if (!state || !op) return;
-    state.operations.delete(id);
-    state.running = Math.max(0, state.running - 1);
-    logOperation(op, state.caller, errors);
-  }
+/** An operation ended (completed, failed, or its socket closed): its slot is free and its access line written, once. */
+function finish<S extends object>(sh: WsShared<S>, socket: WebSocket, id: string, errors?: readonly GraphQLError[]): void {
+  const { states, closing, logger } = sh;
+  const state = states.get(socket) ?? closing.get(socket);
+  const op = state?.operations.get(id);
+  if (!state || !op) return;
+  state.operations.delete(id);
+  state.running = Math.max(0, state.running - 1);
+  logOperation(logger, op, state.caller, errors);
+}
 
-  wss.on('error', (err) => logger.warn('websocket: server error', { error: err.message }));
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+/** A connection: kept alive by pings, spoken to by graphql-ws, and let go of (its slot, its state) when it closes. */
+function connectionHandler<S extends object>(sh: WsShared<S>, server: ReturnType<typeof protocolServer<S>>) {
+  const { logger, states, closing, perCaller } = sh;
+  return (socket: WebSocket, request: IncomingMessage) => {
     socket.once('error', (err) => {
       logger.warn('websocket: socket error', { error: err.message });
       socket.close(CloseCode.InternalServerError, 'Internal server error');
@@ -330,7 +350,30 @@ export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close()
       }
       void Promise.resolve(closed(code, String(reason))).catch((err: unknown) => logger.warn('websocket: closing failed', { error: (err as Error).message }));
     });
-  });
+  };
+}
+
+export function attachGraphqlWs<S extends object>(opts: WsOptions<S>): { close(): Promise<void>; recheck(): void } {
+  const { logger, guard } = opts;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 100 * 1024, handleProtocols });
+  const perCaller = new Map<string, number>();
+  const connectionsPerKey = opts.connectionsPerKey ?? DEFAULT_CONNECTIONS_PER_KEY;
+  const sh: WsShared<S> = {
+    opts,
+    logger,
+    guard,
+    states: new Map(),
+    closing: new WeakMap(),
+    perCaller,
+    connectionsPerKey,
+    callerOf: (key, req) => key?.name ?? `anonymous@${req.socket.remoteAddress ?? 'unknown'}`,
+    full: (caller) => (perCaller.get(caller) ?? 0) >= connectionsPerKey,
+  };
+  const { states } = sh;
+  opts.server.on('upgrade', upgradeHandler(sh, wss));
+  const server = protocolServer(sh);
+  wss.on('error', (err) => logger.warn('websocket: server error', { error: err.message }));
+  wss.on('connection', connectionHandler(sh, server));
 
   /** Closes the sockets whose keys were revoked or have expired. */
   const recheck = () => {
