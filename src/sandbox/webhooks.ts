@@ -75,6 +75,3 @@ export class FakeWebhookSender implements FakeWebhooks {
 
 /** A webhook secret for a fake: Svix's form (whsec_ and base64) suits every provider's check. */
 export const fakeWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
-
-/** The URL the sandbox's Afterpay signs with: the public URL it "was given" (never fetched). */
-export const SANDBOX_AFTERPAY_WEBHOOK_URL = 'https://gateway.sandbox.invalid/webhooks/afterpay';

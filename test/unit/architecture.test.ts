@@ -137,6 +137,21 @@ describe('the layers of src/', () => {
     expect(crossing.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it("names a provider only in its own folder, the registries and the SDL's enum (generated into domain/)", async () => {
+    const { PROVIDER_DEFINITIONS } = await import('../../src/providers/registry.js');
+    const allowed = (rel: string, provider: string) =>
+      rel.startsWith(`providers/${provider.toLowerCase()}/`) ||
+      ['providers/registry.ts', 'sandbox/registry.ts', 'domain/schema-enums.ts'].includes(rel) ||
+      rel.startsWith('graphql/generated/');
+    const named: string[] = [];
+    for (const file of files(SRC)) {
+      const rel = relative(SRC, file);
+      const text = readFileSync(file, 'utf8');
+      for (const { name } of PROVIDER_DEFINITIONS) if (!allowed(rel, name) && new RegExp(`['"\`]${name}['"\`]`).test(text)) named.push(`${rel} names ${name}`);
+    }
+    expect(named).toEqual([]);
+  });
+
   it('imports nothing from a higher layer', () => {
     const upward = edges.filter((e) => layerOf(partOf(e.to)) > layerOf(partOf(e.from))).map((e) => `${e.from} -> ${e.to}`);
     expect(upward).toEqual([]);

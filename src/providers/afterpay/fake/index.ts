@@ -2,11 +2,14 @@
 // the URL it was given).
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeOptions, ProviderFake, SandboxProvider, WebhookSigner } from '../../../sandbox/types.js';
-import { fakeWebhookSecret, FakeWebhookSender, SANDBOX_AFTERPAY_WEBHOOK_URL } from '../../../sandbox/webhooks.js';
+import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
 import { mapAfterpayStatus } from '../transformers.js';
 import { afterpayMac } from '../webhooks.js';
 import { seedAfterpayDisputes } from './seed.js';
 import { AfterpayFake, sandboxAfterpayCredentials } from './server.js';
+
+/** The URL the sandbox's Afterpay signs with: the public URL it "was given" (never fetched). */
+const SANDBOX_AFTERPAY_WEBHOOK_URL = 'https://gateway.sandbox.invalid/webhooks/afterpay';
 
 /** Signs as Afterpay does: `X-Afterpay-Request-Date` and a base64 HMAC over the URL, the date and the body. */
 const signAfterpay: WebhookSigner = async (body, secret, { timestampS, url }) => {
