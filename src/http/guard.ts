@@ -67,107 +67,119 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
   return allowed.includes(host) || allowed.includes(name);
 }
 
-export function createGuard(opts: GuardOptions) {
-  const rates = opts.keyRateLimiter ?? inMemoryKeyRateLimiter();
-  // Replaced by reload() (SIGHUP): keys removed are revoked from then on.
-  let store = opts.auth.mode === 'keys' ? opts.auth.store : null;
-  let lastWarning = 0;
-  const refused = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): GuardResult => {
+/** The HTTP door for one gateway (see the top of this file). */
+export class Guard {
+  private readonly rates: KeyRateLimiter;
+  /** Replaced by reload() (SIGHUP): keys removed are revoked from then on. */
+  private store: KeyStore | null;
+  private lastWarning = 0;
+  readonly open: boolean;
+
+  constructor(private readonly opts: GuardOptions) {
+    this.rates = opts.keyRateLimiter ?? inMemoryKeyRateLimiter();
+    this.store = opts.auth.mode === 'keys' ? opts.auth.store : null;
+    this.open = opts.auth.mode === 'open';
+  }
+
+  private refused(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): GuardResult {
     refuse(res, status, code, message, headers);
     return { ok: false, status, code };
-  };
+  }
 
   /** Host and Origin, judged without answering: the refusal, or null (WebSocket upgrades use it as it is). */
-  function placement(req: IncomingMessage): { status: number; code: string; message: string } | null {
-    if (!hostAllowed(req.headers.host, opts.allowedHosts)) {
+  placement(req: IncomingMessage): { status: number; code: string; message: string } | null {
+    if (!hostAllowed(req.headers.host, this.opts.allowedHosts)) {
       return { status: 421, code: 'HOST_NOT_ALLOWED', message: 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).' };
     }
     // CSRF: a browser names the page's origin. Only the gateway's own and the allowlist may call.
     const origin = req.headers.origin;
-    if (origin !== undefined && !opts.allowedOrigins.includes(origin)) {
+    if (origin !== undefined && !this.opts.allowedOrigins.includes(origin)) {
       return { status: 403, code: 'FORBIDDEN', message: `Requests from the origin ${origin.slice(0, 200)} are not allowed (see CORS_ORIGINS).` };
     }
     return null;
   }
 
   /** Host only: /metrics and /webhooks/* (a provider or a scraper sends no Origin worth judging). */
-  function placeHost(req: IncomingMessage, res: ServerResponse): GuardResult | null {
-    if (hostAllowed(req.headers.host, opts.allowedHosts)) return null;
-    return refused(res, 421, 'HOST_NOT_ALLOWED', 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).');
+  placeHost(req: IncomingMessage, res: ServerResponse): GuardResult | null {
+    if (hostAllowed(req.headers.host, this.opts.allowedHosts)) return null;
+    return this.refused(res, 421, 'HOST_NOT_ALLOWED', 'This gateway does not answer to that Host name (see ALLOWED_HOSTS).');
   }
 
   /** Host and Origin only: what every request on the GraphQL path must pass, a key or not. */
-  function place(req: IncomingMessage, res: ServerResponse): GuardResult | null {
-    const refusal = placement(req);
-    return refusal && refused(res, refusal.status, refusal.code, refusal.message);
+  place(req: IncomingMessage, res: ServerResponse): GuardResult | null {
+    const refusal = this.placement(req);
+    return refusal && this.refused(res, refusal.status, refusal.code, refusal.message);
   }
 
   /** The key an Authorization header presents, if valid: null when none or a wrong one (on a keyed gateway). */
-  function identify(authorization: string | undefined): { key: ApiKey | null; presented: boolean } {
-    if (opts.auth.mode === 'open') return { key: null, presented: false };
+  private identify(authorization: string | undefined): { key: ApiKey | null; presented: boolean } {
+    if (this.store === null) return { key: null, presented: false };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    return { key: m ? store!.authenticate(m[1]!) : null, presented: m !== null };
+    return { key: m ? this.store.authenticate(m[1]!) : null, presented: m !== null };
   }
 
-  /** The caller, after place(): a key (rate limited), or none on an open gateway; else refused. */
-  /** Synchronous unless the key's rate comes from a shared (network) limiter. */
-  function authorize(req: IncomingMessage, res: ServerResponse): GuardResult | Promise<GuardResult> {
-    if (opts.auth.mode === 'open') {
-      if (opts.auth.warn && Date.now() - lastWarning >= WARN_EVERY_MS) {
-        lastWarning = Date.now();
-        opts.logger.warn('GATEWAY_AUTH=none: requests are not authenticated; anyone who reaches this gateway can read and close disputes');
+  /** Whether a request presents a valid key (trace trust). */
+  presentsKey(req: IncomingMessage): boolean {
+    return this.identify(req.headers.authorization).key !== null;
+  }
+
+  /**
+   * The caller, after place(): a key (rate limited), or none on an open gateway; else refused.
+   * Synchronous unless the key's rate comes from a shared (network) limiter.
+   */
+  authorize(req: IncomingMessage, res: ServerResponse): GuardResult | Promise<GuardResult> {
+    if (this.opts.auth.mode === 'open') {
+      if (this.opts.auth.warn && Date.now() - this.lastWarning >= WARN_EVERY_MS) {
+        this.lastWarning = Date.now();
+        this.opts.logger.warn('GATEWAY_AUTH=none: requests are not authenticated; anyone who reaches this gateway can read and close disputes');
       }
       return { ok: true, key: null };
     }
-
-    const { key, presented } = identify(req.headers.authorization);
+    const { key, presented } = this.identify(req.headers.authorization);
     if (!key) {
-      return refused(res, 401, 'UNAUTHENTICATED', presented ? 'The API key is not valid.' : 'An API key is required: send Authorization: Bearer <key>.', {
+      return this.refused(res, 401, 'UNAUTHENTICATED', presented ? 'The API key is not valid.' : 'An API key is required: send Authorization: Bearer <key>.', {
         'www-authenticate': 'Bearer realm="dispute-gateway"',
       });
     }
-
     const rated = (waitMs: number): GuardResult =>
       waitMs > 0
-        ? refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
+        ? this.refused(res, 429, 'RATE_LIMITED', `The key "${key.name}" is over its rate of ${key.rateLimit.perSecond} requests a second.`, {
             'retry-after': String(Math.ceil(waitMs / 1000)),
           })
         : { ok: true, key };
-    const waitMs = rates.take(key.name, key.rateLimit);
+    const waitMs = this.rates.take(key.name, key.rateLimit);
     return typeof waitMs === 'number' ? rated(waitMs) : waitMs.then(rated);
   }
 
   /** The key presented, checked and rate limited, without writing an answer (WebSocket upgrades, connection params). */
-  async function check(authorization: string | undefined): Promise<GuardResult> {
-    if (opts.auth.mode === 'open') return { ok: true, key: null };
-    const { key } = identify(authorization);
+  async check(authorization: string | undefined): Promise<GuardResult> {
+    if (this.open) return { ok: true, key: null };
+    const { key } = this.identify(authorization);
     if (!key) return { ok: false, status: 401, code: 'UNAUTHENTICATED' };
-    if ((await rates.take(key.name, key.rateLimit)) > 0) return { ok: false, status: 429, code: 'RATE_LIMITED' };
+    if ((await this.rates.take(key.name, key.rateLimit)) > 0) return { ok: false, status: 429, code: 'RATE_LIMITED' };
     return { ok: true, key };
   }
 
   /** A token of the key's rate, taken now: the wait (ms) before it may go, 0 when it went. Open gateways have no rate. */
-  function take(key: ApiKey | null): number | Promise<number> {
-    return key === null ? 0 : rates.take(key.name, key.rateLimit);
+  take(key: ApiKey | null): number | Promise<number> {
+    return key === null ? 0 : this.rates.take(key.name, key.rateLimit);
   }
 
-  return {
-    presentsKey: (req: IncomingMessage) => identify(req.headers.authorization).key !== null,
-    place,
-    placeHost,
-    placement,
-    authorize,
-    check,
-    take,
-    open: opts.auth.mode === 'open',
-    /** Whether a key let in earlier is still valid: in the current store and not expired. */
-    stillValid: (key: ApiKey) => store === null || store.stillValid(key),
-    /** A key let in earlier as the keys file has it now (rights narrowed by a reload apply), or null: revoked or expired. */
-    current: (key: ApiKey): ApiKey | null => (store === null ? key : store.current(key)),
-    /** Swaps in a new set of keys (the keys file read again). */
-    reload(next: KeyStore) {
-      if (store === null) throw new Error('the gateway runs without keys: there is nothing to reload');
-      store = next;
-    },
-  };
+  /** Whether a key let in earlier is still valid: in the current store and not expired. */
+  stillValid(key: ApiKey): boolean {
+    return this.store === null || this.store.stillValid(key);
+  }
+
+  /** A key let in earlier as the keys file has it now (rights narrowed by a reload apply), or null: revoked or expired. */
+  current(key: ApiKey): ApiKey | null {
+    return this.store === null ? key : this.store.current(key);
+  }
+
+  /** Swaps in a new set of keys (the keys file read again). */
+  reload(next: KeyStore): void {
+    if (this.store === null) throw new Error('the gateway runs without keys: there is nothing to reload');
+    this.store = next;
+  }
 }
+
+export const createGuard = (opts: GuardOptions): Guard => new Guard(opts);
