@@ -22,7 +22,7 @@
 // yoga's own node adapter, and requires the same status, headers and body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { getVariableValues, Kind, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
+import { getVariableValues, Kind, parse as graphqlParse, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import { operationOf } from '../context/operation.js';
 import { MIRRORED_ON_DIRECT_PATH } from '../graphql/persisted.js';
@@ -126,34 +126,62 @@ export function directPathOn(opts: AnswerOptions): boolean {
   return opts.direct !== false && requestLevelHooks(plugins).length === 0;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
-export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstance<S, any>, opts: AnswerOptions): YogaAnswer<S> {
-  const compression = opts.compression ?? DEFAULT_COMPRESSION;
-  const { Request } = yoga.fetchAPI;
-  const direct = directPathOn(opts);
+/** graphql-js's own parse check, once per query string (bounded like yoga's caches: past 1000, the oldest is forgotten). */
+function cleanParses(maxTokens: number): (query: string) => boolean {
   const good = new Set<string>();
-  const parsesCleanly = (query: string): boolean => {
+  return (query) => {
     if (good.has(query)) return true;
     try {
-      graphqlParse(query, { maxTokens: opts.maxTokens, noLocation: true });
+      graphqlParse(query, { maxTokens, noLocation: true });
     } catch {
       return false;
     }
-    // Bounded like yoga's own caches: past 1000 documents, the oldest is forgotten.
     if (good.size >= 1000) good.delete(good.values().next().value!);
     good.add(query);
     return true;
   };
+}
 
-  const toRequest = (req: IncomingMessage, body: string | Readable | null): Request => {
-    const method = req.method ?? 'GET';
-    const init: RequestInit & { duplex?: 'half' } = { method, headers: requestHeaders(req) };
-    if (body !== null && method !== 'GET' && method !== 'HEAD') {
-      init.body = body as unknown as BodyInit;
-      if (typeof body !== 'string') init.duplex = 'half';
-    }
-    return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`, init);
-  };
+/** The fetch Request yoga reads, from the node request and the body the edge read (or its stream). */
+function toRequest(Request: typeof globalThis.Request, req: IncomingMessage, body: string | Readable | null): Request {
+  const method = req.method ?? 'GET';
+  const init: RequestInit & { duplex?: 'half' } = { method, headers: requestHeaders(req) };
+  if (body !== null && method !== 'GET' && method !== 'HEAD') {
+    init.body = body as unknown as BodyInit;
+    if (typeof body !== 'string') init.duplex = 'half';
+  }
+  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`, init);
+}
+
+/** The document and operation the direct path may run itself, or null when yoga must answer. */
+function runnable(
+  enveloped: { parse(q: string): unknown; validate(schema: GraphQLSchema, doc: DocumentNode): unknown; schema: GraphQLSchema },
+  params: Params,
+): DocumentNode | null {
+  try {
+    const parsed = enveloped.parse(params.query);
+    const document = (parsed as DocumentNode)?.kind === Kind.DOCUMENT ? (parsed as DocumentNode) : undefined;
+    const op = document && operationOf(document, params.operationName);
+    const { schema } = enveloped;
+    const ok =
+      document &&
+      op &&
+      op.operation !== 'subscription' &&
+      (enveloped.validate(schema, document) as readonly GraphQLError[]).length === 0 &&
+      // Variables that do not coerce are a request error yoga words (and answers 400 for).
+      !('errors' in getVariableValues(schema, op.variableDefinitions ?? [], params.variables ?? {}, { maxErrors: 1 }));
+    return ok ? document : null;
+  } catch {
+    // A hook refused the document (yoga's own, e.g. no operation to run): yoga words that.
+    return null;
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server context
+export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstance<S, any>, opts: AnswerOptions): YogaAnswer<S> {
+  const compression = opts.compression ?? DEFAULT_COMPRESSION;
+  const direct = directPathOn(opts);
+  const parsesCleanly = cleanParses(opts.maxTokens);
 
   /** The direct path's answer, or false when the request is yoga's. */
   async function directly(req: IncomingMessage, res: ServerResponse, body: string, request: Request, serverContext: S): Promise<boolean> {
@@ -167,29 +195,13 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
     // string is checked with graphql-js first (once), and known-good ones skip the check.
     if (!params || !parsesCleanly(params.query)) return false;
     // A context of its own: should yoga answer after all, it starts from the edge's.
-    const context = { ...serverContext, request, params };
-    const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped(context);
-    let document: DocumentNode | undefined;
-    try {
-      const parsed = parse(params.query) as unknown;
-      document = (parsed as DocumentNode)?.kind === Kind.DOCUMENT ? (parsed as DocumentNode) : undefined;
-      const op = document && operationOf(document, params.operationName);
-      const runnable =
-        document &&
-        op &&
-        op.operation !== 'subscription' &&
-        (validate(schema, document) as readonly GraphQLError[]).length === 0 &&
-        // Variables that do not coerce are a request error yoga words (and answers 400 for).
-        !('errors' in getVariableValues(schema, op.variableDefinitions ?? [], params.variables ?? {}, { maxErrors: 1 }));
-      if (!runnable) return false;
-    } catch {
-      // A hook refused the document (yoga's own, e.g. no operation to run): yoga words that.
-      return false;
-    }
-    const result = (await execute({
-      schema,
-      document: document!,
-      contextValue: await contextFactory(),
+    const enveloped = yoga.getEnveloped({ ...serverContext, request, params });
+    const document = runnable(enveloped as Parameters<typeof runnable>[0], params);
+    if (!document) return false;
+    const result = (await enveloped.execute({
+      schema: enveloped.schema,
+      document,
+      contextValue: await enveloped.contextFactory(),
       variableValues: params.variables,
       operationName: params.operationName,
     })) as ExecutionResult;
@@ -201,7 +213,7 @@ export function yogaAnswer<S extends Record<string, any>>(yoga: YogaServerInstan
   }
 
   return async (req, res, body, serverContext) => {
-    const request = toRequest(req, body);
+    const request = toRequest(yoga.fetchAPI.Request, req, body);
     if (direct && req.method === 'POST' && typeof body === 'string' && (await directly(req, res, body, request, serverContext))) return;
     await send(req, res, await yoga.handleRequest(request, serverContext), compression);
   };
