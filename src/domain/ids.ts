@@ -75,6 +75,9 @@ export function decodeEventId(id: string, field = 'id'): EventRef {
 
 export const refKey = (r: DisputeRef): string => `${r.provider}:${r.account}:${r.providerDisputeId}`;
 
+/** One provider event, by its provider's id: `STRIPE:eu:evt_…`. Dedupe and the history's lookups use it. */
+export const eventKey = (provider: string, account: string, providerEventId: string): string => `${provider}:${account}:${providerEventId}`;
+
 /** One configured account of one provider: `STRIPE:eu`. Clients, cursors and key scopes use it. */
 export const accountKey = (provider: ProviderName, account: string): string => `${provider}:${account}`;
 

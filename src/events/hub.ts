@@ -14,7 +14,7 @@
 //     stops reading is ended (SUBSCRIBER_TOO_SLOW), its buffer freed.
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { accountKey, isProviderId, refKey } from '../domain/ids.js';
+import { accountKey, eventKey, isProviderId, refKey } from '../domain/ids.js';
 import type { Dispute } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { DisputeProviderClient } from '../providers/types.js';
@@ -179,7 +179,7 @@ export { SubscriberTooSlow } from './subscription.js';
 
 export type Receipt = 'accepted' | 'duplicate' | 'busy' | 'unavailable';
 
-const dedupeKey = (e: ProviderEvent) => `${e.provider}:${e.account}:${e.providerEventId}`;
+const dedupeKey = (e: ProviderEvent) => eventKey(e.provider, e.account, e.providerEventId);
 
 export class EventHub implements OwnChanges {
   readonly log: EventLog;

@@ -7,7 +7,8 @@
 // Events of accounts outside the scope are never touched, however many there are.
 import { BadUserInput } from '../domain/errors.js';
 import type { CursorKeys } from '../gateway/cursor.js';
-import { accountKey, refKey } from '../domain/ids.js';
+import { accountKey, eventKey, refKey } from '../domain/ids.js';
+import type { ProviderName } from '../domain/dispute.js';
 import type { DisputeEvent } from '../domain/event.js';
 
 export interface EventRetention {
@@ -37,10 +38,14 @@ export interface EventLog {
   /** Events of the scope before `beforeSeq` (exclusive; Infinity: the newest), newest first, at most `limit`, kept by `keep`. */
   newest(beforeSeq: number, limit: number, scope: EventScope, keep?: (e: DisputeEvent) => boolean): Promise<{ events: DisputeEvent[]; more: boolean }>;
   /** One event by its provider's id. */
-  find(provider: string, account: string, providerEventId: string): Promise<DisputeEvent | null>;
+  find(provider: ProviderName, account: string, providerEventId: string): Promise<DisputeEvent | null>;
   /** Entries read (decoded) by reads so far: the work the history's reads did, for metrics and tests. */
   readonly entriesRead: number;
 }
+
+/** The account (of the scope's) the scope's dispute belongs to: its ref starts with it; undefined when the scope does not allow it. */
+export const disputeAccount = (scope: EventScope): string | undefined =>
+  scope.dispute == null ? undefined : scope.accounts.find((a) => scope.dispute!.startsWith(`${a}:`));
 
 /** One run of the history (an account's events or a dispute's), in one order, read a page at a time from where it left off. */
 export interface HistoryRun {
@@ -87,7 +92,6 @@ export async function mergeRuns(
   }
 }
 
-const idOf = (provider: string, account: string, providerEventId: string) => `${provider}:${account}:${providerEventId}`;
 const disputeOf = (e: DisputeEvent) => refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId });
 
 /** The index of the first event with seq > s in a run in seq order. */
@@ -115,6 +119,14 @@ export class InMemoryEventLog implements EventLog {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The runs an event belongs to: its account's and its dispute's. */
+  private runKeys(e: DisputeEvent): [Map<string, DisputeEvent[]>, string][] {
+    return [
+      [this.byAccount, accountKey(e.provider, e.account)],
+      [this.byDispute, disputeOf(e)],
+    ];
+  }
+
   private trim(): void {
     const oldest = this.now() - this.retention.maxAgeMs;
     let drop = Math.max(0, this.events.length - this.retention.maxEvents);
@@ -123,12 +135,9 @@ export class InMemoryEventLog implements EventLog {
     // The oldest events overall are the oldest of their account's and their dispute's runs too.
     for (const e of this.events.splice(0, drop)) {
       // An event stored twice (a redelivery after a lapsed claim) is found by its newer copy.
-      const id = idOf(e.provider, e.account, e.providerEventId);
+      const id = eventKey(e.provider, e.account, e.providerEventId);
       if (this.byId.get(id) === e) this.byId.delete(id);
-      for (const [index, key] of [
-        [this.byAccount, accountKey(e.provider, e.account)],
-        [this.byDispute, disputeOf(e)],
-      ] as const) {
+      for (const [index, key] of this.runKeys(e)) {
         const run = index.get(key);
         run?.shift();
         if (run?.length === 0) index.delete(key);
@@ -139,11 +148,8 @@ export class InMemoryEventLog implements EventLog {
   async append(event: Omit<DisputeEvent, 'seq'>): Promise<DisputeEvent> {
     const stored = { ...event, seq: ++this.seq };
     this.events.push(stored);
-    this.byId.set(idOf(event.provider, event.account, event.providerEventId), stored);
-    for (const [index, key] of [
-      [this.byAccount, accountKey(stored.provider, stored.account)],
-      [this.byDispute, disputeOf(stored)],
-    ] as const) {
+    this.byId.set(eventKey(event.provider, event.account, event.providerEventId), stored);
+    for (const [index, key] of this.runKeys(stored)) {
       const run = index.get(key);
       if (run) run.push(stored);
       else index.set(key, [stored]);
@@ -155,8 +161,8 @@ export class InMemoryEventLog implements EventLog {
   /** The runs a scope reads. */
   private runsOf(scope: EventScope): (readonly DisputeEvent[])[] {
     if (scope.dispute == null) return scope.accounts.map((a) => this.byAccount.get(a) ?? []);
-    const run = this.byDispute.get(scope.dispute);
-    return run && scope.accounts.includes(accountKey(run[0]!.provider, run[0]!.account)) ? [run] : [];
+    const run = disputeAccount(scope) === undefined ? undefined : this.byDispute.get(scope.dispute);
+    return run ? [run] : [];
   }
 
   /**
@@ -203,9 +209,9 @@ export class InMemoryEventLog implements EventLog {
     );
   }
 
-  async find(provider: string, account: string, providerEventId: string) {
+  async find(provider: ProviderName, account: string, providerEventId: string) {
     this.trim();
-    return this.byId.get(idOf(provider, account, providerEventId)) ?? null;
+    return this.byId.get(eventKey(provider, account, providerEventId)) ?? null;
   }
 }
 

@@ -17,8 +17,9 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { ServiceUnavailable } from '../domain/errors.js';
 import type { KeyRateLimiter } from '../auth/rate.js';
 import type { Claim, EventBus, EventDedupe, Known } from '../events/hub.js';
-import { mergeRuns, type EventLog, type EventRetention, type EventScope, type HistoryRun } from '../events/log.js';
-import { accountKey, refKey } from '../domain/ids.js';
+import { disputeAccount, mergeRuns, type EventLog, type EventRetention, type EventScope, type HistoryRun } from '../events/log.js';
+import { accountKey, eventKey, refKey } from '../domain/ids.js';
+import type { ProviderName } from '../domain/dispute.js';
 import type { DisputeEvent } from '../domain/event.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, type IdempotencyStore } from '../gateway/idempotency.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
@@ -230,7 +231,7 @@ class RedisEventLog implements EventLog {
   }
   private accountStream = (account: string) => `${this.base}a:${account}`;
   private disputeSet = (ref: string) => `${this.base}d:${ref}`;
-  private eventKey = (provider: string, account: string, providerEventId: string) => `${this.base}id:${provider}:${account}:${providerEventId}`;
+  private eventKey = (provider: string, account: string, providerEventId: string) => `${this.base}id:${eventKey(provider, account, providerEventId)}`;
   private decodeRows(rows: [string, string[]][]): DisputeEvent[] {
     this.entriesRead += rows.length;
     return rows.map(([id, fields]) => ({ ...decode<Omit<DisputeEvent, 'seq'>>(fields[1]!), seq: seqOf(id) }));
@@ -313,8 +314,7 @@ class RedisEventLog implements EventLog {
   }
   private runsOf(scope: EventScope, from: number, order: 'newest' | 'oldest'): HistoryRun[] {
     if (scope.dispute == null) return scope.accounts.map((a) => this.accountRun(a, from, order));
-    // The dispute's account is the start of its ref; the scope must allow it.
-    const account = scope.accounts.find((a) => scope.dispute!.startsWith(`${a}:`));
+    const account = disputeAccount(scope);
     return account ? [this.disputeRun(account, scope.dispute, from, order)] : [];
   }
   async since(afterSeq: number, limit: number, scope: EventScope): Promise<DisputeEvent[]> {
@@ -323,10 +323,10 @@ class RedisEventLog implements EventLog {
   async newest(beforeSeq: number, limit: number, scope: EventScope, keep?: (e: DisputeEvent) => boolean) {
     return mergeRuns(this.runsOf(scope, beforeSeq, 'newest'), limit, 'newest', keep);
   }
-  async find(provider: string, account: string, providerEventId: string) {
+  async find(provider: ProviderName, account: string, providerEventId: string) {
     const id = await run(this.c, () => this.c.get(this.eventKey(provider, account, providerEventId)));
     if (!id) return null;
-    const rows = await run(this.c, () => this.c.xrange(this.accountStream(`${provider}:${account}`), id, id));
+    const rows = await run(this.c, () => this.c.xrange(this.accountStream(accountKey(provider, account)), id, id));
     return this.fresh(this.decodeRows(rows))[0] ?? null;
   }
   /** Entries past the retention's age are not served even before the stream is trimmed. */
