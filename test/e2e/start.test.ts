@@ -49,6 +49,9 @@ beforeAll(async () => {
     });
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
   });
+  // stdout and stderr are two pipes: the welcome, written to stderr before the ready line, may
+  // still be in flight when the ready line arrives. Give it a moment; the test below checks it.
+  for (let waited = 0; !stderr.includes('query Disputes') && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
 });
 
 afterAll(() => {
