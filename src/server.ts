@@ -10,7 +10,7 @@ import type { CompressionOptions } from './http/compress.js';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createEdge, serveMetrics, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVIDENCE_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './http/edge.js';
 import { graphiqlPage } from './http/graphiql.js';
-import { directPathOn, yogaAnswer, type AnswerOptions } from './http/yoga-adapter.js';
+import { directPathOn, yogaAnswer, type AnswerOptions, type YogaAnswer } from './http/yoga-adapter.js';
 import { CursorKeys } from './gateway/cursor.js';
 import type { ProcessStats } from './process-guards.js';
 import type { AuthConfig } from './auth/keys.js';
@@ -352,6 +352,57 @@ function answerOptionsOf(opts: GatewayOptions, plugins: GatewayPlugin[], limits:
   };
 }
 
+/** The HTTP edge in front of yoga: body bounds, the guard, GraphiQL, health, metrics and webhooks (http/edge.ts). */
+function gatewayEdge(
+  opts: GatewayOptions,
+  parts: {
+    guard: ReturnType<typeof createGuard>;
+    services: GatewayServices;
+    recorder: GatewayMetrics;
+    serverContext: ReturnType<typeof serverContextOf>;
+    answer: YogaAnswer<RequestServerContext>;
+    metrics: Metrics | null;
+    ready: () => boolean;
+  },
+) {
+  const { logger } = opts;
+  const { guard, services, recorder } = parts;
+  return createEdge<RequestServerContext>({
+    logger,
+    guard,
+    page: opts.graphiql === false ? null : graphiqlPage(GRAPHIQL_OPTIONS),
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
+    sendsEvidence: (key) => guard.open || (key?.scopes.has('evidence:write') ?? false),
+    answer: parts.answer,
+    serverContext: parts.serverContext,
+    stats: opts.stats,
+    tracer: opts.tracer,
+    traceTrust: opts.traceTrust,
+    ready: parts.ready,
+    readiness: opts.sharedStateHealthy ? () => ({ sharedState: opts.sharedStateHealthy!() ? 'up' : 'down' }) : undefined,
+    metrics: parts.metrics && opts.metricsPort === undefined ? parts.metrics : null,
+    webhooks: createWebhookEndpoint({
+      providers: opts.providers,
+      hub: services.events,
+      logger,
+      metrics: recorder,
+      maxBodyBytes: opts.webhookMaxBodyBytes,
+      perSecond: opts.webhookRateLimit,
+    }),
+  });
+}
+
+/** The response cache (its entries dropped by events) and the persisted documents, when configured. */
+function cacheAndDocuments(opts: GatewayOptions, services: GatewayServices, recorder: GatewayMetrics, schema: GraphQLSchema) {
+  const cache = opts.responseCache ? responseCache(opts.responseCache, recorder, opts.logger) : undefined;
+  if (cache) services.events.onPublished((e) => cache.onEvent(e));
+  const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, schema) : undefined;
+  if (persisted) opts.logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
+  return { cache, persisted };
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -369,52 +420,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const guard = createGuard({ auth: opts.auth ?? { mode: 'open' }, allowedHosts, allowedOrigins, logger, keyRateLimiter: opts.state?.keyRateLimiter });
   // One schema, built once: yoga's, and the one the persisted documents are checked against.
   const schema = tracedSchema(opts.tracer);
-  const cache = opts.responseCache ? responseCache(opts.responseCache, recorder, logger) : undefined;
-  if (cache) services.events.onPublished((e) => cache.onEvent(e));
-  const persisted = opts.persistedDocuments ? loadPersistedDocuments(opts.persistedDocuments.file, opts.persistedDocuments.mode, schema) : undefined;
-  if (persisted) logger.info('persisted documents', { mode: persisted.mode, documents: persisted.documents.size });
+  const { cache, persisted } = cacheAndDocuments(opts, services, recorder, schema);
   const plugins = gatewayPlugins(opts, { persisted, cache, metrics, recorder, limits });
   const yoga = createGatewayYoga(opts, services, schema, plugins);
   let draining = false;
   const serverContext = serverContextOf(guard, limits);
   const answerOptions = answerOptionsOf(opts, plugins, limits, persisted);
-  const edge = createEdge<RequestServerContext>({
-    logger,
-    guard,
-    page: opts.graphiql === false ? null : graphiqlPage(GRAPHIQL_OPTIONS),
-    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
-    maxEvidenceBodyBytes: opts.maxEvidenceBodyBytes ?? DEFAULT_MAX_EVIDENCE_BODY_BYTES,
-    sendsEvidence: (key) => guard.open || (key?.scopes.has('evidence:write') ?? false),
-    answer: yogaAnswer(yoga, answerOptions),
-    serverContext,
-    stats: opts.stats,
-    tracer: opts.tracer,
-    traceTrust: opts.traceTrust,
-    ready: () => !draining,
-    readiness: opts.sharedStateHealthy ? () => ({ sharedState: opts.sharedStateHealthy!() ? 'up' : 'down' }) : undefined,
-    metrics: metrics && opts.metricsPort === undefined ? metrics : null,
-    webhooks: createWebhookEndpoint({
-      providers: opts.providers,
-      hub: services.events,
-      logger,
-      metrics: recorder,
-      maxBodyBytes: opts.webhookMaxBodyBytes,
-      perSecond: opts.webhookRateLimit,
-    }),
-  });
-
+  const edge = gatewayEdge(opts, { guard, services, recorder, serverContext, answer: yogaAnswer(yoga, answerOptions), metrics, ready: () => !draining });
   const server = createServer(edge);
-  const ws = attachGraphqlWs({
-    server,
-    yoga,
-    guard,
-    serverContext,
-    logger,
-    maxPayload: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    connectionsPerKey: opts.wsConnectionsPerKey,
-    persisted,
-  });
+  const maxPayload = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const ws = attachGraphqlWs({ server, yoga, guard, serverContext, logger, maxPayload, connectionsPerKey: opts.wsConnectionsPerKey, persisted });
   const port = await listen(server, opts.port ?? 0, host);
   allowedOrigins.push(...ownOrigins(allowedHosts, port, opts.publicUrl));
   const url = urlOf(host, port, '/graphql');

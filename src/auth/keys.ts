@@ -103,63 +103,7 @@ export class KeyStore {
       if (typeof r.name !== 'string' || !/^[\w.-]{1,64}$/.test(r.name)) throw new ConfigError(`${at}: name must be 1-64 letters, digits, . _ or -`);
       if (names.has(r.name)) throw new ConfigError(`${at}: the name "${r.name}" is used twice`);
       names.add(r.name);
-      const where = `${origin}: key "${r.name}"`;
-      if (typeof r.key !== 'string') throw new ConfigError(`${where}: key must be a string (the key, or sha256:<64 hex digits>)`);
-      let digest: Buffer;
-      if (r.key.startsWith('sha256:')) {
-        if (!/^sha256:[0-9a-f]{64}$/i.test(r.key)) throw new ConfigError(`${where}: a digest is sha256: followed by 64 hex digits`);
-        digest = Buffer.from(r.key.slice(7), 'hex');
-      } else {
-        if (r.key.length < 24) throw new ConfigError(`${where}: a key must be at least 24 characters`);
-        digest = sha256(r.key);
-        plaintext.push(r.key);
-      }
-      const scopes = r.scopes;
-      if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => (SCOPES as readonly unknown[]).includes(s))) {
-        throw new ConfigError(`${where}: scopes must list one or more of ${SCOPES.join(', ')}`);
-      }
-      const providers = r.providers ?? ['*'];
-      if (!Array.isArray(providers) || providers.length === 0) throw new ConfigError(`${where}: providers must be a list (["*"] for all)`);
-      const all = providers.includes('*');
-      for (const p of providers) {
-        if (p !== '*' && !(PROVIDERS as readonly unknown[]).includes(p))
-          throw new ConfigError(`${where}: unknown provider ${JSON.stringify(p)}; use ${PROVIDERS.join(', ')} or *`);
-      }
-      let accounts: Set<string> | null = null;
-      if (r.accounts !== undefined) {
-        if (!Array.isArray(r.accounts) || r.accounts.length === 0) throw new ConfigError(`${where}: accounts must be a non-empty list like ["STRIPE:eu"]`);
-        for (const a of r.accounts) {
-          const m = typeof a === 'string' ? /^([A-Z][A-Z0-9_]*):([a-z0-9_-]{1,32})$/.exec(a) : null;
-          if (!m || !(PROVIDERS as readonly string[]).includes(m[1]!))
-            throw new ConfigError(`${where}: accounts entries are PROVIDER:account, like "STRIPE:eu"; got ${JSON.stringify(a)}`);
-          if (!all && !(providers as string[]).includes(m[1]!)) throw new ConfigError(`${where}: account ${a} is at a provider the key's providers leave out`);
-        }
-        accounts = new Set(r.accounts as string[]);
-      }
-      const rl = (r.rateLimit ?? {}) as Record<string, unknown>;
-      const num = (v: unknown, fallback: number, what: string) => {
-        if (v === undefined) return fallback;
-        if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`${where}: rateLimit.${what} must be a positive number`);
-        return v;
-      };
-      const perSecond = num(rl.perSecond, defaults.perSecond, 'perSecond');
-      let expiresAt: Date | null = null;
-      if (r.expiresAt !== undefined) {
-        const raw = r.expiresAt instanceof Date ? r.expiresAt.toISOString() : r.expiresAt;
-        expiresAt = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : null;
-        if (!expiresAt || Number.isNaN(expiresAt.getTime()))
-          throw new ConfigError(`${where}: expiresAt must be an ISO-8601 date-time like 2027-01-31T00:00:00Z`);
-      }
-      return {
-        name: r.name,
-        digest,
-        fingerprint: digest.toString('hex'),
-        expiresAt,
-        scopes: new Set(scopes as Scope[]),
-        providers: all ? null : new Set(providers as ProviderName[]),
-        accounts,
-        rateLimit: { perSecond, burst: num(rl.burst, Math.max(defaults.burst, perSecond), 'burst') },
-      };
+      return parseKey(r, r.name, `${origin}: key "${r.name}"`, defaults, plaintext);
     });
     return new KeyStore(keys, plaintext);
   }
@@ -181,4 +125,77 @@ export class KeyStore {
     if (inline) return KeyStore.parse(inline, 'GATEWAY_API_KEYS', defaults);
     return null;
   }
+}
+
+/** One entry of the keys file, its name already checked; a key given in plain text is added to `plaintext` (for redaction). */
+function parseKey(r: Record<string, unknown>, name: string, where: string, defaults: ApiKey['rateLimit'], plaintext: string[]): StoredKey {
+  if (typeof r.key !== 'string') throw new ConfigError(`${where}: key must be a string (the key, or sha256:<64 hex digits>)`);
+  let digest: Buffer;
+  if (r.key.startsWith('sha256:')) {
+    if (!/^sha256:[0-9a-f]{64}$/i.test(r.key)) throw new ConfigError(`${where}: a digest is sha256: followed by 64 hex digits`);
+    digest = Buffer.from(r.key.slice(7), 'hex');
+  } else {
+    if (r.key.length < 24) throw new ConfigError(`${where}: a key must be at least 24 characters`);
+    digest = sha256(r.key);
+    plaintext.push(r.key);
+  }
+  const scopes = r.scopes;
+  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => (SCOPES as readonly unknown[]).includes(s))) {
+    throw new ConfigError(`${where}: scopes must list one or more of ${SCOPES.join(', ')}`);
+  }
+  const providers = providersOf(r.providers, where);
+  return {
+    name,
+    digest,
+    fingerprint: digest.toString('hex'),
+    expiresAt: expiresAtOf(r.expiresAt, where),
+    scopes: new Set(scopes as Scope[]),
+    providers,
+    accounts: r.accounts === undefined ? null : accountsOf(r.accounts, providers, where),
+    rateLimit: rateLimitOf(r.rateLimit, defaults, where),
+  };
+}
+
+/** `providers` (default every one): null for all. */
+function providersOf(value: unknown, where: string): Set<ProviderName> | null {
+  const providers = value ?? ['*'];
+  if (!Array.isArray(providers) || providers.length === 0) throw new ConfigError(`${where}: providers must be a list (["*"] for all)`);
+  for (const p of providers) {
+    if (p !== '*' && !(PROVIDERS as readonly unknown[]).includes(p))
+      throw new ConfigError(`${where}: unknown provider ${JSON.stringify(p)}; use ${PROVIDERS.join(', ')} or *`);
+  }
+  return providers.includes('*') ? null : new Set(providers as ProviderName[]);
+}
+
+/** `accounts`: PROVIDER:account entries, each at a provider the key reaches. */
+function accountsOf(value: unknown, providers: Set<ProviderName> | null, where: string): Set<string> {
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(`${where}: accounts must be a non-empty list like ["STRIPE:eu"]`);
+  for (const a of value) {
+    const m = typeof a === 'string' ? /^([A-Z][A-Z0-9_]*):([a-z0-9_-]{1,32})$/.exec(a) : null;
+    if (!m || !(PROVIDERS as readonly string[]).includes(m[1]!))
+      throw new ConfigError(`${where}: accounts entries are PROVIDER:account, like "STRIPE:eu"; got ${JSON.stringify(a)}`);
+    if (providers && !providers.has(m[1] as ProviderName)) throw new ConfigError(`${where}: account ${a} is at a provider the key's providers leave out`);
+  }
+  return new Set(value as string[]);
+}
+
+/** `rateLimit: {perSecond, burst}`, each positive; the burst at least the rate unless given. */
+function rateLimitOf(value: unknown, defaults: ApiKey['rateLimit'], where: string): ApiKey['rateLimit'] {
+  const rl = (value ?? {}) as Record<string, unknown>;
+  const num = (v: unknown, fallback: number, what: string) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`${where}: rateLimit.${what} must be a positive number`);
+    return v;
+  };
+  const perSecond = num(rl.perSecond, defaults.perSecond, 'perSecond');
+  return { perSecond, burst: num(rl.burst, Math.max(defaults.burst, perSecond), 'burst') };
+}
+
+/** `expiresAt`: an ISO-8601 date-time (YAML may hand it over as a Date), or none. */
+function expiresAtOf(value: unknown, where: string): Date | null {
+  if (value === undefined) return null;
+  const raw = value instanceof Date ? value.toISOString() : value;
+  const expiresAt = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : null;
+  if (!expiresAt || Number.isNaN(expiresAt.getTime())) throw new ConfigError(`${where}: expiresAt must be an ISO-8601 date-time like 2027-01-31T00:00:00Z`);
+  return expiresAt;
 }

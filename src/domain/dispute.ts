@@ -287,6 +287,11 @@ export type EvidenceField = (typeof EVIDENCE_TEXT_FIELDS)[number] | (typeof EVID
 export const EVIDENCE_FIELDS: readonly EvidenceField[] = [...EVIDENCE_TEXT_FIELDS, ...EVIDENCE_FILE_FIELDS];
 export const isFileField = (f: EvidenceField): boolean => (EVIDENCE_FILE_FIELDS as readonly string[]).includes(f);
 
+/** Evidence with every field empty: what a provider that returns none on the dispute reports. */
+export function emptyEvidence(): DisputeEvidence {
+  return Object.fromEntries(EVIDENCE_FIELDS.map((f) => [f, null])) as unknown as DisputeEvidence;
+}
+
 /** An evidence change: each field given is set (a file field to a file id); null clears it. */
 export type EvidenceUpdate = Partial<Record<EvidenceField, string | null>>;
 

@@ -211,23 +211,33 @@ export async function listDisputes(env: ListEnv, args: ConnectionArgs): Promise<
   const cursor = p.cursor === undefined ? undefined : decodeCursor(p.cursor, field, { fingerprint, streams, isPosition }, cursorKeys);
   const plans = streams.map((stream) => providerPlan(clients.get(stream)!, filter)).filter((x): x is ProviderPlan => x !== null);
 
-  let page: MergedPage;
-  let hasNextPage: boolean;
-  let hasPreviousPage: boolean;
-  if (p.direction === 'forward') {
-    page = await mergeForward(plans, cursor?.states ?? {}, p.size, opts);
-    hasNextPage = page.hasMore;
-    // The cursor's own dispute precedes this page.
-    hasPreviousPage = cursor !== undefined;
-  } else {
-    page = await mergeBackward(plans, cursor?.states ?? null, cursor?.stream ?? null, p.size, opts);
-    hasPreviousPage = page.hasMore;
-    hasNextPage = cursor !== undefined;
-  }
+  const { page, hasNextPage, hasPreviousPage } = await walk(p, plans, cursor, opts);
   // Every provider asked failed: there is no page to show, only the failures, each its own error.
   if (page.failures.length > 0 && page.failures.length === plans.length) throw new AllProvidersFailed(page.failures);
 
   loaders.prime(page.read);
+  return connectionOf(page, { hasNextPage, hasPreviousPage }, { fingerprint, streams, cursorKeys });
+}
+
+/** The merged walk in the page's direction, and which ends of it have more. */
+async function walk(p: ReturnType<typeof plan>, plans: ProviderPlan[], cursor: ReturnType<typeof decodeCursor> | undefined, opts: MergeOptions) {
+  if (p.direction === 'forward') {
+    const page = await mergeForward(plans, cursor?.states ?? {}, p.size, opts);
+    // The cursor's own dispute precedes this page.
+    return { page, hasNextPage: page.hasMore, hasPreviousPage: cursor !== undefined };
+  }
+  const page = await mergeBackward(plans, cursor?.states ?? null, cursor?.stream ?? null, p.size, opts);
+  return { page, hasNextPage: cursor !== undefined, hasPreviousPage: page.hasMore };
+}
+
+/** The connection of a merged page: edges whose signed cursors are made when asked for, and its page info. */
+function connectionOf(
+  page: MergedPage,
+  ends: { hasNextPage: boolean; hasPreviousPage: boolean },
+  sign: { fingerprint: string; streams: string[]; cursorKeys: CursorKeys },
+): ConnectionResult {
+  const { fingerprint, streams, cursorKeys } = sign;
+  const { hasNextPage, hasPreviousPage } = ends;
   // Cursors are signed (an HMAC each): made only when a cursor is asked for, once.
   const lazyCursor = (states: (typeof page.edges)[number]) => {
     let cursor: string | undefined;

@@ -226,11 +226,35 @@ export function sniffContentType(head: Uint8Array): string | null {
   return null;
 }
 
+const failedUpload = (code: string, message: string, field: string[] = ['input', 'file']): UploadResult => ({
+  file: null,
+  userErrors: [{ code, message, field }],
+});
+
+/** The file against the provider's size and type rules (the bytes decide the type, not the name); ready to send, or refused. */
+async function checkedFile(file: UploadedFile, rules: EvidenceRules, name: string) {
+  if (rules.maxFileBytes !== null && file.size > rules.maxFileBytes) {
+    return failedUpload('FILE_TOO_LARGE', `The file is ${file.size} bytes; ${name} takes files up to ${rules.maxFileBytes} bytes. Nothing was sent.`);
+  }
+  // The parser holds the file already (up to the upload limit): its bytes are read once, here.
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const contentType = sniffContentType(bytes);
+  if (!contentType || !rules.fileContentTypes.includes(contentType)) {
+    return failedUpload(
+      'FILE_TYPE_UNSUPPORTED',
+      `${name} takes ${rules.fileContentTypes.join(', ')}; this file is ${contentType ?? 'none of them'}. Nothing was sent.`,
+    );
+  }
+  // As a plain Blob the upstream multipart body can carry.
+  const upload = { filename: safeFilename(file.name, contentType), contentType, size: file.size, data: new Blob([bytes], { type: contentType }) };
+  return { bytes, upload };
+}
+
 export async function uploadDisputeEvidenceFile(
   s: EvidenceServices,
   input: { disputeId: string; file: UploadedFile; idempotencyKey?: string | null },
 ): Promise<UploadResult> {
-  const fail = (code: string, message: string, field: string[] = ['input', 'file']): UploadResult => ({ file: null, userErrors: [{ code, message, field }] });
+  const fail = failedUpload;
   const read = keyedInput({ id: input.disputeId, idempotencyKey: input.idempotencyKey });
   if ('code' in read) return { file: null, userErrors: [{ ...read, field: read.field?.[1] === 'id' ? ['input', 'disputeId'] : read.field }] };
   const { ref, key } = read;
@@ -241,21 +265,9 @@ export async function uploadDisputeEvidenceFile(
   if (!client.uploadFile || !rules)
     return fail('NOT_SUPPORTED', `${name} takes no file uploads through the gateway; nothing was sent.`, ['input', 'disputeId']);
   const { file } = input;
-  if (rules.maxFileBytes !== null && file.size > rules.maxFileBytes) {
-    return fail('FILE_TOO_LARGE', `The file is ${file.size} bytes; ${name} takes files up to ${rules.maxFileBytes} bytes. Nothing was sent.`);
-  }
-  // The parser holds the file already (up to the upload limit): its bytes are read once, here.
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  // The bytes decide, not the name or the declared type: a file that is none of the provider's types is refused.
-  const contentType = sniffContentType(bytes);
-  if (!contentType || !rules.fileContentTypes.includes(contentType)) {
-    return fail(
-      'FILE_TYPE_UNSUPPORTED',
-      `${name} takes ${rules.fileContentTypes.join(', ')}; this file is ${contentType ?? 'none of them'}. Nothing was sent.`,
-    );
-  }
-  // As a plain Blob the upstream multipart body can carry.
-  const upload = { filename: safeFilename(file.name, contentType), contentType, size: file.size, data: new Blob([bytes], { type: contentType }) };
+  const checked = await checkedFile(file, rules, name);
+  if ('userErrors' in checked) return checked;
+  const { bytes, upload } = checked;
   const run = async (upstreamKey: string, claim: () => Promise<void> = async () => {}): Promise<UploadResult> => {
     const dispute = await s.loaders.dispute.load(ref);
     if (!dispute) return fail('NOT_FOUND', 'No dispute exists with this id.', ['input', 'disputeId']);

@@ -128,6 +128,64 @@ export function upstreamIdempotencyKey(caller: { name: string }, key: string, op
   return `dg1-${h.update(key).digest('hex')}`;
 }
 
+/**
+ * One attempt at a keyed call no one else is running in this process: recovery of an earlier
+ * attempt's lost answer, the claim, the call, and its outcome remembered (or the claim let go).
+ */
+async function attempt<R extends KeyedResult>(
+  s: OnceServices<R>,
+  call: OnceCall<R>,
+  scoped: string,
+  previous: IdempotencyRecord<R> | null | undefined,
+  leaseMs: number,
+): Promise<R> {
+  const { fingerprint } = call;
+  const upstreamKey = upstreamIdempotencyKey(s.caller, call.key, call.operation);
+  // An earlier attempt with this key may have acted with its answer lost.
+  const recovered = previous ? await call.recover(upstreamKey, previous) : null;
+  // Before anything is sent, the key is claimed for this attempt (`me`), atomically, so a replica
+  // sharing the store cannot claim it at the same instant (claimKey).
+  const me = randomUUID();
+  let claimed: IdempotencyRecord<R> | null = null;
+  const claim = async (note?: IdempotencyRecord<R>['note']) => {
+    const record = { fingerprint, owner: me, ...(note !== undefined && { note }) };
+    await claimKey(s.idempotency, scoped, record, leaseMs);
+    claimed = record;
+  };
+  // Lets go of our claim, its note kept: a retry (here or on another replica) recovers at once
+  // instead of waiting out the lease.
+  const letGo = (held: IdempotencyRecord<R>) => s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) });
+  let r: R;
+  try {
+    r = recovered ?? (await call.attempt(upstreamKey, claim));
+  } catch (err) {
+    if (err instanceof KeyClaimedElsewhere) return call.reused();
+    if (err instanceof AnsweredElsewhere) return { ...(err.result as R), replayed: true };
+    // The outcome is unknown (a lost answer, a timeout): the claim is let go.
+    const held = claimed as IdempotencyRecord<R> | null;
+    if (held) await letGo(held).catch(() => {});
+    // Once claimed, the provider may have been called: the shared state failing now must not say
+    // "nothing was sent".
+    throw held && err instanceof ServiceUnavailable ? new ServiceUnavailable(OUTCOME_UNKNOWN) : err;
+  }
+  // A completed call is remembered; a user error is not (the same key may be retried later), and its claim is let go.
+  const held = claimed as IdempotencyRecord<R> | null;
+  // Refused without having claimed the key (e.g. "already closed"): another replica may be
+  // finishing this very call, and its answer is the answer.
+  if (r.userErrors.length > 0 && !held) {
+    const theirs = await answerElsewhere(s.idempotency, scoped, fingerprint, me, leaseMs);
+    if (theirs) return { ...theirs, replayed: true };
+  }
+  try {
+    if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
+    else if (held) await letGo(held);
+  } catch (err) {
+    // The provider answered, and the answer could not be recorded: it happened, or may have.
+    throw err instanceof ServiceUnavailable && r.userErrors.length === 0 ? new ServiceUnavailable(OUTCOME_UNKNOWN) : err;
+  }
+  return r;
+}
+
 export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call: OnceCall<R>): Promise<R> {
   requireStore(s.idempotency);
   const leaseMs = s.idempotencyLeaseMs ?? DEFAULT_LEASE_MS;
@@ -138,52 +196,7 @@ export async function oncePerKey<R extends KeyedResult>(s: OnceServices<R>, call
   if (previous?.result) return { ...previous.result, replayed: true };
   const running = s.inflight.get(scoped);
   if (running) return running.fingerprint === fingerprint ? running.result.then((r) => ({ ...r, replayed: true })) : call.reused();
-  const result = (async () => {
-    const upstreamKey = upstreamIdempotencyKey(s.caller, call.key, call.operation);
-    // An earlier attempt with this key may have acted with its answer lost.
-    const recovered = previous ? await call.recover(upstreamKey, previous) : null;
-    // Before anything is sent, the key is claimed for this attempt (`me`), atomically, so a replica
-    // sharing the store cannot claim it at the same instant (claimKey).
-    const me = randomUUID();
-    let claimed: IdempotencyRecord<R> | null = null;
-    const claim = async (note?: IdempotencyRecord<R>['note']) => {
-      const record = { fingerprint, owner: me, ...(note !== undefined && { note }) };
-      await claimKey(s.idempotency, scoped, record, leaseMs);
-      claimed = record;
-    };
-    // Lets go of our claim, its note kept: a retry (here or on another replica) recovers at once
-    // instead of waiting out the lease.
-    const letGo = (held: IdempotencyRecord<R>) => s.idempotency.replace(scoped, me, { fingerprint, ...(held.note !== undefined && { note: held.note }) });
-    let r: R;
-    try {
-      r = recovered ?? (await call.attempt(upstreamKey, claim));
-    } catch (err) {
-      if (err instanceof KeyClaimedElsewhere) return call.reused();
-      if (err instanceof AnsweredElsewhere) return { ...(err.result as R), replayed: true };
-      // The outcome is unknown (a lost answer, a timeout): the claim is let go.
-      const held = claimed as IdempotencyRecord<R> | null;
-      if (held) await letGo(held).catch(() => {});
-      // Once claimed, the provider may have been called: the shared state failing now must not say
-      // "nothing was sent".
-      throw held && err instanceof ServiceUnavailable ? new ServiceUnavailable(OUTCOME_UNKNOWN) : err;
-    }
-    // A completed call is remembered; a user error is not (the same key may be retried later), and its claim is let go.
-    const held = claimed as IdempotencyRecord<R> | null;
-    // Refused without having claimed the key (e.g. "already closed"): another replica may be
-    // finishing this very call, and its answer is the answer.
-    if (r.userErrors.length > 0 && !held) {
-      const theirs = await answerElsewhere(s.idempotency, scoped, fingerprint, me, leaseMs);
-      if (theirs) return { ...theirs, replayed: true };
-    }
-    try {
-      if (r.userErrors.length === 0) await s.idempotency.set(scoped, { fingerprint, result: r });
-      else if (held) await letGo(held);
-    } catch (err) {
-      // The provider answered, and the answer could not be recorded: it happened, or may have.
-      throw err instanceof ServiceUnavailable && r.userErrors.length === 0 ? new ServiceUnavailable(OUTCOME_UNKNOWN) : err;
-    }
-    return r;
-  })();
+  const result = attempt(s, call, scoped, previous, leaseMs);
   s.inflight.set(scoped, { fingerprint, result });
   try {
     return await result;

@@ -331,6 +331,50 @@ export function estimateUpstreamCalls(
   return count(op.selectionSet, new Set());
 }
 
+/** graphql-js's parse, stopped at `maxTokens` with QUERY_TOO_LARGE. */
+function parseWithin(maxTokens: number): typeof parse {
+  return (source, options) => {
+    try {
+      return parse(source, { ...options, maxTokens });
+    } catch (err) {
+      if (err instanceof GraphQLError && err.message.includes('tokens')) throw limitError('QUERY_TOO_LARGE', `The document has more than ${maxTokens} tokens.`);
+      throw err;
+    }
+  };
+}
+
+/**
+ * The operation's estimated cost against `maxCost`, then its estimated provider calls against what
+ * is left of the request's budget (taken from it when it fits). Null: it may run.
+ */
+function overLimits(
+  limits: QueryLimits,
+  schema: GraphQLSchema,
+  ctx: GatewayContext,
+  op: OperationDefinitionNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  raw: Record<string, unknown>,
+): GraphQLError | null {
+  const cost = estimateCost(op.selectionSet, fragments, raw);
+  if (cost > limits.maxCost) {
+    return limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.`);
+  }
+  const coerced = getVariableValues(schema, op.variableDefinitions ?? [], raw, { maxErrors: 1 });
+  // Variables that do not coerce fail the operation without a call; graphql-js words that.
+  if (!('coerced' in coerced) || coerced.coerced === undefined || !ctx.upstreamBudget) return null;
+  const estimate = estimateUpstreamCalls(schema, ctx, op, fragments, coerced.coerced);
+  const budget = ctx.upstreamBudget;
+  if (estimate > budget.remaining) {
+    return limitError(
+      'QUERY_TOO_EXPENSIVE',
+      `The operation could cause ${estimate} provider calls; this request has ${budget.remaining} of its ${budget.limit} left. Ask for fewer or smaller connections, fewer ids, or a narrower filter.`,
+      { estimatedUpstreamCalls: estimate, upstreamCallBudget: budget.limit, upstreamCallsRemaining: budget.remaining },
+    );
+  }
+  budget.remaining -= estimate;
+  return null;
+}
+
 /** Parsing with a token limit, depth and size at validation, cost and upstream calls at execution. */
 export function limitsPlugin(limits: QueryLimits): Plugin {
   return {
@@ -338,16 +382,7 @@ export function limitsPlugin(limits: QueryLimits): Plugin {
       addValidationRule(depthAndAliasRule(limits));
     },
     onParse({ setParseFn }) {
-      setParseFn((source, options) => {
-        try {
-          return parse(source, { ...options, maxTokens: limits.maxTokens });
-        } catch (err) {
-          if (err instanceof GraphQLError && err.message.includes('tokens')) {
-            throw limitError('QUERY_TOO_LARGE', `The document has more than ${limits.maxTokens} tokens.`);
-          }
-          throw err;
-        }
-      });
+      setParseFn(parseWithin(limits.maxTokens));
     },
     onExecute({ args, setResultAndStopExecution }) {
       const doc = args.document as DocumentNode;
@@ -360,29 +395,8 @@ export function limitsPlugin(limits: QueryLimits): Plugin {
         if (op.operation === 'mutation') auditRefusedMutation(ctx, op, fragments, raw, String(error.extensions.code));
         setResultAndStopExecution({ errors: [error] });
       };
-      const cost = estimateCost(op.selectionSet, fragments, raw);
-      if (cost > limits.maxCost) {
-        refuse(
-          limitError('QUERY_TOO_COMPLEX', `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.`),
-        );
-        return;
-      }
-      const coerced = getVariableValues(args.schema, op.variableDefinitions ?? [], raw, { maxErrors: 1 });
-      // Variables that do not coerce fail the operation without a call; graphql-js words that.
-      if (!('coerced' in coerced) || coerced.coerced === undefined || !ctx.upstreamBudget) return;
-      const estimate = estimateUpstreamCalls(args.schema, ctx, op, fragments, coerced.coerced);
-      const budget = ctx.upstreamBudget;
-      if (estimate > budget.remaining) {
-        refuse(
-          limitError(
-            'QUERY_TOO_EXPENSIVE',
-            `The operation could cause ${estimate} provider calls; this request has ${budget.remaining} of its ${budget.limit} left. Ask for fewer or smaller connections, fewer ids, or a narrower filter.`,
-            { estimatedUpstreamCalls: estimate, upstreamCallBudget: budget.limit, upstreamCallsRemaining: budget.remaining },
-          ),
-        );
-        return;
-      }
-      budget.remaining -= estimate;
+      const refusal = overLimits(limits, args.schema, ctx, op, fragments, raw);
+      if (refusal) refuse(refusal);
     },
     // A subscription's selection is held to the same cost limit when it starts; each event it
     // delivers then resolves at most the event's dispute (a read, where the event carries none).

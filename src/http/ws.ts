@@ -155,9 +155,56 @@ function upgradeHandler<S extends object>(sh: WsShared<S>, wss: WebSocketServer)
   };
 }
 
+/** connection_init: the key from the upgrade or from the init's `authorization`, and the per-key connection bound. */
+function connectHandler<S extends object>(sh: WsShared<S>) {
+  const { logger, guard, states, perCaller, callerOf, full } = sh;
+  return async (ctx: WsContext): Promise<boolean> => {
+    try {
+      const { request, socket } = ctx.extra;
+      let door = upgradeDoors.get(request);
+      if (!door) {
+        const fromInit = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        door = await guard.check(typeof fromInit === 'string' ? fromInit : undefined);
+      }
+      if (!door.ok) return false; // closed with 4403 Forbidden
+      const caller = callerOf(door.key, request);
+      if (full(caller)) {
+        socket.close(TOO_MANY_CONNECTIONS, 'Too many connections for this key');
+        return false;
+      }
+      if (socket.readyState !== socket.OPEN) return false;
+      perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+      states.set(socket, { key: door.key, caller, running: 0, operations: new Map() });
+      return true;
+    } catch (err) {
+      logger.warn('websocket: connection_init failed', { error: (err as Error).message });
+      return false;
+    }
+  };
+}
+
+/**
+ * The key as it is now, before an operation: revoked or expired ends the socket; narrowed rights
+ * apply from here on; over its rate, the operation is refused. Null: it may run.
+ */
+async function keyRefusal<S extends object>(sh: WsShared<S>, socket: WebSocket, state: SocketState): Promise<GraphQLError | null> {
+  if (!state.key) return null;
+  const now = sh.guard.current(state.key);
+  if (!now) {
+    closeRevoked(socket);
+    return gqlError('The API key of this connection was revoked or has expired.', 'UNAUTHENTICATED');
+  }
+  state.key = now;
+  const waitMs = await sh.guard.take(now);
+  if (waitMs <= 0) return null;
+  return gqlError(`The key "${now.name}" is over its rate of ${now.rateLimit.perSecond} requests a second.`, 'RATE_LIMITED', {
+    retryAfterMs: Math.ceil(waitMs),
+  });
+}
+
 /** The graphql-ws protocol server: connecting by key, each operation authorised, rated, scoped and logged. */
 function protocolServer<S extends object>(sh: WsShared<S>) {
-  const { logger, guard, states, perCaller, callerOf, full } = sh;
+  const { logger, states } = sh;
   return makeServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>({
     // The operation runs inside its own request scope: upstream calls and errors are counted for its line.
     execute: (args) => {
@@ -171,55 +218,15 @@ function protocolServer<S extends object>(sh: WsShared<S>) {
         return isAsyncIterator(result) ? scoped(result, root.scope) : result;
       }) as never;
     },
-    onConnect: async (ctx) => {
-      try {
-        const { request, socket } = ctx.extra;
-        let door = upgradeDoors.get(request);
-        if (!door) {
-          const fromInit = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          door = await guard.check(typeof fromInit === 'string' ? fromInit : undefined);
-        }
-        if (!door.ok) return false; // closed with 4403 Forbidden
-        const caller = callerOf(door.key, request);
-        if (full(caller)) {
-          socket.close(TOO_MANY_CONNECTIONS, 'Too many connections for this key');
-          return false;
-        }
-        if (socket.readyState !== socket.OPEN) return false;
-        perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
-        states.set(socket, { key: door.key, caller, running: 0, operations: new Map() });
-        return true;
-      } catch (err) {
-        logger.warn('websocket: connection_init failed', { error: (err as Error).message });
-        return false;
-      }
-    },
+    onConnect: connectHandler(sh),
     onSubscribe: async (ctx, id, params) => {
       const socket = ctx.extra.socket;
       const state = states.get(socket);
       if (!state) return [gqlError('Not connected.', 'UNAUTHENTICATED')];
       const name = (typeof params.operationName === 'string' && params.operationName) || 'anonymous';
       try {
-        // The key as it is now: revoked or expired ends the socket; narrowed rights apply from here on.
-        if (state.key) {
-          const now = guard.current(state.key);
-          if (!now) {
-            closeRevoked(socket);
-            return refuse(logger, state, name, gqlError('The API key of this connection was revoked or has expired.', 'UNAUTHENTICATED'));
-          }
-          state.key = now;
-          const waitMs = await guard.take(now);
-          if (waitMs > 0) {
-            return refuse(
-              logger,
-              state,
-              name,
-              gqlError(`The key "${now.name}" is over its rate of ${now.rateLimit.perSecond} requests a second.`, 'RATE_LIMITED', {
-                retryAfterMs: Math.ceil(waitMs),
-              }),
-            );
-          }
-        }
+        const refusal = await keyRefusal(sh, socket, state);
+        if (refusal) return refuse(logger, state, name, refusal);
         if (state.running >= MAX_OPERATIONS_PER_SOCKET) {
           return refuse(logger, state, name, gqlError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection.`, 'TOO_MANY_OPERATIONS'));
         }

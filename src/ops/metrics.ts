@@ -88,6 +88,24 @@ function upstreamMetrics(registry: Registry, clients: () => Iterable<DisputeProv
 
 const codeLabel = (code: string) => (/^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'OTHER');
 
+/**
+ * Operation names as label values, at most MAX_OPERATION_NAMES of them. A slot is a name's for the
+ * process: only operations that were let run take one, so a caller refused (no scope, over a
+ * limit) cannot fill the slots with junk names.
+ */
+function operationNameLabels(): (name: string | undefined | null) => string {
+  const names = new Set<string>();
+  return (name) => {
+    if (name === null) return 'refused';
+    if (!name) return 'anonymous';
+    const safe = name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64);
+    if (names.has(safe)) return safe;
+    if (names.size >= MAX_OPERATION_NAMES) return 'other';
+    names.add(safe);
+    return safe;
+  };
+}
+
 /** GraphQL operations, their durations and errors, and the money-moving mutations' results. */
 function graphqlMetrics(registry: Registry): Pick<GatewayMetrics, 'operation' | 'graphqlErrors' | 'mutation' | 'responseCache'> {
   const operations = counter(registry, 'dispute_gateway_graphql_operations_total', 'GraphQL operations executed (subscriptions counted when they start).', [
@@ -119,18 +137,7 @@ function graphqlMetrics(registry: Registry): Pick<GatewayMetrics, 'operation' | 
     'Response cache lookups (when RESPONSE_CACHE_TTL_MS is set), by result: hit or miss. The hit ratio is hit / (hit + miss).',
     ['result'],
   );
-  const names = new Set<string>();
-  // A slot is a name's for the process: only operations that were let run take one, so a caller
-  // refused (no scope, over a limit) cannot fill the slots with junk names.
-  const nameLabel = (name: string | undefined | null): string => {
-    if (name === null) return 'refused';
-    if (!name) return 'anonymous';
-    const safe = name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64);
-    if (names.has(safe)) return safe;
-    if (names.size >= MAX_OPERATION_NAMES) return 'other';
-    names.add(safe);
-    return safe;
-  };
+  const nameLabel = operationNameLabels();
   return {
     operation(name, type, outcome, seconds) {
       const label = nameLabel(name);

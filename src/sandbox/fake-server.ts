@@ -101,30 +101,36 @@ export class FakeServer {
     return this.requests.filter((r) => r.method === method && path.test(r.path)).length;
   }
 
+  /** Keeps the request for the tests' counts, at most about MAX_RECORDED_REQUESTS of them (multipart bodies raw too). */
+  private record(fr: FakeRequest, search: string): void {
+    this.received += 1;
+    this.requests.push({
+      method: fr.method,
+      path: fr.path,
+      query: search,
+      headers: fr.headers,
+      body: fr.body,
+      ...(/^multipart\//.test(fr.headers['content-type'] ?? '') && { raw: fr.raw }),
+    });
+    if (this.requests.length > MAX_RECORDED_REQUESTS * 1.25) this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
+  }
+
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://fake');
+        const raw = Buffer.concat(chunks);
         const fr: FakeRequest = {
           method: req.method ?? 'GET',
           path: url.pathname,
           query: url.searchParams,
           headers: req.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-          raw: Buffer.concat(chunks),
+          body: raw.toString('utf8'),
+          raw,
         };
-        this.received += 1;
-        this.requests.push({
-          method: fr.method,
-          path: fr.path,
-          query: url.search,
-          headers: fr.headers,
-          body: fr.body,
-          ...(/^multipart\//.test(fr.headers['content-type'] ?? '') && { raw: fr.raw }),
-        });
-        if (this.requests.length > MAX_RECORDED_REQUESTS * 1.25) this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
+        this.record(fr, url.search);
         const send = (out: FakeResponse) => {
           const payload = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
           res.writeHead(out.status, { 'content-type': 'application/json', ...this.stamp(), ...out.headers });

@@ -188,3 +188,24 @@ describe('the docs, read against the registry', () => {
     expect(PROVIDER_DEFINITIONS.filter((d) => !section.includes(d.displayName)).map((d) => d.name)).toEqual([]);
   });
 });
+
+describe('the functions of src/', () => {
+  it('are each short enough to hold in mind: none over 60 lines (generated code aside)', async () => {
+    const ts = (await import('typescript')).default;
+    const long: string[] = [];
+    for (const file of files(SRC)) {
+      const rel = relative(SRC, file);
+      if (rel.includes('/generated/')) continue;
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: import('typescript').Node): void => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const lines = source.getLineAndCharacterOfPosition(node.getEnd()).line - source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+          if (lines > 60) long.push(`${rel}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${lines} lines`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(long).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 // Pure transformations from Afterpay's wire shapes to the unified model.
-import type { Dispute, DisputeReason, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef } from '../../domain/dispute.js';
-import { EVIDENCE_FILE_FIELDS } from '../../domain/dispute.js';
+import type { Dispute, DisputeReason, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef, DisputeExtras } from '../../domain/dispute.js';
+import { emptyEvidence, EVIDENCE_FILE_FIELDS } from '../../domain/dispute.js';
 import { InvalidAmount, toMinorUnits } from '../../domain/money.js';
 import type { CreatedRange, EvidenceRules } from '../types.js';
 import { lookup } from '../kit/tables.js';
@@ -114,7 +114,26 @@ function currencyOf(o: Obj, accountCurrency: string, path: string): string {
   return accountCurrency.toLowerCase();
 }
 
-const NO_EVIDENCE_FILE: FileRef | null = null;
+/** Afterpay's own fields, kept on the dispute for its resolvers (AfterpayExtras). */
+function readExtras(o: Obj, currency: string, closingReason: string | null, path: string): AfterpayExtras & DisputeExtras {
+  const attachments = o.openingNoteAttachments;
+  return {
+    order: str(o.order, `${path}.order`),
+    merchantOrderId: strOrNull(o.merchantOrderId, `${path}.merchantOrderId`),
+    openingNote: strOrNull(o.openingNote, `${path}.openingNote`),
+    openingNoteAttachments:
+      attachments === undefined || attachments === null
+        ? null
+        : arr(attachments, `${path}.openingNoteAttachments`).map((a, i) => str(a, `${path}.openingNoteAttachments[${i}]`)),
+    closingReason,
+    closingNote: strOrNull(o.closingNote, `${path}.closingNote`),
+    transactionDate: epochSecondsStringOrNull(o.transactionDate, `${path}.transactionDate`),
+    open: bool(o.open, `${path}.open`),
+    settlementAmount: o.settlementAmount === undefined || o.settlementAmount === null ? null : minor(o.settlementAmount, currency, `${path}.settlementAmount`),
+    updatedAt: epochSecondsStringOrNull(o.updatedAt, `${path}.updatedAt`),
+    orderMeta: readMeta(o.meta, currency, `${path}.meta`),
+  };
+}
 
 /**
  * `ctx.now` (epoch ms, default the clock): Afterpay has no past-due flag, so `pastDue` is derived:
@@ -130,7 +149,6 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
   // Afterpay returns no evidence on the dispute; it is inferred submitted when the dispute went
   // to review or was decided on evidence (the guide's state machine).
   const submitted = status === 'under_review' || (closingReason !== null && EVIDENCE_CLOSINGS.has(closingReason));
-  const attachments = o.openingNoteAttachments;
   return {
     provider: 'AFTERPAY',
     providerAccount: account,
@@ -147,35 +165,7 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
     isChargeRefundable: null,
     livemode: ctx.livemode,
     metadata: {},
-    evidence: {
-      accessActivityLog: null,
-      billingAddress: null,
-      cancellationPolicy: NO_EVIDENCE_FILE,
-      cancellationPolicyDisclosure: null,
-      cancellationRebuttal: null,
-      customerCommunication: null,
-      customerEmailAddress: null,
-      customerName: null,
-      customerPurchaseIp: null,
-      customerSignature: null,
-      duplicateChargeDocumentation: null,
-      duplicateChargeExplanation: null,
-      duplicateChargeId: null,
-      productDescription: null,
-      receipt: null,
-      refundPolicy: null,
-      refundPolicyDisclosure: null,
-      refundRefusalExplanation: null,
-      serviceDate: null,
-      serviceDocumentation: null,
-      shippingAddress: null,
-      shippingCarrier: null,
-      shippingDate: null,
-      shippingDocumentation: null,
-      shippingTrackingNumber: null,
-      uncategorizedFile: null,
-      uncategorizedText: null,
-    },
+    evidence: emptyEvidence(),
     evidenceDetails: {
       dueBy,
       hasEvidence: submitted,
@@ -186,23 +176,7 @@ export function afterpayToDispute(v: unknown, account: string, ctx: { currency: 
     paymentMethodDetails: null,
     networkReasonCode: null,
     enhancedEligibilityTypes: [],
-    extras: {
-      order: str(o.order, `${path}.order`),
-      merchantOrderId: strOrNull(o.merchantOrderId, `${path}.merchantOrderId`),
-      openingNote: strOrNull(o.openingNote, `${path}.openingNote`),
-      openingNoteAttachments:
-        attachments === undefined || attachments === null
-          ? null
-          : arr(attachments, `${path}.openingNoteAttachments`).map((a, i) => str(a, `${path}.openingNoteAttachments[${i}]`)),
-      closingReason,
-      closingNote: strOrNull(o.closingNote, `${path}.closingNote`),
-      transactionDate: epochSecondsStringOrNull(o.transactionDate, `${path}.transactionDate`),
-      open: bool(o.open, `${path}.open`),
-      settlementAmount:
-        o.settlementAmount === undefined || o.settlementAmount === null ? null : minor(o.settlementAmount, currency, `${path}.settlementAmount`),
-      updatedAt: epochSecondsStringOrNull(o.updatedAt, `${path}.updatedAt`),
-      orderMeta: readMeta(o.meta, currency, `${path}.meta`),
-    } satisfies AfterpayExtras,
+    extras: readExtras(o, currency, closingReason, path),
     detail: 'full',
   };
 }

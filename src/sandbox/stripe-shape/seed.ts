@@ -97,6 +97,34 @@ const WALLETS: Record<number, (id: string) => StripeDispute['payment_method_deta
   29: () => ({ type: 'amazon_pay', amazon_pay: { dispute_type: 'claim' } }),
 };
 
+const BRANDS: ['visa' | 'mastercard' | 'amex', number][] = [
+  ['visa', 60],
+  ['mastercard', 30],
+  ['amex', 10],
+];
+
+/** Evidence submitted (under review, won, half the lost), staged on some awaiting a response, else empty. */
+function seedEvidence(rng: Rng, status: StripeDisputeStatus, n: number) {
+  const evidence = emptyEvidence();
+  const submitted = ['under_review', 'warning_under_review', 'won'].includes(status) || (status === 'lost' && rng.chance(0.5));
+  const staged = !submitted && status === 'needs_response' && rng.chance(0.3);
+  if (submitted || staged) fillEvidence(rng, evidence, n);
+  return { evidence, submitted, staged };
+}
+
+/** A few disputes of other payment methods (2026 shape: their own reason codes, no card); a chargeback's money movements. */
+function walletOrMovements(rng: Rng, d: StripeDispute, n: number, epoch: number): void {
+  const wallet = WALLETS[n % 37];
+  if (wallet) {
+    d.payment_method_details = wallet(d.id);
+    d.network_reason_code = null;
+  }
+  if (!d.status.startsWith('warning_') && d.status !== 'prevented') {
+    d.balance_transactions.push(balanceTransaction(rng, d, d.created, 'withdrawal', epoch));
+    if (d.status === 'won') d.balance_transactions.push(balanceTransaction(rng, d, d.created + rng.int(20, 60) * DAY, 'reinstatement', epoch));
+  }
+}
+
 /** Stripe's statuses that await the merchant's response (deadline ahead, or past due). */
 export const AWAITING_RESPONSE = ['needs_response', 'warning_needs_response'];
 
@@ -117,18 +145,11 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
     } = seedTimeline(rng, epoch, { open, windowDays: 21, spanDays: 270, created: i % 10 === 9 ? out[i - 1]!.created : undefined });
     const amount = currency === 'jpy' ? rng.int(5, 500) * 100 : rng.int(500, 250_000);
     const id = rng.id('du_');
-    const brand = rng.weighted<'visa' | 'mastercard' | 'amex'>([
-      ['visa', 60],
-      ['mastercard', 30],
-      ['amex', 10],
-    ]);
+    const brand = rng.weighted(BRANDS);
     const codes = NETWORK_CODES[brand]!;
     const networkReasonCode = codes[reason] ?? codes.default!;
     const inquiry = status.startsWith('warning_');
-    const evidence = emptyEvidence();
-    const submitted = ['under_review', 'warning_under_review', 'won'].includes(status) || (status === 'lost' && rng.chance(0.5));
-    const staged = !submitted && status === 'needs_response' && rng.chance(0.3);
-    if (submitted || staged) fillEvidence(rng, evidence, i);
+    const { evidence, submitted, staged } = seedEvidence(rng, status, i);
     const dueBy = status === 'prevented' ? null : due;
 
     const d: StripeDispute = {
@@ -161,16 +182,7 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
       reason,
       status,
     };
-    // A few disputes of other payment methods (2026 shape): their own reason codes, no card.
-    const wallet = WALLETS[i % 37];
-    if (wallet) {
-      d.payment_method_details = wallet(d.id);
-      d.network_reason_code = null;
-    }
-    if (!inquiry && status !== 'prevented') {
-      d.balance_transactions.push(balanceTransaction(rng, d, created, 'withdrawal', epoch));
-      if (status === 'won') d.balance_transactions.push(balanceTransaction(rng, d, created + rng.int(20, 60) * DAY, 'reinstatement', epoch));
-    }
+    walletOrMovements(rng, d, i, epoch);
     out.push(d);
   }
   return out;

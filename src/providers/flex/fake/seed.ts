@@ -6,6 +6,45 @@ import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS, FLEX_REASONS, FLEX_ST
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 const ULID = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
+type Rng = ReturnType<typeof createRng>;
+type FlexEvidence = FlexDispute['evidence'];
+
+/** Every key empty; a submitted dispute carries a name, a product and a receipt file (some in the older shape without stripe_file_id). */
+function seedEvidence(rng: Rng, ulid: (prefix: string) => string, submitted: boolean): FlexEvidence {
+  const evidence: Record<string, string | null | { file_id: string; filename: string; stripe_file_id?: string }> = {};
+  for (const k of FLEX_EVIDENCE_TEXT_KEYS) evidence[k] = null;
+  for (const k of FLEX_EVIDENCE_FILE_KEYS) evidence[k] = null;
+  if (submitted) {
+    evidence.customer_name = rng.pick(['Mary Jackson', 'Dorothy Vaughan', 'Annie Easley']);
+    evidence.product_description = rng.pick(['Blood pressure monitor', 'Prescription glasses', 'Physical therapy session']);
+    evidence.receipt = { file_id: ulid('ffile_'), filename: 'receipt.pdf', ...(rng.chance(0.7) && { stripe_file_id: `file_${rng.id('', 24)}` }) };
+  }
+  return evidence as FlexEvidence;
+}
+
+/** A chargeback's withdrawal, and its reinstatement 30 days later when won. */
+function balanceTransactions(
+  ulid: (prefix: string) => string,
+  amount: number,
+  fee: number,
+  status: string,
+  created: number,
+): FlexDispute['balance_transactions'] {
+  const movement = (amount: number, fee: number, category: string, reporting: string, at: number) => ({
+    balance_transaction_id: ulid('fbt_'),
+    amount,
+    fee,
+    net: amount - fee,
+    status: 'available',
+    type: 'adjustment',
+    reporting_category: reporting,
+    category,
+    created_at: iso(at),
+  });
+  const withdrawal = movement(-amount, fee, 'dispute_withdrawal', 'dispute', created);
+  return status === 'won' ? [withdrawal, movement(amount, 0, 'dispute_reinstatement', 'dispute_reversal', created + 30 * DAY)] : [withdrawal];
+}
+
 export function seedFlexDisputes(seed: number, count = 130, epoch = sandboxEpoch()): FlexDispute[] {
   const rng = createRng(seed ^ 0xf1e8);
   const ulid = (prefix: string) => prefix + '01J' + Array.from({ length: 23 }, () => ULID[rng.int(0, 31)]).join('');
@@ -21,14 +60,7 @@ export function seedFlexDisputes(seed: number, count = 130, epoch = sandboxEpoch
       created: i % 12 === 11 ? Date.parse(out[i - 1]!.created_at) / 1000 : undefined,
     });
     const submitted = ['under_review', 'warning_under_review', 'won'].includes(status) || (status === 'lost' && rng.chance(0.4));
-    const evidence: Record<string, string | null | { file_id: string; filename: string; stripe_file_id?: string }> = {};
-    for (const k of FLEX_EVIDENCE_TEXT_KEYS) evidence[k] = null;
-    for (const k of FLEX_EVIDENCE_FILE_KEYS) evidence[k] = null;
-    if (submitted) {
-      evidence.customer_name = rng.pick(['Mary Jackson', 'Dorothy Vaughan', 'Annie Easley']);
-      evidence.product_description = rng.pick(['Blood pressure monitor', 'Prescription glasses', 'Physical therapy session']);
-      evidence.receipt = { file_id: ulid('ffile_'), filename: 'receipt.pdf', ...(rng.chance(0.7) && { stripe_file_id: `file_${rng.id('', 24)}` }) };
-    }
+    const evidence = seedEvidence(rng, ulid, submitted);
     const amount = rng.int(1500, 60_000);
     const fee = 1500;
     const chargeback = !status.startsWith('warning_') && status !== 'prevented';
@@ -50,36 +82,7 @@ export function seedFlexDisputes(seed: number, count = 130, epoch = sandboxEpoch
         past_due: pastDue,
         submission_count: submitted ? 1 : 0,
       },
-      balance_transactions: chargeback
-        ? [
-            {
-              balance_transaction_id: ulid('fbt_'),
-              amount: -amount,
-              fee,
-              net: -amount - fee,
-              status: 'available',
-              type: 'adjustment',
-              reporting_category: 'dispute',
-              category: 'dispute_withdrawal',
-              created_at: iso(created),
-            },
-            ...(status === 'won'
-              ? [
-                  {
-                    balance_transaction_id: ulid('fbt_'),
-                    amount,
-                    fee: 0,
-                    net: amount,
-                    status: 'available',
-                    type: 'adjustment',
-                    reporting_category: 'dispute_reversal',
-                    category: 'dispute_reinstatement',
-                    created_at: iso(created + 30 * DAY),
-                  },
-                ]
-              : []),
-          ]
-        : [],
+      balance_transactions: chargeback ? balanceTransactions(ulid, amount, fee, status, created) : [],
       payment_method_details: {
         type: 'card',
         card: { brand: rng.pick(['visa', 'mastercard']), network_reason_code: rng.pick(['10.4', '13.1', '4853', null]) },
