@@ -7,7 +7,8 @@ import { configuredProviders, registerProvider } from '../../src/providers/regis
 import { registerSandboxProvider, sandboxProviderOf } from '../../src/sandbox/registry.js';
 import type { ProviderFake } from '../../src/sandbox/types.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import { startTestPayFake, TESTPAY, testpay, testpaySandbox } from '../helpers/testpay/index.js';
+import { startTestPayFake, testpaySandbox } from '../../src/providers/_template/fake/index.js';
+import { TESTPAY, testpay } from '../../src/providers/_template/index.js';
 
 registerProvider(testpay);
 registerSandboxProvider(testpaySandbox);

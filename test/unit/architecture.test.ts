@@ -182,10 +182,26 @@ describe('the docs, read against the registry', () => {
     expect(missing).toEqual([]);
   });
 
-  it('names every registered provider in the provider-specific fields table and the mapping tables (docs/providers.md)', async () => {
+  it('gives every registered provider its page (docs/providers/<name>.md: statuses, reasons, fields, disagreements), linked from docs/providers.md and its mapping tables', async () => {
     const { PROVIDER_DEFINITIONS } = await import('../../src/providers/registry.js');
-    const section = providersPage;
-    expect(PROVIDER_DEFINITIONS.filter((d) => !section.includes(d.displayName)).map((d) => d.name)).toEqual([]);
+    const problems: string[] = [];
+    for (const d of PROVIDER_DEFINITIONS) {
+      const file = `providers/${d.name.toLowerCase()}.md`;
+      if (!providersPage.includes(`](${file})`)) problems.push(`docs/providers.md does not link ${file}`);
+      if (!new RegExp(`^\\| Provider value \\|.*\\b${d.displayName}\\b`, 'm').test(providersPage))
+        problems.push(`docs/providers.md: no mapping column for ${d.displayName}`);
+      let page = '';
+      try {
+        page = readFileSync(new URL(`../../docs/${file}`, import.meta.url), 'utf8');
+      } catch {
+        problems.push(`docs/${file} is missing`);
+        continue;
+      }
+      if (!page.startsWith(`# ${d.displayName}\n`)) problems.push(`docs/${file} does not open with # ${d.displayName}`);
+      for (const heading of ['## Statuses', '## Reasons', '## Fields', '## Where the documents disagree'])
+        if (!page.includes(heading)) problems.push(`docs/${file}: no "${heading}"`);
+    }
+    expect(problems).toEqual([]);
   });
 });
 
