@@ -251,14 +251,19 @@ export class HttpPipeline {
   private async attempt(req: HttpRequest, deadline: number, n: number): Promise<HttpResponse | ProviderError> {
     const name = providerDisplayName(this.o.provider);
     let res: HttpResponse;
+    let admitted = false;
     try {
       this.breaker.admit(name);
+      admitted = true;
       await this.limiter?.acquire(name, currentCaller());
       countUpstreamCall();
       res = await this.once(req, Math.max(1, Math.min(this.o.timeoutMs, deadline - Date.now())), n);
     } catch (err) {
+      const reached = err instanceof ProviderError && err.providerCode !== 'circuit_open' && err.providerCode !== 'client_rate_limit';
+      // Admitted but never sent (the limit refused it, or the request could not be built): a half-open probe's turn goes to the next call.
+      if (admitted && !reached) this.breaker.release();
       if (!(err instanceof ProviderError)) throw err;
-      if (err.providerCode !== 'circuit_open' && err.providerCode !== 'client_rate_limit') {
+      if (reached) {
         if (err.code === 'PROVIDER_UNAVAILABLE') this.breaker.failure();
         else this.breaker.answered();
       }

@@ -27,6 +27,8 @@ export interface Breaker {
   admit(displayName: string): void;
   failure(): void;
   answered(): void;
+  /** An admitted attempt ended before it reached the provider (refused by the rate limit, or its request could not be built): a half-open probe's turn is free again. */
+  release(): void;
   health(): ProviderHealth;
 }
 
@@ -93,6 +95,10 @@ export class CircuitBreaker implements Breaker {
       this.openedAt = this.now();
       this.probing = false;
     }
+  }
+
+  release(): void {
+    if (this.state === 'HALF_OPEN') this.probing = false;
   }
 
   /** A provider that answered, even with an error of ours (4xx), is up. */

@@ -70,6 +70,38 @@ describe('the attempt observer', () => {
     expect(events[1]!.breakerState).toBe('OPEN');
   });
 
+  it('frees the half-open probe when it never reached the provider (refused by the rate limit), so the next call probes', async () => {
+    const p = pipeline([], { breaker: { threshold: 1, cooldownMs: 30 }, maxRetries: 0, rateLimit: { perSecond: 1, maxQueueMs: 1 } });
+    fake.injectFault({ status: 500, times: 1, body: {} });
+    await expect(p.send({ method: 'GET', path: '/v1/disputes/du_1' })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    await new Promise((r) => setTimeout(r, 40));
+    // Half-open, and the one token a second went to the failed call: the probe is refused by the limit.
+    await expect(p.send({ method: 'GET', path: '/v1/disputes/du_1' })).rejects.toMatchObject({ providerCode: 'client_rate_limit' });
+    await new Promise((r) => setTimeout(r, 1_050));
+    // The limit has tokens again: the next call is the probe, and the provider answers it.
+    expect((await p.send({ method: 'GET', path: '/v1/disputes/du_1' })).status).toBe(200);
+    expect(p.health().state).toBe('CLOSED');
+  });
+
+  it('frees the half-open probe when building the request failed before anything was sent', async () => {
+    let failBuild = false;
+    const p = pipeline([], {
+      breaker: { threshold: 1, cooldownMs: 30 },
+      maxRetries: 0,
+      authHeaders: () => {
+        if (failBuild) throw new Error('credentials unavailable');
+        return { authorization: 'Bearer sk_test_pipeline' };
+      },
+    });
+    fake.injectFault({ status: 500, times: 1, body: {} });
+    await expect(p.send({ method: 'GET', path: '/v1/disputes/du_1' })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    await new Promise((r) => setTimeout(r, 40));
+    failBuild = true;
+    await expect(p.send({ method: 'GET', path: '/v1/disputes/du_1' })).rejects.toThrow('credentials unavailable');
+    failBuild = false;
+    expect((await p.send({ method: 'GET', path: '/v1/disputes/du_1' })).status).toBe(200);
+  });
+
   it('never lets an observer that throws fail a request', async () => {
     const p = pipeline([], {
       observer: () => {
