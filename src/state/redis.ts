@@ -24,7 +24,7 @@ import type { DisputeEvent } from '../domain/event.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, type IdempotencyStore } from '../gateway/idempotency.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
 import type { Logger } from '../logger.js';
-import { decode, encode } from './serialize.js';
+import { decode, encode } from '../domain/serialize.js';
 
 export interface RedisSettings {
   url: string;

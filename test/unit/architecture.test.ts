@@ -38,7 +38,7 @@ const LAYERS: string[][] = [
   ['domain'],
   ['context', 'logger', 'version', 'token-bucket', 'process-guards'],
   ['providers'],
-  ['gateway'],
+  ['gateway', 'index'],
   ['events', 'auth'],
   ['ops'],
   ['graphql', 'state'],

@@ -1,0 +1,108 @@
+// The dispute index's model: what a row holds, how a page is asked for, and the rule that keeps
+// the index from going back in time (an older event or read never overwrites newer state).
+import { isFinal, type Dispute, type DisputeReason, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+
+export type IndexOrderField = 'CREATED' | 'DUE_BY' | 'AMOUNT';
+export type IndexDirection = 'ASC' | 'DESC';
+export interface IndexOrder {
+  field: IndexOrderField;
+  direction: IndexDirection;
+}
+export const DEFAULT_ORDER: IndexOrder = { field: 'CREATED', direction: 'DESC' };
+
+export interface Range {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+/** What the index is asked: the accounts (already narrowed to the caller's), and every filter. */
+export interface IndexFilter {
+  accounts: { provider: ProviderName; account: string }[];
+  statuses?: readonly DisputeStatus[];
+  reasons?: readonly DisputeReason[];
+  currency?: string;
+  charge?: string;
+  paymentIntent?: string;
+  /** Epoch milliseconds. */
+  created?: Range;
+  dueBy?: Range;
+  /** Minor units. */
+  amount?: Range;
+  /** Exact match on the provider's dispute id, charge, payment intent or the customer email in evidence (any case). */
+  search?: string;
+  /** With `search`: the dispute a gateway id names, matched too. */
+  searchRef?: { provider: ProviderName; account: string; providerDisputeId: string };
+}
+
+/** A row's place in a total order: the order's key, then provider rank, account and the provider's dispute id. */
+export interface IndexKey {
+  /** The order field's value (epoch ms or minor units); null for a dispute with no deadline in DUE_BY order. */
+  value: number | null;
+  providerRank: number;
+  account: string;
+  providerDisputeId: string;
+}
+
+export interface IndexPageQuery {
+  filter: IndexFilter;
+  order: IndexOrder;
+  /** Rows strictly after this key in the order (forward), or strictly before it (backward). */
+  after?: IndexKey;
+  before?: IndexKey;
+  /** Forward from the start (first), or backward from the end (last). */
+  direction: 'forward' | 'backward';
+  limit: number;
+}
+
+export interface IndexedDispute {
+  dispute: Dispute;
+  /** When the index last had this dispute from its provider. */
+  syncedAt: Date;
+  key: IndexKey;
+}
+
+export interface IndexPage {
+  rows: IndexedDispute[];
+  /** More rows past the page in its direction. */
+  hasMore: boolean;
+}
+
+/** Where a dispute's state came from, and as of when (the provider's event time, or the moment it was read). */
+export interface Observation {
+  dispute: Dispute;
+  observedAt: Date;
+  source: 'backfill' | 'reconcile' | 'webhook' | 'read' | 'mutation';
+}
+
+/**
+ * How far along its life a status is: a dispute moves up this scale, never down (an inquiry may
+ * become a chargeback; a chargeback is answered, reviewed, then decided). The index takes an
+ * observation only if it is not behind what it holds: a higher rank; or the same rank with as many
+ * evidence submissions or more, observed no earlier. So an event delivered late, or a read
+ * answered before a webhook arrived, never undoes a newer state.
+ */
+export function statusRank(s: DisputeStatus): number {
+  if (isFinal(s)) return 5;
+  switch (s) {
+    case 'UNKNOWN':
+      return 0;
+    case 'EARLY_DISPUTE_WARNING':
+    case 'WARNING_NEEDS_RESPONSE':
+      return 1;
+    case 'WARNING_UNDER_REVIEW':
+      return 2;
+    case 'NEEDS_RESPONSE':
+      return 3;
+    default:
+      return 4;
+  }
+}
+
+/** The order key of a dispute for an order field (DUE_BY: the evidence deadline, or null). */
+export function orderValue(d: Dispute, field: IndexOrderField): number | null {
+  if (field === 'CREATED') return d.created.getTime();
+  if (field === 'AMOUNT') return d.amount;
+  return d.evidenceDetails.dueBy?.getTime() ?? null;
+}

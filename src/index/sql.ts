@@ -1,0 +1,144 @@
+// The SQL both stores share: the table's columns, a filter's WHERE, an order and its keyset. Each
+// store binds parameters in its own style (`?` or `$n`), so the builders take a `param` function.
+import { providerRank } from '../domain/provider-names.js';
+import { decode, encode } from '../domain/serialize.js';
+import type { Dispute } from '../domain/dispute.js';
+import { orderValue, statusRank, type IndexFilter, type IndexKey, type IndexOrder, type IndexedDispute, type Observation, type Range } from './model.js';
+
+/** A missing deadline sorts after every real one (ascending). */
+export const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+const ORDER_COLUMN: Record<IndexOrder['field'], string> = { CREATED: 'created_ms', DUE_BY: 'due_key', AMOUNT: 'amount' };
+
+/** The values of one row, in COLUMNS order. */
+export const COLUMNS = [
+  'provider',
+  'account',
+  'provider_dispute_id',
+  'provider_rank',
+  'created_ms',
+  'due_ms',
+  'due_key',
+  'amount',
+  'currency',
+  'status',
+  'reason',
+  'charge',
+  'payment_intent',
+  'email',
+  'status_rank',
+  'submissions',
+  'observed_ms',
+  'synced_ms',
+  'body',
+] as const;
+
+export function rowOf(o: Observation, syncedAt: Date): (string | number | null)[] {
+  const d = o.dispute;
+  const due = d.evidenceDetails.dueBy?.getTime() ?? null;
+  const { unreadable: _, ...storable } = d;
+  return [
+    d.provider,
+    d.providerAccount,
+    d.providerDisputeId,
+    providerRank(d.provider),
+    d.created.getTime(),
+    due,
+    due ?? NO_DEADLINE,
+    d.amount,
+    d.currency,
+    d.status,
+    d.reason,
+    d.charge,
+    d.paymentIntent,
+    d.evidence.customerEmailAddress?.toLowerCase() ?? null,
+    statusRank(d.status),
+    d.evidenceDetails.submissionCount,
+    o.observedAt.getTime(),
+    syncedAt.getTime(),
+    encode(storable),
+  ];
+}
+
+/** The never-regress rule (model.ts statusRank) as the upsert's condition; `t` is the stored row, `x` the incoming one. */
+export function newerThanStored(t: string, x: string): string {
+  return (
+    `${x}.status_rank > ${t}.status_rank OR (${x}.status_rank = ${t}.status_rank AND ${x}.submissions >= ${t}.submissions ` +
+    `AND ${x}.observed_ms >= ${t}.observed_ms)`
+  );
+}
+
+export function indexedOf(row: { body: string; synced_ms: number | bigint }, order: IndexOrder): IndexedDispute {
+  const dispute = decode<Dispute>(row.body);
+  return { dispute, syncedAt: new Date(Number(row.synced_ms)), key: keyOf(dispute, order) };
+}
+
+export function keyOf(d: Dispute, order: IndexOrder): IndexKey {
+  return { value: orderValue(d, order.field), providerRank: providerRank(d.provider), account: d.providerAccount, providerDisputeId: d.providerDisputeId };
+}
+
+type Param = (value: string | number) => string;
+
+function range(column: string, r: Range | undefined, param: Param, out: string[]): void {
+  if (!r) return;
+  if (r.gt !== undefined) out.push(`${column} > ${param(r.gt)}`);
+  if (r.gte !== undefined) out.push(`${column} >= ${param(r.gte)}`);
+  if (r.lt !== undefined) out.push(`${column} < ${param(r.lt)}`);
+  if (r.lte !== undefined) out.push(`${column} <= ${param(r.lte)}`);
+}
+
+const list = (values: readonly string[], param: Param) => values.map(param).join(', ');
+
+/** The filter as conditions joined by AND (never empty: the accounts always narrow it). */
+export function whereOf(f: IndexFilter, param: Param): string[] {
+  const out: string[] = [];
+  out.push(`(${f.accounts.map((a) => `(provider = ${param(a.provider)} AND account = ${param(a.account)})`).join(' OR ') || 'FALSE'})`);
+  if (f.statuses) out.push(f.statuses.length ? `status IN (${list(f.statuses, param)})` : 'FALSE');
+  if (f.reasons) out.push(f.reasons.length ? `reason IN (${list(f.reasons, param)})` : 'FALSE');
+  if (f.currency !== undefined) out.push(`currency = ${param(f.currency)}`);
+  if (f.charge !== undefined) out.push(`charge = ${param(f.charge)}`);
+  if (f.paymentIntent !== undefined) out.push(`payment_intent = ${param(f.paymentIntent)}`);
+  range('created_ms', f.created, param, out);
+  if (f.dueBy) {
+    out.push('due_ms IS NOT NULL');
+    range('due_ms', f.dueBy, param, out);
+  }
+  range('amount', f.amount, param, out);
+  if (f.search !== undefined) {
+    const s = f.search;
+    const any = [`provider_dispute_id = ${param(s)}`, `charge = ${param(s)}`, `payment_intent = ${param(s)}`, `email = ${param(s.toLowerCase())}`];
+    const ref = f.searchRef;
+    if (ref) any.push(`(provider = ${param(ref.provider)} AND account = ${param(ref.account)} AND provider_dispute_id = ${param(ref.providerDisputeId)})`);
+    out.push(`(${any.join(' OR ')})`);
+  }
+  return out;
+}
+
+/**
+ * ORDER BY for a page read in `direction` (backward reads the order reversed, and the page is
+ * turned round after), and the keyset conditions for `after`/`before`. Ties go by provider rank,
+ * account and the provider's dispute id, ascending, whatever the direction: the order is total.
+ */
+export function orderOf(order: IndexOrder, direction: 'forward' | 'backward'): string {
+  const column = ORDER_COLUMN[order.field];
+  const flip = direction === 'backward';
+  const main = (order.direction === 'ASC') !== flip ? 'ASC' : 'DESC';
+  const tie = flip ? 'DESC' : 'ASC';
+  return `${column} ${main}, provider_rank ${tie}, account ${tie}, provider_dispute_id ${tie}`;
+}
+
+/** Rows strictly past `key` in the order (`side` 'after'), or strictly ahead of it ('before'). */
+export function keysetOf(order: IndexOrder, key: IndexKey, side: 'after' | 'before', param: Param): string {
+  const column = ORDER_COLUMN[order.field];
+  const value = key.value ?? (order.field === 'DUE_BY' ? NO_DEADLINE : 0);
+  const later = (order.direction === 'ASC') === (side === 'after') ? '>' : '<';
+  const tie = side === 'after' ? '>' : '<';
+  const r = param(key.providerRank);
+  const a = param(key.account);
+  const p = param(key.providerDisputeId);
+  const v = param(value);
+  return (
+    `(${column} ${later} ${v} OR (${column} = ${v} AND (provider_rank ${tie} ${r} OR (provider_rank = ${r} AND ` +
+    `(account ${tie} ${a} OR (account = ${a} AND provider_dispute_id ${tie} ${p}))))))`
+  );
+}

@@ -1,0 +1,237 @@
+// The embedded index: Node's own SQLite (node:sqlite) in a file under DATA_DIR, nothing to
+// install. One process owns a DATA_DIR: a lock file holding its pid refuses a second one (a lock
+// left by a process that died is taken over). Migrations are versioned and run at open.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseSync as Database } from 'node:sqlite';
+import type { ProviderName } from '../domain/dispute.js';
+import { accountKey } from '../domain/ids.js';
+import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
+import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, whereOf } from './sql.js';
+import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
+
+/** Each entry moves the schema one version up; applied in order, each once, in a transaction. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE disputes (
+     provider TEXT NOT NULL, account TEXT NOT NULL, provider_dispute_id TEXT NOT NULL, provider_rank INTEGER NOT NULL,
+     created_ms INTEGER NOT NULL, due_ms INTEGER, due_key INTEGER NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+     status TEXT NOT NULL, reason TEXT NOT NULL, charge TEXT, payment_intent TEXT, email TEXT,
+     status_rank INTEGER NOT NULL, submissions INTEGER NOT NULL, observed_ms INTEGER NOT NULL, synced_ms INTEGER NOT NULL, body TEXT NOT NULL,
+     PRIMARY KEY (provider, account, provider_dispute_id)
+   );
+   CREATE INDEX disputes_created ON disputes (created_ms, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_due ON disputes (status, due_key, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_due_all ON disputes (due_key, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_amount ON disputes (amount, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_charge ON disputes (charge) WHERE charge IS NOT NULL;
+   CREATE INDEX disputes_payment_intent ON disputes (payment_intent) WHERE payment_intent IS NOT NULL;
+   CREATE INDEX disputes_email ON disputes (email) WHERE email IS NOT NULL;
+   CREATE INDEX disputes_pid ON disputes (provider_dispute_id);
+   CREATE TABLE sync_accounts (
+     provider TEXT NOT NULL, account TEXT NOT NULL, phase TEXT NOT NULL, position TEXT, listed INTEGER NOT NULL,
+     total INTEGER, head_created_ms INTEGER, last_synced_ms INTEGER, last_error TEXT,
+     PRIMARY KEY (provider, account)
+   );`,
+];
+
+const LOCK = 'index.lock';
+
+/** Takes DATA_DIR's lock for this process, or says which process holds it. */
+function lock(dir: string): () => void {
+  const path = join(dir, LOCK);
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new IndexUnavailable(
+          `DATA_DIR ${dir} is in use by process ${pid}: the embedded index serves one process. Set DATABASE_URL to share an index on PostgreSQL between several`,
+        );
+      }
+      // Left by a process that is gone: taken over.
+      rmSync(path, { force: true });
+    }
+  }
+  throw new IndexUnavailable(`DATA_DIR ${dir}: could not take ${LOCK}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** node:sqlite, loaded on first use, with Node 22's one-time ExperimentalWarning for it kept out of the output. */
+async function loadSqlite(): Promise<typeof import('node:sqlite')> {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite is an experimental feature/.test(text)) return;
+    return (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await import('node:sqlite');
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+export async function openEmbeddedStore(dir: string): Promise<IndexStore> {
+  mkdirSync(dir, { recursive: true });
+  const unlock = lock(dir);
+  try {
+    const { DatabaseSync } = await loadSqlite();
+    const db = new DatabaseSync(join(dir, 'index.sqlite'));
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    migrate(db);
+    return new EmbeddedStore(db, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+function migrate(db: Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  let version = row?.version ?? 0;
+  if (!row) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+  if (version > MIGRATIONS.length)
+    throw new IndexUnavailable(`the index in DATA_DIR is at schema version ${version}, newer than this gateway (${MIGRATIONS.length})`);
+  for (; version < MIGRATIONS.length; version++) {
+    db.exec('BEGIN');
+    try {
+      db.exec(MIGRATIONS[version]!);
+      db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}
+
+const UPSERT =
+  `INSERT INTO disputes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ` +
+  `ON CONFLICT (provider, account, provider_dispute_id) DO UPDATE SET ` +
+  COLUMNS.filter((c) => !['provider', 'account', 'provider_dispute_id'].includes(c))
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ') +
+  ` WHERE ${newerThanStored('disputes', 'excluded')}`;
+
+class EmbeddedStore implements IndexStore {
+  readonly kind = 'embedded' as const;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly unlock: () => void,
+  ) {}
+
+  private open(): Database {
+    if (this.closed) throw new IndexUnavailable('the index is closed');
+    return this.db;
+  }
+
+  async apply(observations: readonly Observation[], syncedAt = new Date()): Promise<number> {
+    const db = this.open();
+    const upsert = db.prepare(UPSERT);
+    let changed = 0;
+    db.exec('BEGIN');
+    try {
+      for (const o of observations) {
+        if (o.dispute.detail === 'unreadable') continue;
+        changed += Number(upsert.run(...rowOf(o, syncedAt)).changes);
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+    return changed;
+  }
+
+  async page(q: IndexPageQuery): Promise<IndexPage> {
+    const params: (string | number)[] = [];
+    const param = (v: string | number) => `?${params.push(v)}`;
+    const where = whereOf(q.filter, param);
+    if (q.after) where.push(keysetOf(q.order, q.after, 'after', param));
+    if (q.before) where.push(keysetOf(q.order, q.before, 'before', param));
+    const sql = `SELECT body, synced_ms FROM disputes WHERE ${where.join(' AND ')} ORDER BY ${orderOf(q.order, q.direction)} LIMIT ${q.limit + 1}`;
+    const rows = this.open()
+      .prepare(sql)
+      .all(...params) as { body: string; synced_ms: number }[];
+    const hasMore = rows.length > q.limit;
+    const page = rows.slice(0, q.limit).map((r) => indexedOf(r, q.order));
+    return { rows: q.direction === 'backward' ? page.reverse() : page, hasMore };
+  }
+
+  async count(filter: IndexFilter): Promise<number> {
+    const params: (string | number)[] = [];
+    const where = whereOf(filter, (v) => `?${params.push(v)}`);
+    const row = this.open()
+      .prepare(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`)
+      .get(...params) as { n: number };
+    return Number(row.n);
+  }
+
+  async counts(): Promise<Map<string, number>> {
+    const rows = this.open().prepare('SELECT provider, account, count(*) AS n FROM disputes GROUP BY provider, account').all() as {
+      provider: ProviderName;
+      account: string;
+      n: number;
+    }[];
+    return new Map(rows.map((r) => [accountKey(r.provider, r.account), Number(r.n)]));
+  }
+
+  async sync(provider: ProviderName, account: string): Promise<AccountSync | null> {
+    const row = this.open().prepare('SELECT * FROM sync_accounts WHERE provider = ? AND account = ?').get(provider, account) as
+      Record<string, string | number | null> | undefined;
+    return row ? syncOf(row) : null;
+  }
+
+  async saveSync(s: AccountSync): Promise<void> {
+    this.open()
+      .prepare(
+        `INSERT INTO sync_accounts (provider, account, phase, position, listed, total, head_created_ms, last_synced_ms, last_error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (provider, account) DO UPDATE SET phase = excluded.phase, position = excluded.position, listed = excluded.listed,
+           total = excluded.total, head_created_ms = excluded.head_created_ms, last_synced_ms = excluded.last_synced_ms, last_error = excluded.last_error`,
+      )
+      .run(s.provider, s.account, s.phase, s.position, s.listed, s.total, s.headCreatedMs, s.lastSyncedAt?.getTime() ?? null, s.lastError);
+  }
+
+  async ping(): Promise<void> {
+    this.open().prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+    this.unlock();
+  }
+}
+
+export function syncOf(row: Record<string, string | number | null>): AccountSync {
+  const num = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  return {
+    provider: row.provider as ProviderName,
+    account: String(row.account),
+    phase: row.phase === 'LIVE' ? 'LIVE' : 'BACKFILLING',
+    position: row.position === null ? null : String(row.position),
+    listed: Number(row.listed),
+    total: num(row.total),
+    headCreatedMs: num(row.head_created_ms),
+    lastSyncedAt: row.last_synced_ms === null ? null : new Date(Number(row.last_synced_ms)),
+    lastError: row.last_error === null ? null : String(row.last_error),
+  };
+}

@@ -1,0 +1,44 @@
+// What the index needs of a store: the embedded one (sqlite.ts) and PostgreSQL's answer the same
+// calls, and the same test suite runs over both.
+import type { ProviderName } from '../domain/dispute.js';
+import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
+
+/** An account's sync progress, checkpointed so a restart goes on where it stopped. */
+export interface AccountSync {
+  provider: ProviderName;
+  account: string;
+  /** BACKFILLING until the full walk and a sweep of the list head are done; then LIVE. */
+  phase: 'BACKFILLING' | 'LIVE';
+  /** The backfill's resume point: the list position after the last page stored (null: from the start). */
+  position: string | null;
+  /** Disputes listed so far by the backfill. */
+  listed: number;
+  /** The provider's total, where it tells (Afterpay). */
+  total: number | null;
+  /** The newest creation time seen when the walk began (epoch ms): the head sweep catches what came after. */
+  headCreatedMs: number | null;
+  lastSyncedAt: Date | null;
+  lastError: string | null;
+}
+
+export interface IndexStore {
+  readonly kind: 'embedded' | 'postgres';
+  /** Applies each observation unless the row already holds a newer state; returns how many rows changed. */
+  apply(observations: readonly Observation[], syncedAt?: Date): Promise<number>;
+  page(q: IndexPageQuery): Promise<IndexPage>;
+  count(filter: IndexFilter): Promise<number>;
+  /** Disputes held per account. */
+  counts(): Promise<Map<string, number>>;
+  sync(provider: ProviderName, account: string): Promise<AccountSync | null>;
+  saveSync(s: AccountSync): Promise<void>;
+  /** A cheap round trip: throws when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class IndexUnavailable extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IndexUnavailable';
+  }
+}
