@@ -1,0 +1,293 @@
+// Keeps the index in step with the providers. Per account: a backfill that lists everything once,
+// newest first, checkpointed after every page (a restart goes on from the last page stored); a
+// sweep of the list head for what was created during the walk; then LIVE, with reconciliation
+// every INDEX_RECONCILE_EVERY_S for what webhooks missed. Calls go through each account's own
+// client, so its rate limit, breaker and retries apply, and the sync is one more caller among
+// the others in the limit's round-robin.
+import { isFinal, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+import { ProviderError } from '../domain/errors.js';
+import { accountKey } from '../domain/ids.js';
+import { displayNameOf } from '../domain/provider-names.js';
+import { newScope, runInScope } from '../context/request-scope.js';
+import type { Logger } from '../logger.js';
+import type { DisputeProviderClient } from '../providers/types.js';
+import type { Observation } from './model.js';
+import type { AccountSync, IndexStore } from './store.js';
+
+export type IndexState = 'BACKFILLING' | 'LIVE' | 'DEGRADED' | 'OFF';
+
+export interface IndexAccountStatus {
+  provider: ProviderName;
+  account: string;
+  state: IndexState;
+  disputes: number;
+  lastSyncedAt: Date | null;
+  lagSeconds: number | null;
+  lastError: string | null;
+  backfill: { listed: number; total: number | null } | null;
+}
+
+export interface SyncOptions {
+  reconcileEveryS: number;
+  /** Log a progress line at most this often (default 5 s). */
+  progressEveryMs?: number;
+  /** First retry delay after a failure; doubled each time, up to 60 s. */
+  retryBaseMs?: number;
+  /** Re-check open disputes one by one up to this many; above it, re-walk the list back to the oldest open one. */
+  maxOpenReads?: number;
+}
+
+/** The statuses that can still change by the merchant's or the network's hand. */
+const OPEN: readonly DisputeStatus[] = ['WARNING_NEEDS_RESPONSE', 'WARNING_UNDER_REVIEW', 'NEEDS_RESPONSE', 'UNDER_REVIEW', 'EARLY_DISPUTE_WARNING', 'UNKNOWN'];
+
+interface Account {
+  client: DisputeProviderClient;
+  key: string;
+  sync: AccountSync;
+  degraded: string | null;
+  /** Upstream calls made by the sync (backfill, sweeps, reconciliation). */
+  calls: number;
+}
+
+const describe = (err: unknown): string =>
+  err instanceof ProviderError ? `${displayNameOf(err.provider)}: ${err.code}${err.providerCode ? ` (${err.providerCode})` : ''}` : (err as Error).message;
+
+export class IndexSync {
+  private readonly accounts: Account[];
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly wakers = new Set<() => void>();
+  private storeDown: string | null = null;
+
+  constructor(
+    private readonly store: IndexStore,
+    clients: Iterable<DisputeProviderClient>,
+    private readonly logger: Logger,
+    private readonly opts: SyncOptions,
+  ) {
+    this.accounts = [...clients].map((client) => ({
+      client,
+      key: accountKey(client.name, client.account),
+      sync: fresh(client.name, client.account),
+      degraded: null,
+      calls: 0,
+    }));
+  }
+
+  /** Starts every account's sync in the background. */
+  start(): void {
+    for (const a of this.accounts) this.track(this.runAccount(a));
+  }
+
+  /** Resolves once every account is LIVE (tests, and the sandbox's start). */
+  async whenLive(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.accounts.every((a) => a.sync.phase === 'LIVE')) {
+      if (Date.now() > until) throw new Error(`the index is not live after ${timeoutMs} ms: ${JSON.stringify(await this.status())}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Whether every one of these accounts is LIVE (pages for them may come from the index alone). */
+  live(keys: readonly string[]): boolean {
+    return this.storeDown === null && keys.every((k) => this.accounts.find((a) => a.key === k)?.sync.phase === 'LIVE');
+  }
+
+  /** Whether the store answers; null when it does, else why not. */
+  get unavailable(): string | null {
+    return this.storeDown;
+  }
+
+  /** Upstream calls the sync has made, per account. */
+  callsOf(key: string): number {
+    return this.accounts.find((a) => a.key === key)?.calls ?? 0;
+  }
+
+  async status(): Promise<IndexAccountStatus[]> {
+    let counts = new Map<string, number>();
+    try {
+      counts = await this.store.counts();
+      this.storeDown = null;
+    } catch (err) {
+      this.storeDown = (err as Error).message;
+    }
+    return this.accounts.map((a) => {
+      const state: IndexState = this.storeDown || a.degraded ? 'DEGRADED' : a.sync.phase;
+      const last = a.sync.lastSyncedAt;
+      return {
+        provider: a.client.name,
+        account: a.client.account,
+        state,
+        disputes: counts.get(a.key) ?? 0,
+        lastSyncedAt: last,
+        lagSeconds: last ? Math.max(0, Math.round((Date.now() - last.getTime()) / 1000)) : null,
+        lastError: this.storeDown ? `index store: ${this.storeDown}` : a.degraded,
+        backfill: a.sync.phase === 'BACKFILLING' ? { listed: a.sync.listed, total: a.sync.total } : null,
+      };
+    });
+  }
+
+  /** Applies what the gateway learnt elsewhere (a webhook, a read, its own change); never throws. */
+  async observe(observations: readonly Observation[]): Promise<void> {
+    if (observations.length === 0) return;
+    try {
+      await this.store.apply(observations);
+      this.storeDown = null;
+    } catch (err) {
+      this.storeDown = (err as Error).message;
+      this.logger.warn('index: an update could not be stored; reconciliation will catch it', { error: (err as Error).message });
+    }
+  }
+
+  /** Runs reconciliation for every LIVE account now (tests; the timer runs it every interval). */
+  async reconcileNow(): Promise<void> {
+    await Promise.all(this.accounts.filter((a) => a.sync.phase === 'LIVE').map((a) => this.reconcile(a)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    for (const wake of this.wakers) wake();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private track(p: Promise<void>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.timers.delete(t);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      t.unref();
+      this.timers.add(t);
+      this.wakers.add(done);
+    });
+  }
+
+  /** One account: resume or begin its backfill, sweep the head, then reconcile every interval; failures back off and retry. */
+  private async runAccount(a: Account): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (a.sync.phase !== 'LIVE') {
+          a.sync = (await this.store.sync(a.client.name, a.client.account)) ?? a.sync;
+          // Live before a restart: what came meanwhile is caught at once, not an interval later.
+          if (a.sync.phase === 'LIVE') await this.reconcile(a);
+          else await this.backfill(a);
+        }
+        a.degraded = null;
+        failures = 0;
+        await this.sleep(this.opts.reconcileEveryS * 1000);
+        if (!this.stopped) await this.reconcile(a);
+      } catch (err) {
+        if (this.stopped) return;
+        failures += 1;
+        a.degraded = describe(err);
+        const wait = Math.min(60_000, (this.opts.retryBaseMs ?? 1_000) * 2 ** (failures - 1));
+        this.logger.warn('index: sync failed; retrying', { provider: a.client.name, account: a.client.account, error: a.degraded, retryInMs: wait });
+        await this.sleep(wait);
+      }
+    }
+  }
+
+  private async list(a: Account, startingAfter: string | null) {
+    a.calls += 1;
+    return runInScope(newScope(`index-${a.key}`, 'index-sync'), () =>
+      a.client.list({ limit: a.client.capabilities.maxPageSize, ...(startingAfter !== null && { startingAfter }), filter: {} }),
+    );
+  }
+
+  private async backfill(a: Account): Promise<void> {
+    let lastLog = Date.now();
+    while (!this.stopped) {
+      const page = await this.list(a, a.sync.position);
+      const now = new Date();
+      if (a.sync.position === null && a.sync.headCreatedMs === null) a.sync.headCreatedMs = page.items[0]?.dispute.created.getTime() ?? 0;
+      await this.store.apply(
+        page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'backfill' as const })),
+        now,
+      );
+      const last = page.items.at(-1);
+      a.sync = { ...a.sync, position: last?.position ?? a.sync.position, listed: a.sync.listed + page.items.length, lastSyncedAt: now, lastError: null };
+      await this.store.saveSync(a.sync);
+      if (Date.now() - lastLog >= (this.opts.progressEveryMs ?? 5_000)) {
+        lastLog = Date.now();
+        this.logger.info('index: backfilling', { provider: a.client.name, account: a.client.account, listed: a.sync.listed });
+      }
+      if (!page.hasMore || !last) break;
+    }
+    if (this.stopped) return;
+    // What was created while the walk went on is newer than its first page: read the head back to there.
+    await this.sweepHead(a, a.sync.headCreatedMs ?? 0);
+    a.sync = { ...a.sync, phase: 'LIVE', lastSyncedAt: new Date() };
+    await this.store.saveSync(a.sync);
+    this.logger.info('index: account live', { provider: a.client.name, account: a.client.account, listed: a.sync.listed });
+  }
+
+  /** Lists from the newest back to the first dispute created before `sinceMs`; returns the newest creation time seen. */
+  private async sweepHead(a: Account, sinceMs: number): Promise<number> {
+    let position: string | null = null;
+    let newest = sinceMs;
+    for (;;) {
+      const page = await this.list(a, position);
+      const now = new Date();
+      await this.store.apply(
+        page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'reconcile' as const })),
+        now,
+      );
+      for (const { dispute } of page.items) newest = Math.max(newest, dispute.created.getTime());
+      const last = page.items.at(-1);
+      if (!page.hasMore || !last || last.dispute.created.getTime() < sinceMs) return newest;
+      position = last.position;
+    }
+  }
+
+  /**
+   * For what webhooks missed: the head swept for disputes created since the last sweep, and every
+   * dispute the index holds as open checked again, by a read each when there are few, else by
+   * walking the list back to the oldest open one (one call per page).
+   */
+  private async reconcile(a: Account): Promise<void> {
+    const open = await this.openDisputes(a);
+    const oldestOpen = open.reduce((min, d) => Math.min(min, d.created.getTime()), Infinity);
+    const readEach = a.client.retrieve !== undefined && open.length <= (this.opts.maxOpenReads ?? 50);
+    // One walk covers both when it must reach the oldest open dispute anyway.
+    const newest = await this.sweepHead(a, readEach || open.length === 0 ? (a.sync.headCreatedMs ?? 0) : Math.min(oldestOpen, a.sync.headCreatedMs ?? 0));
+    if (readEach) {
+      for (const d of open) {
+        if (this.stopped) return;
+        a.calls += 1;
+        const now = new Date();
+        const fresh = await runInScope(newScope(`index-${a.key}`, 'index-sync'), () => a.client.retrieve!(d.providerDisputeId));
+        if (fresh) await this.store.apply([{ dispute: fresh, observedAt: now, source: 'reconcile' }], now);
+      }
+    }
+    a.sync = { ...a.sync, headCreatedMs: newest, lastSyncedAt: new Date(), lastError: null };
+    await this.store.saveSync(a.sync);
+  }
+
+  private async openDisputes(a: Account): Promise<Dispute[]> {
+    const out: Dispute[] = [];
+    const filter = { accounts: [{ provider: a.client.name, account: a.client.account }], statuses: OPEN };
+    let after;
+    for (;;) {
+      const page = await this.store.page({ filter, order: { field: 'CREATED', direction: 'DESC' }, direction: 'forward', limit: 500, ...(after && { after }) });
+      out.push(...page.rows.map((r) => r.dispute).filter((d) => !isFinal(d.status)));
+      if (!page.hasMore) return out;
+      after = page.rows.at(-1)!.key;
+    }
+  }
+}
+
+function fresh(provider: ProviderName, account: string): AccountSync {
+  return { provider, account, phase: 'BACKFILLING', position: null, listed: 0, total: null, headCreatedMs: null, lastSyncedAt: null, lastError: null };
+}
