@@ -41,6 +41,9 @@ import { inputErrorsPlugin, makeMaskError } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createProviderSet, type ConfiguredProvider } from './providers/registry.js';
+import type { IndexStore } from './index/store.js';
+import { IndexSync } from './index/sync.js';
+import type { GatewayIndex } from './gateway/indexed.js';
 
 export const EXAMPLE_QUERY = `# The newest disputes of every configured provider, as one list.
 # Page on with after: <endCursor>; narrow with filter: { providers: [AFTERPAY], status: [NEEDS_RESPONSE] }.
@@ -195,6 +198,8 @@ export interface GatewayOptions {
    * gateway stays ready; what needs it is refused (SERVICE_UNAVAILABLE) until it returns.
    */
   sharedStateHealthy?: () => boolean;
+  /** The dispute index (INDEX=on): its store, opened by the caller and owned by the gateway from here (closed with it). */
+  index?: { store: IndexStore; reconcileEveryS: number };
 }
 
 export type { RequestServerContext };
@@ -381,7 +386,7 @@ function gatewayEdge(
     tracer: opts.tracer,
     traceTrust: opts.traceTrust,
     ready: parts.ready,
-    readiness: opts.sharedStateHealthy ? () => ({ sharedState: opts.sharedStateHealthy!() ? 'up' : 'down' }) : undefined,
+    readiness: readinessOf(opts, services),
     metrics: parts.metrics && opts.metricsPort === undefined ? parts.metrics : null,
     webhooks: createWebhookEndpoint({
       providers: opts.providers,
@@ -391,6 +396,25 @@ function gatewayEdge(
       maxBodyBytes: opts.webhookMaxBodyBytes,
       perSecond: opts.webhookRateLimit,
     }),
+  });
+}
+
+/** The index's sync started over the gateway's clients, told of every event published (here or, on a shared bus, by any replica). */
+function startIndex(index: NonNullable<GatewayOptions['index']>, services: GatewayServices, logger: Logger): GatewayIndex {
+  const sync = new IndexSync(index.store, services.clients.values(), logger, { reconcileEveryS: index.reconcileEveryS });
+  services.events.onPublished((e) => {
+    if (e.dispute) void sync.observe([{ dispute: e.dispute, observedAt: e.occurredAt, source: 'webhook' }]);
+  });
+  sync.start();
+  return { store: index.store, sync };
+}
+
+/** What /readyz adds: the shared state's and the index's health. Neither makes it fail: the live path serves without them. */
+function readinessOf(opts: GatewayOptions, services: GatewayServices): (() => Record<string, unknown>) | undefined {
+  if (!opts.sharedStateHealthy && !services.index) return undefined;
+  return () => ({
+    ...(opts.sharedStateHealthy && { sharedState: opts.sharedStateHealthy() ? 'up' : 'down' }),
+    ...(services.index && { index: services.index.sync.unavailable === null ? 'up' : 'down' }),
   });
 }
 
@@ -413,6 +437,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const observe: AttemptObserver | undefined = metrics || opts.observeUpstream ? (e) => (recorder.upstream(e), opts.observeUpstream?.(e)) : undefined;
   const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe, opts.tracer && providerSpans(opts.tracer));
   const services = createServices(opts, providerSet.clients, recorder);
+  services.index = opts.index && startIndex(opts.index, services, logger);
   const host = opts.host ?? '127.0.0.1';
   const allowedHosts = opts.allowedHosts ?? defaultAllowedHosts(host, opts.publicUrl);
   // The gateway's own origins depend on its port, known once it listens: filled in below.
@@ -454,6 +479,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await ws.close();
       await drain(server, graceMs, logger);
       if (metricsServer) await new Promise((r) => metricsServer.close(r));
+      // The sync stops before the clients it calls close; the store last.
+      await services.index?.sync.stop();
+      await services.index?.store.close();
       await providerSet.close();
     },
   };

@@ -35,6 +35,22 @@ export class NotSupported extends Error {
   }
 }
 
+/** An argument only the dispute index answers, asked while the index is off or its store unreachable: INDEX_UNAVAILABLE. */
+export class IndexUnavailableError extends Error {
+  readonly code = 'INDEX_UNAVAILABLE';
+  constructor(
+    readonly argument: string,
+    why: 'off' | 'unreachable',
+  ) {
+    super(
+      why === 'off'
+        ? `${argument} needs the dispute index, which is off on this gateway (INDEX=off); ask without it for the live list`
+        : `${argument} needs the dispute index, whose store cannot be reached right now; ask without it for the live list, or retry shortly`,
+    );
+    this.name = 'IndexUnavailableError';
+  }
+}
+
 export type ProviderErrorCode = 'PROVIDER_ERROR' | 'PROVIDER_UNAVAILABLE' | 'PROVIDER_AUTH_FAILED' | 'RATE_LIMITED';
 
 /**

@@ -25,6 +25,14 @@ export type DisputeFilterField =
   | 'PAYMENT_INTENT'
   | 'STATUS';
 
+export type DisputeOrderField =
+  /** The disputed amount in minor units (amounts of different currencies compare as numbers). */
+  | 'AMOUNT'
+  /** When the dispute was opened. */
+  | 'CREATED'
+  /** The evidence deadline (`evidenceDetails.dueBy`); disputes without one come after every deadline ascending, first descending. */
+  | 'DUE_BY';
+
 /** A payment provider the gateway can reach. */
 export type DisputeProvider =
   | 'AFTERPAY'
@@ -96,6 +104,20 @@ export type DisputeStatus =
   | 'WARNING_UNDER_REVIEW'
   /** Decided for the merchant. All providers. */
   | 'WON';
+
+export type IndexState =
+  /** Listing the account's disputes for the first time; pages in today's order stay live. */
+  | 'BACKFILLING'
+  /** The store or the provider failed; retried with backoff (see lastError). */
+  | 'DEGRADED'
+  /** Every dispute indexed, and kept in step by webhooks and reconciliation. */
+  | 'LIVE'
+  /** The index is off (INDEX=off). */
+  | 'OFF';
+
+export type OrderDirection =
+  | 'ASC'
+  | 'DESC';
 
 export type ProviderPagination =
   /** Stripe-style `starting_after` / `ending_before` object ids. */

@@ -6,7 +6,7 @@
 // Filters go upstream where a provider supports them and are applied in the gateway otherwise.
 import type { Clients } from '../providers/registry.js';
 import { providerRank } from '../domain/provider-names.js';
-import { DISPUTE_STATUSES, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+import { DISPUTE_STATUSES, type Dispute, type DisputeReason, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { BadUserInput, ProviderError } from '../domain/errors.js';
 import type { CreatedRange, DisputeProviderClient, ListFilter } from '../providers/types.js';
 import { decodeCursor, encodeCursor, filterFingerprint, type CursorKeys, type NormalizedFilter } from './cursor.js';
@@ -32,7 +32,14 @@ export interface ConnectionArgs {
     charge?: string | null;
     paymentIntent?: string | null;
     created?: { gt?: Date | null; gte?: Date | null; lt?: Date | null; lte?: Date | null } | null;
+    /** Index-only filters (gateway/indexed.ts): the live path refuses them. */
+    dueBy?: { gt?: Date | null; gte?: Date | null; lt?: Date | null; lte?: Date | null } | null;
+    amount?: { gt?: number | null; gte?: number | null; lt?: number | null; lte?: number | null } | null;
+    reason?: readonly DisputeReason[] | null;
+    search?: string | null;
   } | null;
+  /** Index-only unless CREATED DESC. */
+  orderBy?: { field: 'CREATED' | 'DUE_BY' | 'AMOUNT'; direction: 'ASC' | 'DESC' } | null;
 }
 
 /** Every provider a connection asked failed: one error per provider, none hidden behind the first. */
@@ -51,6 +58,8 @@ export interface DisputeEdgeModel {
 export interface DisputeConnectionModel {
   edges: DisputeEdgeModel[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** From the index: the exact count, asked only when selected. Absent on the live path. */
+  totalCount?: () => Promise<number>;
 }
 
 export interface ConnectionResult {
@@ -61,13 +70,13 @@ export interface ConnectionResult {
   scanLimited: { provider: ProviderName; account: string; scannedPages: number }[];
 }
 
-interface Plan {
+export interface Plan {
   direction: 'forward' | 'backward';
   size: number;
   cursor?: string;
 }
 
-function plan(args: ConnectionArgs): Plan {
+export function plan(args: ConnectionArgs): Plan {
   const { first, last, after, before } = args;
   const checkSize = (v: number, name: string) => {
     if (!Number.isInteger(v) || v < 1 || v > MAX_PAGE_SIZE) throw new BadUserInput(`${name} must be between 1 and ${MAX_PAGE_SIZE}, got ${v}`, name);
@@ -85,7 +94,7 @@ function plan(args: ConnectionArgs): Plan {
 
 const ID_FILTER = /^[\x21-\x7e]{1,255}$/;
 
-function normalize(clients: Clients, f: ConnectionArgs['filter']): NormalizedFilter {
+export function normalize(clients: Clients, f: ConnectionArgs['filter']): NormalizedFilter {
   let chosen = [...clients.values()].map((c) => ({ provider: c.name, account: c.account }));
   const check = (p: ProviderName, field: string) => {
     // The same words for a provider not configured and one this caller may not reach.

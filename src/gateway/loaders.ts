@@ -20,7 +20,8 @@ export const disputeRef = (d: Dispute): DisputeRef => ({
   providerDisputeId: d.providerDisputeId,
 });
 
-export function createLoaders(clients: Clients): Loaders {
+/** `read`: told of every dispute read from its provider (the index takes them in). */
+export function createLoaders(clients: Clients, read?: (d: Dispute, at: Date) => void): Loaders {
   const dispute = new DataLoader<DisputeRef, Dispute | null, string>(
     // Providers have no batch retrieve: one batch is one concurrent retrieve per distinct dispute.
     async (refs) =>
@@ -30,7 +31,10 @@ export function createLoaders(clients: Clients): Loaders {
           if (!client) return null;
           if (!client.retrieve) return new NotSupported(`${providerDisplayName(ref.provider)} has no way to read one dispute by id`);
           try {
-            return await client.retrieve(ref.providerDisputeId);
+            const at = new Date();
+            const found = await client.retrieve(ref.providerDisputeId);
+            if (found && read) read(found, at);
+            return found;
           } catch (err) {
             return err instanceof Error ? err : new Error(String(err));
           }

@@ -35,8 +35,10 @@ function introspectionOff(context: ValidationContext): ASTVisitor {
 }
 
 /** The scope each mutation needs: closing moves money (disputes:write); evidence has its own. */
-const MUTATION_SCOPES: Record<string, 'disputes:write' | 'evidence:write'> = {
+const MUTATION_SCOPES: Record<string, 'disputes:read' | 'disputes:write' | 'evidence:write'> = {
   closeDispute: 'disputes:write',
+  // A forced read: it changes nothing at the provider.
+  syncDispute: 'disputes:read',
   updateDisputeEvidence: 'evidence:write',
   submitDisputeEvidence: 'evidence:write',
   uploadDisputeEvidenceFile: 'evidence:write',
@@ -44,7 +46,7 @@ const MUTATION_SCOPES: Record<string, 'disputes:write' | 'evidence:write'> = {
 
 /** The first scope a mutation's root fields need that the caller lacks, or null. */
 function missingForMutation(caller: GatewayContext['caller'], op: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): string | null {
-  const has = (scope: string) => (scope === 'evidence:write' ? caller.canSubmitEvidence : caller.canWrite);
+  const has = (scope: string) => (scope === 'evidence:write' ? caller.canSubmitEvidence : scope === 'disputes:read' ? caller.canRead : caller.canWrite);
   const seen = new Set<string>();
   const visit = (set: SelectionSetNode | undefined): string | null => {
     for (const sel of set?.selections ?? []) {

@@ -2,12 +2,15 @@
 // loaders (per request, per the DataLoader README). Nothing user-specific outlives a request.
 import type { Clients } from '../providers/registry.js';
 import type { GraphQLError } from 'graphql';
-import type { ProviderName } from '../domain/dispute.js';
+import DataLoader from 'dataloader';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+import { refKey, type DisputeRef } from '../domain/ids.js';
 import type { MergeOptions } from '../gateway/merge.js';
 import { reaches, type ApiKey } from '../auth/keys.js';
 import type { CloseResult } from '../gateway/close.js';
 import type { IdempotencyStore } from '../gateway/idempotency.js';
 import type { CursorKeys } from '../gateway/cursor.js';
+import type { Freshness, GatewayIndex } from '../gateway/indexed.js';
 import { createLoaders, type Loaders } from '../gateway/loaders.js';
 import type { Logger } from '../logger.js';
 import type { UploadBudget } from '../gateway/upload-budget.js';
@@ -30,6 +33,8 @@ export interface GatewayServices {
   events: EventHub;
   /** What is counted for /metrics (a no-op when metrics are off). */
   metrics: GatewayMetrics;
+  /** The dispute index (INDEX=on); absent with INDEX=off. */
+  index?: GatewayIndex;
 }
 
 /** What the HTTP layer decided about one request, handed to GraphQL with it. */
@@ -52,6 +57,8 @@ export interface RequestServerContext {
 export interface Reports {
   errors: GraphQLError[];
   scanLimited: { path: (string | number)[]; provider: ProviderName; account: string; scannedPages: number }[];
+  /** Pages served by the dispute index, and how fresh each is. */
+  index: ({ path: (string | number)[] } & Freshness)[];
 }
 
 export interface Caller {
@@ -66,8 +73,26 @@ export interface Caller {
   canSubmitEvidence: boolean;
 }
 
+/** Per request: when the index last had each dispute shown (pages from the index say; others are looked up, batched). */
+export interface IndexedAt {
+  syncedAt: WeakMap<Dispute, Date>;
+  load: DataLoader<DisputeRef, Date | null, string>;
+}
+
+function indexedOf(index: GatewayIndex): IndexedAt {
+  return {
+    syncedAt: new WeakMap(),
+    load: new DataLoader<DisputeRef, Date | null, string>((refs) => index.store.syncedAt(refs).catch(() => refs.map(() => null)), {
+      cacheKeyFn: refKey,
+      maxBatchSize: 200,
+    }),
+  };
+}
+
 export interface GatewayContext extends GatewayServices {
   loaders: Loaders;
+  /** Null with INDEX=off. */
+  indexed: IndexedAt | null;
   reports: Reports;
   caller: Caller;
   /** The upstream calls this HTTP request may still cause (all operations of a batch share it). */
@@ -90,8 +115,9 @@ export function createContext(services: GatewayServices, server: Partial<Request
   return {
     ...services,
     clients,
-    loaders: createLoaders(clients),
-    reports: { errors: [], scanLimited: [] },
+    loaders: createLoaders(clients, services.index && ((d, at) => void services.index!.sync.observe([{ dispute: d, observedAt: at, source: 'read' }]))),
+    reports: { errors: [], scanLimited: [], index: [] },
+    indexed: services.index ? indexedOf(services.index) : null,
     // Rights come from a key, or from the HTTP layer saying the gateway runs open; a request that
     // reached GraphQL with neither (a path that skipped the guard) has none.
     caller: key

@@ -1,7 +1,7 @@
 // The one place gateway errors become GraphQL errors. Expected failures carry `extensions.code`
 // (and the provider's name and code); anything else is masked, logged, and never shown.
 import { BREAK, GraphQLError, Kind, parse, visit, type ArgumentNode, type ASTNode, type DocumentNode, type ObjectFieldNode } from 'graphql';
-import { BadUserInput, NotSupported, ProviderError, ServiceUnavailable } from '../domain/errors.js';
+import { BadUserInput, IndexUnavailableError, NotSupported, ProviderError, ServiceUnavailable } from '../domain/errors.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { providerDisplayName } from '../providers/http.js';
@@ -143,6 +143,7 @@ export function makeMaskError(logger: Logger, metrics?: Pick<GatewayMetrics, 'gr
     if (original instanceof ProviderError) return providerGraphQLError(original, logger, graphqlError);
     if (original instanceof NotSupported) return located(original.message, { code: 'NOT_SUPPORTED' });
     if (original instanceof ServiceUnavailable) return located(original.message, { code: 'SERVICE_UNAVAILABLE' });
+    if (original instanceof IndexUnavailableError) return located(original.message, { code: 'INDEX_UNAVAILABLE', argument: original.argument });
     if (original instanceof BadUserInput) {
       return located(original.message, { code: 'BAD_USER_INPUT', ...(original.field && { field: original.field }) });
     }

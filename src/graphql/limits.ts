@@ -29,6 +29,8 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { operationOf } from '../context/operation.js';
 import { maxListCalls, type ConnectionArgs } from '../gateway/connection.js';
+import { indexFilterOf, indexOnlyArgument } from '../gateway/indexed.js';
+import { accountKey } from '../domain/ids.js';
 import type { GatewayContext } from './context.js';
 import { auditRefusedMutation } from './audit.js';
 
@@ -277,7 +279,7 @@ const MUTATION_CALLS = 3;
  */
 export function estimateUpstreamCalls(
   schema: GraphQLSchema,
-  ctx: Pick<GatewayContext, 'clients' | 'merge'>,
+  ctx: Pick<GatewayContext, 'clients' | 'merge' | 'index'>,
   op: OperationDefinitionNode,
   fragments: Map<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
@@ -296,8 +298,12 @@ export function estimateUpstreamCalls(
       return 1; // arguments that do not coerce fail the field before any call
     }
     switch (name) {
-      case 'disputes':
-        return maxListCalls(ctx.clients, args as ConnectionArgs, ctx.merge, selects(node.selectionSet, fragments, DETAIL_FIELDS));
+      case 'disputes': {
+        const detail = selects(node.selectionSet, fragments, DETAIL_FIELDS);
+        // From the index: no list call; summaries (Flex) may still be read one by one for detail fields.
+        if (servedByIndex(ctx, args as ConnectionArgs)) return detail ? ((args.first ?? args.last ?? 10) as number) : 0;
+        return maxListCalls(ctx.clients, args as ConnectionArgs, ctx.merge, detail);
+      }
       case 'disputeEvents':
         // Every event of the page may need its dispute read (those stored without their state).
         return selects(node.selectionSet, fragments, EVENT_DISPUTE) ? ((args.first as number | undefined) ?? 10) : 0;
@@ -306,6 +312,7 @@ export function estimateUpstreamCalls(
       case 'node':
       case 'dispute':
       case 'disputeByProviderId':
+      case 'syncDispute':
         return 1;
       default:
         return 0;
@@ -329,6 +336,17 @@ export function estimateUpstreamCalls(
     return n;
   };
   return count(op.selectionSet, new Set());
+}
+
+/** Whether the index will answer this `disputes` field (an index-only argument with the index off answers nothing). */
+function servedByIndex(ctx: Pick<GatewayContext, 'clients' | 'index'>, args: ConnectionArgs): boolean {
+  const only = indexOnlyArgument(args) !== null;
+  if (!ctx.index) return only;
+  try {
+    return only || ctx.index.sync.live(indexFilterOf(ctx.clients, args.filter).accounts.map((a) => accountKey(a.provider, a.account)));
+  } catch {
+    return false; // a filter the field will refuse: estimated as the live path would be
+  }
 }
 
 /** graphql-js's parse, stopped at `maxTokens` with QUERY_TOO_LARGE. */

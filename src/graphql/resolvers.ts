@@ -4,12 +4,14 @@ import type { Dispute } from '../domain/dispute.js';
 import { providerDisplayName } from '../providers/http.js';
 import type { DisputeProviderClient, FilterField } from '../providers/types.js';
 import { submitDisputeEvidence, updateDisputeEvidence, uploadDisputeEvidenceFile } from '../gateway/evidence.js';
-import { BadUserInput } from '../domain/errors.js';
+import { BadUserInput, IndexUnavailableError } from '../domain/errors.js';
 import { accountKey, ACCOUNT_NAME, decodeDisputeId, encodeDisputeId, globalIdType, isProviderId } from '../domain/ids.js';
 import type { NodeModel } from './models.js';
 import { eventById } from './event-resolvers.js';
 import { closeDispute } from '../gateway/close.js';
-import { AllProvidersFailed, listDisputes } from '../gateway/connection.js';
+import { AllProvidersFailed, listDisputes, type ConnectionArgs } from '../gateway/connection.js';
+import { indexFilterOf, indexOnlyArgument, listFromIndex } from '../gateway/indexed.js';
+import { IndexUnavailable, isStoreFailure } from '../index/store.js';
 import { disputeRef } from '../gateway/loaders.js';
 import type { DisputeFilterField, Resolvers } from './generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
@@ -47,6 +49,31 @@ function evidenceCapabilities(c: DisputeProviderClient) {
 const byGlobalId = async (ctx: GatewayContext, id: string, field = 'id') => ctx.loaders.dispute.load(decodeDisputeId(id, field));
 const nodeById = async (ctx: GatewayContext, id: string, field = 'id'): Promise<NodeModel | null> =>
   globalIdType(id) === 'DisputeEvent' ? eventById(ctx, id, field) : byGlobalId(ctx, id, field);
+
+/**
+ * The page from the index when it may answer: always for an index-only argument (from what is
+ * indexed, `complete: false` while an account backfills), and for every page once each account
+ * asked is LIVE. Null: the live path answers. An index-only argument with the index off or its
+ * store unreachable is INDEX_UNAVAILABLE, naming the argument.
+ */
+async function pageFromIndex(ctx: GatewayContext, args: ConnectionArgs) {
+  const only = indexOnlyArgument(args);
+  const index = ctx.index;
+  if (!index) {
+    if (only) throw new IndexUnavailableError(only, 'off');
+    return null;
+  }
+  const asked = indexFilterOf(ctx.clients, args.filter).accounts.map((a) => accountKey(a.provider, a.account));
+  if (!only && !index.sync.live(asked)) return null;
+  try {
+    return await listFromIndex({ clients: ctx.clients, cursorKeys: ctx.cursorKeys, index }, args);
+  } catch (err) {
+    if (!(err instanceof IndexUnavailable) && !isStoreFailure(err)) throw err;
+    ctx.logger.warn('index: a page could not be read from the store', { error: (err as Error).message });
+    if (only) throw new IndexUnavailableError(only, 'unreachable');
+    return null;
+  }
+}
 
 export const resolvers: Resolvers = {
   DateTime,
@@ -99,6 +126,12 @@ export const resolvers: Resolvers = {
     },
     disputes: async (_, args, ctx, info) => {
       const path = pathToArray(info.path);
+      const fromIndex = await pageFromIndex(ctx, args);
+      if (fromIndex) {
+        ctx.reports.index.push({ path, ...fromIndex.freshness });
+        for (const [d, at] of fromIndex.syncedAt) ctx.indexed?.syncedAt.set(d, at);
+        return fromIndex.connection;
+      }
       let result;
       try {
         result = await listDisputes(ctx, args);
@@ -136,6 +169,7 @@ export const resolvers: Resolvers = {
   },
   Dispute: {
     id: (d) => encodeDisputeId(disputeRef(d)),
+    syncedAt: (d, _, ctx) => (ctx.indexed ? (ctx.indexed.syncedAt.get(d) ?? ctx.indexed.load.load(disputeRef(d))) : null),
     closable: (d, _, ctx) => {
       const client = ctx.clients.get(accountKey(d.provider, d.providerAccount));
       return client?.close !== undefined && client.capabilities.closableStatuses.includes(d.status);
@@ -152,5 +186,6 @@ export const resolvers: Resolvers = {
   },
   DisputeConnection: {
     nodes: (c) => c.edges.map((e) => e.node),
+    totalCount: (c) => c.totalCount?.() ?? null,
   },
 };

@@ -10,6 +10,7 @@ import { PROVIDER_DEFINITIONS } from '../providers/registry.js';
 import type { ProviderDefinition } from '../providers/types.js';
 import { resolvers } from './resolvers.js';
 import { eventResolvers } from './event-resolvers.js';
+import { indexResolvers } from './index-resolvers.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
@@ -57,5 +58,5 @@ export function buildSchema(definitions: readonly ProviderDefinition[] = PROVIDE
     },
     DisputeProviderDetails: { __resolveType: (o: { __typename: string }) => o.__typename },
   };
-  return makeExecutableSchema({ typeDefs, resolvers: [resolvers, eventResolvers, details], inheritResolversFromInterfaces: true });
+  return makeExecutableSchema({ typeDefs, resolvers: [resolvers, eventResolvers, indexResolvers, details], inheritResolversFromInterfaces: true });
 }

@@ -183,6 +183,14 @@ class EmbeddedStore implements IndexStore {
     return Number(row.n);
   }
 
+  async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {
+    const one = this.open().prepare('SELECT synced_ms FROM disputes WHERE provider = ? AND account = ? AND provider_dispute_id = ?');
+    return refs.map((r) => {
+      const row = one.get(r.provider, r.account, r.providerDisputeId) as { synced_ms: number } | undefined;
+      return row ? new Date(Number(row.synced_ms)) : null;
+    });
+  }
+
   async counts(): Promise<Map<string, number>> {
     const rows = this.open().prepare('SELECT provider, account, count(*) AS n FROM disputes GROUP BY provider, account').all() as {
       provider: ProviderName;

@@ -27,6 +27,8 @@ export interface IndexStore {
   apply(observations: readonly Observation[], syncedAt?: Date): Promise<number>;
   page(q: IndexPageQuery): Promise<IndexPage>;
   count(filter: IndexFilter): Promise<number>;
+  /** When the index last had each of these disputes from its provider (null: it does not hold it). */
+  syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]>;
   /** Disputes held per account. */
   counts(): Promise<Map<string, number>>;
   sync(provider: ProviderName, account: string): Promise<AccountSync | null>;
@@ -41,4 +43,12 @@ export class IndexUnavailable extends Error {
     super(message, options);
     this.name = 'IndexUnavailable';
   }
+}
+
+/** Whether an error came from the store itself (not from the caller's input): the index is then unreachable. */
+export function isStoreFailure(err: unknown): boolean {
+  if (err instanceof IndexUnavailable) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  // node:sqlite's errors, and pg's connection and server errors (SQLSTATE classes 08, 53, 57).
+  return code === 'ERR_SQLITE_ERROR' || (typeof code === 'string' && /^(08|53|57)|^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT)$/.test(code));
 }

@@ -58,6 +58,14 @@ export type AfterpayDisputeDetails = {
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** An integer range in minor units; every bound is optional. */
+export type AmountRange = {
+  gt?: InputMaybe<Scalars['Int']['input']>;
+  gte?: InputMaybe<Scalars['Int']['input']>;
+  lt?: InputMaybe<Scalars['Int']['input']>;
+  lte?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Funds moved because of a dispute. */
 export type BalanceTransaction = {
   __typename?: 'BalanceTransaction';
@@ -236,6 +244,8 @@ export type Dispute = Node & {
    * @deprecated Use `details { ... on FlexDisputeDetails { stripeDisputeId } }`.
    */
   stripeDisputeId?: Maybe<Scalars['String']['output']>;
+  /** When the index last had this dispute from its provider (a webhook, reconciliation or a live read); null when the index does not hold it. */
+  syncedAt?: Maybe<Scalars['DateTime']['output']>;
   /**
    * Afterpay: when the customer placed the order.
    * @deprecated Use `details { ... on AfterpayDisputeDetails { transactionDate } }`.
@@ -268,6 +278,8 @@ export type DisputeConnection = {
   edges: Array<DisputeEdge>;
   nodes: Array<Dispute>;
   pageInfo: PageInfo;
+  /** How many disputes match, exact from the index; null on the live path. While an account backfills, what is indexed so far. */
+  totalCount?: Maybe<Scalars['Int']['output']>;
 };
 
 export type DisputeEdge = {
@@ -418,18 +430,26 @@ export type DisputeEvidenceInput = {
 export type DisputeFilter = {
   /** Only these accounts' disputes (with provider/providers: the accounts among them). */
   accounts?: InputMaybe<Array<AccountRef>>;
+  /** Only disputes whose amount, in minor units, is in this range (needs the index). */
+  amount?: InputMaybe<AmountRange>;
   /** Only disputes of this charge (provider charge id). */
   charge?: InputMaybe<Scalars['String']['input']>;
   /** Only disputes created in this range. */
   created?: InputMaybe<DateTimeRange>;
   /** Only disputes in this currency (ISO-4217, any case). */
   currency?: InputMaybe<Scalars['String']['input']>;
+  /** Only disputes whose evidence deadline is in this range (needs the index). */
+  dueBy?: InputMaybe<DateTimeRange>;
   /** Only disputes of this payment intent (provider payment intent id). */
   paymentIntent?: InputMaybe<Scalars['String']['input']>;
   /** Only this provider's disputes. */
   provider?: InputMaybe<DisputeProvider>;
   /** Only these providers' disputes (default: every configured provider). */
   providers?: InputMaybe<Array<DisputeProvider>>;
+  /** Only disputes of one of these reasons (needs the index). */
+  reason?: InputMaybe<Array<DisputeReason>>;
+  /** Exact match on the gateway's or the provider's dispute id, the charge, the payment intent, or the customer email in evidence (any case; needs the index). */
+  search?: InputMaybe<Scalars['String']['input']>;
   /** Only disputes in one of these statuses. */
   status?: InputMaybe<Array<DisputeStatus>>;
 };
@@ -447,6 +467,20 @@ export type DisputeKlarnaDetails = {
   /** Klarna's own reason code for the dispute. */
   reasonCode?: Maybe<Scalars['String']['output']>;
 };
+
+/** How `disputes` is ordered. Ties go by provider, account, then the provider's dispute id. */
+export type DisputeOrder = {
+  direction: OrderDirection;
+  field: DisputeOrderField;
+};
+
+export type DisputeOrderField =
+  /** The disputed amount in minor units (amounts of different currencies compare as numbers). */
+  | 'AMOUNT'
+  /** When the dispute was opened. */
+  | 'CREATED'
+  /** The evidence deadline (`evidenceDetails.dueBy`); disputes without one come after every deadline ascending, first descending. */
+  | 'DUE_BY';
 
 /** Afterpay's `meta`: what the merchant needs to match the disputed payment. */
 export type DisputeOrderMeta = {
@@ -600,6 +634,41 @@ export type FlexDisputeDetails = {
   stripeDisputeId?: Maybe<Scalars['String']['output']>;
 };
 
+export type IndexAccountStatus = {
+  __typename?: 'IndexAccountStatus';
+  account: Scalars['String']['output'];
+  /** The backfill's progress while BACKFILLING; null after. */
+  backfill?: Maybe<IndexBackfill>;
+  /** Disputes of this account the index holds. */
+  disputes: Scalars['Int']['output'];
+  /** Seconds since lastSyncedAt. */
+  lagSeconds?: Maybe<Scalars['Int']['output']>;
+  /** Why the account is DEGRADED, naming the provider and its code. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** When the index last heard from this account's provider (a page listed, a dispute read). */
+  lastSyncedAt?: Maybe<Scalars['DateTime']['output']>;
+  provider: DisputeProvider;
+  state: IndexState;
+};
+
+export type IndexBackfill = {
+  __typename?: 'IndexBackfill';
+  /** Disputes listed so far. */
+  listed: Scalars['Int']['output'];
+  /** The provider's total, where it tells. */
+  total?: Maybe<Scalars['Int']['output']>;
+};
+
+export type IndexState =
+  /** Listing the account's disputes for the first time; pages in today's order stay live. */
+  | 'BACKFILLING'
+  /** The store or the provider failed; retried with backoff (see lastError). */
+  | 'DEGRADED'
+  /** Every dispute indexed, and kept in step by webhooks and reconciliation. */
+  | 'LIVE'
+  /** The index is off (INDEX=off). */
+  | 'OFF';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -609,6 +678,11 @@ export type Mutation = {
   closeDispute: CloseDisputePayload;
   /** Send the staged evidence for review. Retrying with the same `idempotencyKey` never submits twice. */
   submitDisputeEvidence: UpdateDisputeEvidencePayload;
+  /**
+   * Reads the dispute from its provider now and updates the index with it (a forced sync). Counted
+   * in the request's upstream budget; needs `disputes:read`.
+   */
+  syncDispute: SyncDisputePayload;
   /**
    * Stage evidence for a dispute (`submit: false`, where the provider can stage) or send it for review
    * (`submit: true`). Only the fields given change; a field set to null is cleared where the provider
@@ -635,6 +709,11 @@ export type MutationSubmitDisputeEvidenceArgs = {
 };
 
 
+export type MutationSyncDisputeArgs = {
+  input: SyncDisputeInput;
+};
+
+
 export type MutationUpdateDisputeEvidenceArgs = {
   input: UpdateDisputeEvidenceInput;
 };
@@ -649,6 +728,10 @@ export type Node = {
   /** Opaque global id. Pass it to `node` to refetch the object. */
   id: Scalars['ID']['output'];
 };
+
+export type OrderDirection =
+  | 'ASC'
+  | 'DESC';
 
 /** Relay Cursor Connections page information. */
 export type PageInfo = {
@@ -728,6 +811,8 @@ export type Query = {
    * keeps its place, so later pages pick it up again.
    */
   disputes: DisputeConnection;
+  /** The index's state per configured account the key may read (OFF for each with INDEX=off). */
+  indexStatus: Array<IndexAccountStatus>;
   /** Refetch any object by its global id; null when it does not exist. */
   node?: Maybe<Node>;
   /** Refetch several objects (at most 100 ids); same length and order as `ids`, null where one does not exist. */
@@ -762,6 +847,7 @@ export type QueryDisputesArgs = {
   filter?: InputMaybe<DisputeFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<DisputeOrder>;
 };
 
 
@@ -805,6 +891,17 @@ export type Subscription = {
 export type SubscriptionDisputeEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<DisputeEventFilter>;
+};
+
+export type SyncDisputeInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type SyncDisputePayload = {
+  __typename?: 'SyncDisputePayload';
+  /** The dispute as its provider has it now; null with a user error. */
+  dispute?: Maybe<Dispute>;
+  userErrors: Array<UserError>;
 };
 
 export type UpdateDisputeEvidenceInput = {
@@ -945,6 +1042,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = Reso
 export type ResolversTypes = ResolversObject<{
   AccountRef: AccountRef;
   AfterpayDisputeDetails: ResolverTypeWrapper<AfterpayDisputeDetails>;
+  AmountRange: AmountRange;
   BalanceTransaction: ResolverTypeWrapper<BalanceTransaction>;
   BalanceTransactionFee: ResolverTypeWrapper<BalanceTransactionFee>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -969,6 +1067,8 @@ export type ResolversTypes = ResolversObject<{
   DisputeFilter: DisputeFilter;
   DisputeFilterField: DisputeFilterField;
   DisputeKlarnaDetails: ResolverTypeWrapper<DisputeKlarnaDetails>;
+  DisputeOrder: DisputeOrder;
+  DisputeOrderField: DisputeOrderField;
   DisputeOrderMeta: ResolverTypeWrapper<DisputeOrderMeta>;
   DisputePaymentMethodDetails: ResolverTypeWrapper<DisputePaymentMethodDetails>;
   DisputePaypalDetails: ResolverTypeWrapper<DisputePaypalDetails>;
@@ -980,10 +1080,14 @@ export type ResolversTypes = ResolversObject<{
   File: ResolverTypeWrapper<File>;
   FlexDisputeDetails: ResolverTypeWrapper<FlexDisputeDetails>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  IndexAccountStatus: ResolverTypeWrapper<IndexAccountStatus>;
+  IndexBackfill: ResolverTypeWrapper<IndexBackfill>;
+  IndexState: IndexState;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<NodeModel>;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProviderCapabilities: ResolverTypeWrapper<ProviderCapabilities>;
   ProviderHealth: ResolverTypeWrapper<ProviderHealth>;
@@ -994,6 +1098,8 @@ export type ResolversTypes = ResolversObject<{
   StripeDisputeDetails: ResolverTypeWrapper<StripeDisputeDetails>;
   SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SyncDisputeInput: SyncDisputeInput;
+  SyncDisputePayload: ResolverTypeWrapper<Omit<SyncDisputePayload, 'dispute'> & { dispute?: Maybe<ResolversTypes['Dispute']> }>;
   UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
   UpdateDisputeEvidencePayload: ResolverTypeWrapper<Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversTypes['Dispute']> }>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
@@ -1007,6 +1113,7 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   AccountRef: AccountRef;
   AfterpayDisputeDetails: AfterpayDisputeDetails;
+  AmountRange: AmountRange;
   BalanceTransaction: BalanceTransaction;
   BalanceTransactionFee: BalanceTransactionFee;
   Boolean: Scalars['Boolean']['output'];
@@ -1028,6 +1135,7 @@ export type ResolversParentTypes = ResolversObject<{
   DisputeEvidenceInput: DisputeEvidenceInput;
   DisputeFilter: DisputeFilter;
   DisputeKlarnaDetails: DisputeKlarnaDetails;
+  DisputeOrder: DisputeOrder;
   DisputeOrderMeta: DisputeOrderMeta;
   DisputePaymentMethodDetails: DisputePaymentMethodDetails;
   DisputePaypalDetails: DisputePaypalDetails;
@@ -1036,6 +1144,8 @@ export type ResolversParentTypes = ResolversObject<{
   File: File;
   FlexDisputeDetails: FlexDisputeDetails;
   ID: Scalars['ID']['output'];
+  IndexAccountStatus: IndexAccountStatus;
+  IndexBackfill: IndexBackfill;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -1049,6 +1159,8 @@ export type ResolversParentTypes = ResolversObject<{
   StripeDisputeDetails: StripeDisputeDetails;
   SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
   Subscription: Record<PropertyKey, never>;
+  SyncDisputeInput: SyncDisputeInput;
+  SyncDisputePayload: Omit<SyncDisputePayload, 'dispute'> & { dispute?: Maybe<ResolversParentTypes['Dispute']> };
   UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
   UpdateDisputeEvidencePayload: Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversParentTypes['Dispute']> };
   Upload: Scalars['Upload']['output'];
@@ -1145,6 +1257,7 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   settlementAmount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['DisputeStatus'], ParentType, ContextType>;
   stripeDisputeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  syncedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   transactionDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1165,6 +1278,7 @@ export type DisputeConnectionResolvers<ContextType = GatewayContext, ParentType 
   edges?: Resolver<Array<ResolversTypes['DisputeEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Dispute']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type DisputeEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeEdge'] = ResolversParentTypes['DisputeEdge']> = ResolversObject<{
@@ -1288,6 +1402,22 @@ export type FlexDisputeDetailsResolvers<ContextType = GatewayContext, ParentType
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type IndexAccountStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['IndexAccountStatus'] = ResolversParentTypes['IndexAccountStatus']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  backfill?: Resolver<Maybe<ResolversTypes['IndexBackfill']>, ParentType, ContextType>;
+  disputes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lagSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastSyncedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['DisputeProvider'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['IndexState'], ParentType, ContextType>;
+}>;
+
+export type IndexBackfillResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['IndexBackfill'] = ResolversParentTypes['IndexBackfill']> = ResolversObject<{
+  listed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -1295,6 +1425,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   closeDispute?: Resolver<ResolversTypes['CloseDisputePayload'], ParentType, ContextType, RequireFields<MutationCloseDisputeArgs, 'input'>>;
   submitDisputeEvidence?: Resolver<ResolversTypes['UpdateDisputeEvidencePayload'], ParentType, ContextType, RequireFields<MutationSubmitDisputeEvidenceArgs, 'input'>>;
+  syncDispute?: Resolver<ResolversTypes['SyncDisputePayload'], ParentType, ContextType, RequireFields<MutationSyncDisputeArgs, 'input'>>;
   updateDisputeEvidence?: Resolver<ResolversTypes['UpdateDisputeEvidencePayload'], ParentType, ContextType, RequireFields<MutationUpdateDisputeEvidenceArgs, 'input'>>;
   uploadDisputeEvidenceFile?: Resolver<ResolversTypes['UploadDisputeEvidenceFilePayload'], ParentType, ContextType, RequireFields<MutationUploadDisputeEvidenceFileArgs, 'input'>>;
 }>;
@@ -1339,6 +1470,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   disputeByProviderId?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType, RequireFields<QueryDisputeByProviderIdArgs, 'provider' | 'providerDisputeId'>>;
   disputeEvents?: Resolver<ResolversTypes['DisputeEventConnection'], ParentType, ContextType, Partial<QueryDisputeEventsArgs>>;
   disputes?: Resolver<ResolversTypes['DisputeConnection'], ParentType, ContextType, Partial<QueryDisputesArgs>>;
+  indexStatus?: Resolver<Array<ResolversTypes['IndexAccountStatus']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderInfo']>, ParentType, ContextType>;
@@ -1351,6 +1483,11 @@ export type StripeDisputeDetailsResolvers<ContextType = GatewayContext, ParentTy
 
 export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   disputeEvents?: SubscriptionResolver<ResolversTypes['DisputeEvent'], "disputeEvents", ParentType, ContextType, Partial<SubscriptionDisputeEventsArgs>>;
+}>;
+
+export type SyncDisputePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncDisputePayload'] = ResolversParentTypes['SyncDisputePayload']> = ResolversObject<{
+  dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type UpdateDisputeEvidencePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateDisputeEvidencePayload'] = ResolversParentTypes['UpdateDisputeEvidencePayload']> = ResolversObject<{
@@ -1404,6 +1541,8 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   EvidenceCapabilities?: EvidenceCapabilitiesResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
   FlexDisputeDetails?: FlexDisputeDetailsResolvers<ContextType>;
+  IndexAccountStatus?: IndexAccountStatusResolvers<ContextType>;
+  IndexBackfill?: IndexBackfillResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
@@ -1414,6 +1553,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   StripeDisputeDetails?: StripeDisputeDetailsResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  SyncDisputePayload?: SyncDisputePayloadResolvers<ContextType>;
   UpdateDisputeEvidencePayload?: UpdateDisputeEvidencePayloadResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   UploadDisputeEvidenceFilePayload?: UploadDisputeEvidenceFilePayloadResolvers<ContextType>;
