@@ -35,9 +35,12 @@ async function walkLive(h: SandboxHarness): Promise<Row[]> {
   const out: Row[] = [];
   let after: string | null = null;
   for (let i = 0; i < 200; i++) {
-    const r: { text: string; body: any } = await h.gql(`query($after: String) { disputes(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${FIELDS} } } }`, {
-      after,
-    });
+    const r: { text: string; body: any } = await h.gql(
+      `query($after: String) { disputes(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${FIELDS} } } }`,
+      {
+        after,
+      },
+    );
     expect(r.body.errors, r.text).toBeUndefined();
     out.push(...r.body.data.disputes.nodes);
     if (!r.body.data.disputes.pageInfo.hasNextPage) return out;
