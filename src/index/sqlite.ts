@@ -217,6 +217,13 @@ class EmbeddedStore implements IndexStore {
       .run(s.provider, s.account, s.phase, s.position, s.listed, s.total, s.headCreatedMs, s.lastSyncedAt?.getTime() ?? null, s.lastError);
   }
 
+  async lease(): Promise<boolean> {
+    this.open();
+    return true;
+  }
+
+  async releaseLease(): Promise<void> {}
+
   async ping(): Promise<void> {
     this.open().prepare('SELECT 1').get();
   }

@@ -33,6 +33,13 @@ export interface IndexStore {
   counts(): Promise<Map<string, number>>;
   sync(provider: ProviderName, account: string): Promise<AccountSync | null>;
   saveSync(s: AccountSync): Promise<void>;
+  /**
+   * Takes or renews the sync lease for `holder` (one replica runs backfill and reconciliation at a
+   * time); true while `holder` has it. It lapses `ttlMs` after the last renewal, so a replica that
+   * dies hands over. The embedded store serves one process: always true.
+   */
+  lease(holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(holder: string): Promise<void>;
   /** A cheap round trip: throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,6 +9,8 @@ import { providerRank } from '../../src/domain/provider-names.js';
 import { orderValue, type IndexFilter, type IndexKey, type IndexOrder } from '../../src/index/model.js';
 import { NO_DEADLINE } from '../../src/index/sql.js';
 import { openEmbeddedStore } from '../../src/index/sqlite.js';
+import { openPostgresStore } from '../../src/index/postgres.js';
+import { freshDatabase, startPostgres, type PostgresServer } from '../../scripts/postgres-server.js';
 import type { IndexStore } from '../../src/index/store.js';
 import { createRng } from '../../src/sandbox/random.js';
 
@@ -28,7 +30,7 @@ function disputes(seed: number, n: number): Dispute[] {
     const d = unreadableDispute(
       a.provider,
       a.account,
-      `d_${rng.int(0, 9)}${String(i).padStart(4, '0')}`,
+      `${rng.pick(['du_', 'Du_', 'dU-', 'd_'])}${rng.int(0, 9)}${String(i).padStart(4, '0')}`,
       new Date(BASE + rng.int(0, 40) * 3_600_000),
       new Error(),
     );
@@ -98,7 +100,18 @@ async function walk(store: IndexStore, filter: IndexFilter, order: IndexOrder, s
   throw new Error('walk did not end');
 }
 
+let pg: PostgresServer | undefined;
+afterAll(async () => pg?.destroy());
+
 const STORES: [string, () => Promise<{ store: IndexStore; done: () => Promise<void> }>][] = [
+  [
+    'postgres',
+    async () => {
+      pg ??= await startPostgres();
+      const store = await openPostgresStore(await freshDatabase(pg));
+      return { store, done: () => store.close() };
+    },
+  ],
   [
     'embedded',
     async () => {
@@ -161,7 +174,13 @@ describe.each(STORES)('the index store (%s)', (_name, open) => {
   });
 
   it('never goes back: an older observation, or a status earlier in a dispute’s life, does not overwrite what it holds', async () => {
-    const base = { ...all[0]!, status: 'UNDER_REVIEW' as const, evidenceDetails: { ...all[0]!.evidenceDetails, submissionCount: 1 } };
+    // A dispute of its own, so what earlier tests stored cannot decide the outcome.
+    const base = {
+      ...all[0]!,
+      providerDisputeId: 'du_never_back',
+      status: 'UNDER_REVIEW' as const,
+      evidenceDetails: { ...all[0]!.evidenceDetails, submissionCount: 1 },
+    };
     const key = { accounts: [{ provider: base.provider, account: base.providerAccount }], search: base.providerDisputeId };
     const read = async () => (await store.page({ filter: key, order: { field: 'CREATED', direction: 'DESC' }, direction: 'forward', limit: 5 })).rows[0]!;
     await store.apply([{ dispute: base, observedAt: new Date(BASE + 10_000), source: 'webhook' }]);

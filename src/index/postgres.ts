@@ -1,0 +1,205 @@
+// The index on PostgreSQL (DATABASE_URL), which several replicas share: the same table and SQL as
+// the embedded store (sql.ts), `$n` parameters, migrations under an advisory lock (replicas
+// starting together migrate once), and the sync lease as a row (lease_holder, expiry).
+import pg from 'pg';
+import type { ProviderName } from '../domain/dispute.js';
+import { accountKey } from '../domain/ids.js';
+import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
+import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, whereOf } from './sql.js';
+import { syncOf } from './sqlite.js';
+import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
+
+const MIGRATIONS: string[] = [
+  // Ties are ordered byte-wise (COLLATE "C"), as the embedded store does, whatever the cluster's locale.
+  `CREATE TABLE disputes (
+     provider TEXT NOT NULL, account TEXT COLLATE "C" NOT NULL, provider_dispute_id TEXT COLLATE "C" NOT NULL, provider_rank INTEGER NOT NULL,
+     created_ms BIGINT NOT NULL, due_ms BIGINT, due_key BIGINT NOT NULL, amount BIGINT NOT NULL, currency TEXT NOT NULL,
+     status TEXT NOT NULL, reason TEXT NOT NULL, charge TEXT, payment_intent TEXT, email TEXT,
+     status_rank INTEGER NOT NULL, submissions INTEGER NOT NULL, observed_ms BIGINT NOT NULL, synced_ms BIGINT NOT NULL, body TEXT NOT NULL,
+     PRIMARY KEY (provider, account, provider_dispute_id)
+   );
+   CREATE INDEX disputes_created ON disputes (created_ms, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_due ON disputes (status, due_key, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_due_all ON disputes (due_key, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_amount ON disputes (amount, provider_rank, account, provider_dispute_id);
+   CREATE INDEX disputes_charge ON disputes (charge) WHERE charge IS NOT NULL;
+   CREATE INDEX disputes_payment_intent ON disputes (payment_intent) WHERE payment_intent IS NOT NULL;
+   CREATE INDEX disputes_email ON disputes (email) WHERE email IS NOT NULL;
+   CREATE INDEX disputes_pid ON disputes (provider_dispute_id);
+   CREATE TABLE sync_accounts (
+     provider TEXT NOT NULL, account TEXT NOT NULL, phase TEXT NOT NULL, position TEXT, listed INTEGER NOT NULL,
+     total INTEGER, head_created_ms BIGINT, last_synced_ms BIGINT, last_error TEXT,
+     PRIMARY KEY (provider, account)
+   );
+   CREATE TABLE sync_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL);`,
+];
+
+/** The advisory lock id that serialises migrations ("dgindex" in hex). */
+const MIGRATION_LOCK = 0x6467696e646578;
+
+const UPSERT_HEAD = `INSERT INTO disputes (${COLUMNS.join(', ')}) VALUES `;
+const UPSERT_TAIL =
+  ` ON CONFLICT (provider, account, provider_dispute_id) DO UPDATE SET ` +
+  COLUMNS.filter((c) => !['provider', 'account', 'provider_dispute_id'].includes(c))
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ') +
+  ` WHERE ${newerThanStored('disputes', 'excluded')}`;
+
+export async function openPostgresStore(url: string): Promise<IndexStore> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
+  // An idle client whose server went away: reported by the next query, never an uncaught error.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end();
+    throw new IndexUnavailable(`the index on PostgreSQL could not be opened: ${(err as Error).message}`, { cause: err });
+  }
+  return new PostgresStore(pool);
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const c = await pool.connect();
+  try {
+    await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = (await c.query<{ version: number }>('SELECT version FROM schema_version')).rows[0];
+    let version = row?.version ?? 0;
+    if (!row) await c.query('INSERT INTO schema_version (version) VALUES (0)');
+    if (version > MIGRATIONS.length) throw new Error(`the index is at schema version ${version}, newer than this gateway (${MIGRATIONS.length})`);
+    for (; version < MIGRATIONS.length; version++) {
+      await c.query('BEGIN');
+      try {
+        await c.query(MIGRATIONS[version]!);
+        await c.query('UPDATE schema_version SET version = $1', [version + 1]);
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    c.release();
+  }
+}
+
+/** Rows per INSERT: 19 parameters each, well under PostgreSQL's 65,535. */
+const BATCH = 500;
+
+class PostgresStore implements IndexStore {
+  readonly kind = 'postgres' as const;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async apply(observations: readonly Observation[], syncedAt = new Date()): Promise<number> {
+    const rows = observations.filter((o) => o.dispute.detail !== 'unreadable').map((o) => rowOf(o, syncedAt));
+    let changed = 0;
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const batch = dedupe(rows.slice(i, i + BATCH));
+      const params: unknown[] = [];
+      const values = batch.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
+      changed += (await this.pool.query(UPSERT_HEAD + values + UPSERT_TAIL, params)).rowCount ?? 0;
+    }
+    return changed;
+  }
+
+  async page(q: IndexPageQuery): Promise<IndexPage> {
+    const params: (string | number)[] = [];
+    const param = (v: string | number) => `$${params.push(v)}`;
+    const where = whereOf(q.filter, param);
+    if (q.after) where.push(keysetOf(q.order, q.after, 'after', param));
+    if (q.before) where.push(keysetOf(q.order, q.before, 'before', param));
+    const sql = `SELECT body, synced_ms FROM disputes WHERE ${where.join(' AND ')} ORDER BY ${orderOf(q.order, q.direction)} LIMIT ${q.limit + 1}`;
+    const rows = (await this.pool.query<{ body: string; synced_ms: string }>(sql, params)).rows;
+    const hasMore = rows.length > q.limit;
+    const page = rows.slice(0, q.limit).map((r) => indexedOf({ body: r.body, synced_ms: Number(r.synced_ms) }, q.order));
+    return { rows: q.direction === 'backward' ? page.reverse() : page, hasMore };
+  }
+
+  async count(filter: IndexFilter): Promise<number> {
+    const params: (string | number)[] = [];
+    const where = whereOf(filter, (v) => `$${params.push(v)}`);
+    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`, params)).rows[0]!.n);
+  }
+
+  async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {
+    if (refs.length === 0) return [];
+    const params: string[] = [];
+    const tuples = refs.map((r) => `(${[r.provider, r.account, r.providerDisputeId].map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
+    const rows = (
+      await this.pool.query<{ provider: string; account: string; provider_dispute_id: string; synced_ms: string }>(
+        `SELECT provider, account, provider_dispute_id, synced_ms FROM disputes WHERE (provider, account, provider_dispute_id) IN (${tuples})`,
+        params,
+      )
+    ).rows;
+    const at = new Map(rows.map((r) => [`${r.provider}\0${r.account}\0${r.provider_dispute_id}`, new Date(Number(r.synced_ms))]));
+    return refs.map((r) => at.get(`${r.provider}\0${r.account}\0${r.providerDisputeId}`) ?? null);
+  }
+
+  async counts(): Promise<Map<string, number>> {
+    const rows = (
+      await this.pool.query<{ provider: ProviderName; account: string; n: string }>(
+        'SELECT provider, account, count(*) AS n FROM disputes GROUP BY provider, account',
+      )
+    ).rows;
+    return new Map(rows.map((r) => [accountKey(r.provider, r.account), Number(r.n)]));
+  }
+
+  async sync(provider: ProviderName, account: string): Promise<AccountSync | null> {
+    const row = (await this.pool.query('SELECT * FROM sync_accounts WHERE provider = $1 AND account = $2', [provider, account])).rows[0];
+    return row ? syncOf(row) : null;
+  }
+
+  async saveSync(s: AccountSync): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sync_accounts (provider, account, phase, position, listed, total, head_created_ms, last_synced_ms, last_error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (provider, account) DO UPDATE SET phase = excluded.phase, position = excluded.position, listed = excluded.listed,
+         total = excluded.total, head_created_ms = excluded.head_created_ms, last_synced_ms = excluded.last_synced_ms, last_error = excluded.last_error`,
+      [s.provider, s.account, s.phase, s.position, s.listed, s.total, s.headCreatedMs, s.lastSyncedAt?.getTime() ?? null, s.lastError],
+    );
+  }
+
+  async lease(holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.pool.query<{ holder: string }>(
+      `INSERT INTO sync_lease (name, holder, expires_ms) VALUES ('sync', $1, $2)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+       WHERE sync_lease.holder = excluded.holder OR sync_lease.expires_ms < $3
+       RETURNING holder`,
+      [holder, now + ttlMs, now],
+    );
+    return r.rows[0]?.holder === holder;
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.pool.query(`DELETE FROM sync_lease WHERE name = 'sync' AND holder = $1`, [holder]);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const RANK = COLUMNS.indexOf('status_rank');
+const SUBMISSIONS = COLUMNS.indexOf('submissions');
+const OBSERVED = COLUMNS.indexOf('observed_ms');
+
+/** One INSERT may not touch a row twice: of repeats in a batch, the newest by the never-regress rule stays. */
+function dedupe(rows: (string | number | null)[][]): (string | number | null)[][] {
+  const byKey = new Map<string, (string | number | null)[]>();
+  const n = (r: (string | number | null)[], i: number) => Number(r[i]);
+  const newer = (a: (string | number | null)[], b: (string | number | null)[]) =>
+    n(a, RANK) > n(b, RANK) || (n(a, RANK) === n(b, RANK) && n(a, SUBMISSIONS) >= n(b, SUBMISSIONS) && n(a, OBSERVED) >= n(b, OBSERVED));
+  for (const r of rows) {
+    const key = `${r[0]}\0${r[1]}\0${r[2]}`;
+    const held = byKey.get(key);
+    if (!held || newer(r, held)) byKey.set(key, r);
+  }
+  return [...byKey.values()];
+}
