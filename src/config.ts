@@ -63,6 +63,16 @@ export interface ProcessConfig {
   subscriptionsPerKey: number;
   /** WS_CONNECTIONS_PER_KEY: WebSocket connections one key (or, without keys, one client address) may hold open at once. */
   wsConnectionsPerKey: number;
+  /** INDEX (on by default), DATABASE_URL (PostgreSQL; unset: the embedded store in DATA_DIR), INDEX_RECONCILE_EVERY_S. */
+  index: IndexSettings | null;
+}
+
+export interface IndexSettings {
+  /** postgres://… shared by replicas; undefined: the embedded store. */
+  databaseUrl?: string;
+  /** Where the embedded store lives (DATA_DIR, default ./data). */
+  dataDir: string;
+  reconcileEveryS: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -109,7 +119,31 @@ export function processConfig(env: NodeJS.ProcessEnv, anyProviderConfigured: boo
     idempotencyLeaseMs: positiveIntEnv(env, 'IDEMPOTENCY_LEASE_MS', 30_000),
     subscriptionsPerKey: positiveIntEnv(env, 'SUBSCRIPTIONS_PER_KEY', 100),
     wsConnectionsPerKey: positiveIntEnv(env, 'WS_CONNECTIONS_PER_KEY', 20),
+    index: indexSettings(env),
   };
+}
+
+/** The index's settings, each checked: a malformed one stops the gateway naming it. */
+export function indexSettings(env: NodeJS.ProcessEnv): IndexSettings | null {
+  const mode = env.INDEX?.trim().toLowerCase() || 'on';
+  if (mode !== 'on' && mode !== 'off') throw new ConfigError(`INDEX must be on or off, got ${JSON.stringify(env.INDEX)}`);
+  const reconcileEveryS = positiveIntEnv(env, 'INDEX_RECONCILE_EVERY_S', 300);
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl !== undefined) {
+    let u: URL | null = null;
+    try {
+      u = new URL(databaseUrl);
+    } catch {
+      // reported below
+    }
+    if (!u || (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') || !u.hostname) {
+      throw new ConfigError('DATABASE_URL must be a PostgreSQL URL like postgres://user:password@db.example.com:5432/disputes');
+    }
+  }
+  const dataDir = env.DATA_DIR?.trim() || './data';
+  if (/\0/.test(dataDir)) throw new ConfigError('DATA_DIR must be a directory path');
+  if (mode === 'off') return null;
+  return { databaseUrl, dataDir, reconcileEveryS };
 }
 
 function redisSettings(env: NodeJS.ProcessEnv): ProcessConfig['redis'] {

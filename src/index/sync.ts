@@ -4,6 +4,7 @@
 // every INDEX_RECONCILE_EVERY_S for what webhooks missed. Calls go through each account's own
 // client, so its rate limit, breaker and retries apply, and the sync is one more caller among
 // the others in the limit's round-robin.
+import { randomUUID } from 'node:crypto';
 import { isFinal, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
 import { accountKey } from '../domain/ids.js';
@@ -35,6 +36,8 @@ export interface SyncOptions {
   retryBaseMs?: number;
   /** Re-check open disputes one by one up to this many; above it, re-walk the list back to the oldest open one. */
   maxOpenReads?: number;
+  /** The sync lease's term (default 15 s): a leader that dies hands over within it. */
+  leaseMs?: number;
 }
 
 /** The statuses that can still change by the merchant's or the network's hand. */
@@ -55,6 +58,10 @@ const describe = (err: unknown): string =>
 export class IndexSync {
   private readonly accounts: Account[];
   private stopped = false;
+  private leading = false;
+  /** Bumped when leadership changes: runners of an older generation stop. */
+  private generation = 0;
+  private readonly holder = randomUUID();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private readonly wakers = new Set<() => void>();
@@ -75,9 +82,55 @@ export class IndexSync {
     }));
   }
 
-  /** Starts every account's sync in the background. */
+  /**
+   * Starts the sync in the background. One replica syncs at a time: the one holding the store's
+   * lease (renewed every third of its term; the embedded store's is always this process's). The
+   * others follow: they read each account's progress from the store, so they answer from the
+   * index as soon as the leader has made an account LIVE.
+   */
   start(): void {
-    for (const a of this.accounts) this.track(this.runAccount(a));
+    this.track(this.lead());
+  }
+
+  private async lead(): Promise<void> {
+    const ttl = this.opts.leaseMs ?? 15_000;
+    while (!this.stopped) {
+      let held = false;
+      try {
+        held = await this.store.lease(this.holder, ttl);
+      } catch (err) {
+        this.storeDown = (err as Error).message;
+      }
+      if (held && !this.leading) {
+        this.leading = true;
+        this.generation += 1;
+        this.logger.info('index: this replica runs the sync', { accounts: this.accounts.length });
+        for (const a of this.accounts) this.track(this.runAccount(a, this.generation));
+      } else if (!held && this.leading) {
+        this.leading = false;
+        this.generation += 1;
+        this.logger.warn('index: the sync lease went to another replica; following');
+      }
+      if (!this.leading) await this.follow();
+      await this.sleep(Math.max(50, Math.floor(ttl / 3)));
+    }
+  }
+
+  /** A follower's view of every account's progress, as the leader checkpointed it. */
+  private async follow(): Promise<void> {
+    for (const a of this.accounts) {
+      try {
+        a.sync = (await this.store.sync(a.client.name, a.client.account)) ?? a.sync;
+        this.storeDown = null;
+      } catch (err) {
+        this.storeDown = (err as Error).message;
+      }
+    }
+  }
+
+  /** Whether this replica holds the sync lease. */
+  get leader(): boolean {
+    return this.leading;
   }
 
   /** Resolves once every account is LIVE (tests, and the sandbox's start). */
@@ -145,11 +198,14 @@ export class IndexSync {
     await Promise.all(this.accounts.filter((a) => a.sync.phase === 'LIVE').map((a) => this.reconcile(a)));
   }
 
+  /** Stops syncing and gives the lease back, so another replica takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     for (const wake of this.wakers) wake();
     await Promise.allSettled([...this.running]);
+    if (this.leading) await this.store.releaseLease(this.holder).catch(() => {});
+    this.leading = false;
   }
 
   private track(p: Promise<void>): void {
@@ -174,20 +230,20 @@ export class IndexSync {
   }
 
   /** One account: resume or begin its backfill, sweep the head, then reconcile every interval; failures back off and retry. */
-  private async runAccount(a: Account): Promise<void> {
+  private async runAccount(a: Account, generation: number): Promise<void> {
     let failures = 0;
-    while (!this.stopped) {
+    while (!this.stopped && generation === this.generation) {
       try {
         if (a.sync.phase !== 'LIVE') {
           a.sync = (await this.store.sync(a.client.name, a.client.account)) ?? a.sync;
           // Live before a restart: what came meanwhile is caught at once, not an interval later.
           if (a.sync.phase === 'LIVE') await this.reconcile(a);
-          else await this.backfill(a);
+          else await this.backfill(a, generation);
         }
         a.degraded = null;
         failures = 0;
         await this.sleep(this.opts.reconcileEveryS * 1000);
-        if (!this.stopped) await this.reconcile(a);
+        if (!this.stopped && generation === this.generation) await this.reconcile(a);
       } catch (err) {
         if (this.stopped) return;
         failures += 1;
@@ -206,9 +262,10 @@ export class IndexSync {
     );
   }
 
-  private async backfill(a: Account): Promise<void> {
+  private async backfill(a: Account, generation: number): Promise<void> {
     let lastLog = Date.now();
-    while (!this.stopped) {
+    const active = () => !this.stopped && generation === this.generation;
+    while (active()) {
       const page = await this.list(a, a.sync.position);
       const now = new Date();
       if (a.sync.position === null && a.sync.headCreatedMs === null) a.sync.headCreatedMs = page.items[0]?.dispute.created.getTime() ?? 0;
@@ -225,7 +282,7 @@ export class IndexSync {
       }
       if (!page.hasMore || !last) break;
     }
-    if (this.stopped) return;
+    if (!active()) return;
     // What was created while the walk went on is newer than its first page: read the head back to there.
     await this.sweepHead(a, a.sync.headCreatedMs ?? 0);
     a.sync = { ...a.sync, phase: 'LIVE', lastSyncedAt: new Date() };
