@@ -13,6 +13,7 @@ import { startTracing, tracingWanted } from './ops/tracing.js';
 import { traceTrustFromEnv } from './ops/spans.js';
 import { KeyStore } from './auth/keys.js';
 import type { AuthConfig } from './auth/keys.js';
+import type { IndexStore } from './index/store.js';
 
 type Config = ReturnType<typeof processConfig>;
 
@@ -54,6 +55,22 @@ async function sharedState(config: Config, logger: Logger): Promise<RedisState |
   return redis;
 }
 
+/**
+ * The dispute index's store (INDEX=on, the default): PostgreSQL with DATABASE_URL, else the
+ * embedded store in DATA_DIR (the sandbox's in a temporary folder). A DATA_DIR another process
+ * holds stops the gateway here, pointing at DATABASE_URL.
+ */
+async function indexStore(config: Config, logger: Logger): Promise<IndexStore | null> {
+  if (!config.index) {
+    logger.info('INDEX=off: disputes are listed live from the providers; index-only orders and filters answer INDEX_UNAVAILABLE');
+    return null;
+  }
+  const { openIndexStore } = await import('./index/open.js');
+  const store = await openIndexStore(config.index, { sandbox: config.sandbox });
+  logger.info('dispute index on', { store: store.kind, ...(store.kind === 'embedded' && !config.sandbox && { dataDir: config.index.dataDir }) });
+  return store;
+}
+
 /** Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise. */
 async function tracingOf(logger: Logger): Promise<Awaited<ReturnType<typeof startTracing>> | null> {
   if (!tracingWanted(process.env)) return null;
@@ -67,11 +84,12 @@ async function tracingOf(logger: Logger): Promise<Awaited<ReturnType<typeof star
 /** The gateway's options from the configuration. */
 function gatewayOptions(
   config: Config,
-  parts: Pick<GatewayOptions, 'providers' | 'logger' | 'auth' | 'stats' | 'tracer'> & { redis: RedisState | null },
+  parts: Pick<GatewayOptions, 'providers' | 'logger' | 'auth' | 'stats' | 'tracer'> & { redis: RedisState | null; index: IndexStore | null },
 ): GatewayOptions {
-  const { redis, ...rest } = parts;
+  const { redis, index, ...rest } = parts;
   return {
     ...rest,
+    index: index && config.index ? { store: index, reconcileEveryS: config.index.reconcileEveryS } : undefined,
     idempotencyLeaseMs: config.idempotencyLeaseMs,
     port: config.port,
     host: config.host,
@@ -169,7 +187,8 @@ async function main(): Promise<void> {
   const stats = installProcessGuards(logger);
   const redis = await sharedState(config, logger);
   const tracing = await tracingOf(logger);
-  const gateway = await startGateway(gatewayOptions(config, { providers, logger, auth, stats, tracer: tracing?.tracer, redis }));
+  const index = await indexStore(config, logger);
+  const gateway = await startGateway(gatewayOptions(config, { providers, logger, auth, stats, tracer: tracing?.tracer, redis, index }));
   if (auth.mode === 'open') {
     logger.warn(
       config.sandbox ? 'sandbox: open, no API keys required (set GATEWAY_API_KEYS_FILE to require them)' : 'GATEWAY_AUTH=none: running without authentication',
@@ -180,7 +199,11 @@ async function main(): Promise<void> {
   // The fakes send their signed webhooks here, so a subscription in GraphiQL shows changes live.
   sandbox?.connect(new URL(gateway.url).origin, { newDisputeEveryMs: config.sandboxNewDisputeEveryS * 1000 });
   reloadKeysOnHangup(config, auth, gateway, logger);
-  if (sandbox) welcome(config, gateway.url);
+  if (sandbox) {
+    // The fakes are indexed in a second or two: GraphiQL's Inbox tab answers from the index at once.
+    await gateway.services.index?.sync.whenLive(30_000).catch((err: unknown) => logger.warn('sandbox: the index is not live yet', { error: err }));
+    welcome(config, gateway.url);
+  }
   // Last, so whatever waits for this line has seen everything before it.
   logger.info('Dispute Gateway ready', {
     url: gateway.url,

@@ -45,17 +45,18 @@ const UPSERT_TAIL =
     .join(', ') +
   ` WHERE ${newerThanStored('disputes', 'excluded')}`;
 
+/**
+ * Opens the index on PostgreSQL. A server that does not answer at start does not stop the gateway
+ * (the live path serves without the index, as it does when the server goes away later): the
+ * store says it is unreachable, and migrates on the first call that finds the server back.
+ */
 export async function openPostgresStore(url: string): Promise<IndexStore> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
   // An idle client whose server went away: reported by the next query, never an uncaught error.
   pool.on('error', () => {});
-  try {
-    await migrate(pool);
-  } catch (err) {
-    await pool.end();
-    throw new IndexUnavailable(`the index on PostgreSQL could not be opened: ${(err as Error).message}`, { cause: err });
-  }
-  return new PostgresStore(pool);
+  const store = new PostgresStore(pool);
+  await store.ready().catch(() => {});
+  return store;
 }
 
 async function migrate(pool: pg.Pool): Promise<void> {
@@ -89,8 +90,32 @@ const BATCH = 500;
 
 class PostgresStore implements IndexStore {
   readonly kind = 'postgres' as const;
+  private migrated: Promise<void> | null = null;
 
   constructor(private readonly pool: pg.Pool) {}
+
+  /** Migrates once; a failed attempt (the server away) is tried again by the next call. */
+  ready(): Promise<void> {
+    this.migrated ??= migrate(this.pool).catch((err: unknown) => {
+      this.migrated = null;
+      throw new IndexUnavailable(`the index on PostgreSQL could not be opened: ${(err as Error).message}`, { cause: err });
+    });
+    return this.migrated;
+  }
+
+  /** A query once the schema is in place. */
+  private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    await this.ready();
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (err) {
+      // A statement the server refused (SQLSTATE outside connection and resource classes) is ours
+      // to fix and surfaces as it is; anything else means the server cannot be reached.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code)) throw err;
+      throw new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
+    }
+  }
 
   async apply(observations: readonly Observation[], syncedAt = new Date()): Promise<number> {
     const rows = observations.filter((o) => o.dispute.detail !== 'unreadable').map((o) => rowOf(o, syncedAt));
@@ -99,7 +124,7 @@ class PostgresStore implements IndexStore {
       const batch = dedupe(rows.slice(i, i + BATCH));
       const params: unknown[] = [];
       const values = batch.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
-      changed += (await this.pool.query(UPSERT_HEAD + values + UPSERT_TAIL, params)).rowCount ?? 0;
+      changed += (await this.query(UPSERT_HEAD + values + UPSERT_TAIL, params)).rowCount ?? 0;
     }
     return changed;
   }
@@ -111,7 +136,7 @@ class PostgresStore implements IndexStore {
     if (q.after) where.push(keysetOf(q.order, q.after, 'after', param));
     if (q.before) where.push(keysetOf(q.order, q.before, 'before', param));
     const sql = `SELECT body, synced_ms FROM disputes WHERE ${where.join(' AND ')} ORDER BY ${orderOf(q.order, q.direction)} LIMIT ${q.limit + 1}`;
-    const rows = (await this.pool.query<{ body: string; synced_ms: string }>(sql, params)).rows;
+    const rows = (await this.query<{ body: string; synced_ms: string }>(sql, params)).rows;
     const hasMore = rows.length > q.limit;
     const page = rows.slice(0, q.limit).map((r) => indexedOf({ body: r.body, synced_ms: Number(r.synced_ms) }, q.order));
     return { rows: q.direction === 'backward' ? page.reverse() : page, hasMore };
@@ -120,7 +145,7 @@ class PostgresStore implements IndexStore {
   async count(filter: IndexFilter): Promise<number> {
     const params: (string | number)[] = [];
     const where = whereOf(filter, (v) => `$${params.push(v)}`);
-    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`, params)).rows[0]!.n);
+    return Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`, params)).rows[0]!.n);
   }
 
   async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {
@@ -128,7 +153,7 @@ class PostgresStore implements IndexStore {
     const params: string[] = [];
     const tuples = refs.map((r) => `(${[r.provider, r.account, r.providerDisputeId].map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
     const rows = (
-      await this.pool.query<{ provider: string; account: string; provider_dispute_id: string; synced_ms: string }>(
+      await this.query<{ provider: string; account: string; provider_dispute_id: string; synced_ms: string }>(
         `SELECT provider, account, provider_dispute_id, synced_ms FROM disputes WHERE (provider, account, provider_dispute_id) IN (${tuples})`,
         params,
       )
@@ -139,7 +164,7 @@ class PostgresStore implements IndexStore {
 
   async counts(): Promise<Map<string, number>> {
     const rows = (
-      await this.pool.query<{ provider: ProviderName; account: string; n: string }>(
+      await this.query<{ provider: ProviderName; account: string; n: string }>(
         'SELECT provider, account, count(*) AS n FROM disputes GROUP BY provider, account',
       )
     ).rows;
@@ -147,12 +172,12 @@ class PostgresStore implements IndexStore {
   }
 
   async sync(provider: ProviderName, account: string): Promise<AccountSync | null> {
-    const row = (await this.pool.query('SELECT * FROM sync_accounts WHERE provider = $1 AND account = $2', [provider, account])).rows[0];
+    const row = (await this.query('SELECT * FROM sync_accounts WHERE provider = $1 AND account = $2', [provider, account])).rows[0];
     return row ? syncOf(row) : null;
   }
 
   async saveSync(s: AccountSync): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `INSERT INTO sync_accounts (provider, account, phase, position, listed, total, head_created_ms, last_synced_ms, last_error)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (provider, account) DO UPDATE SET phase = excluded.phase, position = excluded.position, listed = excluded.listed,
@@ -163,7 +188,7 @@ class PostgresStore implements IndexStore {
 
   async lease(holder: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    const r = await this.pool.query<{ holder: string }>(
+    const r = await this.query<{ holder: string }>(
       `INSERT INTO sync_lease (name, holder, expires_ms) VALUES ('sync', $1, $2)
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
        WHERE sync_lease.holder = excluded.holder OR sync_lease.expires_ms < $3
@@ -174,11 +199,11 @@ class PostgresStore implements IndexStore {
   }
 
   async releaseLease(holder: string): Promise<void> {
-    await this.pool.query(`DELETE FROM sync_lease WHERE name = 'sync' AND holder = $1`, [holder]);
+    await this.query(`DELETE FROM sync_lease WHERE name = 'sync' AND holder = $1`, [holder]);
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.query('SELECT 1');
   }
 
   async close(): Promise<void> {
