@@ -3,11 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** Spawns `src/main.ts` with only PATH, HOME and `env` set (no credentials leak in from the test's). */
+/**
+ * Spawns `src/main.ts` with only PATH, HOME and `env` set (no credentials leak in from the test's).
+ * The index is off unless `env` turns it on: the live path's tests run as INDEX=off, and no test
+ * writes an index into the repository's ./data.
+ */
 export function spawnGateway(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', INDEX: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
