@@ -401,7 +401,7 @@ function gatewayEdge(
 
 /** The index's sync started over the gateway's clients, told of every event published (here or, on a shared bus, by any replica). */
 function startIndex(index: NonNullable<GatewayOptions['index']>, services: GatewayServices, logger: Logger): GatewayIndex {
-  const sync = new IndexSync(index.store, services.clients.values(), logger, { reconcileEveryS: index.reconcileEveryS });
+  const sync = new IndexSync(index.store, services.clients.values(), logger, { reconcileEveryS: index.reconcileEveryS, metrics: services.metrics });
   services.events.onPublished((e) => {
     if (e.dispute) void sync.observe([{ dispute: e.dispute, observedAt: e.occurredAt, source: 'webhook' }]);
   });
@@ -432,7 +432,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   // Metrics first: the provider pipelines report every attempt to them.
   const metrics =
-    opts.metrics === false ? null : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers });
+    opts.metrics === false
+      ? null
+      : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers, index: () => services.index?.sync });
   const recorder = metrics?.recorder ?? NO_METRICS;
   const observe: AttemptObserver | undefined = metrics || opts.observeUpstream ? (e) => (recorder.upstream(e), opts.observeUpstream?.(e)) : undefined;
   const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe, opts.tracer && providerSpans(opts.tracer));

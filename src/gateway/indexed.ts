@@ -152,11 +152,7 @@ export async function listFromIndex(env: IndexEnv, args: ConnectionArgs): Promis
   });
   const forward = p.direction === 'forward';
   let total: Promise<number> | undefined;
-  const status = await env.index.sync.status();
-  const asked = new Set(filter.accounts.map((a) => accountKey(a.provider, a.account)));
-  const mine = status.filter((s) => asked.has(accountKey(s.provider, s.account)));
-  const oldest = mine.reduce<Date | null>((min, s) => (s.lastSyncedAt && (!min || s.lastSyncedAt < min) ? s.lastSyncedAt : min), null);
-  const asOf = oldest ?? new Date();
+  const freshness = env.index.sync.freshness(filter.accounts.map((a) => accountKey(a.provider, a.account)));
   return {
     connection: {
       edges,
@@ -173,6 +169,6 @@ export async function listFromIndex(env: IndexEnv, args: ConnectionArgs): Promis
       totalCount: () => (total ??= env.index.store.count(filter)),
     },
     syncedAt: new Map(page.rows.map((r) => [r.dispute, r.syncedAt])),
-    freshness: { asOf, lagSeconds: Math.max(0, Math.round((Date.now() - asOf.getTime()) / 1000)), complete: mine.every((s) => s.state === 'LIVE') },
+    freshness,
   };
 }

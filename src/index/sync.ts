@@ -3,7 +3,9 @@
 // sweep of the list head for what was created during the walk; then LIVE, with reconciliation
 // every INDEX_RECONCILE_EVERY_S for what webhooks missed. Calls go through each account's own
 // client, so its rate limit, breaker and retries apply, and the sync is one more caller among
-// the others in the limit's round-robin.
+// the others in the limit's round-robin. Whoever learns of a dispute's state (this sync, a
+// webhook, a read, the gateway's own change) hands it to one place, `IndexStore.apply`, and only
+// that decides whether it is newer than what the index holds (model.ts statusRank).
 import { randomUUID } from 'node:crypto';
 import { isFinal, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
 import { ProviderError } from '../domain/errors.js';
@@ -11,6 +13,7 @@ import { accountKey } from '../domain/ids.js';
 import { displayNameOf } from '../domain/provider-names.js';
 import { newScope, runInScope } from '../context/request-scope.js';
 import type { Logger } from '../logger.js';
+import { NO_METRICS, type GatewayMetrics, type IndexPhase } from '../ops/metrics.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { Observation } from './model.js';
 import type { AccountSync, IndexStore } from './store.js';
@@ -34,10 +37,9 @@ export interface SyncOptions {
   progressEveryMs?: number;
   /** First retry delay after a failure; doubled each time, up to 60 s. */
   retryBaseMs?: number;
-  /** Re-check open disputes one by one up to this many; above it, re-walk the list back to the oldest open one. */
-  maxOpenReads?: number;
   /** The sync lease's term (default 15 s): a leader that dies hands over within it. */
   leaseMs?: number;
+  metrics?: Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied'>;
 }
 
 /** The statuses that can still change by the merchant's or the network's hand. */
@@ -47,6 +49,7 @@ interface Account {
   client: DisputeProviderClient;
   key: string;
   sync: AccountSync;
+  /** Why the last attempt failed (null: it did not). */
   degraded: string | null;
   /** Upstream calls made by the sync (backfill, sweeps, reconciliation). */
   calls: number;
@@ -55,8 +58,11 @@ interface Account {
 const describe = (err: unknown): string =>
   err instanceof ProviderError ? `${displayNameOf(err.provider)}: ${err.code}${err.providerCode ? ` (${err.providerCode})` : ''}` : (err as Error).message;
 
+const lagOf = (at: Date | null) => (at ? Math.max(0, Math.round((Date.now() - at.getTime()) / 1000)) : null);
+
 export class IndexSync {
   private readonly accounts: Account[];
+  private readonly byKey: Map<string, Account>;
   private stopped = false;
   private leading = false;
   /** Bumped when leadership changes: runners of an older generation stop. */
@@ -66,6 +72,7 @@ export class IndexSync {
   private readonly running = new Set<Promise<void>>();
   private readonly wakers = new Set<() => void>();
   private storeDown: string | null = null;
+  private readonly metrics: NonNullable<SyncOptions['metrics']>;
 
   constructor(
     private readonly store: IndexStore,
@@ -73,6 +80,7 @@ export class IndexSync {
     private readonly logger: Logger,
     private readonly opts: SyncOptions,
   ) {
+    this.metrics = opts.metrics ?? NO_METRICS;
     this.accounts = [...clients].map((client) => ({
       client,
       key: accountKey(client.name, client.account),
@@ -80,6 +88,7 @@ export class IndexSync {
       degraded: null,
       calls: 0,
     }));
+    this.byKey = new Map(this.accounts.map((a) => [a.key, a]));
   }
 
   /**
@@ -98,9 +107,11 @@ export class IndexSync {
       let held = false;
       try {
         held = await this.store.lease(this.holder, ttl);
+        this.storeDown = null;
       } catch (err) {
         this.storeDown = (err as Error).message;
       }
+      if (this.stopped) return;
       if (held && !this.leading) {
         this.leading = true;
         this.generation += 1;
@@ -109,7 +120,7 @@ export class IndexSync {
       } else if (!held && this.leading) {
         this.leading = false;
         this.generation += 1;
-        this.logger.warn('index: the sync lease went to another replica; following');
+        this.logger.warn('index: this replica lost the sync lease; following the replica that holds it');
       }
       if (!this.leading) await this.follow();
       await this.sleep(Math.max(50, Math.floor(ttl / 3)));
@@ -120,7 +131,11 @@ export class IndexSync {
   private async follow(): Promise<void> {
     for (const a of this.accounts) {
       try {
-        a.sync = (await this.store.sync(a.client.name, a.client.account)) ?? a.sync;
+        const saved = await this.store.sync(a.client.name, a.client.account);
+        if (saved) {
+          a.sync = saved;
+          a.degraded = saved.lastError;
+        }
         this.storeDown = null;
       } catch (err) {
         this.storeDown = (err as Error).message;
@@ -144,7 +159,7 @@ export class IndexSync {
 
   /** Whether every one of these accounts is LIVE (pages for them may come from the index alone). */
   live(keys: readonly string[]): boolean {
-    return this.storeDown === null && keys.every((k) => this.accounts.find((a) => a.key === k)?.sync.phase === 'LIVE');
+    return this.storeDown === null && keys.every((k) => this.byKey.get(k)?.sync.phase === 'LIVE');
   }
 
   /** Whether the store answers; null when it does, else why not. */
@@ -154,7 +169,18 @@ export class IndexSync {
 
   /** Upstream calls the sync has made, per account. */
   callsOf(key: string): number {
-    return this.accounts.find((a) => a.key === key)?.calls ?? 0;
+    return this.byKey.get(key)?.calls ?? 0;
+  }
+
+  /**
+   * How fresh a page over these accounts is, from what this process knows (no store query): as of
+   * the oldest account's last whole confirmation, and complete only if every one is LIVE.
+   */
+  freshness(keys: readonly string[]): { asOf: Date; lagSeconds: number; complete: boolean } {
+    const mine = keys.map((k) => this.byKey.get(k)).filter((a): a is Account => a !== undefined);
+    const asOf =
+      mine.reduce<Date | null>((min, a) => (a.sync.lastSyncedAt && (!min || a.sync.lastSyncedAt < min) ? a.sync.lastSyncedAt : min), null) ?? new Date();
+    return { asOf, lagSeconds: lagOf(asOf) ?? 0, complete: this.storeDown === null && mine.every((a) => a.sync.phase === 'LIVE' && !a.degraded) };
   }
 
   async status(): Promise<IndexAccountStatus[]> {
@@ -167,14 +193,13 @@ export class IndexSync {
     }
     return this.accounts.map((a) => {
       const state: IndexState = this.storeDown || a.degraded ? 'DEGRADED' : a.sync.phase;
-      const last = a.sync.lastSyncedAt;
       return {
         provider: a.client.name,
         account: a.client.account,
         state,
         disputes: counts.get(a.key) ?? 0,
-        lastSyncedAt: last,
-        lagSeconds: last ? Math.max(0, Math.round((Date.now() - last.getTime()) / 1000)) : null,
+        lastSyncedAt: a.sync.lastSyncedAt,
+        lagSeconds: lagOf(a.sync.lastSyncedAt),
         lastError: this.storeDown ? `index store: ${this.storeDown}` : a.degraded,
         backfill: a.sync.phase === 'BACKFILLING' ? { listed: a.sync.listed, total: a.sync.total } : null,
       };
@@ -185,12 +210,19 @@ export class IndexSync {
   async observe(observations: readonly Observation[]): Promise<void> {
     if (observations.length === 0) return;
     try {
-      await this.store.apply(observations);
+      await this.apply(observations);
       this.storeDown = null;
     } catch (err) {
       this.storeDown = (err as Error).message;
       this.logger.warn('index: an update could not be stored; reconciliation will catch it', { error: (err as Error).message });
     }
+  }
+
+  /** The one way into the store, counted by source: what changed a row, and what was older than the row. */
+  private async apply(observations: readonly Observation[], syncedAt?: Date): Promise<void> {
+    const changed = await this.store.apply(observations, syncedAt);
+    const source = observations[0]!.source;
+    this.metrics.indexApplied(source, changed, observations.length - changed);
   }
 
   /** Runs reconciliation for every LIVE account now (tests; the timer runs it every interval). */
@@ -232,75 +264,96 @@ export class IndexSync {
   /** One account: resume or begin its backfill, sweep the head, then reconcile every interval; failures back off and retry. */
   private async runAccount(a: Account, generation: number): Promise<void> {
     let failures = 0;
-    while (!this.stopped && generation === this.generation) {
+    const active = () => !this.stopped && generation === this.generation;
+    while (active()) {
       try {
         if (a.sync.phase !== 'LIVE') {
           a.sync = (await this.store.sync(a.client.name, a.client.account)) ?? a.sync;
           // Live before a restart: what came meanwhile is caught at once, not an interval later.
           if (a.sync.phase === 'LIVE') await this.reconcile(a);
-          else await this.backfill(a, generation);
+          else await this.backfill(a, active);
         }
-        a.degraded = null;
+        if (failures > 0) await this.recovered(a);
         failures = 0;
         await this.sleep(this.opts.reconcileEveryS * 1000);
-        if (!this.stopped && generation === this.generation) await this.reconcile(a);
+        if (active()) await this.reconcile(a);
       } catch (err) {
-        if (this.stopped) return;
+        if (!active()) return;
         failures += 1;
-        a.degraded = describe(err);
-        const wait = Math.min(60_000, (this.opts.retryBaseMs ?? 1_000) * 2 ** (failures - 1));
-        this.logger.warn('index: sync failed; retrying', { provider: a.client.name, account: a.client.account, error: a.degraded, retryInMs: wait });
-        await this.sleep(wait);
+        await this.failed(a, err, failures);
       }
     }
   }
 
-  private async list(a: Account, startingAfter: string | null) {
+  /** A failure marks the account DEGRADED with its reason (saved, so followers say so too), then waits out the backoff. */
+  private async failed(a: Account, err: unknown, failures: number): Promise<void> {
+    a.degraded = describe(err);
+    const wait = Math.min(60_000, (this.opts.retryBaseMs ?? 1_000) * 2 ** (failures - 1));
+    this.logger.warn('index: sync failed; retrying', { provider: a.client.name, account: a.client.account, error: a.degraded, retryInMs: wait });
+    await this.store.saveSync({ ...a.sync, lastError: a.degraded }).catch(() => {});
+    await this.sleep(wait);
+  }
+
+  private async recovered(a: Account): Promise<void> {
+    a.degraded = null;
+    a.sync = { ...a.sync, lastError: null };
+    await this.store.saveSync(a.sync);
+  }
+
+  private async list(a: Account, startingAfter: string | null, phase: IndexPhase) {
     a.calls += 1;
+    this.metrics.indexCalls(a.client.name, a.client.account, phase, 1);
     return runInScope(newScope(`index-${a.key}`, 'index-sync'), () =>
       a.client.list({ limit: a.client.capabilities.maxPageSize, ...(startingAfter !== null && { startingAfter }), filter: {} }),
     );
   }
 
-  private async backfill(a: Account, generation: number): Promise<void> {
+  private async backfill(a: Account, active: () => boolean): Promise<void> {
     let lastLog = Date.now();
-    const active = () => !this.stopped && generation === this.generation;
     while (active()) {
-      const page = await this.list(a, a.sync.position);
+      const page = await this.list(a, a.sync.position, 'backfill');
       const now = new Date();
       if (a.sync.position === null && a.sync.headCreatedMs === null) a.sync.headCreatedMs = page.items[0]?.dispute.created.getTime() ?? 0;
-      await this.store.apply(
-        page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'backfill' as const })),
-        now,
-      );
+      if (page.items.length)
+        await this.apply(
+          page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'backfill' as const })),
+          now,
+        );
       const last = page.items.at(-1);
-      a.sync = { ...a.sync, position: last?.position ?? a.sync.position, listed: a.sync.listed + page.items.length, lastSyncedAt: now, lastError: null };
+      a.sync = {
+        ...a.sync,
+        position: last?.position ?? a.sync.position,
+        listed: a.sync.listed + page.items.length,
+        total: (page as { total?: number }).total ?? a.sync.total,
+        lastError: null,
+      };
       await this.store.saveSync(a.sync);
       if (Date.now() - lastLog >= (this.opts.progressEveryMs ?? 5_000)) {
         lastLog = Date.now();
-        this.logger.info('index: backfilling', { provider: a.client.name, account: a.client.account, listed: a.sync.listed });
+        this.logger.info('index: backfilling', { provider: a.client.name, account: a.client.account, listed: a.sync.listed, total: a.sync.total });
       }
       if (!page.hasMore || !last) break;
     }
     if (!active()) return;
     // What was created while the walk went on is newer than its first page: read the head back to there.
-    await this.sweepHead(a, a.sync.headCreatedMs ?? 0);
-    a.sync = { ...a.sync, phase: 'LIVE', lastSyncedAt: new Date() };
+    const newest = await this.sweepHead(a, a.sync.headCreatedMs ?? 0);
+    a.sync = { ...a.sync, phase: 'LIVE', headCreatedMs: newest, lastSyncedAt: new Date() };
     await this.store.saveSync(a.sync);
     this.logger.info('index: account live', { provider: a.client.name, account: a.client.account, listed: a.sync.listed });
   }
 
   /** Lists from the newest back to the first dispute created before `sinceMs`; returns the newest creation time seen. */
-  private async sweepHead(a: Account, sinceMs: number): Promise<number> {
+  private async sweepHead(a: Account, sinceMs: number, phase: IndexPhase = 'sweep'): Promise<number> {
     let position: string | null = null;
     let newest = sinceMs;
     for (;;) {
-      const page = await this.list(a, position);
+      const page = await this.list(a, position, phase);
       const now = new Date();
-      await this.store.apply(
-        page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'reconcile' as const })),
-        now,
-      );
+      if (page.items.length)
+        await this.apply(
+          page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'reconcile' as const })),
+          now,
+        );
       for (const { dispute } of page.items) newest = Math.max(newest, dispute.created.getTime());
       const last = page.items.at(-1);
       if (!page.hasMore || !last || last.dispute.created.getTime() < sinceMs) return newest;
@@ -310,26 +363,52 @@ export class IndexSync {
 
   /**
    * For what webhooks missed: the head swept for disputes created since the last sweep, and every
-   * dispute the index holds as open checked again, by a read each when there are few, else by
-   * walking the list back to the oldest open one (one call per page).
+   * dispute the index holds as open checked again, the cheaper way: a read each, or one walk of
+   * the list back to the oldest open one (a call per page), which also covers the head.
    */
   private async reconcile(a: Account): Promise<void> {
-    const open = await this.openDisputes(a);
-    const oldestOpen = open.reduce((min, d) => Math.min(min, d.created.getTime()), Infinity);
-    const readEach = a.client.retrieve !== undefined && open.length <= (this.opts.maxOpenReads ?? 50);
-    // One walk covers both when it must reach the oldest open dispute anyway.
-    const newest = await this.sweepHead(a, readEach || open.length === 0 ? (a.sync.headCreatedMs ?? 0) : Math.min(oldestOpen, a.sync.headCreatedMs ?? 0));
-    if (readEach) {
-      for (const d of open) {
-        if (this.stopped) return;
-        a.calls += 1;
-        const now = new Date();
-        const fresh = await runInScope(newScope(`index-${a.key}`, 'index-sync'), () => a.client.retrieve!(d.providerDisputeId));
-        if (fresh) await this.store.apply([{ dispute: fresh, observedAt: now, source: 'reconcile' }], now);
+    const started = Date.now();
+    const callsBefore = a.calls;
+    try {
+      const open = await this.openDisputes(a);
+      const since = a.sync.headCreatedMs ?? 0;
+      let newest: number;
+      if (open.length === 0) {
+        newest = await this.sweepHead(a, since);
+      } else {
+        const oldestOpen = open.reduce((min, d) => Math.min(min, d.created.getTime()), Infinity);
+        const walkFrom = Math.min(oldestOpen, since);
+        const walkCost = Math.ceil(
+          (await this.store.count({ accounts: [{ provider: a.client.name, account: a.client.account }], created: { gte: walkFrom } })) /
+            a.client.capabilities.maxPageSize,
+        );
+        const readCost = a.client.retrieve ? open.length + 1 : Infinity;
+        if (readCost < walkCost) {
+          newest = await this.sweepHead(a, since);
+          await this.reread(a, open);
+        } else {
+          newest = await this.sweepHead(a, walkFrom, 'reread');
+        }
       }
+      a.sync = { ...a.sync, headCreatedMs: Math.max(newest, since), lastSyncedAt: new Date(), lastError: null };
+      await this.store.saveSync(a.sync);
+      this.metrics.indexPass(a.client.name, a.client.account, 'ok', (Date.now() - started) / 1000, a.calls - callsBefore);
+    } catch (err) {
+      this.metrics.indexPass(a.client.name, a.client.account, 'error', (Date.now() - started) / 1000, a.calls - callsBefore);
+      throw err;
     }
-    a.sync = { ...a.sync, headCreatedMs: newest, lastSyncedAt: new Date(), lastError: null };
-    await this.store.saveSync(a.sync);
+  }
+
+  /** Each open dispute read again from its provider. */
+  private async reread(a: Account, open: readonly Dispute[]): Promise<void> {
+    for (const d of open) {
+      if (this.stopped) return;
+      a.calls += 1;
+      this.metrics.indexCalls(a.client.name, a.client.account, 'reread', 1);
+      const now = new Date();
+      const fresh = await runInScope(newScope(`index-${a.key}`, 'index-sync'), () => a.client.retrieve!(d.providerDisputeId));
+      if (fresh) await this.apply([{ dispute: fresh, observedAt: now, source: 'reconcile' }], now);
+    }
   }
 
   private async openDisputes(a: Account): Promise<Dispute[]> {

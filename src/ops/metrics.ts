@@ -18,7 +18,22 @@ export interface GatewayMetrics {
   published(provider: string, type: string): void;
   /** A response cache lookup (RESPONSE_CACHE_TTL_MS): hit or miss. */
   responseCache(result: 'hit' | 'miss'): void;
+  /** Upstream calls the index's sync made for an account, by phase: backfill, sweep (the list head), reread (open disputes), replay (the event list). */
+  indexCalls(provider: string, account: string, phase: IndexPhase, n: number): void;
+  /** One reconciliation pass of an account: its outcome, how long it took, and what it cost upstream. */
+  indexPass(provider: string, account: string, outcome: 'ok' | 'error', seconds: number, calls: number): void;
+  /** Observations offered to the index by source: how many changed a row, how many were stale (older than what it holds). */
+  indexApplied(source: string, changed: number, stale: number): void;
 }
+
+export type IndexPhase = 'backfill' | 'sweep' | 'reread' | 'replay';
+
+/** What the index's gauges read at each scrape. */
+export interface IndexGaugeSource {
+  status(): Promise<{ provider: string; account: string; state: string; disputes: number; lagSeconds: number | null; backfill: { listed: number } | null }[]>;
+}
+
+const INDEX_STATES = ['BACKFILLING', 'LIVE', 'DEGRADED', 'OFF'] as const;
 
 export const NO_METRICS: GatewayMetrics = {
   upstream() {},
@@ -28,6 +43,9 @@ export const NO_METRICS: GatewayMetrics = {
   webhook() {},
   published() {},
   responseCache() {},
+  indexCalls() {},
+  indexPass() {},
+  indexApplied() {},
 };
 
 /** Distinct operation names kept as labels; past it they count as `other`. */
@@ -185,13 +203,103 @@ function eventMetrics(registry: Registry, subscribers: () => number): Pick<Gatew
   };
 }
 
-export function createMetrics(opts: { clients: () => Iterable<DisputeProviderClient>; subscribers: () => number }): Metrics {
+/** The dispute index: each account's state, size, lag and backfill progress (read at scrape), and what its sync costs. */
+function indexMetrics(registry: Registry, index: () => IndexGaugeSource | undefined): Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied'> {
+  const calls = counter(
+    registry,
+    'dispute_gateway_index_upstream_calls_total',
+    "Provider calls made by the index's sync, by phase: backfill, sweep (the list head), reread (open disputes one by one), replay (the event list).",
+    ['provider', 'account', 'phase'],
+  );
+  const passes = counter(registry, 'dispute_gateway_index_reconcile_passes_total', 'Reconciliation passes, by outcome.', ['provider', 'account', 'outcome']);
+  const passDuration = new Histogram({
+    name: 'dispute_gateway_index_reconcile_duration_seconds',
+    help: 'How long each reconciliation pass took, in seconds.',
+    labelNames: ['provider', 'account'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const passCalls = new Gauge({
+    name: 'dispute_gateway_index_reconcile_last_calls',
+    help: 'Provider calls the last reconciliation pass of each account made: its cost.',
+    labelNames: ['provider', 'account'],
+    registers: [registry],
+  });
+  const applied = counter(
+    registry,
+    'dispute_gateway_index_observations_total',
+    'Dispute states offered to the index, by source (backfill, reconcile, replay, webhook, read, mutation) and result: changed, or stale (older than what it holds).',
+    ['source', 'result'],
+  );
+  const perAccount = (name: string, help: string, value: (s: Awaited<ReturnType<IndexGaugeSource['status']>>[number]) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['provider', 'account'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const source = index();
+        if (!source) return;
+        for (const s of await source.status()) {
+          const v = value(s);
+          if (v !== null) this.set({ provider: s.provider, account: s.account }, v);
+        }
+      },
+    });
+  perAccount('dispute_gateway_index_disputes', 'Disputes the index holds, per account.', (s) => s.disputes);
+  perAccount(
+    'dispute_gateway_index_lag_seconds',
+    'Seconds since the index last confirmed an account whole (backfill, sweep or reconciliation).',
+    (s) => s.lagSeconds,
+  );
+  perAccount(
+    'dispute_gateway_index_backfill_listed',
+    'Disputes listed so far by a running backfill (absent once the account is live).',
+    (s) => s.backfill?.listed ?? null,
+  );
+  new Gauge({
+    name: 'dispute_gateway_index_state',
+    help: "Each account's index state: 1 for the state it is in (BACKFILLING, LIVE, DEGRADED, OFF), 0 for the others.",
+    labelNames: ['provider', 'account', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const source = index();
+      if (!source) return;
+      for (const s of await source.status())
+        for (const state of INDEX_STATES) this.set({ provider: s.provider, account: s.account, state }, s.state === state ? 1 : 0);
+    },
+  });
+  return {
+    indexCalls(provider, account, phase, n) {
+      calls.inc({ provider, account, phase }, n);
+    },
+    indexPass(provider, account, outcome, seconds, n) {
+      passes.inc({ provider, account, outcome });
+      passDuration.observe({ provider, account }, seconds);
+      passCalls.set({ provider, account }, n);
+    },
+    indexApplied(source, changed, stale) {
+      if (changed) applied.inc({ source, result: 'changed' }, changed);
+      if (stale) applied.inc({ source, result: 'stale' }, stale);
+    },
+  };
+}
+
+export function createMetrics(opts: {
+  clients: () => Iterable<DisputeProviderClient>;
+  subscribers: () => number;
+  /** The index, once started (absent with INDEX=off: its gauges stay empty). */
+  index?: () => IndexGaugeSource | undefined;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const recorder: GatewayMetrics = {
     ...upstreamMetrics(registry, opts.clients),
     ...graphqlMetrics(registry),
     ...eventMetrics(registry, opts.subscribers),
+    ...indexMetrics(registry, opts.index ?? (() => undefined)),
   };
   return {
     registry,
