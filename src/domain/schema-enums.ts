@@ -20,9 +20,18 @@ export type DisputeEventType =
   | 'UPDATED';
 
 export type DisputeFilterField =
+  /** Index only. */
+  | 'AMOUNT'
   | 'CHARGE'
   | 'CREATED'
+  | 'CURRENCY'
+  /** Index only. */
+  | 'DUE_BY'
   | 'PAYMENT_INTENT'
+  /** Index only. */
+  | 'REASON'
+  /** Index only. */
+  | 'SEARCH'
   | 'STATUS';
 
 export type DisputeOrderField =

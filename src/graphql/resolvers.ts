@@ -24,6 +24,8 @@ import { responsePathAsArray as pathToArray } from 'graphql';
 export const MAX_NODES = 100;
 
 const FILTER_FIELD: Record<FilterField, DisputeFilterField> = { charge: 'CHARGE', paymentIntent: 'PAYMENT_INTENT', created: 'CREATED', status: 'STATUS' };
+/** The index applies every filter, to every provider's disputes alike. */
+const INDEX_FILTERS: DisputeFilterField[] = ['STATUS', 'CURRENCY', 'CHARGE', 'PAYMENT_INTENT', 'CREATED', 'DUE_BY', 'AMOUNT', 'REASON', 'SEARCH'];
 
 /** The full record of a dispute: itself when it is one, else the retrieved one (falling back to it). */
 async function full(d: Dispute, ctx: GatewayContext): Promise<Dispute> {
@@ -93,6 +95,7 @@ export const resolvers: Resolvers = {
           retrieve: c.retrieve !== undefined,
           close: c.close !== undefined,
           filters: c.capabilities.filters.map((f) => FILTER_FIELD[f]),
+          indexFilters: ctx.index ? INDEX_FILTERS : [],
           pagination: c.capabilities.pagination === 'offset' ? 'OFFSET' : 'ID_CURSOR',
           evidence: evidenceCapabilities(c),
         },

@@ -91,6 +91,7 @@ const BATCH = 500;
 class PostgresStore implements IndexStore {
   readonly kind = 'postgres' as const;
   private migrated: Promise<void> | null = null;
+  private closed = false;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -105,6 +106,7 @@ class PostgresStore implements IndexStore {
 
   /** A query once the schema is in place. */
   private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.closed) throw new IndexUnavailable('the index is closed');
     await this.ready();
     try {
       return await this.pool.query<R>(sql, params);
@@ -207,6 +209,8 @@ class PostgresStore implements IndexStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -2,12 +2,9 @@
 // order and filter answered with no provider call and checked against the live path walked whole,
 // exact totalCount, freshness in extensions, syncedAt, indexStatus, syncDispute, webhooks and the
 // gateway's own closes applied, and INDEX_UNAVAILABLE with the index off.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedStore } from '../../src/index/sqlite.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/registry.js';
+import { openStore, STORE_KINDS, type OpenedStore } from '../helpers/index-stores.js';
 import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness.js';
 
 interface Row {
@@ -25,8 +22,7 @@ interface Row {
 const FIELDS = 'id provider providerDisputeId providerAccount created amount status reason charge evidenceDetails { dueBy }';
 const RANK = new Map(PROVIDER_DEFINITIONS.map((d, i) => [d.name as string, i]));
 
-let dir: string;
-let indexed: SandboxHarness;
+const NOW = Date.UTC(2026, 11, 1);
 let live: SandboxHarness;
 let all: Row[];
 
@@ -52,17 +48,11 @@ async function walkLive(h: SandboxHarness): Promise<Row[]> {
 const upstreamCalls = (h: SandboxHarness) => [...h.fakes.values()].reduce((n, f) => n + f.server.received, 0);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dg-index-gw-'));
-  const now = Date.UTC(2026, 11, 1);
-  indexed = await startSandboxHarness(77, { count: 130, now, gateway: { index: { store: await openEmbeddedStore(dir), reconcileEveryS: 3600 } } });
-  live = await startSandboxHarness(77, { count: 130, now });
-  await indexed.gateway.services.index!.sync.whenLive();
+  live = await startSandboxHarness(77, { count: 130, now: NOW });
   all = await walkLive(live);
 }, 60_000);
 afterAll(async () => {
-  await indexed?.close();
   await live?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 type Order = { field: 'CREATED' | 'DUE_BY' | 'AMOUNT'; direction: 'ASC' | 'DESC' };
@@ -89,7 +79,13 @@ function oracle(rows: Row[], order: Order, keep: (r: Row) => boolean): string[] 
     .map((r) => r.id);
 }
 
-async function walkIndex(order: Order, filter: Record<string, unknown>, size: number, backward = false): Promise<{ ids: string[]; total: number }> {
+async function walkIndex(
+  indexed: SandboxHarness,
+  order: Order,
+  filter: Record<string, unknown>,
+  size: number,
+  backward = false,
+): Promise<{ ids: string[]; total: number }> {
   const ids: string[] = [];
   let cursor: string | null = null;
   let total = -1;
@@ -116,7 +112,19 @@ async function walkIndex(order: Order, filter: Record<string, unknown>, size: nu
   throw new Error('index walk did not end');
 }
 
-describe('disputes from the index', () => {
+describe.each(STORE_KINDS)('disputes from the index (%s store)', (kind) => {
+  let opened: OpenedStore;
+  let indexed: SandboxHarness;
+  beforeAll(async () => {
+    opened = await openStore(kind);
+    indexed = await startSandboxHarness(77, { count: 130, now: NOW, gateway: { index: { store: opened.store, reconcileEveryS: 3600 } } });
+    await indexed.gateway.services.index!.sync.whenLive();
+  }, 60_000);
+  afterAll(async () => {
+    await indexed?.close();
+    await opened?.done();
+  });
+
   it('answers every order and index filter, both ways, as the live list sorted and filtered, with an exact totalCount and no provider call', async () => {
     const open = ['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE'];
     const cutoff = '2026-12-05T00:00:00.000Z';
@@ -139,10 +147,10 @@ describe('disputes from the index', () => {
     for (const { order, filter, keep } of cases) {
       const want = oracle(all, order, keep);
       expect(want.length).toBeGreaterThan(0);
-      const forward = await walkIndex(order, filter, 17);
+      const forward = await walkIndex(indexed, order, filter, 17);
       expect(forward.ids, JSON.stringify({ order, filter })).toEqual(want);
       expect(forward.total).toBe(want.length);
-      expect((await walkIndex(order, filter, 23, true)).ids).toEqual(want);
+      expect((await walkIndex(indexed, order, filter, 23, true)).ids).toEqual(want);
     }
     expect(upstreamCalls(indexed) - before).toBe(0);
   });
@@ -150,15 +158,22 @@ describe('disputes from the index', () => {
   it('searches by provider id, charge and gateway id', async () => {
     const target = all.find((r) => r.charge)!;
     for (const search of [target.providerDisputeId, target.charge!, target.id]) {
-      const { ids } = await walkIndex({ field: 'CREATED', direction: 'DESC' }, { search }, 50);
+      const { ids } = await walkIndex(indexed, { field: 'CREATED', direction: 'DESC' }, { search }, 50);
       expect(ids).toContain(target.id);
       expect(ids).toEqual(oracle(all, { field: 'CREATED', direction: 'DESC' }, (r) => [r.providerDisputeId, r.charge, r.id].includes(search)));
     }
   });
 
   it('reports each account live in indexStatus, and syncedAt on disputes', async () => {
-    const r = await indexed.gql('{ indexStatus { provider account state disputes lastError backfill { listed } } disputes(first: 3) { nodes { syncedAt } } }');
+    const r = await indexed.gql(
+      '{ indexStatus { provider account state disputes lastError backfill { listed } } disputes(first: 3) { nodes { syncedAt } } providers { capabilities { filters indexFilters } } }',
+    );
     expect(r.body.errors, r.text).toBeUndefined();
+    // The index applies every filter to every provider, whatever each applies upstream.
+    for (const p of r.body.data.providers)
+      expect(new Set(p.capabilities.indexFilters)).toEqual(
+        new Set(['STATUS', 'CURRENCY', 'CHARGE', 'PAYMENT_INTENT', 'CREATED', 'DUE_BY', 'AMOUNT', 'REASON', 'SEARCH']),
+      );
     const counts = new Map<string, number>();
     for (const row of all) counts.set(row.provider, (counts.get(row.provider) ?? 0) + 1);
     expect(r.body.data.indexStatus).toEqual(
@@ -215,8 +230,9 @@ describe('with the index off', () => {
       expect(r.body.errors?.[0]?.extensions, r.text).toMatchObject({ code: 'INDEX_UNAVAILABLE', argument });
     }
     const ok = await live.gql(
-      '{ disputes(first: 5, orderBy: { field: CREATED, direction: DESC }) { totalCount nodes { id syncedAt } } indexStatus { state } }',
+      '{ disputes(first: 5, orderBy: { field: CREATED, direction: DESC }) { totalCount nodes { id syncedAt } } indexStatus { state } providers { capabilities { indexFilters } } }',
     );
+    for (const p of ok.body.data.providers) expect(p.capabilities.indexFilters).toEqual([]);
     expect(ok.body.errors, ok.text).toBeUndefined();
     expect(ok.body.data.disputes.totalCount).toBeNull();
     expect(ok.body.data.disputes.nodes[0].syncedAt).toBeNull();

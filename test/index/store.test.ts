@@ -9,8 +9,7 @@ import { providerRank } from '../../src/domain/provider-names.js';
 import { orderValue, type IndexFilter, type IndexKey, type IndexOrder } from '../../src/index/model.js';
 import { NO_DEADLINE } from '../../src/index/sql.js';
 import { openEmbeddedStore } from '../../src/index/sqlite.js';
-import { openPostgresStore } from '../../src/index/postgres.js';
-import { freshDatabase, startPostgres, type PostgresServer } from '../../scripts/postgres-server.js';
+import { openStore, STORE_KINDS } from '../helpers/index-stores.js';
 import type { IndexStore } from '../../src/index/store.js';
 import { createRng } from '../../src/sandbox/random.js';
 
@@ -100,35 +99,13 @@ async function walk(store: IndexStore, filter: IndexFilter, order: IndexOrder, s
   throw new Error('walk did not end');
 }
 
-let pg: PostgresServer | undefined;
-afterAll(async () => pg?.destroy());
-
-const STORES: [string, () => Promise<{ store: IndexStore; done: () => Promise<void> }>][] = [
-  [
-    'postgres',
-    async () => {
-      pg ??= await startPostgres();
-      const store = await openPostgresStore(await freshDatabase(pg));
-      return { store, done: () => store.close() };
-    },
-  ],
-  [
-    'embedded',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dg-index-'));
-      const store = await openEmbeddedStore(dir);
-      return { store, done: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
-    },
-  ],
-];
-
-describe.each(STORES)('the index store (%s)', (_name, open) => {
+describe.each(STORE_KINDS)('the index store (%s)', (kind) => {
   let store: IndexStore;
   let done: () => Promise<void>;
   const all = disputes(20261204, 600);
 
   beforeAll(async () => {
-    ({ store, done } = await open());
+    ({ store, done } = await openStore(kind));
     expect(await store.apply(all.map((dispute) => ({ dispute, observedAt: new Date(BASE), source: 'backfill' as const })))).toBe(all.length);
   });
   afterAll(() => done());

@@ -455,9 +455,18 @@ export type DisputeFilter = {
 };
 
 export type DisputeFilterField =
+  /** Index only. */
+  | 'AMOUNT'
   | 'CHARGE'
   | 'CREATED'
+  | 'CURRENCY'
+  /** Index only. */
+  | 'DUE_BY'
   | 'PAYMENT_INTENT'
+  /** Index only. */
+  | 'REASON'
+  /** Index only. */
+  | 'SEARCH'
   | 'STATUS';
 
 export type DisputeKlarnaDetails = {
@@ -746,8 +755,13 @@ export type ProviderCapabilities = {
   __typename?: 'ProviderCapabilities';
   close: Scalars['Boolean']['output'];
   evidence: EvidenceCapabilities;
-  /** The `DisputeFilter` fields this provider applies upstream; the gateway applies the others itself. */
+  /** The `DisputeFilter` fields this provider applies upstream; on the live path the gateway applies the others itself, over a bounded scan. */
   filters: Array<DisputeFilterField>;
+  /**
+   * The `DisputeFilter` fields the dispute index applies to this account's disputes: every one while
+   * the index is on (pages with them make no provider call), none with INDEX=off.
+   */
+  indexFilters: Array<DisputeFilterField>;
   list: Scalars['Boolean']['output'];
   /** How the provider's list pages: by object id cursors or by offset. */
   pagination: ProviderPagination;
@@ -1445,6 +1459,7 @@ export type ProviderCapabilitiesResolvers<ContextType = GatewayContext, ParentTy
   close?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   evidence?: Resolver<ResolversTypes['EvidenceCapabilities'], ParentType, ContextType>;
   filters?: Resolver<Array<ResolversTypes['DisputeFilterField']>, ParentType, ContextType>;
+  indexFilters?: Resolver<Array<ResolversTypes['DisputeFilterField']>, ParentType, ContextType>;
   list?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<ResolversTypes['ProviderPagination'], ParentType, ContextType>;
   retrieve?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
