@@ -106,6 +106,32 @@ export interface EvidenceUpload {
   data: Blob;
 }
 
+/** One event from a provider's list of events: what it says happened to a dispute, and the dispute then. */
+export interface ProviderEvent {
+  /** The provider's id of the event (Stripe's `evt_…`): a position for `startingAfter`. */
+  id: string;
+  /** The provider's event type, e.g. charge.dispute.updated. */
+  type: string;
+  occurredAt: Date;
+  /** The dispute as the event carries it: its state when the event happened, not now. */
+  dispute: Dispute;
+}
+
+export interface ProviderEventPage {
+  /** Newest first, as the provider lists them. */
+  events: ProviderEvent[];
+  hasMore: boolean;
+}
+
+export interface EventListQuery {
+  /** Events created at or after this time. */
+  createdGte?: Date;
+  /** An event id: the events after it (older), for the next page. */
+  startingAfter?: string;
+  /** 1..100 */
+  limit: number;
+}
+
 export interface DisputeProviderClient {
   readonly name: ProviderName;
   readonly account: string;
@@ -135,6 +161,11 @@ export interface DisputeProviderClient {
   updateEvidence?(providerDisputeId: string, update: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }): Promise<Dispute>;
   /** Upload a file of evidence to this account. */
   uploadFile?(file: EvidenceUpload, opts: { idempotencyKey: string }): Promise<FileRef>;
+  /**
+   * The provider's list of dispute events (Stripe's /v1/events), for the index's replay. Absent: the
+   * provider has none. A ProviderError with status 404 or 403 says this account is not offered one.
+   */
+  listEvents?(query: EventListQuery): Promise<ProviderEventPage>;
 }
 
 export interface ProviderDeps {

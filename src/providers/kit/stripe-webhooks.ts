@@ -5,25 +5,14 @@
 // `{id, type, created, data: {object, previous_attributes}, request: {idempotency_key}}`.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispute, ProviderName } from '../../domain/dispute.js';
-import type { DisputeEventType, ProviderEvent } from '../../domain/event.js';
-import { CHARGE_DISPUTE_TYPES, checkTimestamp, header, WEBHOOK_TOLERANCE_S, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
+import type { ProviderEvent } from '../../domain/event.js';
+import { checkTimestamp, header, WEBHOOK_TOLERANCE_S, WebhookRejected, type ProviderWebhooks } from '../webhooks.js';
+import { MalformedUpstream } from '../wire.js';
+import { readStripeDisputeEvent, type StripeDisputeEvent } from './stripe-events.js';
 
 type StripeModule = typeof import('stripe').default;
 let stripeModule: Promise<StripeModule> | undefined;
 const stripeLib = () => (stripeModule ??= import('stripe').then((m) => m.default));
-
-const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
-
-/**
- * The event's type. `charge.dispute.updated` whose previous attributes show a lower evidence
- * submission count is the submission of evidence (Stripe has no event of its own for it).
- */
-function eventType(type: string, data: Record<string, unknown>, dispute: Dispute): DisputeEventType | null {
-  const mapped = CHARGE_DISPUTE_TYPES[type];
-  if (mapped !== 'UPDATED') return mapped ?? null;
-  const before = obj(obj(data.previous_attributes)?.evidence_details)?.submission_count;
-  return typeof before === 'number' && dispute.evidenceDetails.submissionCount > before ? 'EVIDENCE_SUBMITTED' : 'UPDATED';
-}
 
 export function stripeSchemeWebhooks(provider: ProviderName, toDispute: (raw: unknown, account: string) => Dispute): ProviderWebhooks {
   return {
@@ -46,24 +35,25 @@ export function stripeSchemeWebhooks(provider: ProviderName, toDispute: (raw: un
       throw new WebhookRejected('bad_signature');
     },
     read(raw: Buffer, _headers, account: string): ProviderEvent[] {
-      const event = obj(JSON.parse(raw.toString('utf8')));
-      const data = obj(event?.data);
-      if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || !data)
-        throw new WebhookRejected('malformed');
-      if (CHARGE_DISPUTE_TYPES[event.type] === undefined) return [];
-      const dispute = toDispute(data.object, account);
-      const type = eventType(event.type, data, dispute)!;
-      const key = obj(event.request)?.idempotency_key;
+      // Read as the events list reads an event (stripe-events.ts): one reading of Stripe's Event.
+      let event: StripeDisputeEvent | null;
+      try {
+        event = readStripeDisputeEvent(JSON.parse(raw.toString('utf8')), (o) => toDispute(o, account));
+      } catch (err) {
+        if (err instanceof MalformedUpstream || err instanceof SyntaxError) throw new WebhookRejected('malformed');
+        throw err;
+      }
+      if (!event) return [];
       return [
         {
-          type,
+          type: event.eventType,
           provider,
           account,
           providerEventId: event.id,
-          providerDisputeId: dispute.providerDisputeId,
-          occurredAt: new Date(event.created * 1000),
-          dispute,
-          causedByKey: typeof key === 'string' ? key : null,
+          providerDisputeId: event.dispute.providerDisputeId,
+          occurredAt: event.occurredAt,
+          dispute: event.dispute,
+          causedByKey: event.causedByKey,
         },
       ];
     },

@@ -5,9 +5,19 @@ import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../htt
 import { fileForm } from '../wire.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, EvidenceUpload, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import type {
+  DisputeProviderClient,
+  EventListQuery,
+  EvidenceUpload,
+  ListPage,
+  ListQuery,
+  ProviderCapabilities,
+  ProviderDeps,
+  ProviderEventPage,
+} from '../types.js';
 import { readStripeFile, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
 import { rawValuesFor } from '../kit/tables.js';
+import { listStripeShapedEvents } from '../kit/stripe-events.js';
 import { stripeToDispute } from './transformers.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 
@@ -97,6 +107,21 @@ export class StripeClient implements DisputeProviderClient {
     });
     return decodeUpstream('STRIPE', res, (json) =>
       stripeListPage(json, (raw) => stripeToDispute(raw, this.account), { provider: 'STRIPE', account: this.account }),
+    );
+  }
+
+  /** `GET /v1/events`, the dispute events only (Stripe keeps 30 days of them), read as its list reads a dispute. */
+  async listEvents(q: EventListQuery): Promise<ProviderEventPage> {
+    return listStripeShapedEvents(
+      {
+        provider: 'STRIPE',
+        account: this.account,
+        http: this.http,
+        toDispute: (raw) => stripeToDispute(raw, this.account),
+        path: '/v1/events',
+        params: 'query',
+      },
+      q,
     );
   }
 

@@ -4,17 +4,21 @@
 //    `'query'` sends them Stripe's way. The fake accepts both.
 //  - Close sends Accept and Content-Type: application/json, as the docs require, with a JSON body.
 //  - An Idempotency-Key is sent on close: the docs' 409 "idempotent key" entry implies support.
+//  - Events: nobody has confirmed WooshPay has Stripe's events list. Both readings are supported:
+//    listEvents calls Stripe's path, assumed /v1/events, and a 404 or 403 there is a ProviderError
+//    with that status, which the index reads as "not offered" (replay off for the account).
 import type { WebhookSettings } from '../webhooks.js';
 import { stripeShouldRetry } from '../kit/stripe-errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../kit/stripe-errors.js';
 import { STRIPE_EVIDENCE_RULES, stripeEvidenceBody, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
 import { rawValuesFor } from '../kit/tables.js';
+import { listStripeShapedEvents } from '../kit/stripe-events.js';
 import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, ListPage, ListQuery, ProviderCapabilities, ProviderDeps } from '../types.js';
+import type { DisputeProviderClient, EventListQuery, ListPage, ListQuery, ProviderCapabilities, ProviderDeps, ProviderEventPage } from '../types.js';
 import { WOOSHPAY_STATUS_MAP, wooshpayToDispute } from './transformers.js';
 
 export interface WooshPayConfig {
@@ -80,6 +84,25 @@ export class WooshPayClient implements DisputeProviderClient {
     );
     return decodeUpstream('WOOSHPAY', res, (json) =>
       stripeListPage(json, (raw) => wooshpayToDispute(raw, this.account), { provider: 'WOOSHPAY', account: this.account }),
+    );
+  }
+
+  /**
+   * Stripe's events list on WooshPay, if it has one (unconfirmed; its path assumed Stripe's
+   * /v1/events), its parameters placed as its dispute list's are. Not offered: a ProviderError
+   * with status 404 (or 403), never an empty page.
+   */
+  async listEvents(q: EventListQuery): Promise<ProviderEventPage> {
+    return listStripeShapedEvents(
+      {
+        provider: 'WOOSHPAY',
+        account: this.account,
+        http: this.http,
+        toDispute: (raw) => wooshpayToDispute(raw, this.account),
+        path: '/v1/events',
+        params: this.config.listParams,
+      },
+      q,
     );
   }
 
