@@ -45,6 +45,32 @@ import type { IndexStore } from './index/store.js';
 import { IndexSync } from './index/sync.js';
 import type { GatewayIndex } from './gateway/indexed.js';
 
+/**
+ * GraphiQL's first tab: the disputes waiting for an answer, nearest deadline first. An order and a
+ * count only the index answers (with INDEX=off it is INDEX_UNAVAILABLE, and the next tab still works).
+ */
+export const INBOX_QUERY = `# Inbox: the disputes waiting for your answer and their count, nearest evidence deadline first.
+# Past-due ones lead: add dueBy: { gte: "<now, ISO-8601>" } to the filter to start at today's.
+# From the dispute index (Query.indexStatus says how fresh it is; with INDEX=off, use the next tab).
+# Page on with after: <endCursor>; narrow with providers: [STRIPE], amount: { gte: 10000 }, search: "<an id or email>".
+query Inbox {
+  disputes(first: 25, orderBy: { field: DUE_BY, direction: ASC }, filter: { status: [NEEDS_RESPONSE, WARNING_NEEDS_RESPONSE] }) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      provider
+      amount
+      currency
+      status
+      reason
+      evidenceDetails { dueBy pastDue }
+      syncedAt
+    }
+  }
+}
+`;
+
 export const EXAMPLE_QUERY = `# The newest disputes of every configured provider, as one list.
 # Page on with after: <endCursor>; narrow with filter: { providers: [AFTERPAY], status: [NEEDS_RESPONSE] }.
 query Disputes {
@@ -68,9 +94,9 @@ query Disputes {
 }
 `;
 
-/** GraphiQL's second tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
+/** GraphiQL's third tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
 export const EVIDENCE_EXAMPLE = `# Contest a dispute: stage evidence, then submit it. Run Stage, then Submit
-# (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the first tab into the variables.
+# (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the Inbox tab into the variables.
 # No idempotencyKey here: the gateway makes a fresh one for each call (and reuses it for that call's
 # own retries). A program that retries on its own sends its own key, new for each call, e.g.
 # idempotencyKey: "<crypto.randomUUID()>", and the same key only to retry that call.
@@ -93,7 +119,7 @@ mutation Submit($id: ID!) {
 }
 `;
 
-/** GraphiQL's third tab: live events over server-sent events. */
+/** GraphiQL's fourth tab: live events over server-sent events. */
 export const EVENTS_EXAMPLE = `# Live dispute events: run this and leave it open. Close or submit a dispute in another
 # tab (the sandbox's fakes also send their signed webhooks, and open a new dispute every few
 # minutes) and each change appears here as it happens. To catch up after a reconnect, pass the
@@ -110,11 +136,19 @@ subscription Events {
 }
 `;
 
-/** The GraphiQL page: the inbox example, a second tab contesting a dispute, a third with live events. */
+/**
+ * The GraphiQL page: the Inbox (index only), the newest disputes (answered with the index on or
+ * off), contesting a dispute, live events. A new tab starts with the newest disputes.
+ */
 export const GRAPHIQL_OPTIONS = {
   title: 'Dispute Gateway',
   defaultQuery: EXAMPLE_QUERY,
-  defaultTabs: [{ query: EXAMPLE_QUERY }, { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the first tab>" }' }, { query: EVENTS_EXAMPLE }],
+  defaultTabs: [
+    { query: INBOX_QUERY },
+    { query: EXAMPLE_QUERY },
+    { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the Inbox>" }' },
+    { query: EVENTS_EXAMPLE },
+  ],
 };
 
 export interface GatewayOptions {

@@ -1,18 +1,25 @@
 // A person's first contact: GraphiQL in a real (headless) Chromium, against the sandbox's four
-// providers: the example query runs and shows disputes of all four, and the schema loads (Docs,
-// autocomplete), which needs the introspection query past the data depth limit.
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+// providers with the dispute index, as `npm start` runs it: the Inbox tab shows open disputes in
+// deadline order with their count, the example query shows disputes of all four, and the schema
+// loads (Docs, autocomplete), which needs the introspection query past the data depth limit.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmbeddedStore } from '../../src/index/sqlite.js';
 import { startSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const indexDir = mkdtempSync(join(tmpdir(), 'dg-graphiql-index-'));
 let h: SandboxHarness;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (see .ci/run) or set CHROMIUM_PATH`);
-  h = await startSandboxHarness(42);
+  h = await startSandboxHarness(42, { gateway: { index: { store: await openEmbeddedStore(indexDir), reconcileEveryS: 3600 } } });
+  // As `npm start` does: the sandbox is browsable once its fakes are indexed.
+  await h.gateway.services.index!.sync.whenLive();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -29,10 +36,79 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // The gateway owns the store and closes it.
   await h?.close();
+  rmSync(indexDir, { recursive: true, force: true });
 });
 
+/** The result pane's text, on one line (the editor renders with non-breaking spaces and wraps long values). */
+const resultText = async (page: Page) => (await page.locator('.result-window').innerText()).replace(/\s+/g, ' ');
+
+/** The query editor's text, on one line. */
+const editorText = async (page: Page) => (await page.locator('.graphiql-query-editor').first().innerText()).replace(/\s+/g, ' ');
+
+/**
+ * Opens tab `n` and waits until the editor shows `shows`. Right after load, GraphiQL marks a tab
+ * other than the last one as active on the first click but keeps the editor on the first tab's
+ * query (a person sees the same); a second click shows it. So: click until it does.
+ */
+async function openTab(page: Page, n: number, shows: string) {
+  await expect
+    .poll(
+      async () => {
+        if (!(await editorText(page)).includes(shows)) await page.locator('.graphiql-tab').nth(n).click();
+        return editorText(page);
+      },
+      { timeout: 10_000, interval: 500 },
+    )
+    .toContain(shows);
+}
+
+interface InboxNode {
+  status: string;
+  evidenceDetails: { dueBy: string | null; pastDue: boolean } | null;
+  syncedAt: string | null;
+}
+
 describe('GraphiQL in a browser', () => {
+  it('opens on the Inbox tab: open disputes from the index, nearest deadline first, with their count', async () => {
+    const page = await browser.newPage();
+    // GraphiQL runs an operation once the schema has loaded.
+    const schema = page.waitForResponse((r) => (r.request().postData() ?? '').includes('IntrospectionQuery'));
+    await page.goto(h.gateway.url);
+    await schema;
+    const tabs = page.locator('.graphiql-tab');
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(4);
+    expect(await tabs.nth(0).innerText()).toContain('Inbox');
+    expect(await tabs.nth(1).innerText()).toContain('Disputes');
+    const answer = page.waitForResponse(
+      (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Inbox'),
+    );
+    await page.locator('.graphiql-execute-button').click();
+    const body = await (await answer).json();
+    expect(body.errors).toBeUndefined();
+    const { totalCount, nodes } = body.data.disputes as { totalCount: number; nodes: InboxNode[] };
+    expect(nodes.length).toBe(Math.min(25, totalCount));
+    expect(totalCount).toBeGreaterThan(0);
+    for (const n of nodes) {
+      expect(['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE']).toContain(n.status);
+      expect(n.syncedAt).not.toBeNull();
+    }
+    // Deadline order: each dueBy no earlier than the one before; disputes without one come last.
+    const due = nodes.map((n) => n.evidenceDetails?.dueBy ?? null);
+    const dated = due.filter((d): d is string => d !== null);
+    expect(due.slice(0, dated.length)).toEqual(dated);
+    expect(dated.map((d) => Date.parse(d))).toEqual(dated.map((d) => Date.parse(d)).sort((a, b) => a - b));
+    // The same count as the gateway gives any other client for that filter.
+    const count = await h.gql(`{ disputes(first: 1, filter: { status: [NEEDS_RESPONSE, WARNING_NEEDS_RESPONSE] }) { totalCount } }`);
+    expect(count.body.data.disputes.totalCount).toBe(totalCount);
+    // What the person sees: the count, then the first disputes.
+    await expect.poll(async () => resultText(page), { timeout: 15_000 }).toContain(`"totalCount": ${totalCount}`);
+    expect(await resultText(page)).toContain(`"status": "${nodes[0]!.status}"`);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/graphiql-inbox.png' });
+  }, 60_000);
+
   it('loads offline, runs the example query and shows disputes of all four providers', async () => {
     const page = await browser.newPage();
     const failed: string[] = [];
@@ -41,10 +117,19 @@ describe('GraphiQL in a browser', () => {
     page.on('request', (r) => {
       if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(new URL(h.gateway.url).origin)) external.push(r.url());
     });
+    // GraphiQL runs an operation once the schema has loaded.
+    const schema = page.waitForResponse((r) => (r.request().postData() ?? '').includes('IntrospectionQuery'));
     await page.goto(h.gateway.url);
+    await schema;
+    // The second tab holds the example query (the first, the Inbox).
+    const tabs = page.locator('.graphiql-tab');
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(4);
+    await openTab(page, 1, 'query Disputes');
     const answer = page.waitForResponse(
       (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Disputes'),
     );
+    // GraphiQL reads the tab's operation name from the editor after a debounce: run after it.
+    await page.waitForTimeout(1_000);
     await page.locator('.graphiql-execute-button').click();
     const body = await (await answer).json();
     expect(body.errors).toBeUndefined();
@@ -58,11 +143,9 @@ describe('GraphiQL in a browser', () => {
     expect(text).toContain(`"provider": "${body.data.disputes.nodes[0].provider}"`);
     expect(text).toContain('"hasNextPage": true');
     expect(await page.title()).toBe('Dispute Gateway');
-    // The second tab holds the contest example: staging, then submitting evidence; the third, live events.
-    const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(3);
-    expect(await tabs.nth(1).innerText()).toContain('Stage');
-    expect(await tabs.nth(2).innerText()).toContain('Events');
+    // The third tab holds the contest example: staging, then submitting evidence; the fourth, live events.
+    expect(await tabs.nth(2).innerText()).toContain('Stage');
+    expect(await tabs.nth(3).innerText()).toContain('Events');
     expect(external).toEqual([]);
     expect(failed).toEqual([]);
     mkdirSync('test-results', { recursive: true });
@@ -76,12 +159,9 @@ describe('GraphiQL in a browser', () => {
     await page.goto(h.gateway.url);
     await schema;
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(3);
-    await tabs.nth(2).click();
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(4);
     // The tab's editor shows the subscription before it is run.
-    await expect
-      .poll(async () => (await page.locator('.graphiql-query-editor').first().innerText()).replace(/\s+/g, ' '), { timeout: 10_000 })
-      .toContain('subscription Events');
+    await openTab(page, 3, 'subscription Events');
     // GraphiQL subscribes over server-sent events, with a GET.
     const opened = page.waitForRequest(
       (r) => r.url().startsWith(`${h.gateway.url}?`) && r.url().includes('subscription+Events') && r.headers().accept === 'text/event-stream',
