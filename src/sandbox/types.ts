@@ -38,7 +38,21 @@ export interface ProviderFake {
   closesExecuted(): number;
   /** Its signed webhooks (the secret is in env): told where to deliver, they announce every change. */
   webhooks?: FakeWebhooks;
+  /** Its list of events (Stripe's GET /v1/events), where its provider has one. */
+  events?: FakeEventList;
   close(): Promise<void>;
+}
+
+/** What a test can do with a fake's list of events: every change the fake makes is recorded there, webhook or not. */
+export interface FakeEventList {
+  /**
+   * Moves a dispute one step on as the provider would on its own (a response sent: under review; under
+   * review: decided; else a metadata change), recording the event in the list but delivering no
+   * webhook: a missed webhook. Returns the event's id and type.
+   */
+  changeWithoutWebhook(disputeId: string): { eventId: string; type: string };
+  /** False: the list answers 404, as a provider without an events list does (true again serves it). */
+  setListed(listed: boolean): void;
 }
 
 /** Signs a webhook body as the provider does: the headers to send with it. */

@@ -142,6 +142,20 @@ export interface StripeList<T> {
   data: T[];
 }
 
+/** Stripe's Event object, as its webhooks and its events list (GET /v1/events) carry it. */
+export interface StripeEvent<T = StripeDispute> {
+  id: string;
+  object: 'event';
+  api_version: string | null;
+  /** Unix seconds. */
+  created: number;
+  data: { object: T; previous_attributes?: Record<string, unknown> };
+  livemode: boolean;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null } | null;
+  type: string;
+}
+
 export interface StripeErrorBody {
   error: {
     type: 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error' | 'rate_limit_error' | 'authentication_error';

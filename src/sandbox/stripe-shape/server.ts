@@ -1,7 +1,7 @@
 // A fake of Stripe's dispute API that speaks its wire protocol: Basic (or Bearer) auth with the
 // secret key, bracketed form encoding, Stripe's error envelope, 400 on unknown parameters,
-// newest-first lists with starting_after / ending_before / has_more, idempotent POSTs, and
-// state that changes on update and close.
+// newest-first lists with starting_after / ending_before / has_more, idempotent POSTs, state
+// that changes on update and close, and the events list (GET /v1/events) of every change.
 import { characterCount } from '../../domain/dispute.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeForm } from '../../providers/form.js';
@@ -9,7 +9,14 @@ import { FakeServer, type FakeRequest, type FakeResponse } from '../fake-server.
 import { sliceByCursor } from '../list.js';
 import { FakeFiles, parseMultipart } from '../files.js';
 import type { FakeWebhookSender } from '../webhooks.js';
-import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeErrorBody } from '../../providers/kit/stripe-wire.js';
+import {
+  STRIPE_EVIDENCE_FILE_KEYS,
+  STRIPE_EVIDENCE_TEXT_KEYS,
+  type StripeDispute,
+  type StripeErrorBody,
+  type StripeEvent,
+} from '../../providers/kit/stripe-wire.js';
+import { advanceDispute, FakeEventLog } from './events.js';
 
 type ErrorType = StripeErrorBody['error']['type'];
 
@@ -19,6 +26,7 @@ const error = (status: number, type: ErrorType, message: string, extra: { code?:
 });
 
 const LIST_PARAMS = new Set(['charge', 'payment_intent', 'created', 'limit', 'starting_after', 'ending_before', 'expand']);
+const EVENT_LIST_PARAMS = new Set(['type', 'types', 'created', 'limit', 'starting_after', 'ending_before']);
 const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
 const EVIDENCE_KEYS = new Set<string>([...STRIPE_EVIDENCE_TEXT_KEYS, ...STRIPE_EVIDENCE_FILE_KEYS]);
 const FILE_KEYS = new Set<string>(STRIPE_EVIDENCE_FILE_KEYS);
@@ -43,6 +51,8 @@ export interface StripeLikeOptions {
   closeRequiresJsonHeaders: boolean;
   /** Statuses that close (and update) accept. */
   closable: ReadonlySet<string>;
+  /** Where its events list is served (Stripe's /v1/events); null: none, the path answers 404 like any unknown one. */
+  eventsPath: string | null;
 }
 
 const STRIPE_OPTIONS: StripeLikeOptions = {
@@ -50,6 +60,7 @@ const STRIPE_OPTIONS: StripeLikeOptions = {
   jsonBodies: false,
   closeRequiresJsonHeaders: false,
   closable: new Set(['needs_response', 'warning_needs_response']),
+  eventsPath: '/v1/events',
 };
 
 export class StripeFake {
@@ -64,6 +75,12 @@ export class StripeFake {
   closesExecuted = 0;
   /** Where its events go (Stripe's event shape, Stripe-Signature); none until set. */
   webhooks: FakeWebhookSender | null = null;
+  /** Every event it made, delivered by webhook or not: what GET /v1/events lists. */
+  readonly events = new FakeEventLog();
+  /** False: GET /v1/events answers 404, as a provider without an events list does (a test's switch). */
+  eventsListed = true;
+  /** Its clock (epoch ms), which events are dated by: a test may move it. */
+  now: () => number = () => Date.now();
 
   private readonly opts: StripeLikeOptions;
 
@@ -108,20 +125,37 @@ export class StripeFake {
     return this.byNewest.map((d) => structuredClone(d));
   }
 
-  /** Sends a Stripe event about a dispute, as Stripe would after a change. */
-  announce(type: string, d: StripeDispute, previous?: Record<string, unknown>, req?: FakeRequest): void {
+  /**
+   * Makes a Stripe event about a dispute, as Stripe would after a change: recorded in its events
+   * list, and sent as a webhook unless `webhook` is false (a missed webhook).
+   */
+  announce(type: string, d: StripeDispute, previous?: Record<string, unknown>, req?: FakeRequest, webhook = true): StripeEvent {
     const key = req?.headers['idempotency-key'];
-    this.webhooks?.emit({
+    const event: StripeEvent = {
       id: `evt_${randomBytes(12).toString('hex')}`,
       object: 'event',
       api_version: '2026-07-29.dahlia',
-      created: Math.floor(Date.now() / 1000),
+      created: Math.floor(this.now() / 1000),
       livemode: false,
       pending_webhooks: 1,
       type,
       data: { object: structuredClone(d), ...(previous && { previous_attributes: previous }) },
       request: { id: req ? `req_fake${this.requestSeq}` : null, idempotency_key: typeof key === 'string' ? key : null },
-    });
+    };
+    this.events.record(event);
+    if (webhook) this.webhooks?.emit(event);
+    return event;
+  }
+
+  /**
+   * Moves a dispute one step on as the provider would on its own (see advanceDispute) and makes
+   * its event; `webhook: false` records it in the events list only (a missed webhook).
+   */
+  changeAtProvider(id: string, opts: { webhook?: boolean } = {}): StripeEvent {
+    const d = this.disputes.get(id);
+    if (!d) throw new Error(`no dispute ${id}`);
+    const { type, previous } = advanceDispute(d);
+    return this.announce(type, d, previous, undefined, opts.webhook ?? true);
   }
 
   /** Adds a dispute (a new one, opened now) and announces it. */
@@ -140,6 +174,8 @@ export class StripeFake {
     if (denied) return denied;
     const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
     if (req.method === 'GET' && this.opts.listPaths.includes(req.path.replace(/\/$/, ''))) return this.list(req);
+    if (req.method === 'GET' && this.eventsListed && this.opts.eventsPath !== null && req.path.replace(/\/$/, '') === this.opts.eventsPath)
+      return this.listEvents(req);
     if (parts[0] === 'v1' && parts[1] === 'files' && parts.length === 2 && req.method === 'POST') return this.idempotent(req, () => this.upload(req));
     if (parts[0] === 'v1' && parts[1] === 'disputes') {
       if (parts.length === 3 && req.method === 'GET') return this.retrieve(req, parts[2]!);
@@ -201,17 +237,10 @@ export class StripeFake {
     if (bad) return bad;
     if (p.expand !== undefined) return error(400, 'invalid_request_error', 'This property cannot be expanded.', { param: 'expand' });
 
-    let limit = 10;
-    if (p.limit !== undefined) {
-      if (typeof p.limit !== 'string' || !/^-?\d+$/.test(p.limit))
-        return error(400, 'invalid_request_error', 'Invalid integer: ' + String(p.limit), { code: 'parameter_invalid_integer', param: 'limit' });
-      limit = Number(p.limit);
-      if (limit < 1 || limit > 100)
-        return error(400, 'invalid_request_error', 'This value must be between 1 and 100.', { code: 'parameter_invalid_integer', param: 'limit' });
-    }
-    if (p.starting_after !== undefined && p.ending_before !== undefined) {
-      return error(400, 'invalid_request_error', 'You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
-    }
+    const limit = this.limit(p);
+    if (typeof limit !== 'number') return limit;
+    const oneCursor = this.oneCursor(p);
+    if (oneCursor) return oneCursor;
     const range = this.createdRange(p.created);
     if ('status' in range) return range;
 
@@ -237,6 +266,60 @@ export class StripeFake {
       ...(anchor && { anchor: { item: anchor, direction: cursorParam === 'starting_after' ? ('after' as const) : ('before' as const) } }),
     });
     return { status: 200, body: { object: 'list', url: '/v1/disputes', has_more: hasMore, data } };
+  }
+
+  /** `limit`: 10 when absent, else an integer 1..100. */
+  private limit(p: Record<string, unknown>): number | FakeResponse {
+    if (p.limit === undefined) return 10;
+    if (typeof p.limit !== 'string' || !/^-?\d+$/.test(p.limit))
+      return error(400, 'invalid_request_error', 'Invalid integer: ' + String(p.limit), { code: 'parameter_invalid_integer', param: 'limit' });
+    const limit = Number(p.limit);
+    if (limit < 1 || limit > 100)
+      return error(400, 'invalid_request_error', 'This value must be between 1 and 100.', { code: 'parameter_invalid_integer', param: 'limit' });
+    return limit;
+  }
+
+  private oneCursor(p: Record<string, unknown>): FakeResponse | null {
+    if (p.starting_after === undefined || p.ending_before === undefined) return null;
+    return error(400, 'invalid_request_error', 'You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
+  }
+
+  /** `types[]` (or `types[0]`, or a JSON array) as a list of strings; `type` alone as a list of one. */
+  private eventTypes(p: Record<string, unknown>): string[] | undefined | FakeResponse {
+    if (p.type !== undefined && p.types !== undefined)
+      return error(400, 'invalid_request_error', 'You may only specify one of these parameters: type, types.', { param: 'types' });
+    if (p.type !== undefined) return typeof p.type === 'string' ? [p.type] : error(400, 'invalid_request_error', 'Invalid string', { param: 'type' });
+    if (p.types === undefined) return undefined;
+    const types = typeof p.types === 'object' && p.types !== null ? Object.values(p.types) : [p.types];
+    if (types.some((t) => typeof t !== 'string')) return error(400, 'invalid_request_error', 'Invalid array', { param: 'types' });
+    if (types.length > 20) return error(400, 'invalid_request_error', 'You may pass at most 20 types.', { param: 'types' });
+    return types as string[];
+  }
+
+  /** Stripe's events list: newest first, by type, creation time and cursor, in its list envelope. */
+  private listEvents(req: FakeRequest): FakeResponse {
+    const p = this.params(req);
+    if (isResponse(p)) return p;
+    const bad = this.unknownParam(p, EVENT_LIST_PARAMS) ?? this.oneCursor(p);
+    if (bad) return bad;
+    const limit = this.limit(p);
+    if (typeof limit !== 'number') return limit;
+    const types = this.eventTypes(p);
+    if (types && !Array.isArray(types)) return types;
+    const created = this.createdRange(p.created);
+    if ('status' in created) return created;
+    const cursorParam = p.starting_after !== undefined ? 'starting_after' : p.ending_before !== undefined ? 'ending_before' : null;
+    const page = this.events.page(
+      {
+        types,
+        created,
+        limit,
+        ...(cursorParam && { cursor: { id: String(p[cursorParam]), direction: cursorParam === 'starting_after' ? ('after' as const) : ('before' as const) } }),
+      },
+      Math.floor(this.now() / 1000),
+    );
+    if ('missing' in page) return error(400, 'invalid_request_error', `No such event: '${page.missing}'`, { code: 'resource_missing', param: cursorParam! });
+    return { status: 200, body: { object: 'list', url: this.opts.eventsPath, has_more: page.hasMore, data: page.data } };
   }
 
   private createdRange(v: unknown): { gt?: number; gte?: number; lt?: number; lte?: number } | FakeResponse {

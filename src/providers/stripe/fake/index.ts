@@ -1,7 +1,7 @@
-// Stripe's side in the sandbox: its fake, seeded, and webhooks signed as Stripe signs them
-// (also WooshPay's, whose scheme is assumed to be Stripe's).
+// Stripe's side in the sandbox: its fake, seeded, webhooks signed as Stripe signs them (also
+// WooshPay's, whose scheme is assumed to be Stripe's), and its events list's test switches.
 import { fakeHandle } from '../../../sandbox/fake-server.js';
-import type { FakeOptions, ProviderFake, SandboxProvider } from '../../../sandbox/types.js';
+import type { FakeEventList, FakeOptions, ProviderFake, SandboxProvider } from '../../../sandbox/types.js';
 import { freshDispute, seedStripeDisputes } from '../../../sandbox/stripe-shape/seed.js';
 import { StripeFake, sandboxStripeKey } from '../../../sandbox/stripe-shape/server.js';
 import { signStripeScheme } from '../../../sandbox/stripe-shape/sign.js';
@@ -27,7 +27,16 @@ export async function startStripeFake({ seed, count, epoch, created }: FakeOptio
     STRIPE_FILES_API_BASE: url,
     STRIPE_WEBHOOK_SECRET: webhooks.secret,
   };
-  return fakeHandle(fake, url, env, expected, webhooks);
+  const events: FakeEventList = {
+    changeWithoutWebhook: (id) => {
+      const event = fake.changeAtProvider(id, { webhook: false });
+      return { eventId: event.id, type: event.type };
+    },
+    setListed: (listed) => {
+      fake.eventsListed = listed;
+    },
+  };
+  return { ...fakeHandle(fake, url, env, expected, webhooks), events };
 }
 
 export const stripeSandbox: SandboxProvider = { name: 'STRIPE', startFake: startStripeFake, signWebhook: signStripeScheme };
