@@ -72,6 +72,8 @@ export class IndexSync {
   private readonly running = new Set<Promise<void>>();
   private readonly wakers = new Set<() => void>();
   private storeDown: string | null = null;
+  /** The store failed since the lease loop last looked: once it answers again, the leader reconciles at once. */
+  private outage = false;
   private readonly metrics: NonNullable<SyncOptions['metrics']>;
 
   constructor(
@@ -109,22 +111,37 @@ export class IndexSync {
         held = await this.store.lease(this.holder, ttl);
         this.storeDown = null;
       } catch (err) {
-        this.storeDown = (err as Error).message;
+        this.down(err);
       }
       if (this.stopped) return;
-      if (held && !this.leading) {
+      const recovered = held && this.outage && this.storeDown === null;
+      if (held) this.outage = false;
+      if (held && (!this.leading || recovered)) {
+        // Newly leading, or the store back after an outage (what it could not take meanwhile, a
+        // webhook or a close, is caught by reconciling at once): the account runners start afresh.
         this.leading = true;
-        this.generation += 1;
-        this.logger.info('index: this replica runs the sync', { accounts: this.accounts.length });
+        this.nextGeneration();
+        this.logger.info(recovered ? 'index: the store answers again; reconciling' : 'index: this replica runs the sync', { accounts: this.accounts.length });
         for (const a of this.accounts) this.track(this.runAccount(a, this.generation));
       } else if (!held && this.leading) {
         this.leading = false;
-        this.generation += 1;
+        this.nextGeneration();
         this.logger.warn('index: this replica lost the sync lease; following the replica that holds it');
       }
       if (!this.leading) await this.follow();
       await this.sleep(Math.max(50, Math.floor(ttl / 3)));
     }
+  }
+
+  /** The account runners of the generation before stop (woken from their waits to see it). */
+  private nextGeneration(): void {
+    this.generation += 1;
+    for (const wake of this.wakers) wake();
+  }
+
+  private down(err: unknown): void {
+    this.storeDown = (err as Error).message;
+    this.outage = true;
   }
 
   /** A follower's view of every account's progress, as the leader checkpointed it. */
@@ -138,7 +155,7 @@ export class IndexSync {
         }
         this.storeDown = null;
       } catch (err) {
-        this.storeDown = (err as Error).message;
+        this.down(err);
       }
     }
   }
@@ -189,7 +206,7 @@ export class IndexSync {
       counts = await this.store.counts();
       this.storeDown = null;
     } catch (err) {
-      this.storeDown = (err as Error).message;
+      this.down(err);
     }
     return this.accounts.map((a) => {
       const state: IndexState = this.storeDown || a.degraded ? 'DEGRADED' : a.sync.phase;
@@ -213,7 +230,7 @@ export class IndexSync {
       await this.apply(observations);
       this.storeDown = null;
     } catch (err) {
-      this.storeDown = (err as Error).message;
+      this.down(err);
       this.logger.warn('index: an update could not be stored; reconciliation will catch it', { error: (err as Error).message });
     }
   }
@@ -265,13 +282,16 @@ export class IndexSync {
   private async runAccount(a: Account, generation: number): Promise<void> {
     let failures = 0;
     const active = () => !this.stopped && generation === this.generation;
+    let resumed = false;
     while (active()) {
       try {
-        if (a.sync.phase !== 'LIVE') {
+        if (!resumed || a.sync.phase !== 'LIVE') {
           a.sync = (await this.store.sync(a.client.name, a.client.account)) ?? a.sync;
-          // Live before a restart: what came meanwhile is caught at once, not an interval later.
+          // Live already (a restart, a lease taken over, the store back): what came meanwhile is
+          // caught at once, not an interval later.
           if (a.sync.phase === 'LIVE') await this.reconcile(a);
           else await this.backfill(a, active);
+          resumed = true;
         }
         if (failures > 0) await this.recovered(a);
         failures = 0;
