@@ -73,6 +73,8 @@ export interface IndexSettings {
   /** Where the embedded store lives (DATA_DIR, default ./data). */
   dataDir: string;
   reconcileEveryS: number;
+  /** INDEX_LEASE_S: the sync lease's term with several replicas; a leader that dies hands over within it. */
+  leaseS: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -128,6 +130,7 @@ export function indexSettings(env: NodeJS.ProcessEnv): IndexSettings | null {
   const mode = env.INDEX?.trim().toLowerCase() || 'on';
   if (mode !== 'on' && mode !== 'off') throw new ConfigError(`INDEX must be on or off, got ${JSON.stringify(env.INDEX)}`);
   const reconcileEveryS = positiveIntEnv(env, 'INDEX_RECONCILE_EVERY_S', 300);
+  const leaseS = positiveIntEnv(env, 'INDEX_LEASE_S', 15);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl !== undefined) {
     let u: URL | null = null;
@@ -143,7 +146,7 @@ export function indexSettings(env: NodeJS.ProcessEnv): IndexSettings | null {
   const dataDir = env.DATA_DIR?.trim() || './data';
   if (/\0/.test(dataDir)) throw new ConfigError('DATA_DIR must be a directory path');
   if (mode === 'off') return null;
-  return { databaseUrl, dataDir, reconcileEveryS };
+  return { databaseUrl, dataDir, reconcileEveryS, leaseS };
 }
 
 function redisSettings(env: NodeJS.ProcessEnv): ProcessConfig['redis'] {

@@ -89,7 +89,7 @@ function gatewayOptions(
   const { redis, index, ...rest } = parts;
   return {
     ...rest,
-    index: index && config.index ? { store: index, reconcileEveryS: config.index.reconcileEveryS } : undefined,
+    index: index && config.index ? { store: index, reconcileEveryS: config.index.reconcileEveryS, leaseMs: config.index.leaseS * 1000 } : undefined,
     idempotencyLeaseMs: config.idempotencyLeaseMs,
     port: config.port,
     host: config.host,

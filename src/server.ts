@@ -233,7 +233,7 @@ export interface GatewayOptions {
    */
   sharedStateHealthy?: () => boolean;
   /** The dispute index (INDEX=on): its store, opened by the caller and owned by the gateway from here (closed with it). */
-  index?: { store: IndexStore; reconcileEveryS: number };
+  index?: { store: IndexStore; reconcileEveryS: number; leaseMs?: number };
 }
 
 export type { RequestServerContext };
@@ -435,7 +435,11 @@ function gatewayEdge(
 
 /** The index's sync started over the gateway's clients, told of every event published (here or, on a shared bus, by any replica). */
 function startIndex(index: NonNullable<GatewayOptions['index']>, services: GatewayServices, logger: Logger): GatewayIndex {
-  const sync = new IndexSync(index.store, services.clients.values(), logger, { reconcileEveryS: index.reconcileEveryS, metrics: services.metrics });
+  const sync = new IndexSync(index.store, services.clients.values(), logger, {
+    reconcileEveryS: index.reconcileEveryS,
+    leaseMs: index.leaseMs,
+    metrics: services.metrics,
+  });
   services.events.onPublished((e) => {
     if (e.dispute) void sync.observe([{ dispute: e.dispute, observedAt: e.occurredAt, source: 'webhook' }]);
   });
@@ -461,14 +465,16 @@ function cacheAndDocuments(opts: GatewayOptions, services: GatewayServices, reco
   return { cache, persisted };
 }
 
+/** What the metrics read at each scrape, from services built after them. */
+function scrapedFrom(services: () => GatewayServices): Parameters<typeof createMetrics>[0] {
+  return { clients: () => services().clients.values(), subscribers: () => services().events.subscribers, index: () => services().index?.sync };
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { logger } = opts;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   // Metrics first: the provider pipelines report every attempt to them.
-  const metrics =
-    opts.metrics === false
-      ? null
-      : createMetrics({ clients: () => providerSet.clients.values(), subscribers: () => services.events.subscribers, index: () => services.index?.sync });
+  const metrics = opts.metrics === false ? null : createMetrics(scrapedFrom(() => services));
   const recorder = metrics?.recorder ?? NO_METRICS;
   const observe: AttemptObserver | undefined = metrics || opts.observeUpstream ? (e) => (recorder.upstream(e), opts.observeUpstream?.(e)) : undefined;
   const providerSet = createProviderSet(opts.providers, logger, opts.state?.resilience, observe, opts.tracer && providerSpans(opts.tracer));

@@ -13,7 +13,6 @@ import { accountKey } from '../domain/ids.js';
 import { displayNameOf } from '../domain/provider-names.js';
 import { newScope, runInScope } from '../context/request-scope.js';
 import type { Logger } from '../logger.js';
-import { NO_METRICS, type GatewayMetrics, type IndexPhase } from '../ops/metrics.js';
 import type { DisputeProviderClient } from '../providers/types.js';
 import type { Observation } from './model.js';
 import type { AccountSync, IndexStore } from './store.js';
@@ -39,8 +38,20 @@ export interface SyncOptions {
   retryBaseMs?: number;
   /** The sync lease's term (default 15 s): a leader that dies hands over within it. */
   leaseMs?: number;
-  metrics?: Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied'>;
+  metrics?: IndexSyncMetrics;
 }
+
+/** Which part of the sync made a provider call: backfill, sweep (the list head), reread (open disputes), replay (the event list). */
+export type IndexPhase = 'backfill' | 'sweep' | 'reread' | 'replay';
+
+/** What the sync tells the metrics (ops/metrics.ts implements it). */
+export interface IndexSyncMetrics {
+  indexCalls(provider: string, account: string, phase: IndexPhase, n: number): void;
+  indexPass(provider: string, account: string, outcome: 'ok' | 'error', seconds: number, calls: number): void;
+  indexApplied(source: string, changed: number, stale: number): void;
+}
+
+const NO_METRICS: IndexSyncMetrics = { indexCalls() {}, indexPass() {}, indexApplied() {} };
 
 /** The statuses that can still change by the merchant's or the network's hand. */
 const OPEN: readonly DisputeStatus[] = ['WARNING_NEEDS_RESPONSE', 'WARNING_UNDER_REVIEW', 'NEEDS_RESPONSE', 'UNDER_REVIEW', 'EARLY_DISPUTE_WARNING', 'UNKNOWN'];
@@ -74,7 +85,7 @@ export class IndexSync {
   private storeDown: string | null = null;
   /** The store failed since the lease loop last looked: once it answers again, the leader reconciles at once. */
   private outage = false;
-  private readonly metrics: NonNullable<SyncOptions['metrics']>;
+  private readonly metrics: IndexSyncMetrics;
 
   constructor(
     private readonly store: IndexStore,

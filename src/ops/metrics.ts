@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttemptEvent } from '../providers/http.js';
 import type { DisputeProviderClient } from '../providers/types.js';
+import type { IndexPhase } from '../index/sync.js';
 
 /** What the gateway tells its metrics; a no-op when metrics are off. */
 export interface GatewayMetrics {
@@ -25,8 +26,6 @@ export interface GatewayMetrics {
   /** Observations offered to the index by source: how many changed a row, how many were stale (older than what it holds). */
   indexApplied(source: string, changed: number, stale: number): void;
 }
-
-export type IndexPhase = 'backfill' | 'sweep' | 'reread' | 'replay';
 
 /** What the index's gauges read at each scrape. */
 export interface IndexGaugeSource {
@@ -203,34 +202,8 @@ function eventMetrics(registry: Registry, subscribers: () => number): Pick<Gatew
   };
 }
 
-/** The dispute index: each account's state, size, lag and backfill progress (read at scrape), and what its sync costs. */
-function indexMetrics(registry: Registry, index: () => IndexGaugeSource | undefined): Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied'> {
-  const calls = counter(
-    registry,
-    'dispute_gateway_index_upstream_calls_total',
-    "Provider calls made by the index's sync, by phase: backfill, sweep (the list head), reread (open disputes one by one), replay (the event list).",
-    ['provider', 'account', 'phase'],
-  );
-  const passes = counter(registry, 'dispute_gateway_index_reconcile_passes_total', 'Reconciliation passes, by outcome.', ['provider', 'account', 'outcome']);
-  const passDuration = new Histogram({
-    name: 'dispute_gateway_index_reconcile_duration_seconds',
-    help: 'How long each reconciliation pass took, in seconds.',
-    labelNames: ['provider', 'account'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    registers: [registry],
-  });
-  const passCalls = new Gauge({
-    name: 'dispute_gateway_index_reconcile_last_calls',
-    help: 'Provider calls the last reconciliation pass of each account made: its cost.',
-    labelNames: ['provider', 'account'],
-    registers: [registry],
-  });
-  const applied = counter(
-    registry,
-    'dispute_gateway_index_observations_total',
-    'Dispute states offered to the index, by source (backfill, reconcile, replay, webhook, read, mutation) and result: changed, or stale (older than what it holds).',
-    ['source', 'result'],
-  );
+/** Each account's state, size, lag and backfill progress, read from the index at scrape. */
+function indexGauges(registry: Registry, index: () => IndexGaugeSource | undefined): void {
   const perAccount = (name: string, help: string, value: (s: Awaited<ReturnType<IndexGaugeSource['status']>>[number]) => number | null) =>
     new Gauge({
       name,
@@ -271,6 +244,37 @@ function indexMetrics(registry: Registry, index: () => IndexGaugeSource | undefi
         for (const state of INDEX_STATES) this.set({ provider: s.provider, account: s.account, state }, s.state === state ? 1 : 0);
     },
   });
+}
+
+/** The dispute index: what its sync costs and what it takes in (its gauges: indexGauges). */
+function indexMetrics(registry: Registry, index: () => IndexGaugeSource | undefined): Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied'> {
+  const calls = counter(
+    registry,
+    'dispute_gateway_index_upstream_calls_total',
+    "Provider calls made by the index's sync, by phase: backfill, sweep (the list head), reread (open disputes one by one), replay (the event list).",
+    ['provider', 'account', 'phase'],
+  );
+  const passes = counter(registry, 'dispute_gateway_index_reconcile_passes_total', 'Reconciliation passes, by outcome.', ['provider', 'account', 'outcome']);
+  const passDuration = new Histogram({
+    name: 'dispute_gateway_index_reconcile_duration_seconds',
+    help: 'How long each reconciliation pass took, in seconds.',
+    labelNames: ['provider', 'account'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const passCalls = new Gauge({
+    name: 'dispute_gateway_index_reconcile_last_calls',
+    help: 'Provider calls the last reconciliation pass of each account made: its cost.',
+    labelNames: ['provider', 'account'],
+    registers: [registry],
+  });
+  const applied = counter(
+    registry,
+    'dispute_gateway_index_observations_total',
+    'Dispute states offered to the index, by source (backfill, reconcile, replay, webhook, read, mutation) and result: changed, or stale (older than what it holds).',
+    ['source', 'result'],
+  );
+  indexGauges(registry, index);
   return {
     indexCalls(provider, account, phase, n) {
       calls.inc({ provider, account, phase }, n);
