@@ -30,6 +30,16 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY package.json ./
+# The dispute index's embedded store (used without DATABASE_URL) lives in DATA_DIR: a directory of
+# its own that the image's user can write (/app is root's), made and handed to `node` here, then
+# declared a volume so the index outlives the container (a new named volume takes this directory's
+# owner; give a Kubernetes volume fsGroup 1000). That store serves one process: mount it in one
+# replica only, or set DATABASE_URL (PostgreSQL) to share one index between several (see deploy/).
+# The sandbox (no credentials) indexes its fakes in a temporary folder and leaves DATA_DIR alone.
+ENV DATA_DIR=/data
+RUN mkdir -p /data && chown node:node /data
+# Declared after it is made: the legacy builder drops a later build step's changes to a volume.
+VOLUME /data
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

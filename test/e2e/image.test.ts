@@ -1,15 +1,18 @@
 // The Dockerfile's steps, run as a container engine would run them, without one: each stage gets a
 // clean directory as its WORKDIR, COPY takes files from the build context (minus .dockerignore) or
 // from an earlier stage, RUN runs in that directory with the stage's ENV. Then the last stage's CMD
-// starts the gateway, its HEALTHCHECK passes, it answers GraphQL, holds no dev dependency, and
-// SIGTERM ends it with 0. (The image itself is not built here: no container engine runs in CI.)
-import { execFileSync, spawn } from 'node:child_process';
+// starts the gateway, its HEALTHCHECK passes, it answers GraphQL and an index page, holds no dev
+// dependency, and SIGTERM ends it with 0. Its DATA_DIR is a volume made for the image's user; run
+// with credentials, the image keeps its index there, one process to it. (The image itself is not
+// built here: no container engine runs in CI.)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { ROOT } from '../helpers/process.js';
 
 interface Stage {
@@ -19,6 +22,11 @@ interface Stage {
   cmd?: string[];
   healthcheck?: string[];
   user?: string;
+  /** Stands in for the stage's root filesystem: a path outside WORKDIR, such as DATA_DIR, lives under it here. */
+  root: string;
+  /** Directories a RUN made outside WORKDIR, with the user it handed each to. */
+  made: Map<string, string>;
+  volumes: string[];
 }
 
 const work = mkdtempSync(join(tmpdir(), 'dg-image-'));
@@ -56,7 +64,8 @@ function build(): Stage {
   for (const { op, args } of instructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))) {
     if (op === 'FROM') {
       const m = /^\S+(?:\s+AS\s+(\S+))?$/i.exec(args)!;
-      stage = { name: m[1] ?? `stage${stages.length}`, dir: join(work, `stage${stages.length}`), env: {} };
+      const n = stages.length;
+      stage = { name: m[1] ?? `stage${n}`, dir: join(work, `stage${n}`), env: {}, root: join(work, `stage${n}-root`), made: new Map(), volumes: [] };
       mkdirSync(stage.dir, { recursive: true });
       stages.push(stage);
     } else if (op === 'WORKDIR') {
@@ -76,6 +85,15 @@ function build(): Stage {
         copy(source, target, base, !fromStage);
       }
     } else if (op === 'RUN') {
+      // A directory outside WORKDIR handed to a user: neither the root filesystem nor chown is ours
+      // here, so the step's exact form is checked and the directory made under the stand-in root.
+      const made = /^mkdir -p (\/\S+) && chown (\w+)(?::\w+)? \1$/.exec(args);
+      if (made) {
+        stage!.made.set(made[1]!, made[2]!);
+        mkdirSync(join(stage!.root, made[1]!), { recursive: true });
+        continue;
+      }
+      if (/(^|\s)\/(?!app(\/|\s|$))/.test(args)) throw new Error(`a RUN outside /app the test cannot replay: ${args}`);
       // The machine's own npm settings (registry, proxy, certificates) stand in for the build's network.
       execFileSync('sh', ['-c', args], { cwd: stage!.dir, env: { ...process.env, PATH: path, ...stage!.env }, stdio: 'pipe', timeout: 240_000 });
     } else if (op === 'CMD') {
@@ -84,6 +102,12 @@ function build(): Stage {
       stage!.healthcheck = JSON.parse(args.slice(args.indexOf('CMD') + 3).trim());
     } else if (op === 'USER') {
       stage!.user = args;
+    } else if (op === 'VOLUME') {
+      for (const v of args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/)) {
+        // Made before it is declared: the legacy builder drops a later step's changes to a volume.
+        if (!stage!.made.has(v)) throw new Error(`VOLUME ${v} is declared before a RUN makes it, or never made`);
+        stage!.volumes.push(v);
+      }
     } else if (op !== 'EXPOSE') {
       throw new Error(`Dockerfile instruction the test does not know: ${op}`);
     }
@@ -99,45 +123,140 @@ const freePort = () =>
     });
   });
 
+let built: Stage | undefined;
+/** The image, built once for the tests below. */
+const image = () => (built ??= build());
+
+/** The environment the image's CMD runs with here: its ENV, this machine's node, DATA_DIR under the stand-in root. */
+function runEnv(img: Stage, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+    HOME: process.env.HOME ?? '/tmp',
+    ...img.env,
+    DATA_DIR: join(img.root, img.env.DATA_DIR!),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ALLOWED_HOSTS: '127.0.0.1',
+    SANDBOX_NEW_DISPUTE_EVERY_S: '0',
+    ...extra,
+  };
+}
+
+function run(img: Stage, env: Record<string, string>): { child: ChildProcess; out: () => string } {
+  const child = spawn(img.cmd![0]!, img.cmd!.slice(1), { cwd: img.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, out: () => out };
+}
+
+async function gql<T>(port: number, query: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await res.json()) as { data: T; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  return body.data;
+}
+
+interface IndexPage {
+  indexStatus: { provider: string; state: string }[];
+  disputes: { totalCount: number; nodes: { evidenceDetails: { dueBy: string | null } | null }[] };
+}
+const INDEX_PAGE =
+  '{ indexStatus { provider state } disputes(first: 10, orderBy: { field: DUE_BY, direction: ASC }) { totalCount nodes { evidenceDetails { dueBy } } } }';
+
+/** Every account LIVE; a page of ten in deadline order (undated ones last), out of the count. */
+function expectIndexPage(page: IndexPage, providers: number) {
+  expect(page.indexStatus).toHaveLength(providers);
+  expect(page.indexStatus.map((a) => a.state)).toEqual(page.indexStatus.map(() => 'LIVE'));
+  expect(page.disputes.nodes).toHaveLength(10);
+  expect(page.disputes.totalCount).toBeGreaterThanOrEqual(10);
+  const due = page.disputes.nodes.map((n) => n.evidenceDetails?.dueBy ?? null);
+  const dated = due.filter((d): d is string => d !== null);
+  expect(due.slice(0, dated.length)).toEqual(dated);
+  expect(dated.map(Date.parse)).toEqual(dated.map(Date.parse).sort((a, b) => a - b));
+}
+
 describe('the Dockerfile', () => {
-  it('builds in clean directories, and its image starts, is healthy, answers, and stops on SIGTERM', async () => {
-    const image = build();
-    expect(image.user).toBe('node');
-    expect(image.cmd).toEqual(['node', 'dist/main.js']);
+  it('declares DATA_DIR a volume, a directory of its own made and handed to the image user before it is declared', () => {
+    const img = image();
+    expect(img.env.DATA_DIR).toBe('/data');
+    expect(img.volumes).toEqual([img.env.DATA_DIR]);
+    // Its owner is the user the image runs as (build() checked the mkdir/chown step's form and that it comes before VOLUME).
+    expect(img.made.get(img.env.DATA_DIR!)).toBe(img.user);
+    expect(existsSync(join(img.root, img.env.DATA_DIR!))).toBe(true);
+    // Not under WORKDIR, which is root's: node could not write there.
+    expect(img.env.DATA_DIR!.startsWith('/app')).toBe(false);
+  }, 300_000);
+
+  it('builds in clean directories, and its image starts, is healthy, answers, serves an index page, and stops on SIGTERM', async () => {
+    const img = image();
+    expect(img.user).toBe('node');
+    expect(img.cmd).toEqual(['node', 'dist/main.js']);
     // Production dependencies only; no TypeScript sources.
     for (const dev of ['typescript', 'vitest', 'tsx', 'playwright-core', '@graphql-codegen/cli'])
-      expect(existsSync(join(image.dir, 'node_modules', dev))).toBe(false);
-    for (const dep of ['graphql-yoga', 'prom-client', 'stripe']) expect(existsSync(join(image.dir, 'node_modules', dep))).toBe(true);
-    expect(existsSync(join(image.dir, 'src'))).toBe(false);
+      expect(existsSync(join(img.dir, 'node_modules', dev))).toBe(false);
+    for (const dep of ['graphql-yoga', 'prom-client', 'stripe']) expect(existsSync(join(img.dir, 'node_modules', dep))).toBe(true);
+    expect(existsSync(join(img.dir, 'src'))).toBe(false);
     const port = await freePort();
-    const env = {
-      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
-      HOME: process.env.HOME ?? '/tmp',
-      ...image.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ALLOWED_HOSTS: '127.0.0.1',
-      SANDBOX_NEW_DISPUTE_EVERY_S: '0',
-    };
-    const child = spawn(image.cmd![0]!, image.cmd!.slice(1), { cwd: image.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const env = runEnv(img, port);
+    const { child, out } = run(img, env);
     try {
-      await expect.poll(() => out.includes('"Dispute Gateway ready"'), { timeout: 20_000 }).toBe(true);
-      const health = spawn(image.healthcheck![0]!, image.healthcheck!.slice(1), { env, stdio: 'ignore' });
+      await expect.poll(() => out().includes('"Dispute Gateway ready"'), { timeout: 20_000 }).toBe(true);
+      const health = spawn(img.healthcheck![0]!, img.healthcheck!.slice(1), { env, stdio: 'ignore' });
       const [code] = await once(health, 'exit');
       expect(code).toBe(0);
-      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"query":"{ disputes(first: 2) { nodes { id provider } } }"}',
-      });
-      expect(((await res.json()) as { data: { disputes: { nodes: unknown[] } } }).data.disputes.nodes).toHaveLength(2);
+      const data = await gql<{ disputes: { nodes: unknown[] } }>(port, '{ disputes(first: 2) { nodes { id provider } } }');
+      expect(data.disputes.nodes).toHaveLength(2);
+      // The sandbox (no credentials) is ready once its fakes are indexed: every account LIVE.
+      expectIndexPage(await gql<IndexPage>(port, INDEX_PAGE), 4);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }
     const [exit] = await once(child, 'exit');
     expect(exit).toBe(0);
+    // The sandbox kept its index in a temporary folder: DATA_DIR is untouched.
+    expect(readdirSync(env.DATA_DIR!)).toEqual([]);
   }, 300_000);
+
+  it('with credentials, keeps its index in DATA_DIR, and a second process on that DATA_DIR is refused, pointing at DATABASE_URL', async () => {
+    const img = image();
+    // Real providers stand in: the sandbox's fakes, reached as a live gateway reaches its providers.
+    const fakes = await startSandbox(7, { count: 30 });
+    const dataDir = join(img.root, img.env.DATA_DIR!);
+    try {
+      const port = await freePort();
+      const creds = { ...fakes.env, GATEWAY_AUTH: 'none' };
+      const first = run(img, runEnv(img, port, creds));
+      try {
+        await expect.poll(() => first.out().includes('"Dispute Gateway ready"'), { timeout: 20_000 }).toBe(true);
+        expect(first.out()).toContain('"mode":"live"');
+        await expect.poll(async () => (await gql<IndexPage>(port, INDEX_PAGE)).indexStatus.every((a) => a.state === 'LIVE'), { timeout: 30_000 }).toBe(true);
+        expectIndexPage(await gql<IndexPage>(port, INDEX_PAGE), fakes.fakes.length);
+        expect(readdirSync(dataDir)).toEqual(expect.arrayContaining(['index.sqlite', 'index.lock']));
+        expect(readFileSync(join(dataDir, 'index.lock'), 'utf8').trim()).toBe(String(first.child.pid));
+        // A second replica on the same volume: refused at start.
+        const second = run(img, runEnv(img, await freePort(), creds));
+        // Should it start after all, it is not left running.
+        const stray = setTimeout(() => second.child.kill('SIGKILL'), 20_000);
+        const [code] = await once(second.child, 'exit');
+        clearTimeout(stray);
+        expect(code).toBe(1);
+        expect(second.out()).toMatch(/in use by process \d+.*DATABASE_URL/);
+      } finally {
+        first.child.kill('SIGTERM');
+      }
+      const [exit] = await once(first.child, 'exit');
+      expect(exit).toBe(0);
+      // The index stays on the volume for the next start; the lock goes with the process.
+      expect(readdirSync(dataDir)).toContain('index.sqlite');
+      expect(existsSync(join(dataDir, 'index.lock'))).toBe(false);
+    } finally {
+      await fakes.close();
+    }
+  }, 120_000);
 });
