@@ -73,7 +73,7 @@ export interface IndexPage {
 export interface Observation {
   dispute: Dispute;
   observedAt: Date;
-  source: 'backfill' | 'reconcile' | 'webhook' | 'read' | 'mutation';
+  source: 'backfill' | 'reconcile' | 'replay' | 'webhook' | 'read' | 'mutation';
 }
 
 /**

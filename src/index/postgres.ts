@@ -5,8 +5,7 @@ import pg from 'pg';
 import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
 import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
-import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, whereOf } from './sql.js';
-import { syncOf } from './sqlite.js';
+import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, saveSyncSql, syncOf, syncValues, whereOf } from './sql.js';
 import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
 const MIGRATIONS: string[] = [
@@ -32,7 +31,11 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (provider, account)
    );
    CREATE TABLE sync_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL);`,
+  // Event replay's checkpoint.
+  `ALTER TABLE sync_accounts ADD COLUMN events_since_ms BIGINT, ADD COLUMN replay TEXT;`,
 ];
+
+const SAVE_SYNC = saveSyncSql((i) => `$${i}`);
 
 /** The advisory lock id that serialises migrations ("dgindex" in hex). */
 const MIGRATION_LOCK = 0x6467696e646578;
@@ -179,13 +182,7 @@ class PostgresStore implements IndexStore {
   }
 
   async saveSync(s: AccountSync): Promise<void> {
-    await this.query(
-      `INSERT INTO sync_accounts (provider, account, phase, position, listed, total, head_created_ms, last_synced_ms, last_error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (provider, account) DO UPDATE SET phase = excluded.phase, position = excluded.position, listed = excluded.listed,
-         total = excluded.total, head_created_ms = excluded.head_created_ms, last_synced_ms = excluded.last_synced_ms, last_error = excluded.last_error`,
-      [s.provider, s.account, s.phase, s.position, s.listed, s.total, s.headCreatedMs, s.lastSyncedAt?.getTime() ?? null, s.lastError],
-    );
+    await this.query(SAVE_SYNC, syncValues(s));
   }
 
   async lease(holder: string, ttlMs: number): Promise<boolean> {

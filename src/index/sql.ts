@@ -2,7 +2,8 @@
 // store binds parameters in its own style (`?` or `$n`), so the builders take a `param` function.
 import { providerRank } from '../domain/provider-names.js';
 import { decode, encode } from '../domain/serialize.js';
-import type { Dispute } from '../domain/dispute.js';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { AccountSync } from './store.js';
 import { orderValue, statusRank, type IndexFilter, type IndexKey, type IndexOrder, type IndexedDispute, type Observation, type Range } from './model.js';
 
 /** A missing deadline sorts after every real one (ascending). */
@@ -141,4 +142,61 @@ export function keysetOf(order: IndexOrder, key: IndexKey, side: 'after' | 'befo
     `(${column} ${later} ${v} OR (${column} = ${v} AND (provider_rank ${tie} ${r} OR (provider_rank = ${r} AND ` +
     `(account ${tie} ${a} OR (account = ${a} AND provider_dispute_id ${tie} ${p}))))))`
   );
+}
+
+/** The checkpoint's columns, in the order syncValues gives them. */
+const SYNC_COLUMNS = [
+  'provider',
+  'account',
+  'phase',
+  'position',
+  'listed',
+  'total',
+  'head_created_ms',
+  'last_synced_ms',
+  'last_error',
+  'events_since_ms',
+  'replay',
+] as const;
+
+/** The upsert of an account's checkpoint, with the store's parameter style. */
+export function saveSyncSql(param: (i: number) => string): string {
+  const rest = SYNC_COLUMNS.filter((c) => c !== 'provider' && c !== 'account');
+  return (
+    `INSERT INTO sync_accounts (${SYNC_COLUMNS.join(', ')}) VALUES (${SYNC_COLUMNS.map((_, i) => param(i + 1)).join(', ')}) ` +
+    `ON CONFLICT (provider, account) DO UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(', ')}`
+  );
+}
+
+export function syncValues(s: AccountSync): (string | number | null)[] {
+  return [
+    s.provider,
+    s.account,
+    s.phase,
+    s.position,
+    s.listed,
+    s.total,
+    s.headCreatedMs,
+    s.lastSyncedAt?.getTime() ?? null,
+    s.lastError,
+    s.eventsSinceMs,
+    s.replay,
+  ];
+}
+
+export function syncOf(row: Record<string, string | number | null>): AccountSync {
+  const num = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  return {
+    provider: row.provider as ProviderName,
+    account: String(row.account),
+    phase: row.phase === 'LIVE' ? 'LIVE' : 'BACKFILLING',
+    position: row.position === null ? null : String(row.position),
+    listed: Number(row.listed),
+    total: num(row.total),
+    headCreatedMs: num(row.head_created_ms),
+    lastSyncedAt: row.last_synced_ms === null ? null : new Date(Number(row.last_synced_ms)),
+    lastError: row.last_error === null ? null : String(row.last_error),
+    eventsSinceMs: num(row.events_since_ms),
+    replay: row.replay === 'on' || row.replay === 'off' ? row.replay : null,
+  };
 }

@@ -7,7 +7,7 @@ import type { DatabaseSync as Database } from 'node:sqlite';
 import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
 import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
-import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, whereOf } from './sql.js';
+import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, saveSyncSql, syncOf, syncValues, whereOf } from './sql.js';
 import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
 /** Each entry moves the schema one version up; applied in order, each once, in a transaction. */
@@ -32,7 +32,12 @@ const MIGRATIONS: string[] = [
      total INTEGER, head_created_ms INTEGER, last_synced_ms INTEGER, last_error TEXT,
      PRIMARY KEY (provider, account)
    );`,
+  // Event replay's checkpoint.
+  `ALTER TABLE sync_accounts ADD COLUMN events_since_ms INTEGER;
+   ALTER TABLE sync_accounts ADD COLUMN replay TEXT;`,
 ];
+
+const SAVE_SYNC = saveSyncSql((i) => `?${i}`);
 
 const LOCK = 'index.lock';
 
@@ -208,13 +213,8 @@ class EmbeddedStore implements IndexStore {
 
   async saveSync(s: AccountSync): Promise<void> {
     this.open()
-      .prepare(
-        `INSERT INTO sync_accounts (provider, account, phase, position, listed, total, head_created_ms, last_synced_ms, last_error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (provider, account) DO UPDATE SET phase = excluded.phase, position = excluded.position, listed = excluded.listed,
-           total = excluded.total, head_created_ms = excluded.head_created_ms, last_synced_ms = excluded.last_synced_ms, last_error = excluded.last_error`,
-      )
-      .run(s.provider, s.account, s.phase, s.position, s.listed, s.total, s.headCreatedMs, s.lastSyncedAt?.getTime() ?? null, s.lastError);
+      .prepare(SAVE_SYNC)
+      .run(...syncValues(s));
   }
 
   async lease(): Promise<boolean> {
@@ -234,19 +234,4 @@ class EmbeddedStore implements IndexStore {
     this.db.close();
     this.unlock();
   }
-}
-
-export function syncOf(row: Record<string, string | number | null>): AccountSync {
-  const num = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
-  return {
-    provider: row.provider as ProviderName,
-    account: String(row.account),
-    phase: row.phase === 'LIVE' ? 'LIVE' : 'BACKFILLING',
-    position: row.position === null ? null : String(row.position),
-    listed: Number(row.listed),
-    total: num(row.total),
-    headCreatedMs: num(row.head_created_ms),
-    lastSyncedAt: row.last_synced_ms === null ? null : new Date(Number(row.last_synced_ms)),
-    lastError: row.last_error === null ? null : String(row.last_error),
-  };
 }

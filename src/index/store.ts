@@ -19,6 +19,10 @@ export interface AccountSync {
   headCreatedMs: number | null;
   lastSyncedAt: Date | null;
   lastError: string | null;
+  /** Replay the provider's event list from events created at or after this (epoch ms; null: not yet set). */
+  eventsSinceMs: number | null;
+  /** 'off': the provider answered its event list with 404 or 403, so reconciliation re-reads instead; null: not tried yet. */
+  replay: 'on' | 'off' | null;
 }
 
 export interface IndexStore {

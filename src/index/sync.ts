@@ -53,6 +53,13 @@ export interface IndexSyncMetrics {
 
 const NO_METRICS: IndexSyncMetrics = { indexCalls() {}, indexPass() {}, indexApplied() {} };
 
+/** How long a provider keeps its events (Stripe: 30 days), less a day: a checkpoint older than this falls back to a full check. */
+const EVENT_RETENTION_MS = 29 * 24 * 3_600_000;
+/** Replay reads back this far before the pass's start, for clocks that disagree a little. */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+/** Pages of events one pass replays (100 each); more falls back to a full check. */
+const MAX_REPLAY_PAGES = 50;
+
 /** The statuses that can still change by the merchant's or the network's hand. */
 const OPEN: readonly DisputeStatus[] = ['WARNING_NEEDS_RESPONSE', 'WARNING_UNDER_REVIEW', 'NEEDS_RESPONSE', 'UNDER_REVIEW', 'EARLY_DISPUTE_WARNING', 'UNKNOWN'];
 
@@ -331,12 +338,15 @@ export class IndexSync {
     await this.store.saveSync(a.sync);
   }
 
-  private async list(a: Account, startingAfter: string | null, phase: IndexPhase) {
+  /** One provider call of the sync's, counted, in a scope of its own (its log lines and spans say index-sync). */
+  private call<T>(a: Account, phase: IndexPhase, fn: () => Promise<T>): Promise<T> {
     a.calls += 1;
     this.metrics.indexCalls(a.client.name, a.client.account, phase, 1);
-    return runInScope(newScope(`index-${a.key}`, 'index-sync'), () =>
-      a.client.list({ limit: a.client.capabilities.maxPageSize, ...(startingAfter !== null && { startingAfter }), filter: {} }),
-    );
+    return runInScope(newScope(`index-${a.key}`, 'index-sync'), fn);
+  }
+
+  private list(a: Account, startingAfter: string | null, phase: IndexPhase) {
+    return this.call(a, phase, () => a.client.list({ limit: a.client.capabilities.maxPageSize, ...(startingAfter !== null && { startingAfter }), filter: {} }));
   }
 
   private async backfill(a: Account, active: () => boolean): Promise<void> {
@@ -344,7 +354,11 @@ export class IndexSync {
     while (active()) {
       const page = await this.list(a, a.sync.position, 'backfill');
       const now = new Date();
-      if (a.sync.position === null && a.sync.headCreatedMs === null) a.sync.headCreatedMs = page.items[0]?.dispute.created.getTime() ?? 0;
+      if (a.sync.position === null && a.sync.headCreatedMs === null) {
+        a.sync.headCreatedMs = page.items[0]?.dispute.created.getTime() ?? 0;
+        // Events from the walk's start on are replayed by the first reconciliation.
+        a.sync.eventsSinceMs = now.getTime() - CLOCK_MARGIN_MS;
+      }
       if (page.items.length)
         await this.apply(
           page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'backfill' as const })),
@@ -355,7 +369,7 @@ export class IndexSync {
         ...a.sync,
         position: last?.position ?? a.sync.position,
         listed: a.sync.listed + page.items.length,
-        total: (page as { total?: number }).total ?? a.sync.total,
+        total: page.total ?? a.sync.total,
         lastError: null,
       };
       await this.store.saveSync(a.sync);
@@ -393,34 +407,19 @@ export class IndexSync {
   }
 
   /**
-   * For what webhooks missed: the head swept for disputes created since the last sweep, and every
-   * dispute the index holds as open checked again, the cheaper way: a read each, or one walk of
-   * the list back to the oldest open one (a call per page), which also covers the head.
+   * For what webhooks missed: the head swept for disputes created since the last sweep; and every
+   * change to the disputes the index holds as open, found by replaying the provider's event list
+   * where it has one (from the last event seen), else the cheaper way of two: a read of each open
+   * dispute, or one walk of the list back to the oldest open one (a call per page).
    */
   private async reconcile(a: Account): Promise<void> {
     const started = Date.now();
     const callsBefore = a.calls;
     try {
-      const open = await this.openDisputes(a);
       const since = a.sync.headCreatedMs ?? 0;
       let newest: number;
-      if (open.length === 0) {
-        newest = await this.sweepHead(a, since);
-      } else {
-        const oldestOpen = open.reduce((min, d) => Math.min(min, d.created.getTime()), Infinity);
-        const walkFrom = Math.min(oldestOpen, since);
-        const walkCost = Math.ceil(
-          (await this.store.count({ accounts: [{ provider: a.client.name, account: a.client.account }], created: { gte: walkFrom } })) /
-            a.client.capabilities.maxPageSize,
-        );
-        const readCost = a.client.retrieve ? open.length + 1 : Infinity;
-        if (readCost < walkCost) {
-          newest = await this.sweepHead(a, since);
-          await this.reread(a, open);
-        } else {
-          newest = await this.sweepHead(a, walkFrom, 'reread');
-        }
-      }
+      if (await this.replay(a)) newest = await this.sweepHead(a, since);
+      else newest = await this.recheckOpen(a, since);
       a.sync = { ...a.sync, headCreatedMs: Math.max(newest, since), lastSyncedAt: new Date(), lastError: null };
       await this.store.saveSync(a.sync);
       this.metrics.indexPass(a.client.name, a.client.account, 'ok', (Date.now() - started) / 1000, a.calls - callsBefore);
@@ -430,14 +429,75 @@ export class IndexSync {
     }
   }
 
+  /** Open disputes checked again without events: a read each, or one walk back to the oldest (which also sweeps the head). */
+  private async recheckOpen(a: Account, since: number): Promise<number> {
+    const open = await this.openDisputes(a);
+    if (open.length === 0) return this.sweepHead(a, since);
+    const oldestOpen = open.reduce((min, d) => Math.min(min, d.created.getTime()), Infinity);
+    const walkFrom = Math.min(oldestOpen, since);
+    const walked = await this.store.count({ accounts: [{ provider: a.client.name, account: a.client.account }], created: { gte: walkFrom } });
+    const walkCost = Math.ceil(walked / a.client.capabilities.maxPageSize);
+    const readCost = a.client.retrieve ? open.length + 1 : Infinity;
+    if (walkCost <= readCost) return this.sweepHead(a, walkFrom, 'reread');
+    const newest = await this.sweepHead(a, since);
+    await this.reread(a, open);
+    return newest;
+  }
+
+  /**
+   * Replays the provider's event list from the checkpoint: every dispute event since, applied as
+   * of its own time (so an event older than what the index holds changes nothing). False when
+   * replay cannot stand for a full check this pass: no event list (a 404 or 403 turns replay off
+   * for the account, which is not a failure), a checkpoint past the provider's retention (30 days
+   * at Stripe), or more events than a pass reads. The checkpoint moves to the newest event seen, or
+   * to a little before the pass began (a margin for clocks), whichever is later.
+   */
+  private async replay(a: Account): Promise<boolean> {
+    const passStart = Date.now();
+    const since = a.sync.eventsSinceMs;
+    const next = (newest: number) => (a.sync = { ...a.sync, eventsSinceMs: Math.max(newest, passStart - CLOCK_MARGIN_MS) });
+    if (!a.client.listEvents || a.sync.replay === 'off') return false;
+    if (since === null || passStart - since > EVENT_RETENTION_MS) {
+      next(0);
+      return false;
+    }
+    let newest = since;
+    let startingAfter: string | undefined;
+    for (let pages = 0; pages < MAX_REPLAY_PAGES; pages++) {
+      let page;
+      try {
+        page = await this.call(a, 'replay', () => a.client.listEvents!({ createdGte: new Date(since), limit: 100, ...(startingAfter && { startingAfter }) }));
+      } catch (err) {
+        if (!(err instanceof ProviderError) || (err.status !== 404 && err.status !== 403)) throw err;
+        a.sync = { ...a.sync, replay: 'off' };
+        this.logger.info('index: the provider offers no event list to this account; reconciliation re-reads instead', {
+          provider: a.client.name,
+          account: a.client.account,
+          status: err.status,
+        });
+        return false;
+      }
+      if (page.events.length) {
+        await this.apply(page.events.map((e) => ({ dispute: e.dispute, observedAt: e.occurredAt, source: 'replay' as const })));
+        for (const e of page.events) newest = Math.max(newest, e.occurredAt.getTime());
+      }
+      if (!page.hasMore || page.events.length === 0) {
+        a.sync = { ...a.sync, replay: 'on' };
+        next(newest);
+        return true;
+      }
+      startingAfter = page.events.at(-1)!.id;
+    }
+    next(0);
+    return false;
+  }
+
   /** Each open dispute read again from its provider. */
   private async reread(a: Account, open: readonly Dispute[]): Promise<void> {
     for (const d of open) {
       if (this.stopped) return;
-      a.calls += 1;
-      this.metrics.indexCalls(a.client.name, a.client.account, 'reread', 1);
       const now = new Date();
-      const fresh = await runInScope(newScope(`index-${a.key}`, 'index-sync'), () => a.client.retrieve!(d.providerDisputeId));
+      const fresh = await this.call(a, 'reread', () => a.client.retrieve!(d.providerDisputeId));
       if (fresh) await this.apply([{ dispute: fresh, observedAt: now, source: 'reconcile' }], now);
     }
   }
@@ -456,5 +516,17 @@ export class IndexSync {
 }
 
 function fresh(provider: ProviderName, account: string): AccountSync {
-  return { provider, account, phase: 'BACKFILLING', position: null, listed: 0, total: null, headCreatedMs: null, lastSyncedAt: null, lastError: null };
+  return {
+    provider,
+    account,
+    phase: 'BACKFILLING',
+    position: null,
+    listed: 0,
+    total: null,
+    headCreatedMs: null,
+    lastSyncedAt: null,
+    lastError: null,
+    eventsSinceMs: null,
+    replay: null,
+  };
 }

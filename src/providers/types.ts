@@ -46,6 +46,8 @@ export interface ListPage {
   hasMore: boolean;
   /** For fromEnd: whether newer items exist before this page. */
   hasNewer?: boolean;
+  /** How many items the list holds (with the filter), where the provider tells (Afterpay's `total`). */
+  total?: number;
 }
 
 export type FilterField = 'charge' | 'paymentIntent' | 'created' | 'status';

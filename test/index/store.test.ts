@@ -189,6 +189,8 @@ describe.each(STORE_KINDS)('the index store (%s)', (kind) => {
       headCreatedMs: BASE,
       lastSyncedAt: new Date(BASE),
       lastError: null,
+      eventsSinceMs: BASE - 60_000,
+      replay: 'off' as const,
     };
     await store.saveSync(s);
     await store.saveSync({ ...s, listed: 400, position: 'du_10' });

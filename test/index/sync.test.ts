@@ -129,3 +129,84 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => d.name))('the index sync of %s', (
     if (created) expect(await indexed(store, name, client.account)).toContain(created);
   });
 });
+
+describe('replaying the event list', () => {
+  const calls = new Map<string, number>();
+  const metrics = {
+    indexCalls: (provider: string, _account: string, phase: string, n: number) =>
+      calls.set(`${provider}:${phase}`, (calls.get(`${provider}:${phase}`) ?? 0) + n),
+    indexPass() {},
+    indexApplied() {},
+  };
+  const statusOf = async (store: IndexStore, provider: string, id: string) =>
+    (
+      await store.page({
+        filter: { accounts: [{ provider: provider as never, account: 'default' }], search: id },
+        order: { field: 'CREATED', direction: 'DESC' },
+        direction: 'forward',
+        limit: 1,
+      })
+    ).rows[0]!.dispute.status;
+
+  it('finds a change no webhook told of in Stripe’s events, with no read per dispute; a list answering 404 turns replay off, not the account DEGRADED', async () => {
+    const stripe = await sandboxProviderOf('STRIPE').startFake({ seed: 12, count: 150 });
+    const set = createProviderSet(configuredProviders(stripe.env), quiet);
+    const store = await openEmbeddedStore(tempDir());
+    const sync = new IndexSync(store, set.clients.values(), quiet, { reconcileEveryS: 3600, metrics });
+    try {
+      sync.start();
+      await sync.whenLive();
+      // Past the list's first page, so the head sweep cannot be what finds them.
+      const deep = new Set(stripe.ordered().slice(100));
+      const [a, b] = stripe.expected().filter((d) => d.status === 'NEEDS_RESPONSE' && deep.has(d.id));
+      // Moved on at Stripe; the webhook never came.
+      stripe.events!.changeWithoutWebhook(a!.id);
+      calls.clear();
+      await sync.reconcileNow();
+      expect(await statusOf(store, 'STRIPE', a!.id)).toBe('UNDER_REVIEW');
+      expect(calls.get('STRIPE:replay')).toBe(1);
+      expect(calls.get('STRIPE:reread') ?? 0).toBe(0);
+      expect((await store.sync('STRIPE', 'default'))!.replay).toBe('on');
+
+      // The events list gone (as at a provider without one): re-read instead, and still live.
+      stripe.events!.setListed(false);
+      stripe.events!.changeWithoutWebhook(b!.id);
+      calls.clear();
+      await sync.reconcileNow();
+      expect(await statusOf(store, 'STRIPE', b!.id)).toBe('UNDER_REVIEW');
+      expect(calls.get('STRIPE:replay')).toBe(1);
+      expect(calls.get('STRIPE:reread')).toBeGreaterThan(0);
+      expect((await store.sync('STRIPE', 'default'))!.replay).toBe('off');
+      const [status] = await sync.status();
+      expect(status).toMatchObject({ state: 'LIVE', lastError: null });
+      // Off stays off: no more calls to a list that is not there.
+      calls.clear();
+      await sync.reconcileNow();
+      expect(calls.get('STRIPE:replay') ?? 0).toBe(0);
+    } finally {
+      await sync.stop();
+      await store.close();
+      await set.close();
+      await stripe.close();
+    }
+  });
+
+  it('treats WooshPay’s unconfirmed events list as absent when its API answers 404', async () => {
+    const woosh = await sandboxProviderOf('WOOSHPAY').startFake({ seed: 13, count: 60 });
+    const set = createProviderSet(configuredProviders(woosh.env), quiet);
+    const store = await openEmbeddedStore(tempDir());
+    const sync = new IndexSync(store, set.clients.values(), quiet, { reconcileEveryS: 3600, metrics });
+    try {
+      sync.start();
+      await sync.whenLive();
+      await sync.reconcileNow();
+      expect((await store.sync('WOOSHPAY', 'default'))!.replay).toBe('off');
+      expect((await sync.status())[0]).toMatchObject({ state: 'LIVE', lastError: null });
+    } finally {
+      await sync.stop();
+      await store.close();
+      await set.close();
+      await woosh.close();
+    }
+  });
+});

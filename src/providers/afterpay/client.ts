@@ -138,15 +138,15 @@ export class AfterpayClient implements DisputeProviderClient {
   async list(q: ListQuery): Promise<ListPage> {
     if (q.fromEnd) {
       const head = await this.window(q, 0, q.limit);
-      if (head.total <= q.limit) return { items: this.page(head.disputes, 0, head.total), hasMore: false, hasNewer: false };
+      if (head.total <= q.limit) return { items: this.page(head.disputes, 0, head.total), hasMore: false, hasNewer: false, total: head.total };
       const start = head.total - q.limit;
       const tail = await this.window(q, start, q.limit);
-      return { items: this.page(tail.disputes, start, tail.total), hasMore: false, hasNewer: start > 0 };
+      return { items: this.page(tail.disputes, start, tail.total), hasMore: false, hasNewer: start > 0, total: tail.total };
     }
     const anchorRaw = q.startingAfter ?? q.endingBefore ?? q.endingAt;
     if (anchorRaw === undefined) {
       const w = await this.window(q, 0, q.limit);
-      return { items: this.page(w.disputes, 0, w.total), hasMore: w.disputes.length < w.total };
+      return { items: this.page(w.disputes, 0, w.total), hasMore: w.disputes.length < w.total, total: w.total };
     }
     let anchor: Position;
     try {
@@ -172,7 +172,7 @@ export class AfterpayClient implements DisputeProviderClient {
     // If the anchor is gone altogether, the page starts where it would have been.
     const rest = w.disputes[0]?.providerDisputeId === anchor.id ? w.disputes.slice(1) : w.disputes.slice(0, q.limit);
     const first = w.disputes[0]?.providerDisputeId === anchor.id ? at + 1 : at;
-    return { items: this.page(rest, first, w.total), hasMore: first + rest.length < w.total };
+    return { items: this.page(rest, first, w.total), hasMore: first + rest.length < w.total, total: w.total };
   }
 
   /** The page before the anchor (newer), nearest last: read up to and including the anchor. */
@@ -195,7 +195,7 @@ export class AfterpayClient implements DisputeProviderClient {
     // Inclusive reads keep `limit` items: the anchor plus the limit - 1 before it.
     const kept = inclusive && items.length > q.limit ? items.slice(items.length - q.limit) : items;
     const first = start + items.length - kept.length;
-    return { items: this.page(kept, first, w.total), hasMore: first > 0 };
+    return { items: this.page(kept, first, w.total), hasMore: first > 0, total: w.total };
   }
 
   isPosition(position: string): boolean {
