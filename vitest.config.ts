@@ -14,6 +14,7 @@ const SLOW = [
   'test/e2e/replicas.test.ts',
   'test/e2e/faults.test.ts',
   'test/browser/**/*.test.ts',
+  'test/index/processes.test.ts',
 ];
 
 const shared = {
