@@ -34,7 +34,7 @@ async function gatewayProcess(env: Record<string, string>) {
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  return (await res.json()) as { data?: any; errors?: any[] };
+  return (await res.json()) as { data?: any; errors?: any[]; extensions?: any };
 }
 
 const STATUS = '{ indexStatus { provider state disputes backfill { listed } } }';
@@ -61,6 +61,14 @@ describe('a gateway killed in the middle of its backfill', () => {
         interval: 50,
       })
       .toBe(true);
+    // Meanwhile: index-only orders answer from what is indexed and say it is incomplete; today's order stays live.
+    const partial = await gql(first.url, '{ disputes(first: 3, orderBy: { field: AMOUNT, direction: DESC }) { totalCount nodes { id } } }');
+    expect(partial.errors).toBeUndefined();
+    expect(partial.data.disputes.totalCount).toBeGreaterThanOrEqual(1_200);
+    expect(partial.data.disputes.totalCount).toBeLessThan(2 * N);
+    expect((partial as any).extensions.index[0]).toMatchObject({ path: ['disputes'], complete: false });
+    const today = await gql(first.url, '{ disputes(first: 3) { totalCount nodes { id } } }');
+    expect([today.data.disputes.totalCount, (today as any).extensions?.index, today.data.disputes.nodes.length]).toEqual([null, undefined, 3]);
     first.proc.kill('SIGKILL');
     await once(first.proc, 'exit');
 
