@@ -289,7 +289,8 @@ export class IndexSync {
         this.wakers.delete(done);
         resolve();
       };
-      const t = setTimeout(done, ms);
+      // Node's timers hold at most 2^31-1 ms (24.8 days): a longer interval waits that long.
+      const t = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       t.unref();
       this.timers.add(t);
       this.wakers.add(done);
