@@ -180,6 +180,16 @@ describe.each(STORE_KINDS)('disputes from the index (%s store)', (kind) => {
       PROVIDER_DEFINITIONS.map((d) => ({ provider: d.name, account: 'default', state: 'LIVE', disputes: counts.get(d.name), lastError: null, backfill: null })),
     );
     for (const n of r.body.data.disputes.nodes) expect(Date.parse(n.syncedAt)).toBeGreaterThan(0);
+    // The same in the metrics, with what the backfill cost upstream.
+    const metrics = await (await fetch(new URL('/metrics', indexed.gateway.url))).text();
+    for (const d of PROVIDER_DEFINITIONS) {
+      const labels = `provider="${d.name}",account="default"`;
+      expect(metrics).toContain(`dispute_gateway_index_disputes{${labels}} ${counts.get(d.name)}`);
+      expect(metrics).toContain(`dispute_gateway_index_state{${labels},state="LIVE"} 1`);
+      expect(metrics).toContain(`dispute_gateway_index_state{${labels},state="BACKFILLING"} 0`);
+      expect(metrics).toMatch(new RegExp(`dispute_gateway_index_upstream_calls_total\\{${labels},phase="backfill"\\} [1-9]`));
+    }
+    expect(metrics).toMatch(/dispute_gateway_index_observations_total\{source="backfill",result="changed"\} [1-9]/);
   });
 
   it('applies the gateway’s own close to the index: the next index page shows it, with no read of the provider', async () => {
