@@ -118,6 +118,26 @@ describe('npm start without credentials', () => {
     ]);
   });
 
+  it('has indexed the fakes by the time it is ready: the inbox answers from the index at once, with a count', async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query:
+          '{ indexStatus { state } disputes(first: 5, orderBy: { field: DUE_BY, direction: ASC }, filter: { status: [NEEDS_RESPONSE, WARNING_NEEDS_RESPONSE] }) { totalCount nodes { evidenceDetails { dueBy } } } }',
+      }),
+    });
+    const body = (await res.json()) as { data: any; extensions: any; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(new Set(body.data.indexStatus.map((s: { state: string }) => s.state))).toEqual(new Set(['LIVE']));
+    expect(body.data.disputes.totalCount).toBeGreaterThan(100);
+    const due = body.data.disputes.nodes.map((n: { evidenceDetails: { dueBy: string } }) => Date.parse(n.evidenceDetails.dueBy));
+    expect(due).toEqual([...due].sort((a, b) => a - b));
+    expect(body.extensions.index[0]).toMatchObject({ path: ['disputes'], complete: true });
+    // Its store is a temporary folder, not the repository's ./data.
+    expect(stdout).toContain('"msg":"dispute index on","store":"embedded"}');
+  });
+
   it('runs compiled JavaScript with node, not a TypeScript loader', () => {
     expect(stdout).toContain('> exec node dist/main.js');
   });
