@@ -4,7 +4,8 @@
 // starts the gateway, its HEALTHCHECK passes, it answers GraphQL and an index page, holds no dev
 // dependency, and SIGTERM ends it with 0. Its DATA_DIR is a volume made for the image's user; run
 // with credentials, the image keeps its index there, one process to it. (The image itself is not
-// built here: no container engine runs in CI.)
+// built here: no container engine runs in CI.) And deploy/'s compose file and Kubernetes manifest
+// run more than one replica only with DATABASE_URL; one on the embedded index keeps DATA_DIR.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { ROOT } from '../helpers/process.js';
 
@@ -259,4 +261,118 @@ describe('the Dockerfile', () => {
       await fakes.close();
     }
   }, 120_000);
+});
+
+/** A gateway workload in deploy/: how many replicas, which variables it sets, whether DATA_DIR is on a persistent volume. */
+interface Workload {
+  where: string;
+  replicas: number;
+  env: Set<string>;
+  persistentDataDir: boolean;
+  /** A Deployment's rollout: a rolling update runs the new pod beside the old. */
+  recreate?: boolean;
+}
+
+/** The rule: several replicas share the index on PostgreSQL (and the rest on Redis); one on the embedded index keeps DATA_DIR. */
+function replicaProblems(w: Workload): string[] {
+  if (w.replicas > 1) return ['DATABASE_URL', 'REDIS_URL'].filter((v) => !w.env.has(v)).map((v) => `${w.where}: ${w.replicas} replicas without ${v}`);
+  if (w.env.has('DATABASE_URL')) return [];
+  return [
+    ...(w.persistentDataDir ? [] : [`${w.where}: the embedded index without a persistent volume at DATA_DIR`]),
+    ...(w.recreate === false ? [`${w.where}: the embedded index with a rolling update (two pods at once)`] : []),
+  ];
+}
+
+type Doc = Record<string, any>;
+/** The image's DATA_DIR (the gateway's own default without it). */
+const DATA_DIR =
+  instructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))
+    .find((i) => i.op === 'ENV' && i.args.startsWith('DATA_DIR='))
+    ?.args.slice(9) ?? './data';
+
+function composeWorkloads(compose: Doc): Workload[] {
+  return Object.entries(compose.services as Record<string, Doc>)
+    .filter(([, svc]) => svc.build !== undefined)
+    .map(([name, svc]) => {
+      // `environment` as a map or as a list of NAME=value; a variable counts when it has a value.
+      const env: Record<string, string> = Array.isArray(svc.environment)
+        ? Object.fromEntries(svc.environment.map((e: string) => [e.split('=')[0], e.slice(e.indexOf('=') + 1)]))
+        : { ...svc.environment };
+      const dataDir = env.DATA_DIR || DATA_DIR;
+      const named = Object.keys(compose.volumes ?? {});
+      return {
+        where: `docker-compose.yml ${name}`,
+        replicas: svc.deploy?.replicas ?? svc.scale ?? 1,
+        env: new Set(Object.keys(env).filter((k) => env[k])),
+        persistentDataDir: (svc.volumes ?? []).some((v: string) => named.includes(v.split(':')[0]!) && v.split(':')[1] === dataDir),
+      };
+    });
+}
+
+function kubernetesWorkloads(docs: Doc[]): Workload[] {
+  return docs
+    .filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet')
+    .map((d) => {
+      const pod = d.spec.template.spec;
+      const gateway = (pod.containers as Doc[]).find((c) => String(c.image).startsWith('dispute-gateway'))!;
+      // A variable counts when given a value, or taken from a Secret key that must exist.
+      const env = (gateway.env ?? []).filter((e: Doc) => e.value !== undefined || (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional));
+      const dataDir: string = env.find((e: Doc) => e.name === 'DATA_DIR')?.value ?? DATA_DIR;
+      const mount = (gateway.volumeMounts ?? []).find((m: Doc) => m.mountPath === dataDir);
+      const claims = new Set([
+        ...(pod.volumes ?? []).filter((v: Doc) => v.persistentVolumeClaim).map((v: Doc) => v.name),
+        ...(d.spec.volumeClaimTemplates ?? []).map((t: Doc) => t.metadata.name),
+      ]);
+      return {
+        where: `kubernetes.yaml ${d.kind} ${d.metadata.name}`,
+        replicas: d.spec.replicas ?? 1,
+        env: new Set<string>(env.map((e: Doc) => e.name)),
+        persistentDataDir: mount !== undefined && claims.has(mount.name),
+        ...(d.kind === 'Deployment' && { recreate: d.spec.strategy?.type === 'Recreate' }),
+      };
+    });
+}
+
+describe('deploy/', () => {
+  const compose = parseYaml(readFileSync(join(ROOT, 'deploy/docker-compose.yml'), 'utf8')) as Doc;
+  const kubernetes = parseAllDocuments(readFileSync(join(ROOT, 'deploy/kubernetes.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+
+  it('runs more than one replica only with DATABASE_URL (and REDIS_URL); one replica on the embedded index keeps DATA_DIR on a volume', () => {
+    const workloads = [...composeWorkloads(compose), ...kubernetesWorkloads(kubernetes)];
+    expect(workloads.map((w) => w.where)).toEqual(['docker-compose.yml gateway', 'kubernetes.yaml Deployment dispute-gateway']);
+    expect(workloads.flatMap(replicaProblems)).toEqual([]);
+    // compose: one replica, the embedded index on its named volume; Kubernetes: two, on PostgreSQL.
+    expect(workloads.map((w) => [w.replicas, w.env.has('DATABASE_URL'), w.persistentDataDir])).toEqual([
+      [1, false, true],
+      [2, true, false],
+    ]);
+  });
+
+  it('the rule is not vacuous: scaled without DATABASE_URL, or on the embedded index without a volume or with a rolling update, it fails', () => {
+    const scaled = structuredClone(compose);
+    scaled.services.gateway.deploy = { replicas: 2 };
+    expect(composeWorkloads(scaled).flatMap(replicaProblems)).toEqual([
+      'docker-compose.yml gateway: 2 replicas without DATABASE_URL',
+      'docker-compose.yml gateway: 2 replicas without REDIS_URL',
+    ]);
+    const unmounted = structuredClone(compose);
+    delete unmounted.services.gateway.volumes;
+    expect(composeWorkloads(unmounted).flatMap(replicaProblems)).toEqual([
+      'docker-compose.yml gateway: the embedded index without a persistent volume at DATA_DIR',
+    ]);
+    const single = structuredClone(kubernetes);
+    const deployment = single.find((d) => d.kind === 'Deployment')!;
+    deployment.spec.replicas = 1;
+    const container = deployment.spec.template.spec.containers[0];
+    container.env = container.env.filter((e: Doc) => e.name !== 'DATABASE_URL' && e.name !== 'REDIS_URL');
+    expect(kubernetesWorkloads(single).flatMap(replicaProblems)).toEqual([
+      'kubernetes.yaml Deployment dispute-gateway: the embedded index without a persistent volume at DATA_DIR',
+      'kubernetes.yaml Deployment dispute-gateway: the embedded index with a rolling update (two pods at once)',
+    ]);
+    // As the manifest's comment says to run it on the embedded index: it passes.
+    deployment.spec.strategy = { type: 'Recreate' };
+    container.volumeMounts.push({ name: 'data', mountPath: '/data' });
+    deployment.spec.template.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'dispute-gateway-data' } });
+    expect(kubernetesWorkloads(single).flatMap(replicaProblems)).toEqual([]);
+  });
 });
