@@ -6,34 +6,10 @@ import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
 import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
 import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, saveSyncSql, syncOf, syncValues, whereOf } from './sql.js';
+import { migrations } from './schema.js';
 import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
-const MIGRATIONS: string[] = [
-  // Ties are ordered byte-wise (COLLATE "C"), as the embedded store does, whatever the cluster's locale.
-  `CREATE TABLE disputes (
-     provider TEXT NOT NULL, account TEXT COLLATE "C" NOT NULL, provider_dispute_id TEXT COLLATE "C" NOT NULL, provider_rank INTEGER NOT NULL,
-     created_ms BIGINT NOT NULL, due_ms BIGINT, due_key BIGINT NOT NULL, amount BIGINT NOT NULL, currency TEXT NOT NULL,
-     status TEXT NOT NULL, reason TEXT NOT NULL, charge TEXT, payment_intent TEXT, email TEXT,
-     status_rank INTEGER NOT NULL, submissions INTEGER NOT NULL, observed_ms BIGINT NOT NULL, synced_ms BIGINT NOT NULL, body TEXT NOT NULL,
-     PRIMARY KEY (provider, account, provider_dispute_id)
-   );
-   CREATE INDEX disputes_created ON disputes (created_ms, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_due ON disputes (status, due_key, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_due_all ON disputes (due_key, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_amount ON disputes (amount, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_charge ON disputes (charge) WHERE charge IS NOT NULL;
-   CREATE INDEX disputes_payment_intent ON disputes (payment_intent) WHERE payment_intent IS NOT NULL;
-   CREATE INDEX disputes_email ON disputes (email) WHERE email IS NOT NULL;
-   CREATE INDEX disputes_pid ON disputes (provider_dispute_id);
-   CREATE TABLE sync_accounts (
-     provider TEXT NOT NULL, account TEXT NOT NULL, phase TEXT NOT NULL, position TEXT, listed INTEGER NOT NULL,
-     total INTEGER, head_created_ms BIGINT, last_synced_ms BIGINT, last_error TEXT,
-     PRIMARY KEY (provider, account)
-   );
-   CREATE TABLE sync_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL);`,
-  // Event replay's checkpoint.
-  `ALTER TABLE sync_accounts ADD COLUMN events_since_ms BIGINT, ADD COLUMN replay TEXT;`,
-];
+const MIGRATIONS = migrations('postgres');
 
 const SAVE_SYNC = saveSyncSql((i) => `$${i}`);
 

@@ -1,77 +1,61 @@
 // The embedded index: Node's own SQLite (node:sqlite) in a file under DATA_DIR, nothing to
-// install. One process owns a DATA_DIR: a lock file holding its pid refuses a second one (a lock
-// left by a process that died is taken over). Migrations are versioned and run at open.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+// install. One process owns a DATA_DIR: SQLite's exclusive lock, held while the store is open,
+// refuses a second one (across containers sharing a volume too), and a lock file names the holder
+// for the message. Migrations are versioned and run at open.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync as Database } from 'node:sqlite';
 import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
 import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
 import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, saveSyncSql, syncOf, syncValues, whereOf } from './sql.js';
+import { migrations } from './schema.js';
 import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
 /** Each entry moves the schema one version up; applied in order, each once, in a transaction. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE disputes (
-     provider TEXT NOT NULL, account TEXT NOT NULL, provider_dispute_id TEXT NOT NULL, provider_rank INTEGER NOT NULL,
-     created_ms INTEGER NOT NULL, due_ms INTEGER, due_key INTEGER NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
-     status TEXT NOT NULL, reason TEXT NOT NULL, charge TEXT, payment_intent TEXT, email TEXT,
-     status_rank INTEGER NOT NULL, submissions INTEGER NOT NULL, observed_ms INTEGER NOT NULL, synced_ms INTEGER NOT NULL, body TEXT NOT NULL,
-     PRIMARY KEY (provider, account, provider_dispute_id)
-   );
-   CREATE INDEX disputes_created ON disputes (created_ms, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_due ON disputes (status, due_key, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_due_all ON disputes (due_key, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_amount ON disputes (amount, provider_rank, account, provider_dispute_id);
-   CREATE INDEX disputes_charge ON disputes (charge) WHERE charge IS NOT NULL;
-   CREATE INDEX disputes_payment_intent ON disputes (payment_intent) WHERE payment_intent IS NOT NULL;
-   CREATE INDEX disputes_email ON disputes (email) WHERE email IS NOT NULL;
-   CREATE INDEX disputes_pid ON disputes (provider_dispute_id);
-   CREATE TABLE sync_accounts (
-     provider TEXT NOT NULL, account TEXT NOT NULL, phase TEXT NOT NULL, position TEXT, listed INTEGER NOT NULL,
-     total INTEGER, head_created_ms INTEGER, last_synced_ms INTEGER, last_error TEXT,
-     PRIMARY KEY (provider, account)
-   );`,
-  // Event replay's checkpoint.
-  `ALTER TABLE sync_accounts ADD COLUMN events_since_ms INTEGER;
-   ALTER TABLE sync_accounts ADD COLUMN replay TEXT;`,
-];
+const MIGRATIONS = migrations('sqlite');
 
 const SAVE_SYNC = saveSyncSql((i) => `?${i}`);
 
 const LOCK = 'index.lock';
 
-/** Takes DATA_DIR's lock for this process, or says which process holds it. */
-function lock(dir: string): () => void {
-  const path = join(dir, LOCK);
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new IndexUnavailable(
-          `DATA_DIR ${dir} is in use by process ${pid}: the embedded index serves one process. Set DATABASE_URL to share an index on PostgreSQL between several`,
-        );
-      }
-      // Left by a process that is gone: taken over.
-      rmSync(path, { force: true });
-    }
+/**
+ * Who holds DATA_DIR, as its lock file says ("<pid> <host>"), for the message that refuses a second
+ * process. The file only informs: SQLite's own exclusive lock on the database decides, which holds
+ * across processes, and across containers sharing a volume, where process ids say nothing.
+ */
+function holderOf(dir: string): string {
+  try {
+    const [pid, host] = readFileSync(join(dir, LOCK), 'utf8').trim().split(' ');
+    if (pid && /^\d+$/.test(pid)) return host ? `process ${pid} on ${host}` : `process ${pid}`;
+  } catch {
+    // No lock file, or unreadable: said plainly below.
   }
-  throw new IndexUnavailable(`DATA_DIR ${dir}: could not take ${LOCK}`);
+  return 'another process';
 }
 
-function alive(pid: number): boolean {
+function inUse(dir: string, cause?: unknown): IndexUnavailable {
+  return new IndexUnavailable(
+    `DATA_DIR ${dir} is in use by ${holderOf(dir)}: the embedded index serves one process. Set DATABASE_URL to share an index on PostgreSQL between several`,
+    { cause },
+  );
+}
+
+/**
+ * Takes the database's exclusive lock for as long as this connection lives (SQLite's locking mode
+ * EXCLUSIVE, set before WAL so no shared memory is used), and records this process in the lock file.
+ */
+function takeLock(db: Database, dir: string): () => void {
   try {
-    process.kill(pid, 0);
-    return true;
+    db.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; BEGIN IMMEDIATE; COMMIT;');
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (/locked|busy/i.test((err as Error).message)) throw inUse(dir, err);
+    throw err;
   }
+  const path = join(dir, LOCK);
+  writeFileSync(path, `${process.pid} ${hostname()}`);
+  return () => rmSync(path, { force: true });
 }
 
 /** node:sqlite, loaded on first use, with Node 22's one-time ExperimentalWarning for it kept out of the output. */
@@ -91,15 +75,15 @@ async function loadSqlite(): Promise<typeof import('node:sqlite')> {
 
 export async function openEmbeddedStore(dir: string): Promise<IndexStore> {
   mkdirSync(dir, { recursive: true });
-  const unlock = lock(dir);
+  const { DatabaseSync } = await loadSqlite();
+  const db = new DatabaseSync(join(dir, 'index.sqlite'));
   try {
-    const { DatabaseSync } = await loadSqlite();
-    const db = new DatabaseSync(join(dir, 'index.sqlite'));
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    const unlock = takeLock(db, dir);
+    db.exec('PRAGMA synchronous = NORMAL;');
     migrate(db);
     return new EmbeddedStore(db, unlock);
   } catch (err) {
-    unlock();
+    db.close();
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 // The index store, on its own: every order and filter against an oracle over the same disputes,
 // walked to the end both ways; the never-regress rule; checkpoints; and the embedded store's lock.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISPUTE_REASONS, DISPUTE_STATUSES, unreadableDispute, type Dispute, type ProviderName } from '../../src/domain/dispute.js';
@@ -199,17 +199,20 @@ describe.each(STORE_KINDS)('the index store (%s)', (kind) => {
 });
 
 describe('the embedded store', () => {
-  it('serves one process: a second open of the same DATA_DIR is refused, naming DATABASE_URL; a lock left by a dead process is taken over', async () => {
+  it("serves one process: a second open of the same DATA_DIR is refused by SQLite's lock, naming the holder and DATABASE_URL; a lock file left behind is no obstacle", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dg-index-'));
     try {
       const first = await openEmbeddedStore(dir);
       await first.apply(disputes(1, 5).map((dispute) => ({ dispute, observedAt: new Date(), source: 'backfill' as const })));
-      // Another process holds it (the lock names a live pid that is not ours: the parent's).
+      // The lock file names this very process, as it would in a second container sharing the volume
+      // (process ids are per container): the database's own lock still refuses.
+      expect(readFileSync(join(dir, 'index.lock'), 'utf8')).toBe(`${process.pid} ${hostname()}`);
+      await expect(openEmbeddedStore(dir)).rejects.toThrow(new RegExp(`in use by process ${process.pid} on ${hostname()}: .*DATABASE_URL`));
+      // The holder still works, and once it closes the next one opens.
+      expect((await first.counts()).size).toBeGreaterThan(0);
       await first.close();
-      writeFileSync(join(dir, 'index.lock'), String(process.ppid));
-      await expect(openEmbeddedStore(dir)).rejects.toThrow(/in use by process \d+.*DATABASE_URL/);
-      // A pid that cannot be alive.
-      writeFileSync(join(dir, 'index.lock'), '2147483646');
+      // A lock file left by a process that is gone, on another host: the database is free, so it opens.
+      writeFileSync(join(dir, 'index.lock'), '1 some-other-container');
       const again = await openEmbeddedStore(dir);
       expect((await again.counts()).size).toBeGreaterThan(0);
       await again.close();
