@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           DateTime: { input: 'Date', output: 'Date' },
           Upload: { input: 'globalThis.File', output: 'never' },
           JSON: { input: 'unknown', output: 'unknown' },
+          SafeInt: { input: 'number', output: 'number' },
         },
         mappers: {
           Dispute: '../../domain/dispute.js#Dispute as DisputeModel',
@@ -36,6 +37,7 @@ const config: CodegenConfig = {
           DisputeConnection: '../../gateway/connection.js#DisputeConnectionModel',
           DisputeEdge: '../../gateway/connection.js#DisputeEdgeModel',
           CloseDisputePayload: '../../gateway/close.js#CloseResult',
+          DisputeStatsGroup: '../../gateway/stats.js#StatsGroupModel',
         },
       },
     },

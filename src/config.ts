@@ -1,4 +1,6 @@
 // Process-level settings from the environment. Provider settings live with each provider.
+import { parseReminderWindows } from './index/reminders.js';
+import type { ReminderWindow } from './index/model.js';
 import { ConfigError, nonNegativeIntEnv, positiveIntEnv } from './providers/env.js';
 import type { Level } from './logger.js';
 
@@ -75,6 +77,10 @@ export interface IndexSettings {
   reconcileEveryS: number;
   /** INDEX_LEASE_S: the sync lease's term with several replicas; a leader that dies hands over within it. */
   leaseS: number;
+  /** DEADLINE_REMINDERS (default 72h,24h; `off`: none), shortest first. */
+  reminders: ReminderWindow[];
+  /** DEADLINE_REMINDER_TICK_S: how often the windows are evaluated for the passage of time. */
+  reminderTickS: number;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -131,6 +137,16 @@ export function indexSettings(env: NodeJS.ProcessEnv): IndexSettings | null {
   if (mode !== 'on' && mode !== 'off') throw new ConfigError(`INDEX must be on or off, got ${JSON.stringify(env.INDEX)}`);
   const reconcileEveryS = positiveIntEnv(env, 'INDEX_RECONCILE_EVERY_S', 300);
   const leaseS = positiveIntEnv(env, 'INDEX_LEASE_S', 15);
+  const reminderTickS = positiveIntEnv(env, 'DEADLINE_REMINDER_TICK_S', 60);
+  let reminders: ReminderWindow[];
+  try {
+    reminders = parseReminderWindows(env.DEADLINE_REMINDERS?.trim() || '72h,24h');
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (mode === 'off' && env.DEADLINE_REMINDERS?.trim() && reminders.length > 0) {
+    throw new ConfigError('DEADLINE_REMINDERS needs the dispute index, which INDEX=off turns off: unset one of them (or DEADLINE_REMINDERS=off)');
+  }
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl !== undefined) {
     let u: URL | null = null;
@@ -146,7 +162,7 @@ export function indexSettings(env: NodeJS.ProcessEnv): IndexSettings | null {
   const dataDir = env.DATA_DIR?.trim() || './data';
   if (/\0/.test(dataDir)) throw new ConfigError('DATA_DIR must be a directory path');
   if (mode === 'off') return null;
-  return { databaseUrl, dataDir, reconcileEveryS, leaseS };
+  return { databaseUrl, dataDir, reconcileEveryS, leaseS, reminders, reminderTickS };
 }
 
 function redisSettings(env: NodeJS.ProcessEnv): ProcessConfig['redis'] {

@@ -1,6 +1,6 @@
 // `npm start`: the gateway over the providers configured in the environment, or, with none
 // configured (or SANDBOX=1), over the built-in fake providers.
-import { processConfig } from './config.js';
+import { processConfig, type IndexSettings } from './config.js';
 import { createLogger } from './logger.js';
 import { ConfigError } from './providers/env.js';
 import { configuredProviders, secretsOf } from './providers/registry.js';
@@ -71,6 +71,16 @@ async function indexStore(config: Config, logger: Logger): Promise<IndexStore | 
   return store;
 }
 
+/** The index's options from its settings. */
+function indexOptions(store: IndexStore, settings: IndexSettings): NonNullable<GatewayOptions['index']> {
+  return {
+    store,
+    reconcileEveryS: settings.reconcileEveryS,
+    leaseMs: settings.leaseS * 1000,
+    reminders: { windows: settings.reminders, tickMs: settings.reminderTickS * 1000 },
+  };
+}
+
 /** Traces only when the standard OTel variables ask for them; the SDK is not even loaded otherwise. */
 async function tracingOf(logger: Logger): Promise<Awaited<ReturnType<typeof startTracing>> | null> {
   if (!tracingWanted(process.env)) return null;
@@ -89,7 +99,7 @@ function gatewayOptions(
   const { redis, index, ...rest } = parts;
   return {
     ...rest,
-    index: index && config.index ? { store: index, reconcileEveryS: config.index.reconcileEveryS, leaseMs: config.index.leaseS * 1000 } : undefined,
+    index: index && config.index ? indexOptions(index, config.index) : undefined,
     idempotencyLeaseMs: config.idempotencyLeaseMs,
     port: config.port,
     host: config.host,
@@ -143,7 +153,7 @@ function welcome(config: Config, url: string): void {
       `curl -s ${url} -H 'content-type: application/json' \\\n` +
       `  -d '{"query":"{ disputes(first: 3) { nodes { id provider amount currency status reason created } } }"}'\n\n` +
       EXAMPLE_QUERY.replace(/^/gm, '  ') +
-      `\nLive events (the fakes send signed webhooks for every change; GraphiQL's fourth tab runs this too):\n\n` +
+      `\nLive events (the fakes send signed webhooks for every change; GraphiQL's fifth tab runs this too):\n\n` +
       `curl -N ${url} -H 'accept: text/event-stream' -H 'content-type: application/json' \\\n` +
       `  -d '{"query":"subscription { disputeEvents { type provider occurredAt dispute { id status } } }"}'\n\n`,
   );

@@ -43,6 +43,8 @@ import type { Logger } from './logger.js';
 import { createProviderSet, type ConfiguredProvider } from './providers/registry.js';
 import type { IndexStore } from './index/store.js';
 import { IndexSync } from './index/sync.js';
+import { DeadlineReminders } from './index/reminders.js';
+import type { ReminderWindow } from './index/model.js';
 import type { GatewayIndex } from './gateway/indexed.js';
 
 /**
@@ -71,6 +73,25 @@ query Inbox {
 }
 `;
 
+/** GraphiQL's second tab: where the team stands, from the index's aggregates. */
+export const DASHBOARD_QUERY = `# Dashboard: where you stand across every provider, counted by the dispute index (no provider call).
+# Totals per provider and status; win rate per reason (won ÷ decided); money at risk per currency
+# (open disputes: awaiting a response or under review), with what falls due soon.
+# Group by PROVIDER, ACCOUNT, STATUS, REASON, CURRENCY, CREATED_MONTH; filter as disputes(filter:) does.
+query Dashboard {
+  totals: disputeStats(groupBy: [PROVIDER, STATUS]) {
+    asOf
+    groups { provider status count amounts { currency amount } }
+  }
+  winRateByReason: disputeStats(groupBy: [REASON]) {
+    groups { reason count won lost winRate }
+  }
+  atRisk: disputeStats(groupBy: [CURRENCY], filter: { status: [NEEDS_RESPONSE, WARNING_NEEDS_RESPONSE, UNDER_REVIEW, WARNING_UNDER_REVIEW] }) {
+    groups { currency open amounts { amount } dueWithin24h dueWithin72h pastDue }
+  }
+}
+`;
+
 export const EXAMPLE_QUERY = `# The newest disputes of every configured provider, as one list.
 # Page on with after: <endCursor>; narrow with filter: { providers: [AFTERPAY], status: [NEEDS_RESPONSE] }.
 query Disputes {
@@ -94,7 +115,7 @@ query Disputes {
 }
 `;
 
-/** GraphiQL's third tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
+/** GraphiQL's fourth tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
 export const EVIDENCE_EXAMPLE = `# Contest a dispute: stage evidence, then submit it. Run Stage, then Submit
 # (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the Inbox tab into the variables.
 # No idempotencyKey here: the gateway makes a fresh one for each call (and reuses it for that call's
@@ -119,15 +140,17 @@ mutation Submit($id: ID!) {
 }
 `;
 
-/** GraphiQL's fourth tab: live events over server-sent events. */
+/** GraphiQL's fifth tab: live events over server-sent events (deadline reminders among them). */
 export const EVENTS_EXAMPLE = `# Live dispute events: run this and leave it open. Close or submit a dispute in another
 # tab (the sandbox's fakes also send their signed webhooks, and open a new dispute every few
 # minutes) and each change appears here as it happens. To catch up after a reconnect, pass the
 # last event's cursor as after: "<cursor>"; Query.disputeEvents lists the recent history.
-# Narrow with filter: { providers: [STRIPE], types: [CREATED, CLOSED] } (or disputeId).
+# Narrow with filter: { providers: [STRIPE], types: [CREATED, CLOSED] } (or disputeId); reminders
+# only: filter: { types: [DEADLINE_APPROACHING] }.
 subscription Events {
   disputeEvents {
     type
+    reminderWindow
     provider
     occurredAt
     cursor
@@ -137,14 +160,15 @@ subscription Events {
 `;
 
 /**
- * The GraphiQL page: the Inbox (index only), the newest disputes (answered with the index on or
- * off), contesting a dispute, live events. A new tab starts with the newest disputes.
+ * The GraphiQL page: the Inbox and the Dashboard (index only), the newest disputes (answered with
+ * the index on or off), contesting a dispute, live events. A new tab starts with the newest disputes.
  */
 export const GRAPHIQL_OPTIONS = {
   title: 'Dispute Gateway',
   defaultQuery: EXAMPLE_QUERY,
   defaultTabs: [
     { query: INBOX_QUERY },
+    { query: DASHBOARD_QUERY },
     { query: EXAMPLE_QUERY },
     { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the Inbox>" }' },
     { query: EVENTS_EXAMPLE },
@@ -233,7 +257,15 @@ export interface GatewayOptions {
    */
   sharedStateHealthy?: () => boolean;
   /** The dispute index (INDEX=on): its store, opened by the caller and owned by the gateway from here (closed with it). */
-  index?: { store: IndexStore; reconcileEveryS: number; leaseMs?: number };
+  index?: {
+    store: IndexStore;
+    reconcileEveryS: number;
+    leaseMs?: number;
+    /** The clock of the due counts and reminders (tests inject one). */
+    now?: () => number;
+    /** DEADLINE_REMINDERS and DEADLINE_REMINDER_TICK_S; absent or no windows: no reminders. */
+    reminders?: { windows: ReminderWindow[]; tickMs: number };
+  };
 }
 
 export type { RequestServerContext };
@@ -433,18 +465,32 @@ function gatewayEdge(
   });
 }
 
-/** The index's sync started over the gateway's clients, told of every event published (here or, on a shared bus, by any replica). */
+/** The index's sync started over the gateway's clients, told of every event published (here or, on a shared bus, by any replica), and its reminders. */
 function startIndex(index: NonNullable<GatewayOptions['index']>, services: GatewayServices, logger: Logger): GatewayIndex {
+  const now = index.now ?? Date.now;
+  let reminders: DeadlineReminders | undefined;
   const sync = new IndexSync(index.store, services.clients.values(), logger, {
     reconcileEveryS: index.reconcileEveryS,
     leaseMs: index.leaseMs,
     metrics: services.metrics,
+    applied: (disputes) => void reminders?.changed(disputes),
   });
+  if (index.reminders?.windows.length) {
+    reminders = new DeadlineReminders(index.store, {
+      ...index.reminders,
+      now,
+      logger,
+      publish: (dispute, window) => services.events.reminder(dispute, window),
+      leading: () => sync.leader,
+      sent: (window) => services.metrics.reminderSent(window),
+    });
+  }
   services.events.onPublished((e) => {
-    if (e.dispute) void sync.observe([{ dispute: e.dispute, observedAt: e.occurredAt, source: 'webhook' }]);
+    if (e.dispute && e.type !== 'DEADLINE_APPROACHING') void sync.observe([{ dispute: e.dispute, observedAt: e.occurredAt, source: 'webhook' }]);
   });
   sync.start();
-  return { store: index.store, sync };
+  reminders?.start();
+  return { store: index.store, sync, reminders, now };
 }
 
 /** What /readyz adds: the shared state's and the index's health. Neither makes it fail: the live path serves without them. */
@@ -522,6 +568,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await drain(server, graceMs, logger);
       if (metricsServer) await new Promise((r) => metricsServer.close(r));
       // The sync stops before the clients it calls close; the store last.
+      await services.index?.reminders?.stop();
       await services.index?.sync.stop();
       await services.index?.store.close();
       await providerSet.close();

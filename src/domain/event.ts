@@ -17,6 +17,8 @@ export interface ProviderEvent {
   dispute: Dispute | null;
   /** The Idempotency-Key of the request that caused it, when the provider says (Stripe's `request.idempotency_key`). */
   causedByKey?: string | null;
+  /** A DEADLINE_APPROACHING event's window, as configured (`24h`). */
+  reminderWindow?: string;
 }
 
 /** An event as published and kept in the history. */

@@ -10,6 +10,12 @@ export type DisputeEventType =
   | 'CLOSED'
   /** The dispute was opened. */
   | 'CREATED'
+  /**
+   * An open dispute's evidence deadline is near: it entered a reminder window (DEADLINE_REMINDERS,
+   * default 72h and 24h before `evidenceDetails.dueBy`). Sent by the gateway itself, once per dispute
+   * and window; `reminderWindow` says which.
+   */
+  | 'DEADLINE_APPROACHING'
   /** Evidence was submitted (through the gateway, or elsewhere, as the provider reports it). */
   | 'EVIDENCE_SUBMITTED'
   /** The disputed amount was given back to the merchant. */
@@ -79,6 +85,16 @@ export type DisputeReason =
   /** A value the gateway does not know yet (or none was given); see `providerReason`. */
   | 'UNKNOWN'
   | 'UNRECOGNIZED';
+
+export type DisputeStatsDimension =
+  /** By provider and account together (sets both). */
+  | 'ACCOUNT'
+  /** The UTC month the dispute was opened, `YYYY-MM`. */
+  | 'CREATED_MONTH'
+  | 'CURRENCY'
+  | 'PROVIDER'
+  | 'REASON'
+  | 'STATUS';
 
 /**
  * Unified dispute status: the union of every status the providers document.

@@ -370,11 +370,38 @@ export class EventHub implements OwnChanges {
   }
 
   /**
+   * A deadline reminder (index/reminders.ts): the gateway's own event about a dispute's state, not a
+   * change to it. Stored and fanned out like any event, once per id (`rem_…`, of the dispute and
+   * window), and never taken as the dispute's newest state.
+   */
+  async reminder(dispute: Dispute, window: string): Promise<void> {
+    const ref = `${dispute.provider}:${dispute.providerAccount}:${dispute.providerDisputeId}:${window}`;
+    const event: ProviderEvent = {
+      type: 'DEADLINE_APPROACHING',
+      provider: dispute.provider,
+      account: dispute.providerAccount,
+      providerEventId: `rem_${createHash('sha256').update(ref).digest('hex').slice(0, 32)}`,
+      providerDisputeId: dispute.providerDisputeId,
+      occurredAt: new Date(this.now()),
+      dispute,
+      reminderWindow: window,
+    };
+    if ((await this.dedupe.claim(dedupeKey(event), this.claimLeaseMs)) !== 'fresh') return;
+    this.pending += 1;
+    try {
+      await this.track(this.store(event, Promise.resolve(event), event.occurredAt, null, 'reminder not published'));
+    } finally {
+      this.pending -= 1;
+    }
+  }
+
+  /**
    * Stores an event in the history and fans it out; `ownKey` is the Idempotency-Key of the
    * gateway's own change it announces. What is remembered to recognise echoes is written only once
    * the event is stored, so a change whose own event was lost is published from the provider's.
    */
   private async publish(e: ProviderEvent, receivedAt: Date, ownKey: string | null): Promise<void> {
+    if (e.type === 'DEADLINE_APPROACHING') return this.announce(await this.log.append({ ...e, receivedAt }));
     const ref = refKey({ provider: e.provider, account: e.account, providerDisputeId: e.providerDisputeId });
     const prev = await this.dedupe.recall(ref);
     if (ownKey === null) {
@@ -390,12 +417,17 @@ export class EventHub implements OwnChanges {
       // Stored is taken: without this memory an echo may be published once more, never lost.
       this.opts.logger.warn('event stored, but not remembered for recognising its echo', { provider: e.provider, account: e.account, error: err });
     }
-    this.opts.metrics?.published(stored.provider, stored.type);
+    this.announce(stored);
+  }
+
+  /** Counts an event stored in the history, and fans it out. */
+  private announce(kept: DisputeEvent): void {
+    this.opts.metrics?.published(kept.provider, kept.type);
     // Stored is taken: a subscriber the fan-out misses catches up from the history (`after`).
     try {
-      this.bus.publish(stored);
+      this.bus.publish(kept);
     } catch (err) {
-      this.opts.logger.warn('event stored but not fanned out to live subscribers', { provider: stored.provider, account: stored.account, error: err });
+      this.opts.logger.warn('event stored but not fanned out to live subscribers', { provider: kept.provider, account: kept.account, error: err });
     }
   }
 

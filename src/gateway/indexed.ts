@@ -8,6 +8,7 @@ import { accountKey, decodeDisputeId } from '../domain/ids.js';
 import { DEFAULT_ORDER, type IndexFilter, type IndexKey, type IndexOrder, type Range } from '../index/model.js';
 import type { IndexStore } from '../index/store.js';
 import type { IndexSync } from '../index/sync.js';
+import type { DeadlineReminders } from '../index/reminders.js';
 import type { Clients } from '../providers/registry.js';
 import { normalize, plan, type ConnectionArgs, type DisputeConnectionModel } from './connection.js';
 import type { CursorKeys } from './cursor.js';
@@ -16,6 +17,10 @@ import type { CursorKeys } from './cursor.js';
 export interface GatewayIndex {
   store: IndexStore;
   sync: IndexSync;
+  /** The clock aggregates' due counts and reminders are measured by (epoch ms; tests inject one). */
+  now: () => number;
+  /** Deadline reminders, when configured. */
+  reminders?: DeadlineReminders;
 }
 
 /** A page's freshness, reported under `extensions.index`. */

@@ -1,12 +1,31 @@
-// The index's own fields: its state per account, and a forced sync of one dispute.
-import { BadUserInput } from '../domain/errors.js';
+// The index's own fields: its state per account, its aggregates, and a forced sync of one dispute.
+import { responsePathAsArray as pathToArray } from 'graphql';
+import { BadUserInput, IndexUnavailableError } from '../domain/errors.js';
+import { statsFromIndex } from '../gateway/stats.js';
+import { IndexUnavailable, isStoreFailure } from '../index/store.js';
+import { SafeInt } from './scalars.js';
 import { accountKey, decodeDisputeId } from '../domain/ids.js';
 import { disputeRef } from '../gateway/loaders.js';
 import type { GatewayContext } from './context.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 
 export const indexResolvers: Resolvers = {
+  SafeInt,
   Query: {
+    // From the index's store alone: INDEX_UNAVAILABLE without it. Its freshness goes under extensions.index, as a page's does.
+    disputeStats: async (_, args, ctx, info) => {
+      const index = ctx.index;
+      if (!index) throw new IndexUnavailableError('disputeStats', 'off');
+      try {
+        const r = await statsFromIndex({ clients: ctx.clients, cursorKeys: ctx.cursorKeys, index }, args, index.now());
+        ctx.reports.index.push({ path: pathToArray(info.path), asOf: r.asOf, lagSeconds: r.lagSeconds, complete: r.complete });
+        return { groups: r.groups, asOf: r.asOf };
+      } catch (err) {
+        if (!(err instanceof IndexUnavailable) && !isStoreFailure(err)) throw err;
+        ctx.logger.warn('index: disputeStats could not be read from the store', { error: (err as Error).message });
+        throw new IndexUnavailableError('disputeStats', 'unreachable');
+      }
+    },
     // One entry per configured account the key may read (ctx.clients is already narrowed to them).
     indexStatus: async (_, __, ctx) => {
       const mine = new Set(ctx.clients.keys());

@@ -74,3 +74,22 @@ export const Upload = new GraphQLScalarType<File, never>({
     throw badInput('Upload takes a file sent with the GraphQL multipart request spec, never a literal.', ast);
   },
 });
+
+/** Integers within ±(2^53 - 1): sums of minor units, past GraphQL's 32-bit Int. */
+function safeInt(v: unknown, node?: ValueNode): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw badInput(`SafeInt must be an integer within ±${Number.MAX_SAFE_INTEGER}`, node);
+  return v;
+}
+
+export const SafeInt = new GraphQLScalarType<number, number>({
+  name: 'SafeInt',
+  serialize(v) {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+    throw new GraphQLError('SafeInt cannot represent a value beyond ±(2^53 - 1) exactly');
+  },
+  parseValue: (v) => safeInt(v),
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.INT) throw badInput('SafeInt must be an integer', ast);
+    return safeInt(Number(ast.value), ast);
+  },
+});

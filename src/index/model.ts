@@ -106,3 +106,44 @@ export function orderValue(d: Dispute, field: IndexOrderField): number | null {
   if (field === 'AMOUNT') return d.amount;
   return d.evidenceDetails.dueBy?.getTime() ?? null;
 }
+
+/** What disputeStats groups by (ACCOUNT: provider and account together). */
+export type StatsDimension = 'PROVIDER' | 'ACCOUNT' | 'STATUS' | 'REASON' | 'CURRENCY' | 'CREATED_MONTH';
+
+/** One group of the store's GROUP BY, always split by currency too (amounts only add up within one). */
+export interface StatsRow {
+  provider: ProviderName | null;
+  account: string | null;
+  status: DisputeStatus | null;
+  reason: DisputeReason | null;
+  currency: string;
+  /** YYYY-MM (UTC) of creation, when grouped by it. */
+  createdMonth: string | null;
+  count: number;
+  /** Minor units, summed exactly (64-bit in the store; within 2^53 here). */
+  amount: number;
+  won: number;
+  lost: number;
+  open: number;
+  dueWithin24h: number;
+  dueWithin72h: number;
+  pastDue: number;
+}
+
+/** A reminder window before a deadline, as configured (DEADLINE_REMINDERS): its label ("24h") and length. */
+export interface ReminderWindow {
+  label: string;
+  ms: number;
+}
+
+export interface DisputeRefKey {
+  provider: ProviderName;
+  account: string;
+  providerDisputeId: string;
+}
+
+/** A reminder to send: the dispute as the index holds it, and the smallest window it is inside. */
+export interface DueReminder {
+  dispute: Dispute;
+  window: string;
+}

@@ -4,14 +4,41 @@
 import pg from 'pg';
 import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
-import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
-import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, saveSyncSql, syncOf, syncValues, whereOf } from './sql.js';
+import {
+  DEFAULT_ORDER,
+  type DisputeRefKey,
+  type DueReminder,
+  type IndexFilter,
+  type IndexPage,
+  type IndexPageQuery,
+  type Observation,
+  type ReminderWindow,
+  type StatsDimension,
+  type StatsRow,
+} from './model.js';
+import {
+  COLUMNS,
+  indexedOf,
+  keysetOf,
+  newerThanStored,
+  orderOf,
+  rowOf,
+  reminderInsertSql,
+  remindersDueSql,
+  saveSyncSql,
+  statsRowOf,
+  statsSql,
+  syncOf,
+  syncValues,
+  whereOf,
+} from './sql.js';
 import { migrations } from './schema.js';
 import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
 const MIGRATIONS = migrations('postgres');
 
 const SAVE_SYNC = saveSyncSql((i) => `$${i}`);
+const REMINDER_INSERT = reminderInsertSql((i) => `$${i}`);
 
 /** The advisory lock id that serialises migrations ("dgindex" in hex). */
 const MIGRATION_LOCK = 0x6467696e646578;
@@ -127,6 +154,44 @@ class PostgresStore implements IndexStore {
     const params: (string | number)[] = [];
     const where = whereOf(filter, (v) => `$${params.push(v)}`);
     return Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`, params)).rows[0]!.n);
+  }
+
+  async stats(filter: IndexFilter, groupBy: readonly StatsDimension[], nowMs: number): Promise<StatsRow[]> {
+    const params: (string | number)[] = [];
+    const sql = statsSql(filter, groupBy, nowMs, (v) => `$${params.push(v)}`, 'postgres');
+    return (await this.query(sql, params)).rows.map(statsRowOf);
+  }
+
+  async remindersDue(windows: readonly ReminderWindow[], nowMs: number, limit: number, refs?: readonly DisputeRefKey[]): Promise<DueReminder[]> {
+    if (windows.length === 0 || refs?.length === 0) return [];
+    const params: (string | number)[] = [];
+    const sql = remindersDueSql(windows, nowMs, limit, (v) => `$${params.push(v)}`, refs);
+    const rows = (await this.query<{ body: string; synced_ms: string; window_label: string }>(sql, params)).rows;
+    return rows.map((r) => ({ dispute: indexedOf({ body: r.body, synced_ms: Number(r.synced_ms) }, DEFAULT_ORDER).dispute, window: r.window_label }));
+  }
+
+  async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
+    if (this.closed) throw new IndexUnavailable('the index is closed');
+    await this.ready();
+    let c: pg.PoolClient;
+    try {
+      c = await this.pool.connect();
+    } catch (err) {
+      throw new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      await c.query('BEGIN');
+      const values = (w: string, sent: number) => [ref.provider, ref.account, ref.providerDisputeId, w, dueMs, nowMs, sent];
+      const claimed = ((await c.query(REMINDER_INSERT, values(window, 1))).rowCount ?? 0) === 1;
+      if (claimed) for (const w of passed) await c.query(REMINDER_INSERT, values(w, 0));
+      await c.query('COMMIT');
+      return claimed;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
   }
 
   async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {

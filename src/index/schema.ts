@@ -31,5 +31,13 @@ export function migrations(dialect: Dialect): string[] {
     // Event replay's checkpoint.
     `ALTER TABLE sync_accounts ADD COLUMN events_since_ms ${big};
      ALTER TABLE sync_accounts ADD COLUMN replay TEXT;`,
+    // Deadline reminders: one row per dispute and window, claimed once (sent = 1), or marked passed
+    // (sent = 0) for a larger window the dispute was already inside when its first reminder went.
+    `CREATE TABLE reminders (
+       provider TEXT NOT NULL, account TEXT NOT NULL, provider_dispute_id TEXT NOT NULL, reminder_window TEXT NOT NULL,
+       due_ms ${big} NOT NULL, claimed_ms ${big} NOT NULL, sent INTEGER NOT NULL,
+       PRIMARY KEY (provider, account, provider_dispute_id, reminder_window)
+     );
+     CREATE INDEX reminders_due ON reminders (due_ms);`,
   ];
 }

@@ -2,9 +2,24 @@
 // store binds parameters in its own style (`?` or `$n`), so the builders take a `param` function.
 import { providerRank } from '../domain/provider-names.js';
 import { decode, encode } from '../domain/serialize.js';
-import type { Dispute, ProviderName } from '../domain/dispute.js';
+import type { Dispute, DisputeReason, DisputeStatus, ProviderName } from '../domain/dispute.js';
+import { AWAITING_RESPONSE, LOST_STATUSES, OPEN_STATUSES, WON_STATUSES } from '../domain/outcome.js';
+import type { Dialect } from './schema.js';
 import type { AccountSync } from './store.js';
-import { orderValue, statusRank, type IndexFilter, type IndexKey, type IndexOrder, type IndexedDispute, type Observation, type Range } from './model.js';
+import {
+  orderValue,
+  statusRank,
+  type IndexFilter,
+  type IndexKey,
+  type IndexOrder,
+  type IndexedDispute,
+  type Observation,
+  type Range,
+  type StatsDimension,
+  type StatsRow,
+  type ReminderWindow,
+  type DisputeRefKey,
+} from './model.js';
 
 /** A missing deadline sorts after every real one (ascending). */
 export const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
@@ -199,4 +214,118 @@ export function syncOf(row: Record<string, string | number | null>): AccountSync
     eventsSinceMs: num(row.events_since_ms),
     replay: row.replay === 'on' || row.replay === 'off' ? row.replay : null,
   };
+}
+
+/** The dimensions' columns; CREATED_MONTH's expression is the dialect's. */
+function dimensionColumns(groupBy: readonly StatsDimension[], dialect: Dialect): { select: string[]; group: string[] } {
+  const month =
+    dialect === 'postgres' ? `to_char(to_timestamp(created_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')` : `strftime('%Y-%m', created_ms / 1000, 'unixepoch')`;
+  const cols: Record<StatsDimension, [string, string][]> = {
+    PROVIDER: [['provider', 'provider']],
+    ACCOUNT: [
+      ['provider', 'provider'],
+      ['account', 'account'],
+    ],
+    STATUS: [['status', 'status']],
+    REASON: [['reason', 'reason']],
+    CURRENCY: [],
+    CREATED_MONTH: [[month, 'created_month']],
+  };
+  const seen = new Set<string>();
+  const select: string[] = [];
+  const group: string[] = [];
+  for (const d of groupBy)
+    for (const [expr, alias] of cols[d]) {
+      if (seen.has(alias)) continue;
+      seen.add(alias);
+      select.push(expr === alias ? expr : `${expr} AS ${alias}`);
+      group.push(expr);
+    }
+  return { select, group: [...group, 'currency'] };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One GROUP BY over the filter: per group (and currency), the count, the summed amount, and the
+ * outcome counts by the domain's rules (domain/outcome.ts); due counts are of disputes awaiting a
+ * response, by their deadline against `nowMs`: within 24 h and 72 h ahead (72 h includes 24 h),
+ * and past due.
+ */
+export function statsSql(filter: IndexFilter, groupBy: readonly StatsDimension[], nowMs: number, param: Param, dialect: Dialect): string {
+  const where = whereOf(filter, param);
+  const { select, group } = dimensionColumns(groupBy, dialect);
+  const inList = (statuses: readonly string[]) => `status IN (${statuses.map((v) => `'${v}'`).join(', ')})`;
+  const countIf = (cond: string, alias: string) => `sum(CASE WHEN ${cond} THEN 1 ELSE 0 END) AS ${alias}`;
+  const awaiting = `${inList(AWAITING_RESPONSE)} AND due_ms IS NOT NULL`;
+  const now = param(nowMs);
+  return (
+    `SELECT ${[...select, 'currency'].join(', ')}, count(*) AS n, sum(amount) AS amount, ` +
+    [
+      countIf(inList(WON_STATUSES), 'won'),
+      countIf(inList(LOST_STATUSES), 'lost'),
+      countIf(inList(OPEN_STATUSES), 'open'),
+      countIf(`${awaiting} AND due_ms >= ${now} AND due_ms <= ${param(nowMs + DAY_MS)}`, 'due24'),
+      countIf(`${awaiting} AND due_ms >= ${now} AND due_ms <= ${param(nowMs + 3 * DAY_MS)}`, 'due72'),
+      countIf(`${awaiting} AND due_ms < ${now}`, 'past_due'),
+    ].join(', ') +
+    ` FROM disputes WHERE ${where.join(' AND ')} GROUP BY ${group.join(', ')}`
+  );
+}
+
+/** A row of statsSql as the store gave it (PostgreSQL's sums come as strings). */
+export function statsRowOf(r: Record<string, unknown>): StatsRow {
+  const n = (v: unknown) => Number(v ?? 0);
+  const s = <T extends string>(v: unknown) => (v === undefined || v === null ? null : (String(v) as T));
+  return {
+    provider: s<ProviderName>(r.provider),
+    account: s(r.account),
+    status: s<DisputeStatus>(r.status),
+    reason: s<DisputeReason>(r.reason),
+    currency: String(r.currency),
+    createdMonth: s(r.created_month),
+    count: n(r.n),
+    amount: n(r.amount),
+    won: n(r.won),
+    lost: n(r.lost),
+    open: n(r.open),
+    dueWithin24h: n(r.due24),
+    dueWithin72h: n(r.due72),
+    pastDue: n(r.past_due),
+  };
+}
+
+/**
+ * Disputes awaiting a response whose deadline is ahead and within the largest window, each with
+ * the smallest window it is inside, that have no reminder for that window yet: one query over the
+ * (status, deadline) index. `refs` narrows it to some disputes (those that just changed).
+ */
+export function remindersDueSql(windows: readonly ReminderWindow[], nowMs: number, limit: number, param: Param, refs?: readonly DisputeRefKey[]): string {
+  const sorted = [...windows].sort((a, b) => a.ms - b.ms);
+  const now = param(nowMs);
+  const smallest = `CASE ${sorted.map((w) => `WHEN due_key <= ${param(nowMs + w.ms)} THEN ${param(w.label)}`).join(' ')} END`;
+  const where = [
+    `status IN (${AWAITING_RESPONSE.map(param).join(', ')})`,
+    `due_key > ${now}`,
+    `due_key <= ${param(nowMs + sorted.at(-1)!.ms)}`,
+    `due_ms IS NOT NULL`,
+  ];
+  if (refs) {
+    where.push(
+      `(${refs.map((r) => `(d.provider = ${param(r.provider)} AND d.account = ${param(r.account)} AND d.provider_dispute_id = ${param(r.providerDisputeId)})`).join(' OR ') || 'FALSE'})`,
+    );
+  }
+  return (
+    `SELECT body, synced_ms, window_label FROM (SELECT d.*, ${smallest} AS window_label FROM disputes d WHERE ${where.join(' AND ')}) c ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM reminders r WHERE r.provider = c.provider AND r.account = c.account ` +
+    `AND r.provider_dispute_id = c.provider_dispute_id AND r.reminder_window = c.window_label) ORDER BY due_key LIMIT ${limit}`
+  );
+}
+
+/** A reminder row: claimed and sent (1), or marked passed (0). ON CONFLICT DO NOTHING: whoever inserts first has it. */
+export function reminderInsertSql(param: (i: number) => string): string {
+  return (
+    `INSERT INTO reminders (provider, account, provider_dispute_id, reminder_window, due_ms, claimed_ms, sent) ` +
+    `VALUES (${[1, 2, 3, 4, 5, 6, 7].map(param).join(', ')}) ON CONFLICT DO NOTHING`
+  );
 }

@@ -8,8 +8,34 @@ import { join } from 'node:path';
 import type { DatabaseSync as Database } from 'node:sqlite';
 import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
-import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
-import { COLUMNS, indexedOf, keysetOf, newerThanStored, orderOf, rowOf, saveSyncSql, syncOf, syncValues, whereOf } from './sql.js';
+import {
+  DEFAULT_ORDER,
+  type DisputeRefKey,
+  type DueReminder,
+  type IndexFilter,
+  type IndexPage,
+  type IndexPageQuery,
+  type Observation,
+  type ReminderWindow,
+  type StatsDimension,
+  type StatsRow,
+} from './model.js';
+import {
+  COLUMNS,
+  indexedOf,
+  keysetOf,
+  newerThanStored,
+  orderOf,
+  rowOf,
+  reminderInsertSql,
+  remindersDueSql,
+  saveSyncSql,
+  statsRowOf,
+  statsSql,
+  syncOf,
+  syncValues,
+  whereOf,
+} from './sql.js';
 import { migrations } from './schema.js';
 import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
@@ -17,6 +43,7 @@ import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js'
 const MIGRATIONS = migrations('sqlite');
 
 const SAVE_SYNC = saveSyncSql((i) => `?${i}`);
+const REMINDER_INSERT = reminderInsertSql((i) => `?${i}`);
 
 const LOCK = 'index.lock';
 
@@ -170,6 +197,41 @@ class EmbeddedStore implements IndexStore {
       .prepare(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`)
       .get(...params) as { n: number };
     return Number(row.n);
+  }
+
+  async stats(filter: IndexFilter, groupBy: readonly StatsDimension[], nowMs: number): Promise<StatsRow[]> {
+    const params: (string | number)[] = [];
+    const sql = statsSql(filter, groupBy, nowMs, (v) => `?${params.push(v)}`, 'sqlite');
+    return (
+      this.open()
+        .prepare(sql)
+        .all(...params) as Record<string, unknown>[]
+    ).map(statsRowOf);
+  }
+
+  async remindersDue(windows: readonly ReminderWindow[], nowMs: number, limit: number, refs?: readonly DisputeRefKey[]): Promise<DueReminder[]> {
+    if (windows.length === 0 || refs?.length === 0) return [];
+    const params: (string | number)[] = [];
+    const sql = remindersDueSql(windows, nowMs, limit, (v) => `?${params.push(v)}`, refs);
+    const rows = this.open()
+      .prepare(sql)
+      .all(...params) as { body: string; synced_ms: number; window_label: string }[];
+    return rows.map((r) => ({ dispute: indexedOf(r, DEFAULT_ORDER).dispute, window: r.window_label }));
+  }
+
+  async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
+    const db = this.open();
+    const insert = db.prepare(REMINDER_INSERT);
+    db.exec('BEGIN');
+    try {
+      const claimed = Number(insert.run(ref.provider, ref.account, ref.providerDisputeId, window, dueMs, nowMs, 1).changes) === 1;
+      if (claimed) for (const w of passed) insert.run(ref.provider, ref.account, ref.providerDisputeId, w, dueMs, nowMs, 0);
+      db.exec('COMMIT');
+      return claimed;
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {

@@ -1,7 +1,7 @@
 // What the index needs of a store: the embedded one (sqlite.ts) and PostgreSQL's answer the same
 // calls, and the same test suite runs over both.
 import type { ProviderName } from '../domain/dispute.js';
-import type { IndexFilter, IndexPage, IndexPageQuery, Observation } from './model.js';
+import type { DisputeRefKey, DueReminder, IndexFilter, IndexPage, IndexPageQuery, Observation, ReminderWindow, StatsDimension, StatsRow } from './model.js';
 
 /** An account's sync progress, checkpointed so a restart goes on where it stopped. */
 export interface AccountSync {
@@ -31,6 +31,16 @@ export interface IndexStore {
   apply(observations: readonly Observation[], syncedAt?: Date): Promise<number>;
   page(q: IndexPageQuery): Promise<IndexPage>;
   count(filter: IndexFilter): Promise<number>;
+  /** The filter's disputes grouped (and split by currency), counted and summed by the store (sql.ts statsSql). */
+  stats(filter: IndexFilter, groupBy: readonly StatsDimension[], nowMs: number): Promise<StatsRow[]>;
+  /** Reminders to send now (sql.ts remindersDueSql), at most `limit`; `refs`: only among these disputes. */
+  remindersDue(windows: readonly ReminderWindow[], nowMs: number, limit: number, refs?: readonly DisputeRefKey[]): Promise<DueReminder[]>;
+  /**
+   * Claims a dispute's reminder for `window`, once across processes and replicas, and in the same
+   * transaction marks `passed` (larger windows it is already inside, which then never fire): true
+   * for the one caller that claimed it.
+   */
+  claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean>;
   /** When the index last had each of these disputes from its provider (null: it does not hold it). */
   syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]>;
   /** Disputes held per account. */

@@ -7,7 +7,8 @@
 // webhook, a read, the gateway's own change) hands it to one place, `IndexStore.apply`, and only
 // that decides whether it is newer than what the index holds (model.ts statusRank).
 import { randomUUID } from 'node:crypto';
-import { isFinal, type Dispute, type DisputeStatus, type ProviderName } from '../domain/dispute.js';
+import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
+import { OPEN_STATUSES, STILL_CHANGING } from '../domain/outcome.js';
 import { ProviderError } from '../domain/errors.js';
 import { accountKey } from '../domain/ids.js';
 import { displayNameOf } from '../domain/provider-names.js';
@@ -39,6 +40,8 @@ export interface SyncOptions {
   /** The sync lease's term (default 15 s): a leader that dies hands over within it. */
   leaseMs?: number;
   metrics?: IndexSyncMetrics;
+  /** Told of the disputes of every observation taken in (whatever its source), after the store has it: the reminders look at them. */
+  applied?(disputes: readonly Dispute[]): void;
 }
 
 /** Which part of the sync made a provider call: backfill, sweep (the list head), reread (open disputes), replay (the event list). */
@@ -59,9 +62,6 @@ const EVENT_RETENTION_MS = 29 * 24 * 3_600_000;
 const CLOCK_MARGIN_MS = 5 * 60_000;
 /** Pages of events one pass replays (100 each); more falls back to a full check. */
 const MAX_REPLAY_PAGES = 50;
-
-/** The statuses that can still change by the merchant's or the network's hand. */
-const OPEN: readonly DisputeStatus[] = ['WARNING_NEEDS_RESPONSE', 'WARNING_UNDER_REVIEW', 'NEEDS_RESPONSE', 'UNDER_REVIEW', 'EARLY_DISPUTE_WARNING', 'UNKNOWN'];
 
 interface Account {
   client: DisputeProviderClient;
@@ -218,6 +218,17 @@ export class IndexSync {
     return { asOf, lagSeconds: lagOf(asOf) ?? 0, complete: this.storeDown === null && mine.every((a) => a.sync.phase === 'LIVE' && !a.degraded) };
   }
 
+  /** Open disputes and their amounts per provider and currency (the metrics' gauges); null without the store. */
+  async openByProvider(nowMs: number): Promise<{ provider: string; currency: string; open: number; amount: number }[] | null> {
+    try {
+      const accounts = this.accounts.map((a) => ({ provider: a.client.name, account: a.client.account }));
+      const rows = await this.store.stats({ accounts, statuses: OPEN_STATUSES }, ['PROVIDER', 'CURRENCY'], nowMs);
+      return rows.map((r) => ({ provider: r.provider!, currency: r.currency, open: r.count, amount: r.amount }));
+    } catch {
+      return null;
+    }
+  }
+
   async status(): Promise<IndexAccountStatus[]> {
     let counts = new Map<string, number>();
     try {
@@ -258,6 +269,7 @@ export class IndexSync {
     const changed = await this.store.apply(observations, syncedAt);
     const source = observations[0]!.source;
     this.metrics.indexApplied(source, changed, observations.length - changed);
+    this.opts.applied?.(observations.map((o) => o.dispute));
   }
 
   /** Runs reconciliation for every LIVE account now (tests; the timer runs it every interval). */
@@ -505,7 +517,7 @@ export class IndexSync {
 
   private async openDisputes(a: Account): Promise<Dispute[]> {
     const out: Dispute[] = [];
-    const filter = { accounts: [{ provider: a.client.name, account: a.client.account }], statuses: OPEN };
+    const filter = { accounts: [{ provider: a.client.name, account: a.client.account }], statuses: STILL_CHANGING };
     let after;
     for (;;) {
       const page = await this.store.page({ filter, order: { field: 'CREATED', direction: 'DESC' }, direction: 'forward', limit: 500, ...(after && { after }) });

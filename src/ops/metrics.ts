@@ -25,10 +25,14 @@ export interface GatewayMetrics {
   indexPass(provider: string, account: string, outcome: 'ok' | 'error', seconds: number, calls: number): void;
   /** Observations offered to the index by source: how many changed a row, how many were stale (older than what it holds). */
   indexApplied(source: string, changed: number, stale: number): void;
+  /** A deadline reminder published, by window. */
+  reminderSent(window: string): void;
 }
 
 /** What the index's gauges read at each scrape. */
 export interface IndexGaugeSource {
+  /** Open disputes and their amount per provider and currency; null when the store cannot say. */
+  openByProvider(nowMs: number): Promise<{ provider: string; currency: string; open: number; amount: number }[] | null>;
   status(): Promise<{ provider: string; account: string; state: string; disputes: number; lagSeconds: number | null; backfill: { listed: number } | null }[]>;
 }
 
@@ -45,6 +49,7 @@ export const NO_METRICS: GatewayMetrics = {
   indexCalls() {},
   indexPass() {},
   indexApplied() {},
+  reminderSent() {},
 };
 
 /** Distinct operation names kept as labels; past it they count as `other`. */
@@ -202,6 +207,39 @@ function eventMetrics(registry: Registry, subscribers: () => number): Pick<Gatew
   };
 }
 
+/** Open disputes and money at risk, per provider (and currency): one GROUP BY per scrape, shared by both gauges. */
+function openGauges(registry: Registry, index: () => IndexGaugeSource | undefined): void {
+  let open: { at: number; rows: ReturnType<IndexGaugeSource['openByProvider']> } | null = null;
+  const openRows = () => {
+    const source = index();
+    if (!source) return Promise.resolve(null);
+    if (!open || Date.now() - open.at > 1_000) open = { at: Date.now(), rows: source.openByProvider(Date.now()) };
+    return open.rows;
+  };
+  new Gauge({
+    name: 'dispute_gateway_open_disputes',
+    help: 'Disputes open (awaiting a response or under review) in the index, per provider.',
+    labelNames: ['provider'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const sums = new Map<string, number>();
+      for (const r of (await openRows()) ?? []) sums.set(r.provider, (sums.get(r.provider) ?? 0) + r.open);
+      for (const [provider, n] of sums) this.set({ provider }, n);
+    },
+  });
+  new Gauge({
+    name: 'dispute_gateway_amount_at_risk',
+    help: 'The amount of open disputes in the index, in minor units, per provider and currency.',
+    labelNames: ['provider', 'currency'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await openRows()) ?? []) this.set({ provider: r.provider, currency: r.currency }, r.amount);
+    },
+  });
+}
+
 /** Each account's state, size, lag and backfill progress, read from the index at scrape. */
 function indexGauges(registry: Registry, index: () => IndexGaugeSource | undefined): void {
   const perAccount = (name: string, help: string, value: (s: Awaited<ReturnType<IndexGaugeSource['status']>>[number]) => number | null) =>
@@ -231,6 +269,7 @@ function indexGauges(registry: Registry, index: () => IndexGaugeSource | undefin
     'Disputes listed so far by a running backfill (absent once the account is live).',
     (s) => s.backfill?.listed ?? null,
   );
+  openGauges(registry, index);
   new Gauge({
     name: 'dispute_gateway_index_state',
     help: "Each account's index state: 1 for the state it is in (BACKFILLING, LIVE, DEGRADED, OFF), 0 for the others.",
@@ -247,7 +286,11 @@ function indexGauges(registry: Registry, index: () => IndexGaugeSource | undefin
 }
 
 /** The dispute index: what its sync costs and what it takes in (its gauges: indexGauges). */
-function indexMetrics(registry: Registry, index: () => IndexGaugeSource | undefined): Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied'> {
+function indexMetrics(
+  registry: Registry,
+  index: () => IndexGaugeSource | undefined,
+): Pick<GatewayMetrics, 'indexCalls' | 'indexPass' | 'indexApplied' | 'reminderSent'> {
+  const reminders = counter(registry, 'dispute_gateway_reminders_sent_total', 'Deadline reminders published (DEADLINE_APPROACHING), by window.', ['window']);
   const calls = counter(
     registry,
     'dispute_gateway_index_upstream_calls_total',
@@ -283,6 +326,9 @@ function indexMetrics(registry: Registry, index: () => IndexGaugeSource | undefi
       passes.inc({ provider, account, outcome });
       passDuration.observe({ provider, account }, seconds);
       passCalls.set({ provider, account }, n);
+    },
+    reminderSent(window) {
+      reminders.inc({ window });
     },
     indexApplied(source, changed, stale) {
       if (changed) applied.inc({ source, result: 'changed' }, changed);

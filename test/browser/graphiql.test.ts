@@ -78,9 +78,10 @@ describe('GraphiQL in a browser', () => {
     await page.goto(h.gateway.url);
     await schema;
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(5);
     expect(await tabs.nth(0).innerText()).toContain('Inbox');
-    expect(await tabs.nth(1).innerText()).toContain('Disputes');
+    expect(await tabs.nth(1).innerText()).toContain('Dashboard');
+    expect(await tabs.nth(2).innerText()).toContain('Disputes');
     const answer = page.waitForResponse(
       (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Inbox'),
     );
@@ -109,6 +110,34 @@ describe('GraphiQL in a browser', () => {
     await page.screenshot({ path: 'test-results/graphiql-inbox.png' });
   }, 60_000);
 
+  it('shows the Dashboard: totals per provider and status, win rate per reason, money at risk per currency', async () => {
+    const page = await browser.newPage();
+    const schema = page.waitForResponse((r) => (r.request().postData() ?? '').includes('IntrospectionQuery'));
+    await page.goto(h.gateway.url);
+    await schema;
+    await openTab(page, 1, 'query Dashboard');
+    const answer = page.waitForResponse(
+      (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Dashboard'),
+    );
+    await page.locator('.graphiql-execute-button').click();
+    const body = await (await answer).json();
+    expect(body.errors).toBeUndefined();
+    const { totals, winRateByReason, atRisk } = body.data;
+    // Every dispute of every provider counted once, across the provider-and-status groups.
+    const all = await h.gql('{ disputes(first: 1) { totalCount } }');
+    expect(totals.groups.reduce((n: number, g: { count: number }) => n + g.count, 0)).toBe(all.body.data.disputes.totalCount);
+    expect(new Set(totals.groups.map((g: { provider: string }) => g.provider))).toEqual(new Set(['STRIPE', 'WOOSHPAY', 'FLEX', 'AFTERPAY']));
+    for (const g of winRateByReason.groups) if (g.won + g.lost > 0) expect(g.winRate).toBeCloseTo(g.won / (g.won + g.lost), 10);
+    expect(atRisk.groups.length).toBeGreaterThan(0);
+    for (const g of atRisk.groups) expect(g.amounts[0].amount).toBeGreaterThan(0);
+    // What the person sees (the pane shows the answer's first lines): the totals, as of when, the first group.
+    await expect.poll(async () => resultText(page), { timeout: 15_000 }).toContain(`"asOf": "${totals.asOf}"`);
+    expect(await resultText(page)).toContain(
+      `"provider": "${totals.groups[0].provider}", "status": "${totals.groups[0].status}", "count": ${totals.groups[0].count}`,
+    );
+    await page.screenshot({ path: 'test-results/graphiql-dashboard.png' });
+  }, 60_000);
+
   it('loads offline, runs the example query and shows disputes of all four providers', async () => {
     const page = await browser.newPage();
     const failed: string[] = [];
@@ -121,10 +150,10 @@ describe('GraphiQL in a browser', () => {
     const schema = page.waitForResponse((r) => (r.request().postData() ?? '').includes('IntrospectionQuery'));
     await page.goto(h.gateway.url);
     await schema;
-    // The second tab holds the example query (the first, the Inbox).
+    // The third tab holds the example query (the first, the Inbox; the second, the Dashboard).
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(4);
-    await openTab(page, 1, 'query Disputes');
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(5);
+    await openTab(page, 2, 'query Disputes');
     const answer = page.waitForResponse(
       (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Disputes'),
     );
@@ -144,8 +173,8 @@ describe('GraphiQL in a browser', () => {
     expect(text).toContain('"hasNextPage": true');
     expect(await page.title()).toBe('Dispute Gateway');
     // The third tab holds the contest example: staging, then submitting evidence; the fourth, live events.
-    expect(await tabs.nth(2).innerText()).toContain('Stage');
-    expect(await tabs.nth(3).innerText()).toContain('Events');
+    expect(await tabs.nth(3).innerText()).toContain('Stage');
+    expect(await tabs.nth(4).innerText()).toContain('Events');
     expect(external).toEqual([]);
     expect(failed).toEqual([]);
     mkdirSync('test-results', { recursive: true });
@@ -159,9 +188,9 @@ describe('GraphiQL in a browser', () => {
     await page.goto(h.gateway.url);
     await schema;
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(5);
     // The tab's editor shows the subscription before it is run.
-    await openTab(page, 3, 'subscription Events');
+    await openTab(page, 4, 'subscription Events');
     // GraphiQL subscribes over server-sent events, with a GET.
     const opened = page.waitForRequest(
       (r) => r.url().startsWith(`${h.gateway.url}?`) && r.url().includes('subscription+Events') && r.headers().accept === 'text/event-stream',

@@ -14,13 +14,24 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('index settings', () => {
   it('reads the defaults, and each setting as given', () => {
-    expect(indexSettings({})).toEqual({ databaseUrl: undefined, dataDir: './data', reconcileEveryS: 300, leaseS: 15 });
+    const defaults = {
+      reminders: [
+        { label: '24h', ms: 86_400_000 },
+        { label: '72h', ms: 259_200_000 },
+      ],
+      reminderTickS: 60,
+    };
+    expect(indexSettings({})).toEqual({ databaseUrl: undefined, dataDir: './data', reconcileEveryS: 300, leaseS: 15, ...defaults });
+    expect(indexSettings({ DEADLINE_REMINDERS: 'off', DEADLINE_REMINDER_TICK_S: '5' })).toMatchObject({ reminders: [], reminderTickS: 5 });
+    // Off with the index: reminders are off too, and saying so explicitly is fine.
+    expect(indexSettings({ INDEX: 'off', DEADLINE_REMINDERS: 'off' })).toBeNull();
     expect(indexSettings({ INDEX: 'off' })).toBeNull();
     expect(indexSettings({ INDEX: ' ON ', DATABASE_URL: 'postgresql://u:p@db:5432/x', INDEX_RECONCILE_EVERY_S: '1', DATA_DIR: '/var/lib/dg' })).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/x',
       dataDir: '/var/lib/dg',
       reconcileEveryS: 1,
       leaseS: 15,
+      ...defaults,
     });
   });
 
@@ -31,6 +42,10 @@ describe('index settings', () => {
     [{ INDEX_LEASE_S: '-1' }, /^INDEX_LEASE_S must be a positive integer/],
     [{ DATABASE_URL: 'mysql://root:hunter2@db/x' }, /^DATABASE_URL must be a PostgreSQL URL/],
     [{ DATABASE_URL: 'not a url hunter2' }, /^DATABASE_URL must be a PostgreSQL URL/],
+    [{ DEADLINE_REMINDERS: '24' }, /^DEADLINE_REMINDERS must be durations like 72h,24h/],
+    [{ DEADLINE_REMINDERS: '2w' }, /^DEADLINE_REMINDERS must be durations/],
+    [{ DEADLINE_REMINDER_TICK_S: '0' }, /^DEADLINE_REMINDER_TICK_S must be a positive integer/],
+    [{ INDEX: 'off', DEADLINE_REMINDERS: '24h' }, /^DEADLINE_REMINDERS needs the dispute index, which INDEX=off turns off/],
     // Checked even with the index off: a typo is not silently ignored.
     [{ INDEX: 'off', INDEX_RECONCILE_EVERY_S: 'x' }, /^INDEX_RECONCILE_EVERY_S/],
   ])('refuses %j', (env, message) => {

@@ -5,6 +5,7 @@ import type { NodeModel, DisputeEventConnectionModel, DisputeEventEdgeModel } fr
 import type { DisputeEvent as DisputeEventModel } from '../../domain/event.js';
 import type { DisputeConnectionModel, DisputeEdgeModel } from '../../gateway/connection.js';
 import type { CloseResult } from '../../gateway/close.js';
+import type { StatsGroupModel } from '../../gateway/stats.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -21,6 +22,11 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
   /** Arbitrary JSON, used for provider metadata maps. */
   JSON: { input: unknown; output: unknown; }
+  /**
+   * An integer up to 2^53 - 1 in magnitude (JavaScript's safe integers), for sums of money in minor
+   * units, which pass GraphQL's 32-bit `Int` at a real merchant's size.
+   */
+  SafeInt: { input: number; output: number; }
   /** A file sent with the GraphQL multipart request spec (`multipart/form-data`: operations, map, files). */
   Upload: { input: globalThis.File; output: never; }
 };
@@ -111,6 +117,14 @@ export type CloseDisputePayload = {
   /** The dispute after closing; null when a user error prevented the close. */
   dispute?: Maybe<Dispute>;
   userErrors: Array<UserError>;
+};
+
+export type CurrencyAmount = {
+  __typename?: 'CurrencyAmount';
+  /** Minor units. */
+  amount: Scalars['SafeInt']['output'];
+  /** Lowercase ISO-4217. */
+  currency: Scalars['String']['output'];
 };
 
 /** An inclusive/exclusive instant range; every bound is optional. */
@@ -309,10 +323,12 @@ export type DisputeEvent = Node & {
   /** When the provider says it happened. */
   occurredAt: Scalars['DateTime']['output'];
   provider: DisputeProvider;
-  /** The provider's id of the event (Stripe `evt_…`, Flex's message id); `gw_…` for a change made through this gateway. */
+  /** The provider's id of the event (Stripe `evt_…`, Flex's message id); `gw_…` for a change made through this gateway; `rem_…` for a deadline reminder. */
   providerEventId: Scalars['String']['output'];
   /** When this gateway received it. */
   receivedAt: Scalars['DateTime']['output'];
+  /** For DEADLINE_APPROACHING: the window entered, as configured (`24h`); null for other types. */
+  reminderWindow?: Maybe<Scalars['String']['output']>;
   type: DisputeEventType;
 };
 
@@ -346,6 +362,12 @@ export type DisputeEventType =
   | 'CLOSED'
   /** The dispute was opened. */
   | 'CREATED'
+  /**
+   * An open dispute's evidence deadline is near: it entered a reminder window (DEADLINE_REMINDERS,
+   * default 72h and 24h before `evidenceDetails.dueBy`). Sent by the gateway itself, once per dispute
+   * and window; `reminderWindow` says which.
+   */
+  | 'DEADLINE_APPROACHING'
   /** Evidence was submitted (through the gateway, or elsewhere, as the provider reports it). */
   | 'EVIDENCE_SUBMITTED'
   /** The disputed amount was given back to the merchant. */
@@ -564,6 +586,55 @@ export type DisputeReason =
   /** A value the gateway does not know yet (or none was given); see `providerReason`. */
   | 'UNKNOWN'
   | 'UNRECOGNIZED';
+
+export type DisputeStats = {
+  __typename?: 'DisputeStats';
+  /** As of when the index last confirmed every account asked whole (as `extensions.index.asOf` of a page). */
+  asOf: Scalars['DateTime']['output'];
+  groups: Array<DisputeStatsGroup>;
+};
+
+export type DisputeStatsDimension =
+  /** By provider and account together (sets both). */
+  | 'ACCOUNT'
+  /** The UTC month the dispute was opened, `YYYY-MM`. */
+  | 'CREATED_MONTH'
+  | 'CURRENCY'
+  | 'PROVIDER'
+  | 'REASON'
+  | 'STATUS';
+
+/**
+ * One group. Its dimensions are set when grouped by them, else null. Outcomes follow one set of rules
+ * (docs/index.md): won is `WON`; lost is `LOST`; an inquiry that closed (`WARNING_CLOSED`), a dispute
+ * prevented or resolved early, or closed by a refund or void is neither.
+ */
+export type DisputeStatsGroup = {
+  __typename?: 'DisputeStatsGroup';
+  account?: Maybe<Scalars['String']['output']>;
+  /** The disputed amounts summed per currency (one entry each), in minor units. */
+  amounts: Array<CurrencyAmount>;
+  count: Scalars['Int']['output'];
+  /** `YYYY-MM`, UTC. */
+  createdMonth?: Maybe<Scalars['String']['output']>;
+  /** Lowercase ISO-4217, as `Dispute.currency`. */
+  currency?: Maybe<Scalars['String']['output']>;
+  /** Awaiting a response (`NEEDS_RESPONSE`, `WARNING_NEEDS_RESPONSE`) with `evidenceDetails.dueBy` in the next 24 hours. */
+  dueWithin24h: Scalars['Int']['output'];
+  /** As dueWithin24h, in the next 72 hours (those within 24 hours included). */
+  dueWithin72h: Scalars['Int']['output'];
+  lost: Scalars['Int']['output'];
+  /** Awaiting a response or under review: `NEEDS_RESPONSE`, `WARNING_NEEDS_RESPONSE`, `UNDER_REVIEW`, `WARNING_UNDER_REVIEW`. */
+  open: Scalars['Int']['output'];
+  /** Awaiting a response with `evidenceDetails.dueBy` already passed. */
+  pastDue: Scalars['Int']['output'];
+  provider?: Maybe<DisputeProvider>;
+  reason?: Maybe<DisputeReason>;
+  status?: Maybe<DisputeStatus>;
+  /** won ÷ (won + lost); null when none is decided. */
+  winRate?: Maybe<Scalars['Float']['output']>;
+  won: Scalars['Int']['output'];
+};
 
 /**
  * Unified dispute status: the union of every status the providers document.
@@ -818,6 +889,13 @@ export type Query = {
    */
   disputeEvents: DisputeEventConnection;
   /**
+   * Disputes counted and summed by the index's store, grouped by `groupBy` (none: one group, the
+   * totals). `filter` is the `disputes` filter; the key's providers and accounts narrow it as they
+   * narrow `disputes`. Only groups with at least one dispute are listed. Needs the index:
+   * `INDEX_UNAVAILABLE` with `INDEX=off` or its store unreachable.
+   */
+  disputeStats: DisputeStats;
+  /**
    * Disputes of every configured provider and account as one list, newest first (ties: provider,
    * then account, then the provider's own order). Page forward with `first`/`after` or backward with `last`/`before`
    * (1..100 each; `first` defaults to 10). `last` without `before` returns the oldest disputes.
@@ -852,6 +930,12 @@ export type QueryDisputeEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<DisputeEventFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryDisputeStatsArgs = {
+  filter?: InputMaybe<DisputeFilter>;
+  groupBy?: InputMaybe<Array<DisputeStatsDimension>>;
 };
 
 
@@ -1063,6 +1147,7 @@ export type ResolversTypes = ResolversObject<{
   CircuitState: CircuitState;
   CloseDisputeInput: CloseDisputeInput;
   CloseDisputePayload: ResolverTypeWrapper<CloseResult>;
+  CurrencyAmount: ResolverTypeWrapper<CurrencyAmount>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DateTimeRange: DateTimeRange;
   Dispute: ResolverTypeWrapper<DisputeModel>;
@@ -1089,10 +1174,14 @@ export type ResolversTypes = ResolversObject<{
   DisputeProvider: DisputeProvider;
   DisputeProviderDetails: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['DisputeProviderDetails']>;
   DisputeReason: DisputeReason;
+  DisputeStats: ResolverTypeWrapper<Omit<DisputeStats, 'groups'> & { groups: Array<ResolversTypes['DisputeStatsGroup']> }>;
+  DisputeStatsDimension: DisputeStatsDimension;
+  DisputeStatsGroup: ResolverTypeWrapper<StatsGroupModel>;
   DisputeStatus: DisputeStatus;
   EvidenceCapabilities: ResolverTypeWrapper<EvidenceCapabilities>;
   File: ResolverTypeWrapper<File>;
   FlexDisputeDetails: ResolverTypeWrapper<FlexDisputeDetails>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IndexAccountStatus: ResolverTypeWrapper<IndexAccountStatus>;
   IndexBackfill: ResolverTypeWrapper<IndexBackfill>;
@@ -1108,6 +1197,7 @@ export type ResolversTypes = ResolversObject<{
   ProviderInfo: ResolverTypeWrapper<ProviderInfo>;
   ProviderPagination: ProviderPagination;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SafeInt: ResolverTypeWrapper<Scalars['SafeInt']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   StripeDisputeDetails: ResolverTypeWrapper<StripeDisputeDetails>;
   SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
@@ -1133,6 +1223,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   CloseDisputeInput: CloseDisputeInput;
   CloseDisputePayload: CloseResult;
+  CurrencyAmount: CurrencyAmount;
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
   Dispute: DisputeModel;
@@ -1154,9 +1245,12 @@ export type ResolversParentTypes = ResolversObject<{
   DisputePaymentMethodDetails: DisputePaymentMethodDetails;
   DisputePaypalDetails: DisputePaypalDetails;
   DisputeProviderDetails: ResolversUnionTypes<ResolversParentTypes>['DisputeProviderDetails'];
+  DisputeStats: Omit<DisputeStats, 'groups'> & { groups: Array<ResolversParentTypes['DisputeStatsGroup']> };
+  DisputeStatsGroup: StatsGroupModel;
   EvidenceCapabilities: EvidenceCapabilities;
   File: File;
   FlexDisputeDetails: FlexDisputeDetails;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   IndexAccountStatus: IndexAccountStatus;
   IndexBackfill: IndexBackfill;
@@ -1169,6 +1263,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProviderHealth: ProviderHealth;
   ProviderInfo: ProviderInfo;
   Query: Record<PropertyKey, never>;
+  SafeInt: Scalars['SafeInt']['output'];
   String: Scalars['String']['output'];
   StripeDisputeDetails: StripeDisputeDetails;
   SubmitDisputeEvidenceInput: SubmitDisputeEvidenceInput;
@@ -1225,6 +1320,11 @@ export type BalanceTransactionFeeResolvers<ContextType = GatewayContext, ParentT
 export type CloseDisputePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CloseDisputePayload'] = ResolversParentTypes['CloseDisputePayload']> = ResolversObject<{
   dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type CurrencyAmountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CurrencyAmount'] = ResolversParentTypes['CurrencyAmount']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1309,6 +1409,7 @@ export type DisputeEventResolvers<ContextType = GatewayContext, ParentType exten
   provider?: Resolver<ResolversTypes['DisputeProvider'], ParentType, ContextType>;
   providerEventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reminderWindow?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['DisputeEventType'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -1389,6 +1490,29 @@ export type DisputePaypalDetailsResolvers<ContextType = GatewayContext, ParentTy
 
 export type DisputeProviderDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeProviderDetails'] = ResolversParentTypes['DisputeProviderDetails']> = ResolversObject<{
   __resolveType: TypeResolveFn<'AfterpayDisputeDetails' | 'FlexDisputeDetails' | 'StripeDisputeDetails' | 'WooshPayDisputeDetails', ParentType, ContextType>;
+}>;
+
+export type DisputeStatsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeStats'] = ResolversParentTypes['DisputeStats']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  groups?: Resolver<Array<ResolversTypes['DisputeStatsGroup']>, ParentType, ContextType>;
+}>;
+
+export type DisputeStatsGroupResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeStatsGroup'] = ResolversParentTypes['DisputeStatsGroup']> = ResolversObject<{
+  account?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  amounts?: Resolver<Array<ResolversTypes['CurrencyAmount']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdMonth?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dueWithin24h?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dueWithin72h?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lost?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pastDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['DisputeProvider']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['DisputeReason']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['DisputeStatus']>, ParentType, ContextType>;
+  winRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  won?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type EvidenceCapabilitiesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceCapabilities'] = ResolversParentTypes['EvidenceCapabilities']> = ResolversObject<{
@@ -1484,12 +1608,17 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType, RequireFields<QueryDisputeArgs, 'id'>>;
   disputeByProviderId?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType, RequireFields<QueryDisputeByProviderIdArgs, 'provider' | 'providerDisputeId'>>;
   disputeEvents?: Resolver<ResolversTypes['DisputeEventConnection'], ParentType, ContextType, Partial<QueryDisputeEventsArgs>>;
+  disputeStats?: Resolver<ResolversTypes['DisputeStats'], ParentType, ContextType, Partial<QueryDisputeStatsArgs>>;
   disputes?: Resolver<ResolversTypes['DisputeConnection'], ParentType, ContextType, Partial<QueryDisputesArgs>>;
   indexStatus?: Resolver<Array<ResolversTypes['IndexAccountStatus']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderInfo']>, ParentType, ContextType>;
 }>;
+
+export interface SafeIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['SafeInt'], any> {
+  name: 'SafeInt';
+}
 
 export type StripeDisputeDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StripeDisputeDetails'] = ResolversParentTypes['StripeDisputeDetails']> = ResolversObject<{
   enhancedEligibilityTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1537,6 +1666,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   BalanceTransaction?: BalanceTransactionResolvers<ContextType>;
   BalanceTransactionFee?: BalanceTransactionFeeResolvers<ContextType>;
   CloseDisputePayload?: CloseDisputePayloadResolvers<ContextType>;
+  CurrencyAmount?: CurrencyAmountResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Dispute?: DisputeResolvers<ContextType>;
   DisputeAmazonPayDetails?: DisputeAmazonPayDetailsResolvers<ContextType>;
@@ -1553,6 +1683,8 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   DisputePaymentMethodDetails?: DisputePaymentMethodDetailsResolvers<ContextType>;
   DisputePaypalDetails?: DisputePaypalDetailsResolvers<ContextType>;
   DisputeProviderDetails?: DisputeProviderDetailsResolvers<ContextType>;
+  DisputeStats?: DisputeStatsResolvers<ContextType>;
+  DisputeStatsGroup?: DisputeStatsGroupResolvers<ContextType>;
   EvidenceCapabilities?: EvidenceCapabilitiesResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
   FlexDisputeDetails?: FlexDisputeDetailsResolvers<ContextType>;
@@ -1566,6 +1698,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   ProviderHealth?: ProviderHealthResolvers<ContextType>;
   ProviderInfo?: ProviderInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SafeInt?: GraphQLScalarType;
   StripeDisputeDetails?: StripeDisputeDetailsResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SyncDisputePayload?: SyncDisputePayloadResolvers<ContextType>;
