@@ -2,7 +2,7 @@
 // resumes from its checkpoint at the next start, without listing again what was done, and ends
 // with every dispute once; three replicas on one PostgreSQL elect one sync leader, every replica
 // reads, a leader killed is replaced within the lease's term, and one stopped (SIGTERM) hands the
-// lease over at once.
+// lease over at once; a deadline reminder goes out once among them, and not again after a restart.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ import type { ProviderFake } from '../../src/sandbox/types.js';
 import { freshDatabase } from '../../scripts/postgres-server.js';
 import { postgresServer } from '../helpers/index-stores.js';
 import { readyUrl, spawnGateway } from '../helpers/process.js';
+import { postWebhook } from '../helpers/events.js';
+import { encodeDisputeId } from '../../src/domain/ids.js';
 
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -35,6 +37,18 @@ async function gatewayProcess(env: Record<string, string>) {
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   return (await res.json()) as { data?: any; errors?: any[]; extensions?: any };
+}
+
+/** Announces, by a signed Stripe webhook to each of `urls`, a new dispute whose deadline is 6 hours away. */
+async function announceSoon(sandbox: Sandbox, urls: string[], id: string): Promise<void> {
+  const stripe = sandbox.fakes.find((f) => f.name === 'STRIPE')!.fake;
+  const template = (await (
+    await fetch(`${stripe.url}/v1/disputes/${stripe.expected()[0]!.id}`, { headers: { authorization: `Bearer ${stripe.env.STRIPE_SECRET_KEY}` } })
+  ).json()) as Record<string, any>;
+  const now = Math.floor(Date.now() / 1000);
+  const object = { ...template, id, status: 'needs_response', created: now, evidence_details: { ...template.evidence_details, due_by: now + 6 * 3600 } };
+  const event = { id: `evt_${id}`, object: 'event', type: 'charge.dispute.created', created: now, livemode: false, data: { object } };
+  for (const url of urls) expect((await postWebhook(new URL(url).origin, 'STRIPE', event, stripe.env.STRIPE_WEBHOOK_SECRET!)).status).toBe(200);
 }
 
 const STATUS = '{ indexStatus { provider state disputes backfill { listed } } }';
@@ -126,7 +140,7 @@ describe('three replicas on one PostgreSQL', () => {
     const databaseUrl = await freshDatabase(await postgresServer());
     // Renewed every third of its term: a lease left to expire goes 6-9 s after its holder's end, one given back within a renewal (3 s).
     const LEASE_S = 9;
-    const env = { ...sandbox.env, DATABASE_URL: databaseUrl, INDEX_LEASE_S: String(LEASE_S), INDEX_RECONCILE_EVERY_S: '2' };
+    const env = { ...sandbox.env, DATABASE_URL: databaseUrl, INDEX_LEASE_S: String(LEASE_S), INDEX_RECONCILE_EVERY_S: '2', DEADLINE_REMINDER_TICK_S: '1' };
     const replicas = await Promise.all([0, 1, 2].map(() => gatewayProcess(env)));
     for (const r of replicas) await expect.poll(() => allLive(r.url), { timeout: 30_000, interval: 100 }).toBe(true);
     const leads = (r: (typeof replicas)[number]) => r.out.out.split('\n').filter((l) => l.includes('"index: this replica runs the sync"')).length;
@@ -138,6 +152,23 @@ describe('three replicas on one PostgreSQL', () => {
     const totals = await Promise.all(replicas.map(async (r) => (await gql(r.url, inbox)).data?.disputes.totalCount));
     expect(new Set(totals).size).toBe(1);
     expect(totals[0]).toBeGreaterThan(0);
+
+    // A dispute opened 6 hours before its deadline, its webhook delivered to all three: one reminder among them, ticks or not.
+    const soon = 'du_replicaSoon00001';
+    const remindersOf = async (urls: string[]) => {
+      const id = encodeDisputeId({ provider: 'STRIPE', account: 'default', providerDisputeId: soon });
+      const q = 'query($id: ID!) { disputeEvents(first: 10, filter: { types: [DEADLINE_APPROACHING], disputeId: $id }) { nodes { reminderWindow } } }';
+      const pages = await Promise.all(urls.map((u) => gql(u, q, { id })));
+      return pages.flatMap((p) => p.data?.disputeEvents.nodes ?? []).length;
+    };
+    await announceSoon(
+      sandbox,
+      replicas.map((r) => r.url),
+      soon,
+    );
+    await expect.poll(() => remindersOf(replicas.map((r) => r.url)), { timeout: 10_000, interval: 100 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await remindersOf(replicas.map((r) => r.url))).toBe(1);
 
     // The leader dies: another takes the lease once its term runs out.
     const leader = replicas.find((r) => leads(r) === 1)!;
@@ -174,5 +205,13 @@ describe('three replicas on one PostgreSQL', () => {
     expect(await allLive(last.url)).toBe(true);
     last.proc.kill('SIGTERM');
     await once(last.proc, 'exit');
+    // Restarted alone on the same store: it leads, ticks, and sends that reminder no second time.
+    const restarted = await gatewayProcess(env);
+    await expect.poll(() => allLive(restarted.url), { timeout: 30_000, interval: 100 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(leads(restarted)).toBe(1);
+    expect(await remindersOf([restarted.url])).toBe(0);
+    restarted.proc.kill('SIGTERM');
+    await once(restarted.proc, 'exit');
   }, 120_000);
 });
