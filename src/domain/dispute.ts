@@ -18,6 +18,8 @@ export const DISPUTE_STATUSES = [
   'EARLY_DISPUTE_RESOLVED',
   'MERCHANT_REFUNDED',
   'MERCHANT_VOIDED',
+  'APPEAL_NEEDS_RESPONSE',
+  'APPEAL_UNDER_REVIEW',
   'UNKNOWN',
 ] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
@@ -112,6 +114,8 @@ export interface DisputeEvidence {
   shippingTrackingNumber: string | null;
   uncategorizedFile: FileRef | null;
   uncategorizedText: string | null;
+  /** Stripe's enhanced evidence as staged; absent or null where the provider has none. */
+  enhancedEvidence?: EnhancedEvidence | null;
 }
 
 export interface DisputeEvidenceDetails {
@@ -119,7 +123,55 @@ export interface DisputeEvidenceDetails {
   hasEvidence: boolean;
   pastDue: boolean;
   submissionCount: number;
+  /** What the provider reports of the enhanced evidence programs the dispute is eligible for (Stripe's `enhanced_eligibility`). */
+  enhancedEligibility?: EnhancedEligibility | null;
+  /** How the evidence was (or is to be) submitted, where the provider says (Stripe `submission_method`, `intended_submission_method`). */
+  submissionMethod?: string | null;
+  intendedSubmissionMethod?: string | null;
 }
+
+/** Stripe's `evidence_details.enhanced_eligibility`, its values kept as Stripe sends them (lowercase). */
+export interface EnhancedEligibility {
+  visaCompellingEvidence3: { status: string; requiredActions: string[] } | null;
+  visaCompliance: { status: string } | null;
+  mastercardCompliance: { status: string } | null;
+}
+
+/** Stripe's address object, as enhanced evidence carries it. */
+export interface EvidenceAddress {
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postalCode: string | null;
+  state: string | null;
+}
+
+/** One transaction of Visa Compelling Evidence 3.0: its customer identifiers and description. */
+export interface Ce3Transaction {
+  customerAccountId: string | null;
+  customerDeviceFingerprint: string | null;
+  customerDeviceId: string | null;
+  customerEmailAddress: string | null;
+  customerPurchaseIp: string | null;
+  productDescription: string | null;
+  shippingAddress: EvidenceAddress | null;
+}
+
+/** Stripe's `evidence.enhanced_evidence`, in the gateway's camelCase (what is staged, read back; or what an update sets). */
+export interface EnhancedEvidence {
+  visaCompellingEvidence3: {
+    disputedTransaction: (Ce3Transaction & { merchandiseOrServices: 'MERCHANDISE' | 'SERVICES' | null }) | null;
+    /** Exactly two when given. */
+    priorUndisputedTransactions: (Ce3Transaction & { charge: string })[];
+  } | null;
+  visaCompliance: { feeAcknowledged: boolean } | null;
+  mastercardCompliance: { feeAcknowledged: boolean } | null;
+}
+
+/** The enhanced evidence programs, as Stripe names them in `enhanced_eligibility_types`. */
+export const ENHANCED_PROGRAMS = ['visa_compelling_evidence_3', 'visa_compliance', 'mastercard_compliance'] as const;
+export type EnhancedProgram = (typeof ENHANCED_PROGRAMS)[number];
 
 export interface BalanceTransaction {
   id: string;
@@ -294,6 +346,33 @@ export function emptyEvidence(): DisputeEvidence {
 
 /** An evidence change: each field given is set (a file field to a file id); null clears it. */
 export type EvidenceUpdate = Partial<Record<EvidenceField, string | null>>;
+
+/**
+ * Enhanced evidence to set: each program given replaces what is staged for it (Stripe takes the
+ * program's object whole); a field left out of a transaction is not sent.
+ */
+export type EnhancedEvidenceUpdate = {
+  visaCompellingEvidence3?: {
+    disputedTransaction?: Partial<Ce3Transaction & { merchandiseOrServices: 'MERCHANDISE' | 'SERVICES' }> | null;
+    priorUndisputedTransactions?: (Partial<Ce3Transaction> & { charge: string })[] | null;
+  } | null;
+  visaCompliance?: { feeAcknowledged: boolean } | null;
+  mastercardCompliance?: { feeAcknowledged: boolean } | null;
+};
+
+/** Which program each enhanced evidence key is. */
+export const PROGRAM_OF: Record<keyof EnhancedEvidenceUpdate, EnhancedProgram> = {
+  visaCompellingEvidence3: 'visa_compelling_evidence_3',
+  visaCompliance: 'visa_compliance',
+  mastercardCompliance: 'mastercard_compliance',
+};
+
+/** Everything one evidence update carries: fields, enhanced evidence, metadata (a null value removes its key). */
+export interface EvidenceChange {
+  evidence: EvidenceUpdate;
+  enhancedEvidence?: EnhancedEvidenceUpdate;
+  metadata?: Record<string, string | null>;
+}
 
 /** The statuses in which a merchant may still respond with evidence. */
 export const RESPONDABLE: readonly DisputeStatus[] = ['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE'];

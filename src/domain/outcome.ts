@@ -15,8 +15,14 @@ export const LOST_STATUSES: readonly DisputeStatus[] = ['LOST'];
 /** Waiting on the merchant: evidence is due by `evidenceDetails.dueBy`. Reminders and the due counts look at these. */
 export const AWAITING_RESPONSE: readonly DisputeStatus[] = ['NEEDS_RESPONSE', 'WARNING_NEEDS_RESPONSE'];
 
-/** Open: awaiting a response, or answered and under review. */
-export const OPEN_STATUSES: readonly DisputeStatus[] = [...AWAITING_RESPONSE, 'UNDER_REVIEW', 'WARNING_UNDER_REVIEW'];
+/** Open: awaiting a response, or answered and under review; an appeal of a decision, too. */
+export const OPEN_STATUSES: readonly DisputeStatus[] = [
+  ...AWAITING_RESPONSE,
+  'UNDER_REVIEW',
+  'WARNING_UNDER_REVIEW',
+  'APPEAL_NEEDS_RESPONSE',
+  'APPEAL_UNDER_REVIEW',
+];
 
 /**
  * Statuses that can still change by the merchant's, the network's or the provider's hand: the open

@@ -101,6 +101,13 @@ export type DisputeStatsDimension =
  * The provider's own value is always kept in `Dispute.providerStatus`.
  */
 export type DisputeStatus =
+  /**
+   * Lost, and open to an appeal with new evidence. Stripe, from API version 2026-10-28.endive (a
+   * preview from 2026-09-30; newer than the version the gateway pins, read when an account sends it).
+   */
+  | 'APPEAL_NEEDS_RESPONSE'
+  /** Appealed, awaiting the decision on the appeal. Stripe, as APPEAL_NEEDS_RESPONSE. */
+  | 'APPEAL_UNDER_REVIEW'
   /** The charge was refunded. WooshPay. */
   | 'CHARGE_REFUNDED'
   /** Early dispute warning resolved. WooshPay. */

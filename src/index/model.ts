@@ -78,13 +78,12 @@ export interface Observation {
 
 /**
  * How far along its life a status is: a dispute moves up this scale, never down (an inquiry may
- * become a chargeback; a chargeback is answered, reviewed, then decided). The index takes an
- * observation only if it is not behind what it holds: a higher rank; or the same rank with as many
- * evidence submissions or more, observed no earlier. So an event delivered late, or a read
- * answered before a webhook arrived, never undoes a newer state.
+ * become a chargeback; a chargeback is answered, reviewed, then decided; a lost one may be
+ * appealed, and the appeal is decided again). The index takes an observation only if it is not
+ * behind what it holds (isNewer). So an event delivered late, or a read answered before a webhook
+ * arrived, never undoes a newer state.
  */
 export function statusRank(s: DisputeStatus): number {
-  if (isFinal(s)) return 5;
   switch (s) {
     case 'UNKNOWN':
       return 0;
@@ -95,9 +94,34 @@ export function statusRank(s: DisputeStatus): number {
       return 2;
     case 'NEEDS_RESPONSE':
       return 3;
+    case 'APPEAL_NEEDS_RESPONSE':
+      return APPEAL_RANK;
+    case 'APPEAL_UNDER_REVIEW':
+      return APPEAL_RANK + 1;
     default:
-      return 4;
+      return isFinal(s) ? FINAL_RANK : 4;
   }
+}
+
+export const FINAL_RANK = 5;
+export const APPEAL_RANK = 6;
+
+/** What the rule compares of a state: its status's rank, its evidence submissions, and when it was observed (epoch ms). */
+export interface Progress {
+  rank: number;
+  submissions: number;
+  observedMs: number;
+}
+
+/**
+ * Whether `x` may replace `t`: further along (a higher rank); or as far, with as many submissions
+ * or more, observed no earlier; or the decision on an appeal (a final status observed no earlier
+ * than the appeal it follows). The store's upsert states the same rule in SQL (sql.ts newerThanStored).
+ */
+export function isNewer(x: Progress, t: Progress): boolean {
+  if (x.rank > t.rank) return true;
+  if (x.rank === t.rank) return x.submissions >= t.submissions && x.observedMs >= t.observedMs;
+  return x.rank === FINAL_RANK && t.rank >= APPEAL_RANK && x.observedMs >= t.observedMs;
 }
 
 /** The order key of a dispute for an order field (DUE_BY: the evidence deadline, or null). */

@@ -6,6 +6,7 @@ import type { ProviderName } from '../domain/dispute.js';
 import { accountKey } from '../domain/ids.js';
 import {
   DEFAULT_ORDER,
+  isNewer,
   type DisputeRefKey,
   type DueReminder,
   type IndexFilter,
@@ -261,8 +262,8 @@ const OBSERVED = COLUMNS.indexOf('observed_ms');
 function dedupe(rows: (string | number | null)[][]): (string | number | null)[][] {
   const byKey = new Map<string, (string | number | null)[]>();
   const n = (r: (string | number | null)[], i: number) => Number(r[i]);
-  const newer = (a: (string | number | null)[], b: (string | number | null)[]) =>
-    n(a, RANK) > n(b, RANK) || (n(a, RANK) === n(b, RANK) && n(a, SUBMISSIONS) >= n(b, SUBMISSIONS) && n(a, OBSERVED) >= n(b, OBSERVED));
+  const progress = (r: (string | number | null)[]) => ({ rank: n(r, RANK), submissions: n(r, SUBMISSIONS), observedMs: n(r, OBSERVED) });
+  const newer = (a: (string | number | null)[], b: (string | number | null)[]) => isNewer(progress(a), progress(b));
   for (const r of rows) {
     const key = `${r[0]}\0${r[1]}\0${r[2]}`;
     const held = byKey.get(key);

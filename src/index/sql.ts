@@ -9,6 +9,8 @@ import type { AccountSync } from './store.js';
 import {
   orderValue,
   statusRank,
+  APPEAL_RANK,
+  FINAL_RANK,
   type IndexFilter,
   type IndexKey,
   type IndexOrder,
@@ -76,10 +78,11 @@ export function rowOf(o: Observation, syncedAt: Date): (string | number | null)[
   ];
 }
 
-/** The never-regress rule (model.ts statusRank) as the upsert's condition; `t` is the stored row, `x` the incoming one. */
+/** The never-regress rule (model.ts isNewer) as the upsert's condition; `t` is the stored row, `x` the incoming one. */
 export function newerThanStored(t: string, x: string): string {
   return (
     `${x}.status_rank > ${t}.status_rank OR (${x}.status_rank = ${t}.status_rank AND ${x}.submissions >= ${t}.submissions ` +
+    `AND ${x}.observed_ms >= ${t}.observed_ms) OR (${x}.status_rank = ${FINAL_RANK} AND ${t}.status_rank >= ${APPEAL_RANK} ` +
     `AND ${x}.observed_ms >= ${t}.observed_ms)`
   );
 }

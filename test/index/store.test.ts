@@ -119,6 +119,17 @@ describe.each(STORE_KINDS)('the index store (%s)', (kind) => {
     expect([now.dispute.status, now.dispute.amount]).toEqual(['WON', base.amount]);
     expect(now.dispute.created).toEqual(base.created);
     expect(now.dispute.evidenceDetails.dueBy).toEqual(base.evidenceDetails.dueBy);
+    // Lost, then appealed: the appeal is further along; a stale "lost" from before it is not taken,
+    // and the decision on the appeal, observed after it, is.
+    const at = (s: typeof base.status, ms: number) => [{ dispute: { ...base, status: s }, observedAt: new Date(BASE + ms), source: 'webhook' as const }];
+    expect(await store.apply(at('LOST', 30_000))).toBe(1);
+    expect(await store.apply(at('APPEAL_NEEDS_RESPONSE', 40_000))).toBe(1);
+    expect(await store.apply(at('LOST', 35_000))).toBe(0);
+    expect(await store.apply(at('APPEAL_UNDER_REVIEW', 50_000))).toBe(1);
+    expect(await store.apply(at('APPEAL_NEEDS_RESPONSE', 60_000))).toBe(0);
+    expect(await store.apply(at('WON', 45_000))).toBe(0);
+    expect(await store.apply(at('WON', 70_000))).toBe(1);
+    expect((await read()).dispute.status).toBe('WON');
   });
 
   it('keeps each account’s sync checkpoint', async () => {
