@@ -1,7 +1,7 @@
 // The contract every provider folder implements. The gateway only ever talks to providers
 // through this interface; wire formats stay inside each provider's folder.
 import type { Dispatcher } from 'undici';
-import type { Dispute, DisputeStatus, EvidenceField, EvidenceUpdate, FileRef, ProviderName } from '../domain/dispute.js';
+import type { Dispute, DisputeStatus, EnhancedProgram, EvidenceChange, EvidenceField, FileRef, ProviderName } from '../domain/dispute.js';
 import type { Logger } from '../logger.js';
 import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
@@ -98,6 +98,14 @@ export interface EvidenceRules {
   fileContentTypes: readonly string[];
   /** All text fields together, in characters. */
   maxTextCharacters: number | null;
+  /** Per-field limits in characters (Unicode code points), where the provider states them. */
+  fieldMaxCharacters?: Partial<Record<EvidenceField, number>>;
+  /** The enhanced evidence programs it can send (Stripe's `enhanced_evidence`); absent: none. */
+  enhancedPrograms?: readonly EnhancedProgram[];
+  /** Metadata it takes with evidence (Stripe's `metadata[…]`), and its limits; absent: none. */
+  metadata?: { maxKeys: number; maxKeyLength: number; maxValueLength: number };
+  /** Limits over all the files of one dispute's evidence, where stated (the gateway checks what it can tell; docs/behaviour.md says which). */
+  fileTotals?: { maxBytes: number | null; maxPages: number | null; maxPagesMastercard: number | null };
 }
 
 /** A file to upload: its bytes (held by the multipart parser up to the upload limit) and what it is. */
@@ -160,7 +168,7 @@ export interface DisputeProviderClient {
    * Stage (`submit: false`) or submit evidence. The key is sent on every attempt; a submission is
    * never retried blindly where the provider does not replay keys.
    */
-  updateEvidence?(providerDisputeId: string, update: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }): Promise<Dispute>;
+  updateEvidence?(providerDisputeId: string, update: EvidenceChange & { submit: boolean; idempotencyKey: string }): Promise<Dispute>;
   /** Upload a file of evidence to this account. */
   uploadFile?(file: EvidenceUpload, opts: { idempotencyKey: string }): Promise<FileRef>;
   /**

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISPUTE_REASONS, DISPUTE_STATUSES, type Dispute } from '../../src/domain/dispute.js';
+import { DISPUTE_REASONS, DISPUTE_STATUSES, type Dispute, type DisputeStatus } from '../../src/domain/dispute.js';
 import { createRng } from '../../src/sandbox/random.js';
 import { providerRank } from '../../src/domain/provider-names.js';
 import { orderValue, type IndexFilter, type IndexKey, type IndexOrder } from '../../src/index/model.js';
@@ -121,7 +121,7 @@ describe.each(STORE_KINDS)('the index store (%s)', (kind) => {
     expect(now.dispute.evidenceDetails.dueBy).toEqual(base.evidenceDetails.dueBy);
     // Lost, then appealed: the appeal is further along; a stale "lost" from before it is not taken,
     // and the decision on the appeal, observed after it, is.
-    const at = (s: typeof base.status, ms: number) => [{ dispute: { ...base, status: s }, observedAt: new Date(BASE + ms), source: 'webhook' as const }];
+    const at = (s: DisputeStatus, ms: number) => [{ dispute: { ...base, status: s }, observedAt: new Date(BASE + ms), source: 'webhook' as const }];
     expect(await store.apply(at('LOST', 30_000))).toBe(1);
     expect(await store.apply(at('APPEAL_NEEDS_RESPONSE', 40_000))).toBe(1);
     expect(await store.apply(at('LOST', 35_000))).toBe(0);
