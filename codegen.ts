@@ -38,6 +38,8 @@ const config: CodegenConfig = {
           DisputeEdge: '../../gateway/connection.js#DisputeEdgeModel',
           CloseDisputePayload: '../../gateway/close.js#CloseResult',
           DisputeStatsGroup: '../../gateway/stats.js#StatsGroupModel',
+          UpdateDisputeEvidencePayload: '../../gateway/evidence.js#EvidenceResult',
+          EvidenceGuidance: '../../gateway/guidance.js#EvidenceGuidanceModel',
         },
       },
     },

@@ -137,6 +137,15 @@ export type DisputeStatus =
   /** Decided for the merchant. All providers. */
   | 'WON';
 
+/** How much an evidence item matters for the dispute's reason. */
+export type EvidenceRequirementLevel =
+  /** Background that helps where you have it. */
+  | 'OPTIONAL'
+  /** What answers the cardholder's claim: what wins the reason. */
+  | 'RECOMMENDED'
+  /** The provider or network requires it to contest (one member, for a group). */
+  | 'REQUIRED';
+
 export type IndexState =
   /** Listing the account's disputes for the first time; pages in today's order stay live. */
   | 'BACKFILLING'
@@ -146,6 +155,10 @@ export type IndexState =
   | 'LIVE'
   /** The index is off (INDEX=off). */
   | 'OFF';
+
+export type MerchandiseOrServices =
+  | 'MERCHANDISE'
+  | 'SERVICES';
 
 export type OrderDirection =
   | 'ASC'

@@ -41,6 +41,11 @@ export interface EvidenceInput {
   idempotencyKey?: string | null;
 }
 
+/** An evidence mutation's answer; with validateOnly, `preview` is the dispute as it would be with the update applied. */
+export interface EvidenceResult extends CloseResult {
+  preview?: Dispute;
+}
+
 const failed = (errors: UserError[]): CloseResult => ({ dispute: null, userErrors: errors });
 const one = (code: string, message: string, field: string[] | null = ['input', 'id']) => failed([{ code, message, field }]);
 

@@ -44,6 +44,9 @@ function evidenceCapabilities(c: DisputeProviderClient) {
     maxFileBytes: rules?.maxFileBytes ?? null,
     fileContentTypes: [...(rules?.fileContentTypes ?? [])],
     maxTextCharacters: rules?.maxTextCharacters ?? null,
+    fieldLimits: Object.entries(rules?.fieldMaxCharacters ?? {}).map(([field, maxCharacters]) => ({ field, maxCharacters: maxCharacters! })),
+    enhancedPrograms: [...(rules?.enhancedPrograms ?? [])],
+    metadata: rules?.metadata !== undefined,
   };
 }
 

@@ -11,6 +11,7 @@ import type { ProviderDefinition } from '../providers/types.js';
 import { resolvers } from './resolvers.js';
 import { eventResolvers } from './event-resolvers.js';
 import { indexResolvers } from './index-resolvers.js';
+import { guidanceResolvers } from './guidance-resolvers.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
@@ -58,5 +59,9 @@ export function buildSchema(definitions: readonly ProviderDefinition[] = PROVIDE
     },
     DisputeProviderDetails: { __resolveType: (o: { __typename: string }) => o.__typename },
   };
-  return makeExecutableSchema({ typeDefs, resolvers: [resolvers, eventResolvers, indexResolvers, details], inheritResolversFromInterfaces: true });
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: [resolvers, eventResolvers, indexResolvers, guidanceResolvers, details],
+    inheritResolversFromInterfaces: true,
+  });
 }

@@ -126,3 +126,16 @@ export function withProvenance(table: GuidanceTable, provenance: Provenance): Gu
     provenanceNote: provenance.note,
   };
 }
+
+/** For a provider without a table of its own: no items, and the reason said. */
+export const NO_GUIDANCE: GuidanceTable = {
+  reasons: {},
+  fallback: {
+    summary: 'This provider publishes no evidence guidance the gateway knows of; send what answers the cardholder’s claim.',
+    byVariant: false,
+    items: [],
+    contestable: true,
+    sources: [],
+  },
+  sources: {},
+};

@@ -17,6 +17,7 @@ import { afterpay } from './afterpay/index.js';
 import type { PipelineSettings } from './env.js';
 import type { WebhookSettings } from './webhooks.js';
 import type { DisputeProviderClient, ProviderDefinition } from './types.js';
+import type { GuidanceTable } from './guidance.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own config type
 type AnyDefinition = ProviderDefinition<any>;
@@ -42,6 +43,11 @@ export function registerProvider(definition: AnyDefinition): void {
 for (const d of BUILT_IN) registerProvider(d);
 const missing = PROVIDERS.filter((p) => !definitions.some((d) => d.name === p));
 if (missing.length > 0) throw new Error(`enum DisputeProvider names ${missing.join(', ')} but no provider folder registers it (providers/registry.ts)`);
+
+/** A provider's evidence guidance table (null where its folder has none). */
+export function guidanceTableOf(name: string): GuidanceTable | null {
+  return definitions.find((d) => d.name === name)?.evidenceGuidance ?? null;
+}
 
 export interface ConfiguredProvider {
   definition: ProviderDefinition;

@@ -7,6 +7,7 @@ import type { PipelineSettings } from './env.js';
 import type { ProviderHealth, ResilienceFactory } from './resilience.js';
 import type { AttemptObserver, ExchangeSpans } from './http.js';
 import type { ProviderWebhooks, WebhookSettings } from './webhooks.js';
+import type { GuidanceTable } from './guidance.js';
 
 export interface CreatedRange {
   gt?: Date;
@@ -220,6 +221,8 @@ export interface ProviderDefinition<
    */
   options: readonly string[];
   create(config: C, deps: ProviderDeps): DisputeProviderClient;
+  /** Which evidence wins each dispute reason at this provider (its folder's guidance.ts): Dispute.evidenceGuidance. */
+  evidenceGuidance?: GuidanceTable;
   /** How its webhooks are verified and read (POST /webhooks/<provider>[/<account>]); config.webhook holds an account's secrets. */
   webhooks?: ProviderWebhooks;
   /** Every credential in the config, so the logger can redact them. */

@@ -6,6 +6,8 @@ import type { DisputeEvent as DisputeEventModel } from '../../domain/event.js';
 import type { DisputeConnectionModel, DisputeEdgeModel } from '../../gateway/connection.js';
 import type { CloseResult } from '../../gateway/close.js';
 import type { StatsGroupModel } from '../../gateway/stats.js';
+import type { EvidenceResult } from '../../gateway/evidence.js';
+import type { EvidenceGuidanceModel } from '../../gateway/guidance.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -100,6 +102,64 @@ export type BalanceTransactionFee = {
   type: Scalars['String']['output'];
 };
 
+export type Ce3DisputedTransaction = {
+  __typename?: 'Ce3DisputedTransaction';
+  customerAccountId?: Maybe<Scalars['String']['output']>;
+  customerDeviceFingerprint?: Maybe<Scalars['String']['output']>;
+  customerDeviceId?: Maybe<Scalars['String']['output']>;
+  customerEmailAddress?: Maybe<Scalars['String']['output']>;
+  customerPurchaseIp?: Maybe<Scalars['String']['output']>;
+  merchandiseOrServices?: Maybe<MerchandiseOrServices>;
+  productDescription?: Maybe<Scalars['String']['output']>;
+  shippingAddress?: Maybe<EvidenceAddress>;
+};
+
+export type Ce3DisputedTransactionInput = {
+  /** The customer's account (login) id, one they would recognise. */
+  customerAccountId?: InputMaybe<Scalars['String']['input']>;
+  /** At least 20 characters, from at least two hardware or software attributes. */
+  customerDeviceFingerprint?: InputMaybe<Scalars['String']['input']>;
+  /** At least 15 characters (an IMEI, a serial number). */
+  customerDeviceId?: InputMaybe<Scalars['String']['input']>;
+  customerEmailAddress?: InputMaybe<Scalars['String']['input']>;
+  customerPurchaseIp?: InputMaybe<Scalars['String']['input']>;
+  merchandiseOrServices?: InputMaybe<MerchandiseOrServices>;
+  productDescription?: InputMaybe<Scalars['String']['input']>;
+  shippingAddress?: InputMaybe<EvidenceAddressInput>;
+};
+
+export type Ce3Eligibility = {
+  __typename?: 'Ce3Eligibility';
+  /** What is still needed to qualify (`missing_prior_undisputed_transactions`, …); the guidance lists each as an item. */
+  requiredActions: Array<Scalars['String']['output']>;
+  /** `not_qualified`, `qualified` or `requires_action`. */
+  status: Scalars['String']['output'];
+};
+
+export type Ce3PriorTransaction = {
+  __typename?: 'Ce3PriorTransaction';
+  charge: Scalars['String']['output'];
+  customerAccountId?: Maybe<Scalars['String']['output']>;
+  customerDeviceFingerprint?: Maybe<Scalars['String']['output']>;
+  customerDeviceId?: Maybe<Scalars['String']['output']>;
+  customerEmailAddress?: Maybe<Scalars['String']['output']>;
+  customerPurchaseIp?: Maybe<Scalars['String']['output']>;
+  productDescription?: Maybe<Scalars['String']['output']>;
+  shippingAddress?: Maybe<EvidenceAddress>;
+};
+
+export type Ce3PriorTransactionInput = {
+  /** The Stripe charge id of the earlier, undisputed payment. */
+  charge: Scalars['String']['input'];
+  customerAccountId?: InputMaybe<Scalars['String']['input']>;
+  customerDeviceFingerprint?: InputMaybe<Scalars['String']['input']>;
+  customerDeviceId?: InputMaybe<Scalars['String']['input']>;
+  customerEmailAddress?: InputMaybe<Scalars['String']['input']>;
+  customerPurchaseIp?: InputMaybe<Scalars['String']['input']>;
+  productDescription?: InputMaybe<Scalars['String']['input']>;
+  shippingAddress?: InputMaybe<EvidenceAddressInput>;
+};
+
 export type CircuitState =
   | 'CLOSED'
   | 'HALF_OPEN'
@@ -117,6 +177,22 @@ export type CloseDisputePayload = {
   /** The dispute after closing; null when a user error prevented the close. */
   dispute?: Maybe<Dispute>;
   userErrors: Array<UserError>;
+};
+
+export type ComplianceEligibility = {
+  __typename?: 'ComplianceEligibility';
+  /** `requires_fee_acknowledgement` or `fee_acknowledged`. */
+  status: Scalars['String']['output'];
+};
+
+export type ComplianceEvidence = {
+  __typename?: 'ComplianceEvidence';
+  feeAcknowledged: Scalars['Boolean']['output'];
+};
+
+export type ComplianceEvidenceInput = {
+  /** True accepts the network's fee (500 USD or local equivalent at Stripe, refunded on a win) so the evidence can be submitted. */
+  feeAcknowledged: Scalars['Boolean']['input'];
 };
 
 export type CurrencyAmount = {
@@ -178,6 +254,8 @@ export type Dispute = Node & {
   enhancedEligibilityTypes: Array<Scalars['String']['output']>;
   evidence: DisputeEvidence;
   evidenceDetails: DisputeEvidenceDetails;
+  /** Which evidence wins this dispute, checked against what is staged (no provider call). */
+  evidenceGuidance: EvidenceGuidance;
   /** Opaque global id naming the provider, the account slot and the provider's dispute id. */
   id: Scalars['ID']['output'];
   /** Whether the disputed payment can still be refunded (null when the provider does not say). */
@@ -393,6 +471,8 @@ export type DisputeEvidence = {
   duplicateChargeDocumentation?: Maybe<File>;
   duplicateChargeExplanation?: Maybe<Scalars['String']['output']>;
   duplicateChargeId?: Maybe<Scalars['String']['output']>;
+  /** Stripe's enhanced evidence as staged, in DisputeEvidenceInput's shape; null where none. */
+  enhancedEvidence?: Maybe<EnhancedEvidence>;
   productDescription?: Maybe<Scalars['String']['output']>;
   receipt?: Maybe<File>;
   refundPolicy?: Maybe<File>;
@@ -413,9 +493,15 @@ export type DisputeEvidenceDetails = {
   __typename?: 'DisputeEvidenceDetails';
   /** Deadline for evidence; null when no response is allowed. */
   dueBy?: Maybe<Scalars['DateTime']['output']>;
+  /** The enhanced evidence programs' status, as Stripe reports them (from API 2024-10-28.acacia); null where none. */
+  enhancedEligibility?: Maybe<EnhancedEligibility>;
   hasEvidence: Scalars['Boolean']['output'];
+  /** How the evidence is to be submitted, where the provider says (Stripe). */
+  intendedSubmissionMethod?: Maybe<Scalars['String']['output']>;
   pastDue: Scalars['Boolean']['output'];
   submissionCount: Scalars['Int']['output'];
+  /** How the evidence was submitted (`manual`, `smart_disputes`, …), where the provider says (Stripe's 2025-06-30.preview). */
+  submissionMethod?: Maybe<Scalars['String']['output']>;
 };
 
 /** The evidence fields, as Stripe names them. File fields take a file id from uploadDisputeEvidenceFile; null clears a field. */
@@ -433,6 +519,12 @@ export type DisputeEvidenceInput = {
   duplicateChargeDocumentation?: InputMaybe<Scalars['ID']['input']>;
   duplicateChargeExplanation?: InputMaybe<Scalars['String']['input']>;
   duplicateChargeId?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Stripe's enhanced evidence, sent only for a program the dispute is eligible for
+   * (`enhancedEligibilityTypes`); EVIDENCE_FIELD_UNSUPPORTED names the program otherwise. A program
+   * given replaces what is staged for it.
+   */
+  enhancedEvidence?: InputMaybe<EnhancedEvidenceInput>;
   productDescription?: InputMaybe<Scalars['String']['input']>;
   receipt?: InputMaybe<Scalars['ID']['input']>;
   refundPolicy?: InputMaybe<Scalars['ID']['input']>;
@@ -677,9 +769,59 @@ export type DisputeStatus =
   /** Decided for the merchant. All providers. */
   | 'WON';
 
+/** What Stripe reports of the enhanced evidence programs the dispute is eligible for; values as Stripe sends them. */
+export type EnhancedEligibility = {
+  __typename?: 'EnhancedEligibility';
+  mastercardCompliance?: Maybe<ComplianceEligibility>;
+  visaCompellingEvidence3?: Maybe<Ce3Eligibility>;
+  visaCompliance?: Maybe<ComplianceEligibility>;
+};
+
+/** Stripe's enhanced evidence as staged. */
+export type EnhancedEvidence = {
+  __typename?: 'EnhancedEvidence';
+  mastercardCompliance?: Maybe<ComplianceEvidence>;
+  visaCompellingEvidence3?: Maybe<VisaCompellingEvidence3>;
+  visaCompliance?: Maybe<ComplianceEvidence>;
+};
+
+/** Stripe's `evidence[enhanced_evidence]`, in camelCase. */
+export type EnhancedEvidenceInput = {
+  /** Mastercard compliance disputes: acknowledge the network fee to contest. */
+  mastercardCompliance?: InputMaybe<ComplianceEvidenceInput>;
+  /** Visa Compelling Evidence 3.0 (card-absent fraud, Visa 10.4). */
+  visaCompellingEvidence3?: InputMaybe<VisaCompellingEvidence3Input>;
+  /** Visa compliance disputes: acknowledge the network fee to contest. */
+  visaCompliance?: InputMaybe<ComplianceEvidenceInput>;
+};
+
+export type EvidenceAddress = {
+  __typename?: 'EvidenceAddress';
+  city?: Maybe<Scalars['String']['output']>;
+  country?: Maybe<Scalars['String']['output']>;
+  line1?: Maybe<Scalars['String']['output']>;
+  line2?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  state?: Maybe<Scalars['String']['output']>;
+};
+
+/** Stripe's address object (CE 3.0 wants every field). */
+export type EvidenceAddressInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  line1?: InputMaybe<Scalars['String']['input']>;
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** What a provider accepts as evidence. */
 export type EvidenceCapabilities = {
   __typename?: 'EvidenceCapabilities';
+  /** The enhanced evidence programs it takes (`visa_compelling_evidence_3`, `visa_compliance`, `mastercard_compliance`). */
+  enhancedPrograms: Array<Scalars['String']['output']>;
+  /** Per-field limits in characters (code points), where the provider states them. */
+  fieldLimits: Array<EvidenceFieldLimit>;
   /** The evidence fields this provider accepts (DisputeEvidenceInput's names). */
   fields: Array<Scalars['String']['output']>;
   /** The file types the provider takes. */
@@ -690,11 +832,74 @@ export type EvidenceCapabilities = {
   maxFileBytes?: Maybe<Scalars['Int']['output']>;
   /** The most text characters the evidence may hold, all text fields together, counted as Unicode code points (an emoji is one). */
   maxTextCharacters?: Maybe<Scalars['Int']['output']>;
+  /** Whether it takes metadata with evidence. */
+  metadata: Scalars['Boolean']['output'];
   /** Evidence can be submitted again before the deadline. */
   resubmission: Scalars['Boolean']['output'];
   /** Evidence can be saved without submitting it (submit: false). */
   staging: Scalars['Boolean']['output'];
 };
+
+export type EvidenceFieldLimit = {
+  __typename?: 'EvidenceFieldLimit';
+  field: Scalars['String']['output'];
+  maxCharacters: Scalars['Int']['output'];
+};
+
+/**
+ * Which evidence wins this dispute, from a reviewed table per reason and provider (with its
+ * sources), checked against the evidence staged: docs/behaviour.md, "Evidence guidance".
+ */
+export type EvidenceGuidance = {
+  __typename?: 'EvidenceGuidance';
+  /** Why readyToSubmit is false, one sentence each; empty when it is true. */
+  blockers: Array<Scalars['String']['output']>;
+  /**
+   * 0..1: satisfied ÷ total over the REQUIRED and RECOMMENDED items of the variant (a group counts
+   * as one item, satisfied by any member); with the variant unknown, the most complete variant's.
+   */
+  completeness: Scalars['Float']['output'];
+  items: Array<EvidenceGuidanceItem>;
+  /**
+   * Every REQUIRED item and group satisfied, the dispute respondable, the deadline ahead, and not
+   * already submitted where the provider takes one submission only. `blockers` says what is missing.
+   */
+  readyToSubmit: Scalars['Boolean']['output'];
+  reason: DisputeReason;
+  /** Seconds until evidenceDetails.dueBy (negative once it passed); null without a deadline. */
+  secondsToDeadline?: Maybe<Scalars['Int']['output']>;
+  /** The documents the guidance follows (URLs, or repository paths). */
+  sources: Array<Scalars['String']['output']>;
+  /** What the cardholder claims, and what answers it. */
+  summary: Scalars['String']['output'];
+  /** `physical`, `digital` or `service` where the reason's guidance differs by what was sold and the dispute shows which; null otherwise. */
+  variant?: Maybe<Scalars['String']['output']>;
+};
+
+export type EvidenceGuidanceItem = {
+  __typename?: 'EvidenceGuidanceItem';
+  /** This dispute's provider takes the field. */
+  accepted: Scalars['Boolean']['output'];
+  /** A DisputeEvidenceInput name, or a path into it for enhanced evidence (e.g. `enhancedEvidence.visaCompellingEvidence3.priorUndisputedTransactions`). */
+  field: Scalars['String']['output'];
+  /** Items sharing a group: one of them is enough. */
+  group?: Maybe<Scalars['String']['output']>;
+  level: EvidenceRequirementLevel;
+  /** The dispute's evidence holds it. */
+  satisfied: Scalars['Boolean']['output'];
+  /** Set when the variant is unknown and items of every variant are listed; readyToSubmit then needs one variant complete. */
+  variant?: Maybe<Scalars['String']['output']>;
+  why: Scalars['String']['output'];
+};
+
+/** How much an evidence item matters for the dispute's reason. */
+export type EvidenceRequirementLevel =
+  /** Background that helps where you have it. */
+  | 'OPTIONAL'
+  /** What answers the cardholder's claim: what wins the reason. */
+  | 'RECOMMENDED'
+  /** The provider or network requires it to contest (one member, for a group). */
+  | 'REQUIRED';
 
 /** A file uploaded as dispute evidence. */
 export type File = {
@@ -755,6 +960,10 @@ export type IndexState =
   | 'LIVE'
   /** The index is off (INDEX=off). */
   | 'OFF';
+
+export type MerchandiseOrServices =
+  | 'MERCHANDISE'
+  | 'SERVICES';
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -1015,14 +1224,27 @@ export type UpdateDisputeEvidenceInput = {
   id: Scalars['ID']['input'];
   /** Up to 255 characters. Reuse it to retry safely. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Metadata to set with the evidence: an object of string values; null removes a key. Sent where the
+   * provider takes metadata (Stripe's `metadata[…]`: at most 50 keys, keys up to 40 characters,
+   * values up to 500); elsewhere EVIDENCE_FIELD_UNSUPPORTED. An update may carry metadata alone.
+   */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
   /** True sends the evidence for review; false stages it (where `capabilities.evidence.staging`). */
   submit?: Scalars['Boolean']['input'];
+  /**
+   * Check everything (the fields, the limits, the dispute's state and eligibility) and send nothing:
+   * the payload holds the dispute as it is and the guidance as it would be with this update applied.
+   */
+  validateOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type UpdateDisputeEvidencePayload = {
   __typename?: 'UpdateDisputeEvidencePayload';
-  /** The dispute after the update; null when a user error prevented it. */
+  /** The dispute after the update (with validateOnly: as it is); null when a user error prevented it. */
   dispute?: Maybe<Dispute>;
+  /** The guidance as it is after the update (with validateOnly: as it would be with it applied); null with a user error. */
+  guidance?: Maybe<EvidenceGuidance>;
   userErrors: Array<UserError>;
 };
 
@@ -1049,6 +1271,18 @@ export type UserError = {
   /** Path to the input field that caused the error, e.g. `["input", "id"]`. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   message: Scalars['String']['output'];
+};
+
+export type VisaCompellingEvidence3 = {
+  __typename?: 'VisaCompellingEvidence3';
+  disputedTransaction?: Maybe<Ce3DisputedTransaction>;
+  priorUndisputedTransactions: Array<Ce3PriorTransaction>;
+};
+
+export type VisaCompellingEvidence3Input = {
+  disputedTransaction?: InputMaybe<Ce3DisputedTransactionInput>;
+  /** Exactly two earlier undisputed payments of the same card, 120 to 365 days before the disputed one. */
+  priorUndisputedTransactions?: InputMaybe<Array<Ce3PriorTransactionInput>>;
 };
 
 /** WooshPay's own fields of a dispute. */
@@ -1151,9 +1385,17 @@ export type ResolversTypes = ResolversObject<{
   BalanceTransaction: ResolverTypeWrapper<BalanceTransaction>;
   BalanceTransactionFee: ResolverTypeWrapper<BalanceTransactionFee>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Ce3DisputedTransaction: ResolverTypeWrapper<Ce3DisputedTransaction>;
+  Ce3DisputedTransactionInput: Ce3DisputedTransactionInput;
+  Ce3Eligibility: ResolverTypeWrapper<Ce3Eligibility>;
+  Ce3PriorTransaction: ResolverTypeWrapper<Ce3PriorTransaction>;
+  Ce3PriorTransactionInput: Ce3PriorTransactionInput;
   CircuitState: CircuitState;
   CloseDisputeInput: CloseDisputeInput;
   CloseDisputePayload: ResolverTypeWrapper<CloseResult>;
+  ComplianceEligibility: ResolverTypeWrapper<ComplianceEligibility>;
+  ComplianceEvidence: ResolverTypeWrapper<ComplianceEvidence>;
+  ComplianceEvidenceInput: ComplianceEvidenceInput;
   CurrencyAmount: ResolverTypeWrapper<CurrencyAmount>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DateTimeRange: DateTimeRange;
@@ -1185,7 +1427,16 @@ export type ResolversTypes = ResolversObject<{
   DisputeStatsDimension: DisputeStatsDimension;
   DisputeStatsGroup: ResolverTypeWrapper<StatsGroupModel>;
   DisputeStatus: DisputeStatus;
+  EnhancedEligibility: ResolverTypeWrapper<EnhancedEligibility>;
+  EnhancedEvidence: ResolverTypeWrapper<EnhancedEvidence>;
+  EnhancedEvidenceInput: EnhancedEvidenceInput;
+  EvidenceAddress: ResolverTypeWrapper<EvidenceAddress>;
+  EvidenceAddressInput: EvidenceAddressInput;
   EvidenceCapabilities: ResolverTypeWrapper<EvidenceCapabilities>;
+  EvidenceFieldLimit: ResolverTypeWrapper<EvidenceFieldLimit>;
+  EvidenceGuidance: ResolverTypeWrapper<EvidenceGuidanceModel>;
+  EvidenceGuidanceItem: ResolverTypeWrapper<EvidenceGuidanceItem>;
+  EvidenceRequirementLevel: EvidenceRequirementLevel;
   File: ResolverTypeWrapper<File>;
   FlexDisputeDetails: ResolverTypeWrapper<FlexDisputeDetails>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1195,6 +1446,7 @@ export type ResolversTypes = ResolversObject<{
   IndexState: IndexState;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  MerchandiseOrServices: MerchandiseOrServices;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<NodeModel>;
   OrderDirection: OrderDirection;
@@ -1212,11 +1464,13 @@ export type ResolversTypes = ResolversObject<{
   SyncDisputeInput: SyncDisputeInput;
   SyncDisputePayload: ResolverTypeWrapper<Omit<SyncDisputePayload, 'dispute'> & { dispute?: Maybe<ResolversTypes['Dispute']> }>;
   UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
-  UpdateDisputeEvidencePayload: ResolverTypeWrapper<Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversTypes['Dispute']> }>;
+  UpdateDisputeEvidencePayload: ResolverTypeWrapper<EvidenceResult>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   UploadDisputeEvidenceFileInput: UploadDisputeEvidenceFileInput;
   UploadDisputeEvidenceFilePayload: ResolverTypeWrapper<UploadDisputeEvidenceFilePayload>;
   UserError: ResolverTypeWrapper<UserError>;
+  VisaCompellingEvidence3: ResolverTypeWrapper<VisaCompellingEvidence3>;
+  VisaCompellingEvidence3Input: VisaCompellingEvidence3Input;
   WooshPayDisputeDetails: ResolverTypeWrapper<WooshPayDisputeDetails>;
 }>;
 
@@ -1228,8 +1482,16 @@ export type ResolversParentTypes = ResolversObject<{
   BalanceTransaction: BalanceTransaction;
   BalanceTransactionFee: BalanceTransactionFee;
   Boolean: Scalars['Boolean']['output'];
+  Ce3DisputedTransaction: Ce3DisputedTransaction;
+  Ce3DisputedTransactionInput: Ce3DisputedTransactionInput;
+  Ce3Eligibility: Ce3Eligibility;
+  Ce3PriorTransaction: Ce3PriorTransaction;
+  Ce3PriorTransactionInput: Ce3PriorTransactionInput;
   CloseDisputeInput: CloseDisputeInput;
   CloseDisputePayload: CloseResult;
+  ComplianceEligibility: ComplianceEligibility;
+  ComplianceEvidence: ComplianceEvidence;
+  ComplianceEvidenceInput: ComplianceEvidenceInput;
   CurrencyAmount: CurrencyAmount;
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
@@ -1254,7 +1516,15 @@ export type ResolversParentTypes = ResolversObject<{
   DisputeProviderDetails: ResolversUnionTypes<ResolversParentTypes>['DisputeProviderDetails'];
   DisputeStats: Omit<DisputeStats, 'groups'> & { groups: Array<ResolversParentTypes['DisputeStatsGroup']> };
   DisputeStatsGroup: StatsGroupModel;
+  EnhancedEligibility: EnhancedEligibility;
+  EnhancedEvidence: EnhancedEvidence;
+  EnhancedEvidenceInput: EnhancedEvidenceInput;
+  EvidenceAddress: EvidenceAddress;
+  EvidenceAddressInput: EvidenceAddressInput;
   EvidenceCapabilities: EvidenceCapabilities;
+  EvidenceFieldLimit: EvidenceFieldLimit;
+  EvidenceGuidance: EvidenceGuidanceModel;
+  EvidenceGuidanceItem: EvidenceGuidanceItem;
   File: File;
   FlexDisputeDetails: FlexDisputeDetails;
   Float: Scalars['Float']['output'];
@@ -1278,11 +1548,13 @@ export type ResolversParentTypes = ResolversObject<{
   SyncDisputeInput: SyncDisputeInput;
   SyncDisputePayload: Omit<SyncDisputePayload, 'dispute'> & { dispute?: Maybe<ResolversParentTypes['Dispute']> };
   UpdateDisputeEvidenceInput: UpdateDisputeEvidenceInput;
-  UpdateDisputeEvidencePayload: Omit<UpdateDisputeEvidencePayload, 'dispute'> & { dispute?: Maybe<ResolversParentTypes['Dispute']> };
+  UpdateDisputeEvidencePayload: EvidenceResult;
   Upload: Scalars['Upload']['output'];
   UploadDisputeEvidenceFileInput: UploadDisputeEvidenceFileInput;
   UploadDisputeEvidenceFilePayload: UploadDisputeEvidenceFilePayload;
   UserError: UserError;
+  VisaCompellingEvidence3: VisaCompellingEvidence3;
+  VisaCompellingEvidence3Input: VisaCompellingEvidence3Input;
   WooshPayDisputeDetails: WooshPayDisputeDetails;
 }>;
 
@@ -1324,9 +1596,44 @@ export type BalanceTransactionFeeResolvers<ContextType = GatewayContext, ParentT
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type Ce3DisputedTransactionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Ce3DisputedTransaction'] = ResolversParentTypes['Ce3DisputedTransaction']> = ResolversObject<{
+  customerAccountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerDeviceFingerprint?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerDeviceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerEmailAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerPurchaseIp?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  merchandiseOrServices?: Resolver<Maybe<ResolversTypes['MerchandiseOrServices']>, ParentType, ContextType>;
+  productDescription?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shippingAddress?: Resolver<Maybe<ResolversTypes['EvidenceAddress']>, ParentType, ContextType>;
+}>;
+
+export type Ce3EligibilityResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Ce3Eligibility'] = ResolversParentTypes['Ce3Eligibility']> = ResolversObject<{
+  requiredActions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type Ce3PriorTransactionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Ce3PriorTransaction'] = ResolversParentTypes['Ce3PriorTransaction']> = ResolversObject<{
+  charge?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customerAccountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerDeviceFingerprint?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerDeviceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerEmailAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerPurchaseIp?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  productDescription?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shippingAddress?: Resolver<Maybe<ResolversTypes['EvidenceAddress']>, ParentType, ContextType>;
+}>;
+
 export type CloseDisputePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CloseDisputePayload'] = ResolversParentTypes['CloseDisputePayload']> = ResolversObject<{
   dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ComplianceEligibilityResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ComplianceEligibility'] = ResolversParentTypes['ComplianceEligibility']> = ResolversObject<{
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ComplianceEvidenceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ComplianceEvidence'] = ResolversParentTypes['ComplianceEvidence']> = ResolversObject<{
+  feeAcknowledged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type CurrencyAmountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CurrencyAmount'] = ResolversParentTypes['CurrencyAmount']> = ResolversObject<{
@@ -1353,6 +1660,7 @@ export type DisputeResolvers<ContextType = GatewayContext, ParentType extends Re
   enhancedEligibilityTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   evidence?: Resolver<ResolversTypes['DisputeEvidence'], ParentType, ContextType>;
   evidenceDetails?: Resolver<ResolversTypes['DisputeEvidenceDetails'], ParentType, ContextType>;
+  evidenceGuidance?: Resolver<ResolversTypes['EvidenceGuidance'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isChargeRefundable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   livemode?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1446,6 +1754,7 @@ export type DisputeEvidenceResolvers<ContextType = GatewayContext, ParentType ex
   duplicateChargeDocumentation?: Resolver<Maybe<ResolversTypes['File']>, ParentType, ContextType>;
   duplicateChargeExplanation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   duplicateChargeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enhancedEvidence?: Resolver<Maybe<ResolversTypes['EnhancedEvidence']>, ParentType, ContextType>;
   productDescription?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   receipt?: Resolver<Maybe<ResolversTypes['File']>, ParentType, ContextType>;
   refundPolicy?: Resolver<Maybe<ResolversTypes['File']>, ParentType, ContextType>;
@@ -1464,9 +1773,12 @@ export type DisputeEvidenceResolvers<ContextType = GatewayContext, ParentType ex
 
 export type DisputeEvidenceDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeEvidenceDetails'] = ResolversParentTypes['DisputeEvidenceDetails']> = ResolversObject<{
   dueBy?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  enhancedEligibility?: Resolver<Maybe<ResolversTypes['EnhancedEligibility']>, ParentType, ContextType>;
   hasEvidence?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  intendedSubmissionMethod?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pastDue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   submissionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  submissionMethod?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type DisputeKlarnaDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisputeKlarnaDetails'] = ResolversParentTypes['DisputeKlarnaDetails']> = ResolversObject<{
@@ -1522,14 +1834,65 @@ export type DisputeStatsGroupResolvers<ContextType = GatewayContext, ParentType 
   won?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type EnhancedEligibilityResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EnhancedEligibility'] = ResolversParentTypes['EnhancedEligibility']> = ResolversObject<{
+  mastercardCompliance?: Resolver<Maybe<ResolversTypes['ComplianceEligibility']>, ParentType, ContextType>;
+  visaCompellingEvidence3?: Resolver<Maybe<ResolversTypes['Ce3Eligibility']>, ParentType, ContextType>;
+  visaCompliance?: Resolver<Maybe<ResolversTypes['ComplianceEligibility']>, ParentType, ContextType>;
+}>;
+
+export type EnhancedEvidenceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EnhancedEvidence'] = ResolversParentTypes['EnhancedEvidence']> = ResolversObject<{
+  mastercardCompliance?: Resolver<Maybe<ResolversTypes['ComplianceEvidence']>, ParentType, ContextType>;
+  visaCompellingEvidence3?: Resolver<Maybe<ResolversTypes['VisaCompellingEvidence3']>, ParentType, ContextType>;
+  visaCompliance?: Resolver<Maybe<ResolversTypes['ComplianceEvidence']>, ParentType, ContextType>;
+}>;
+
+export type EvidenceAddressResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceAddress'] = ResolversParentTypes['EvidenceAddress']> = ResolversObject<{
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type EvidenceCapabilitiesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceCapabilities'] = ResolversParentTypes['EvidenceCapabilities']> = ResolversObject<{
+  enhancedPrograms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  fieldLimits?: Resolver<Array<ResolversTypes['EvidenceFieldLimit']>, ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   fileContentTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   fileUpload?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   maxFileBytes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   maxTextCharacters?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  metadata?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   resubmission?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   staging?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type EvidenceFieldLimitResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceFieldLimit'] = ResolversParentTypes['EvidenceFieldLimit']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxCharacters?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EvidenceGuidanceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceGuidance'] = ResolversParentTypes['EvidenceGuidance']> = ResolversObject<{
+  blockers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  completeness?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['EvidenceGuidanceItem']>, ParentType, ContextType>;
+  readyToSubmit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['DisputeReason'], ParentType, ContextType>;
+  secondsToDeadline?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type EvidenceGuidanceItemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvidenceGuidanceItem'] = ResolversParentTypes['EvidenceGuidanceItem']> = ResolversObject<{
+  accepted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  group?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['EvidenceRequirementLevel'], ParentType, ContextType>;
+  satisfied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  why?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type FileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['File'] = ResolversParentTypes['File']> = ResolversObject<{
@@ -1643,6 +2006,7 @@ export type SyncDisputePayloadResolvers<ContextType = GatewayContext, ParentType
 
 export type UpdateDisputeEvidencePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateDisputeEvidencePayload'] = ResolversParentTypes['UpdateDisputeEvidencePayload']> = ResolversObject<{
   dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  guidance?: Resolver<Maybe<ResolversTypes['EvidenceGuidance']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1661,6 +2025,11 @@ export type UserErrorResolvers<ContextType = GatewayContext, ParentType extends 
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type VisaCompellingEvidence3Resolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['VisaCompellingEvidence3'] = ResolversParentTypes['VisaCompellingEvidence3']> = ResolversObject<{
+  disputedTransaction?: Resolver<Maybe<ResolversTypes['Ce3DisputedTransaction']>, ParentType, ContextType>;
+  priorUndisputedTransactions?: Resolver<Array<ResolversTypes['Ce3PriorTransaction']>, ParentType, ContextType>;
+}>;
+
 export type WooshPayDisputeDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WooshPayDisputeDetails'] = ResolversParentTypes['WooshPayDisputeDetails']> = ResolversObject<{
   reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reasonDescription?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1672,7 +2041,12 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   AfterpayDisputeDetails?: AfterpayDisputeDetailsResolvers<ContextType>;
   BalanceTransaction?: BalanceTransactionResolvers<ContextType>;
   BalanceTransactionFee?: BalanceTransactionFeeResolvers<ContextType>;
+  Ce3DisputedTransaction?: Ce3DisputedTransactionResolvers<ContextType>;
+  Ce3Eligibility?: Ce3EligibilityResolvers<ContextType>;
+  Ce3PriorTransaction?: Ce3PriorTransactionResolvers<ContextType>;
   CloseDisputePayload?: CloseDisputePayloadResolvers<ContextType>;
+  ComplianceEligibility?: ComplianceEligibilityResolvers<ContextType>;
+  ComplianceEvidence?: ComplianceEvidenceResolvers<ContextType>;
   CurrencyAmount?: CurrencyAmountResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Dispute?: DisputeResolvers<ContextType>;
@@ -1692,7 +2066,13 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   DisputeProviderDetails?: DisputeProviderDetailsResolvers<ContextType>;
   DisputeStats?: DisputeStatsResolvers<ContextType>;
   DisputeStatsGroup?: DisputeStatsGroupResolvers<ContextType>;
+  EnhancedEligibility?: EnhancedEligibilityResolvers<ContextType>;
+  EnhancedEvidence?: EnhancedEvidenceResolvers<ContextType>;
+  EvidenceAddress?: EvidenceAddressResolvers<ContextType>;
   EvidenceCapabilities?: EvidenceCapabilitiesResolvers<ContextType>;
+  EvidenceFieldLimit?: EvidenceFieldLimitResolvers<ContextType>;
+  EvidenceGuidance?: EvidenceGuidanceResolvers<ContextType>;
+  EvidenceGuidanceItem?: EvidenceGuidanceItemResolvers<ContextType>;
   File?: FileResolvers<ContextType>;
   FlexDisputeDetails?: FlexDisputeDetailsResolvers<ContextType>;
   IndexAccountStatus?: IndexAccountStatusResolvers<ContextType>;
@@ -1713,6 +2093,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   Upload?: GraphQLScalarType;
   UploadDisputeEvidenceFilePayload?: UploadDisputeEvidenceFilePayloadResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  VisaCompellingEvidence3?: VisaCompellingEvidence3Resolvers<ContextType>;
   WooshPayDisputeDetails?: WooshPayDisputeDetailsResolvers<ContextType>;
 }>;
 

@@ -9,6 +9,7 @@ import { webhookSettings } from '../webhooks.js';
 import { afterpayWebhooks } from './webhooks.js';
 
 import { GATEWAY_VERSION as VERSION } from '../../version.js';
+import { guidance } from './guidance.js';
 
 /**
  * Afterpay requires a User-Agent of the form
@@ -83,6 +84,7 @@ export const afterpay: ProviderDefinition<AfterpayConfig> = {
     };
   },
   create: (config, deps) => new AfterpayClient(config, deps),
+  evidenceGuidance: guidance,
   webhooks: afterpayWebhooks,
   secrets: (config) => [config.secretKey, Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.

@@ -6,6 +6,7 @@ import { detailsType, typeDefs } from './schema.js';
 import { FlexClient, type FlexConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
 import { flexSecretProblem, flexWebhooks } from './webhooks.js';
+import { guidance } from './guidance.js';
 
 export const flex: ProviderDefinition<FlexConfig> = {
   name: 'FLEX',
@@ -27,6 +28,7 @@ export const flex: ProviderDefinition<FlexConfig> = {
     };
   },
   create: (config, deps) => new FlexClient(config, deps),
+  evidenceGuidance: guidance,
   webhooks: flexWebhooks,
   secrets: (config) => [config.apiKey, ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.

@@ -5,6 +5,7 @@ import { ConfigError, pipelineSettings } from '../env.js';
 import { StripeClient, type StripeConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
 import { stripeWebhooks } from './webhooks.js';
+import { guidance } from './guidance.js';
 
 /**
  * The Stripe API version the transformers read: the current shape (stripe-node's 2026-07-29.dahlia),
@@ -61,6 +62,7 @@ export const stripe: ProviderDefinition<StripeConfig> = {
     };
   },
   create: (config, deps) => new StripeClient(config, deps),
+  evidenceGuidance: guidance,
   webhooks: stripeWebhooks,
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.

@@ -7,6 +7,7 @@ import { WooshPayClient, type WooshPayConfig } from './client.js';
 import { webhookSettings } from '../webhooks.js';
 import { stripeSchemeWebhooks } from '../kit/stripe-webhooks.js';
 import { wooshpayToDispute } from './transformers.js';
+import { guidance } from './guidance.js';
 
 export const wooshpay: ProviderDefinition<WooshPayConfig> = {
   name: 'WOOSHPAY',
@@ -35,6 +36,7 @@ export const wooshpay: ProviderDefinition<WooshPayConfig> = {
     };
   },
   create: (config, deps) => new WooshPayClient(config, deps),
+  evidenceGuidance: guidance,
   webhooks: stripeSchemeWebhooks('WOOSHPAY', wooshpayToDispute),
   secrets: (config) => [config.secretKey, Buffer.from(`${config.secretKey}:`).toString('base64'), ...(config.webhook?.secrets ?? [])],
   // Loaded only when a sandbox or a test starts one: production never imports the fakes.
