@@ -3,12 +3,17 @@
 //   (b) proxy: a hand-written node:http + undici server returning the same JSON (the floor for any gateway),
 //   (c) the gateway, with the GraphQL query returning the same fields,
 //   (d) with --peers, on the one-by-id and page scenarios: GraphQL Mesh on Hive Gateway (bench/peer.ts).
+// These live scenarios run the gateway with INDEX=off: they measure the live path. The index
+// scenarios (inbox, stats: bench/index-scenarios.ts) run gateways of their own over fakes holding
+// BENCH_INDEX_DISPUTES disputes, and report their throughput against the live one-by-id read's.
 // Each process runs on its own (fakes, proxy, gateway); autocannon loads them from here, variants
 // alternating within each round. Writes bench/results.json and prints a markdown table.
 //
 //   BENCH_DURATION seconds per measurement (3), BENCH_WARMUP (1), BENCH_ROUNDS (2),
-//   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated), BENCH_PROFILE=1 (cpu profile of the gateway),
-//   BENCH_OUT (where results go; bench/results.json), BENCH_GATEWAY_NODE_OPTIONS (Node options for the gateway only)
+//   BENCH_CONNECTIONS (1,32), BENCH_SCENARIOS (one,page,merged,repeated,inbox,stats), BENCH_PROFILE=1 (cpu profile of the gateway;
+//   of the index scenarios' gateway too, in bench/profile/index),
+//   BENCH_OUT (where results go; bench/results.json), BENCH_GATEWAY_NODE_OPTIONS (Node options for the gateway only),
+//   BENCH_INDEX_DISPUTES (disputes over the index scenarios' fakes, a quarter each; 100000)
 //   --peers (or BENCH_PEERS=1): also variant (d), the peer; installs bench/peers/ on first use.
 //   --compression (or BENCH_COMPRESSION=1): what compressed answers cost: the page of 100 asked with
 //   each Accept-Encoding (identity, gzip, br, zstd) alternately; throughput and bytes per answer.
@@ -36,12 +41,16 @@ import { encodeDisputeId } from '../src/domain/ids.js';
 import { PROVIDER_DEFINITIONS } from '../src/providers/registry.js';
 import { MERGED_FIELDS, ONE_FIELDS, PAGE_FIELDS } from './shapes.js';
 import { comparable, PEER_NAME, PEER_QUERIES, peerAsGateway, startPeer } from './peer.js';
+import { INDEX_LABELS, INDEX_SCENARIOS, prepareIndex } from './index-scenarios.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,32').split(',').map(Number);
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'one,page,merged,repeated').split(',');
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'one,page,merged,repeated,inbox,stats').split(',').filter(Boolean);
+const INDEXED = SCENARIOS.filter((s) => INDEX_SCENARIOS.includes(s));
+const LIVE = SCENARIOS.filter((s) => !INDEX_SCENARIOS.includes(s));
+const INDEX_DISPUTES = Number(process.env.BENCH_INDEX_DISPUTES ?? 100_000);
 const ROOT = new URL('../', import.meta.url).pathname;
 // The proxy bundled to plain JavaScript. Sources that find files beside themselves (the schema
 // directory, package.json) keep their own location: `import.meta.url` is each source file's URL.
@@ -176,7 +185,8 @@ async function main() {
   const env: Record<string, string> = fakes.first.env;
   const control: string = fakes.first.control;
   const ids: Record<string, string[]> = fakes.first.ids;
-  const quiet = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0']));
+  // The live scenarios measure the live path: the index off, said explicitly (it is on by default).
+  const quiet = { ...Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [`${d.name}_RATE_LIMIT`, '0'])), INDEX: 'off' };
   const proxy = await child(PROXY_JS, env);
   const gatewayArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile'] : [];
   const gateway = await child(
@@ -277,8 +287,10 @@ async function main() {
     },
   };
 
+  const unknown = LIVE.filter((name) => !(name in scenarios));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: no scenario ${unknown.join(', ')} (${[...Object.keys(scenarios), ...INDEX_SCENARIOS].join(', ')})`);
   // The gateway and the proxy must return the same data, or the comparison means nothing.
-  for (const name of SCENARIOS) {
+  for (const name of LIVE) {
     const [proxyCheck, body, key] = scenarios[name]!.check;
     const p = (await (await request(proxyCheck, { dispatcher: agent })).body.json()) as { data: Record<string, unknown> };
     const g = (await (await request(gatewayUrl, { dispatcher: agent, method: 'POST', headers: json, body })).body.json()) as { data: Record<string, unknown> };
@@ -302,7 +314,7 @@ async function main() {
     const res = await request(url, { dispatcher: agent, ...init });
     await res.body.text();
   };
-  for (const name of SCENARIOS) {
+  for (const name of LIVE) {
     const [proxyCheck, body] = scenarios[name]!.check;
     perOp[name] = {
       proxy: await probe(() => fetchText(proxyCheck), control),
@@ -312,6 +324,21 @@ async function main() {
         peer && { peer: await probe(() => fetchText(peer.url, { method: 'POST', headers: json, body: scenarios[name]!.peer!.body }), control) }),
     };
   }
+
+  // The index scenarios' gateways and fakes, backfilled and checked before any load.
+  const index =
+    INDEXED.length > 0
+      ? await prepareIndex({
+          disputes: INDEX_DISPUTES,
+          child,
+          gatewayJs: GATEWAY_JS,
+          gatewayEnv: { ...quiet, PORT: '0', GATEWAY_AUTH: 'none', LOG_LEVEL: 'info', GRAPHIQL: 'off' },
+          gatewayArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profile/index'] : [],
+          agent,
+          warmup: WARMUP,
+          duration: DURATION,
+        })
+      : undefined;
 
   // An uncached variant of the repeated query (a new document each time), to show what the caches save.
   let n = 0;
@@ -326,7 +353,7 @@ async function main() {
 
   const results: Record<string, Record<number, Record<string, Measured[]>>> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of SCENARIOS) {
+    for (const name of LIVE) {
       for (const c of CONNECTIONS) {
         const slot = ((results[name] ??= {})[c] ??= { direct: [], proxy: [], gateway: [], uncached: [], peer: [] });
         // Alternate the variants, and their order between rounds, so drift hits them alike.
@@ -340,6 +367,14 @@ async function main() {
         if (round % 2 === 1) variants.reverse();
         for (const [v, run] of variants) slot[v]!.push(await run(c));
         if (name === 'repeated') slot.uncached!.push(await uncached(c));
+      }
+    }
+    for (const name of INDEXED) {
+      for (const c of CONNECTIONS) {
+        const slot = ((results[name] ??= {})[c] ??= {});
+        const variants = Object.entries(index!.runs[name]!);
+        if (round % 2 === 1) variants.reverse();
+        for (const [v, run] of variants) (slot[v] ??= []).push(await run(c));
       }
     }
   }
@@ -372,7 +407,7 @@ async function main() {
     '| scenario | conns | variant | req/s | p50 ms | p99 ms | upstream calls/op | thr (c)/(b) | thr (c)/(a) | p50 (c)/(b) | p50 (c)/(a) | thr (c)/(d) |',
   );
   rows.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const name of SCENARIOS) {
+  for (const name of LIVE) {
     for (const c of CONNECTIONS) {
       const slot = results[name]![c]!;
       const a = { ...agg(slot.direct!)!, upstreamPerOp: perOp[name]!.direct! };
@@ -418,6 +453,67 @@ async function main() {
       if (d) rows.push(line(`(d) peer: ${PEER_NAME}`, d, '| | | | | |'));
     }
   }
+  // The index scenarios: each variant's throughput, and the index's against the live one-by-id
+  // read of the same round (and, for the inbox, against the same page asked of the live path).
+  const indexReport = index?.report();
+  if (index) {
+    const f = (x: number, dd = 2) => (Number.isFinite(x) ? x.toFixed(dd) : 'n/a');
+    const range = (r: { min: number; max: number }) => (ROUNDS > 1 ? ` (${f(r.min)}–${f(r.max)})` : '');
+    rows.push(
+      '',
+      `| index scenario, ${INDEX_DISPUTES.toLocaleString('en')} disputes | conns | variant | req/s | p50 ms | p99 ms | upstream calls/op | thr ÷ live one by id | thr ÷ same page live |`,
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    const VARIANTS: Record<string, string> = {
+      gateway: 'gateway, INDEX=on',
+      totalCount: 'gateway, INDEX=on: the stand-in, disputes(first: 1) { totalCount }',
+      live: 'gateway, INDEX=off: the same page, live (no order by deadline, no count)',
+    };
+    for (const name of INDEXED) {
+      for (const c of CONNECTIONS) {
+        const slot = results[name]![c]!;
+        const one = results.one?.[c]?.gateway;
+        const measured = Object.fromEntries(Object.keys(slot).map((v) => [v, { ...agg(slot[v]!)!, upstreamPerOp: index.perOp[name]![v]! }]));
+        const g = measured.gateway!;
+        // Each index variant against the live one-by-id read of its round; the inbox also against its live page.
+        const vsOne = (v: string) => one && { throughputVsOne: measured[v]!.rps / agg(one)!.rps, throughputVsOneSpread: spread(perRound(slot[v]!, one)) };
+        const ratios = {
+          ...vsOne('gateway'),
+          ...(slot.live && { throughputVsLive: g.rps / measured.live!.rps, throughputVsLiveSpread: spread(perRound(slot.gateway!, slot.live)) }),
+          ...(slot.totalCount && one && { totalCount: vsOne('totalCount') }),
+        };
+        (out[name] ??= {})[c] = { ...measured, ratios };
+        const line = (variant: string, m: Measured, extra: string) =>
+          `| ${INDEX_LABELS[name]} | ${c} | ${VARIANTS[variant]} | ${f(m.rps, 0)} | ${f(m.p50, 1)} | ${f(m.p99, 1)} | ${f(m.upstreamPerOp)} | ${extra} |`;
+        const ratioText = (r: { throughputVsOne: number; throughputVsOneSpread: { min: number; max: number } } | undefined) =>
+          r ? `${f(r.throughputVsOne, 4)}${range(r.throughputVsOneSpread)}` : '';
+        for (const v of Object.keys(measured)) {
+          if (v === 'gateway')
+            rows.push(
+              line(
+                v,
+                g,
+                `${ratioText(vsOne(v))} | ${ratios.throughputVsLive !== undefined ? `${f(ratios.throughputVsLive)}${range(ratios.throughputVsLiveSpread!)}` : ''}`,
+              ),
+            );
+          else rows.push(line(v, measured[v]!, v === 'live' ? ' | ' : `${ratioText(vsOne(v))} | `));
+        }
+      }
+    }
+    const b = indexReport!.backfill;
+    const m = indexReport!.rssMiB;
+    rows.push(
+      '',
+      '| index: backfill and memory | |',
+      '|---|---|',
+      `| backfill, gateway start to every account LIVE | ${indexReport!.disputes.toLocaleString('en')} disputes in ${f(b.seconds, 1)} s (ready after ${f(b.readySeconds, 1)} s): ${b.perSecond}/s |`,
+      `| bare list walk of the same fakes, before and after (plain HTTP, pages of 100, four at once) | ${b.walks.map((w: any) => `${f(w.seconds, 1)} s: ${w.perSecond}/s`).join('; ')} |`,
+      `| backfill ÷ bare walk | ${f(b.vsWalk)} (${f(b.vsWalkSpread.min)}–${f(b.vsWalkSpread.max)}) |`,
+      `| RSS at rest: INDEX=on after backfill / INDEX=off after start | ${m.indexed.afterBackfill} / ${m.off.afterStart} MiB = ${f(m.afterBackfillVsOff)} (peak during backfill ${m.indexed.peakBackfill} MiB) |`,
+      `| peak RSS: INDEX=on during inbox / INDEX=off during the same page, live | ${m.indexed.peakInbox} / ${m.off.peakLoad} MiB = ${f(m.peakInboxVsOff)} |`,
+    );
+  }
+
   // The issue's targets, at 32 connections. A target fails the run only when missed by more than the
   // noise measured for it: half the range of its per-round samples (with one round, no noise is known).
   const at = (name: string) => out[name]?.[32]?.ratios;
@@ -426,6 +522,11 @@ async function main() {
     { what: 'page of 100: gateway/proxy throughput', r: at('page'), key: 'throughputVsProxy', min: 0.8 },
     { what: 'merged page of 50: gateway/proxy throughput', r: at('merged'), key: 'throughputVsProxy', min: 0.85 },
     { what: 'new document each time: gateway/proxy throughput', r: at('repeated'), key: 'uncachedVsProxy', min: 0.5 },
+    { what: 'inbox from the index / live one by id, throughput', r: at('inbox'), key: 'throughputVsOne', min: 1.0 },
+    { what: 'stats from the index / live one by id, throughput', r: at('stats'), key: 'throughputVsOne', min: 0.3 },
+    ...(indexReport && CONNECTIONS.includes(32)
+      ? [{ what: 'index backfill / bare list walk, disputes per second', r: indexReport.backfill, key: 'vsWalk', min: 0.5 }]
+      : []),
   ]
     .filter((t) => t.r?.[t.key] !== undefined)
     .map((t) => {
@@ -454,6 +555,22 @@ async function main() {
       failed: value > 1.3,
     });
   }
+  if (indexReport && CONNECTIONS.includes(32)) {
+    const m = indexReport.rssMiB;
+    for (const [what, value] of [
+      ['index RSS after backfill: INDEX=on/INDEX=off at rest ≤ 1.5', m.afterBackfillVsOff],
+      ['index peak RSS during inbox: INDEX=on/INDEX=off under the same page ≤ 1.5', m.peakInboxVsOff],
+    ] as const)
+      targets.push({
+        what,
+        value: round3(value),
+        spread: { min: round3(value), max: round3(value) },
+        noise: 0,
+        min: 1.5,
+        met: value <= 1.5,
+        failed: value > 1.5,
+      });
+  }
   const errors = Object.values(results)
     .flatMap((byC) => Object.values(byC).flatMap((s) => Object.values(s).flat()))
     .reduce((n, m) => n + m.errors, 0);
@@ -478,16 +595,18 @@ async function main() {
   if (features) rows.push('', ...features.rows);
   const compression = COMPRESSION ? await compressionCost(gatewayUrl, gql(PAGE_QUERY), Math.max(...CONNECTIONS)) : undefined;
   if (compression) rows.push('', ...compression.rows);
+  index?.stop();
 
   const report = {
     when: new Date().toISOString(),
     node: process.version,
-    settings: { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS, peers: PEERS },
+    settings: { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS, peers: PEERS, indexDisputes: INDEX_DISPUTES },
     peakRssMiB: rss,
     idleRssMiB: idle,
     errors,
     targets,
     results: out,
+    ...(indexReport && { index: indexReport }),
     ...(ops && { ops: ops.results }),
     ...(compression && { compression: compression.results }),
     ...(features && { features: features.results }),

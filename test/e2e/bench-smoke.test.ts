@@ -12,7 +12,16 @@ describe('npm run bench', () => {
     const out = join(tmpdir(), `bench-smoke-${process.pid}.json`);
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
       cwd: new URL('../../', import.meta.url).pathname,
-      env: { ...process.env, BENCH_DURATION: '0.3', BENCH_WARMUP: '0.1', BENCH_ROUNDS: '1', BENCH_CONNECTIONS: '1', BENCH_OUT: out },
+      // The index scenarios over 400 disputes (100 a provider) instead of 100,000.
+      env: {
+        ...process.env,
+        BENCH_DURATION: '0.3',
+        BENCH_WARMUP: '0.1',
+        BENCH_ROUNDS: '1',
+        BENCH_CONNECTIONS: '1',
+        BENCH_INDEX_DISPUTES: '400',
+        BENCH_OUT: out,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';
@@ -22,9 +31,9 @@ describe('npm run bench', () => {
     expect(code, text).toBe(0);
     expect(text).toContain('| scenario | conns | variant |');
     const report = JSON.parse(readFileSync(out, 'utf8'));
-    expect(Object.keys(report.results).sort()).toEqual(['merged', 'one', 'page', 'repeated']);
-    for (const scenario of Object.values(report.results) as Record<string, any>[]) {
-      const r = scenario['1'];
+    expect(Object.keys(report.results).sort()).toEqual(['inbox', 'merged', 'one', 'page', 'repeated', 'stats']);
+    for (const name of ['one', 'page', 'merged', 'repeated']) {
+      const r = report.results[name]['1'];
       for (const v of ['direct', 'proxy', 'gateway']) expect(r[v].rps).toBeGreaterThan(0);
       expect(r.ratios.throughputVsProxy).toBeGreaterThan(0);
     }
@@ -32,6 +41,17 @@ describe('npm run bench', () => {
     expect(report.results.one['1'].gateway.upstreamPerOp).toBe(1);
     expect(report.results.page['1'].gateway.upstreamPerOp).toBe(1);
     expect(report.results.merged['1'].gateway.upstreamPerOp).toBe(4);
+    // The index scenarios: answered from the index with no provider call, against the live one-by-id read.
+    for (const name of ['inbox', 'stats']) {
+      const r = report.results[name]['1'];
+      expect(r.gateway.rps).toBeGreaterThan(0);
+      expect(r.gateway.upstreamPerOp).toBe(0);
+      expect(r.ratios.throughputVsOne).toBeGreaterThan(0);
+    }
+    expect(report.results.inbox['1'].live.rps).toBeGreaterThan(0);
+    expect(report.index.disputes).toBe(400);
+    expect(report.index.backfill.perSecond).toBeGreaterThan(0);
+    expect(report.index.rssMiB.indexed.afterBackfill).toBeGreaterThan(0);
     expect(report.errors).toBe(0);
   }, 120_000);
 });
