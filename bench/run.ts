@@ -23,6 +23,9 @@
 //   --ops (or BENCH_OPS=1): also what operating costs: the gateway with metrics off, and with tracing on
 //   (OTLP to a sink here that answers 200), against the default gateway (metrics on, tracing off), on
 //   the one-by-id and page scenarios at the largest connection count, alternating; results under `ops`.
+//   --stores (or BENCH_STORES=1): the embedded store candidates, node:sqlite (the index's own) against
+//   PGlite, under the index's workload (bench/stores.ts); installs bench/stores/ on first use; results
+//   under `results.stores`. With BENCH_SCENARIOS set empty, that alone.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -42,6 +45,7 @@ import { PROVIDER_DEFINITIONS } from '../src/providers/registry.js';
 import { MERGED_FIELDS, ONE_FIELDS, PAGE_FIELDS } from './shapes.js';
 import { comparable, PEER_NAME, PEER_QUERIES, peerAsGateway, startPeer } from './peer.js';
 import { INDEX_LABELS, INDEX_SCENARIOS, prepareIndex } from './index-scenarios.js';
+import { compareStores } from './stores.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
@@ -69,6 +73,7 @@ const OPS = process.argv.includes('--ops') || process.env.BENCH_OPS === '1';
 const COMPRESSION = process.argv.includes('--compression') || process.env.BENCH_COMPRESSION === '1';
 const FEATURES = process.argv.includes('--features') || process.env.BENCH_FEATURES === '1';
 const PEERS = process.argv.includes('--peers') || process.env.BENCH_PEERS === '1';
+const STORES = process.argv.includes('--stores') || process.env.BENCH_STORES === '1';
 
 interface Measured {
   rps: number;
@@ -167,6 +172,7 @@ async function loop(operation: () => Promise<void>, connections: number): Promis
 
 async function main() {
   const startedAt = performance.now();
+  if (SCENARIOS.length === 0) return storesAlone(startedAt);
   // The gateway runs as `npm start` runs it, from the compiled dist/; the proxy, bundled to plain
   // JavaScript the same way, so neither pays a TypeScript loader (the fakes, not compared, keep tsx).
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
@@ -596,6 +602,8 @@ async function main() {
   const compression = COMPRESSION ? await compressionCost(gatewayUrl, gql(PAGE_QUERY), Math.max(...CONNECTIONS)) : undefined;
   if (compression) rows.push('', ...compression.rows);
   index?.stop();
+  const stores = STORES ? await compareStores(INDEX_DISPUTES) : undefined;
+  if (stores) rows.push('', ...stores.rows);
 
   const report = {
     when: new Date().toISOString(),
@@ -605,7 +613,7 @@ async function main() {
     idleRssMiB: idle,
     errors,
     targets,
-    results: out,
+    results: { ...out, ...(stores && { stores: stores.results }) },
     ...(indexReport && { index: indexReport }),
     ...(ops && { ops: ops.results }),
     ...(compression && { compression: compression.results }),
@@ -629,6 +637,23 @@ async function main() {
   const failed = targets.filter((t) => t.failed);
   if (failed.length > 0) console.log(`bench: ${failed.length} target(s) missed by more than the measured noise`);
   process.exit(errors > 0 || failed.length > 0 ? 1 : 0);
+}
+
+/** `--stores` with BENCH_SCENARIOS set empty: the embedded store candidates alone. */
+async function storesAlone(startedAt: number) {
+  if (!STORES) throw new Error('BENCH_SCENARIOS is empty: nothing to measure (with --stores, the store candidates alone)');
+  const stores = await compareStores(INDEX_DISPUTES);
+  const report = {
+    when: new Date().toISOString(),
+    node: process.version,
+    settings: { indexDisputes: INDEX_DISPUTES },
+    results: { stores: stores.results },
+    seconds: Math.round((performance.now() - startedAt) / 1000),
+  };
+  const outFile = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url).pathname;
+  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(stores.rows.join('\n'));
+  console.log(`${report.seconds} s; wrote ${outFile}`);
 }
 
 /**
