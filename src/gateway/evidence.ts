@@ -10,10 +10,13 @@ import {
   isFileField,
   RESPONDABLE,
   type Dispute,
+  type EnhancedEvidenceUpdate,
+  type EvidenceChange,
   type EvidenceField,
   type EvidenceUpdate,
   type FileRef,
 } from '../domain/dispute.js';
+import { enhancedInputErrors, enhancedStateErrors, fieldLengthErrors, mergeEnhanced, metadataErrors, metadataStateErrors } from './evidence-checks.js';
 import { isProviderRefusal } from '../domain/errors.js';
 import { accountKey, isProviderId, refKey, type DisputeRef } from '../domain/ids.js';
 import { newIdempotencyKey, providerDisplayName } from '../providers/http.js';
@@ -35,10 +38,14 @@ export interface EvidenceServices extends OnceServices<CloseResult> {
 
 export interface EvidenceInput {
   id: string;
-  /** As GraphQL gives it: absent fields are absent, an explicit null clears. */
+  /** As GraphQL gives it: absent fields are absent, an explicit null clears; `enhancedEvidence` beside the fields. */
   evidence: Record<string, unknown>;
   submit: boolean;
   idempotencyKey?: string | null;
+  /** Check everything, send nothing. */
+  validateOnly?: boolean | null;
+  /** GraphQL's JSON: checked to be an object of strings (null removes a key). */
+  metadata?: unknown;
 }
 
 /** An evidence mutation's answer; with validateOnly, `preview` is the dispute as it would be with the update applied. */
@@ -53,7 +60,7 @@ export function submitDisputeEvidence(s: EvidenceServices, input: { id: string; 
   return updateDisputeEvidence(s, { id: input.id, evidence: {}, submit: true, idempotencyKey: input.idempotencyKey });
 }
 
-export async function updateDisputeEvidence(s: EvidenceServices, input: EvidenceInput): Promise<CloseResult> {
+export async function updateDisputeEvidence(s: EvidenceServices, input: EvidenceInput): Promise<EvidenceResult> {
   const read = keyedInput(input);
   if ('code' in read) return failed([read]);
   const { ref, key } = read;
@@ -62,11 +69,18 @@ export async function updateDisputeEvidence(s: EvidenceServices, input: Evidence
   const rules = client.capabilities.evidence;
   if (!client.updateEvidence || !rules)
     return one('NOT_SUPPORTED', `${providerDisplayName(ref.provider)} does not take evidence through the gateway; nothing was sent.`);
-  const evidence = Object.fromEntries(Object.entries(input.evidence).filter(([, v]) => v !== undefined)) as EvidenceUpdate;
-  const refused = checkInput(client, rules, evidence, input.submit);
+  const { enhancedEvidence, ...fields } = input.evidence;
+  const evidence = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as EvidenceUpdate;
+  const change: EvidenceChange = {
+    evidence,
+    ...(enhancedEvidence !== undefined && enhancedEvidence !== null && { enhancedEvidence: withoutNulls(enhancedEvidence) as EnhancedEvidenceUpdate }),
+    ...(input.metadata !== undefined && input.metadata !== null && { metadata: input.metadata as Record<string, string | null> }),
+  };
+  const refused = checkInput(client, rules, change, input.metadata, input.submit);
   if (refused) return refused;
 
-  const send = { evidence, submit: input.submit };
+  const send = { ...change, submit: input.submit };
+  if (input.validateOnly) return validate(s, client, ref, send);
   if (key === undefined) {
     requireStore(s.idempotency);
     return attempt(s, client, ref, send, newIdempotencyKey());
@@ -81,9 +95,42 @@ export async function updateDisputeEvidence(s: EvidenceServices, input: Evidence
   });
 }
 
+/** GraphQL gives absent input fields as absent, explicit ones as null: enhanced evidence keeps only what was given a value. */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== null && x !== undefined)
+      .map(([k, x]) => [k, withoutNulls(x)]),
+  );
+}
+
+/** validateOnly: every check the update would meet, the dispute read but nothing sent; the preview is the dispute as it would be. */
+async function validate(s: EvidenceServices, client: DisputeProviderClient, ref: DisputeRef, send: Send): Promise<EvidenceResult> {
+  const current = await s.loaders.dispute.load(ref);
+  if (!current) return one('NOT_FOUND', 'No dispute exists with this id.');
+  const refused = checkState(client.capabilities.evidence!, current, send);
+  if (refused) return refused;
+  return { dispute: current, userErrors: [], preview: applied(current, send) };
+}
+
+/** The dispute with an update applied, as the gateway can tell it without the provider (files by id, names unknown). */
+function applied(d: Dispute, send: Send): Dispute {
+  const evidence: Record<string, unknown> = { ...d.evidence };
+  for (const [field, value] of Object.entries(send.evidence) as [EvidenceField, string | null][])
+    evidence[field] = value === null ? null : isFileField(field) ? { id: value, filename: null } : value;
+  evidence.enhancedEvidence = mergeEnhanced(d.evidence.enhancedEvidence, send.enhancedEvidence);
+  const metadata = Object.fromEntries(Object.entries({ ...d.metadata, ...send.metadata }).filter(([, v]) => v !== null && v !== undefined));
+  return { ...d, evidence: evidence as unknown as Dispute['evidence'], metadata };
+}
+
+type Send = EvidenceChange & { submit: boolean };
+
 /** What the input alone shows to be refused: nothing is read or sent. */
-function checkInput(client: DisputeProviderClient, rules: EvidenceRules, evidence: EvidenceUpdate, submit: boolean): CloseResult | null {
+function checkInput(client: DisputeProviderClient, rules: EvidenceRules, change: EvidenceChange, metadata: unknown, submit: boolean): CloseResult | null {
   const name = providerDisplayName(client.name);
+  const { evidence } = change;
   const errors: UserError[] = [];
   for (const [field, value] of Object.entries(evidence) as [EvidenceField, string | null][]) {
     const at = ['input', 'evidence', field];
@@ -94,6 +141,11 @@ function checkInput(client: DisputeProviderClient, rules: EvidenceRules, evidenc
     else if (value !== null && isFileField(field) && !isProviderId(value))
       errors.push({ code: 'BAD_USER_INPUT', message: `${field} takes a file id from uploadDisputeEvidenceFile.`, field: at });
   }
+  errors.push(
+    ...fieldLengthErrors(rules, evidence, name),
+    ...enhancedInputErrors(rules, change.enhancedEvidence, name),
+    ...metadataErrors(rules, metadata, name),
+  );
   if (!submit && !rules.staging) {
     errors.push({
       code: 'EVIDENCE_STAGING_UNSUPPORTED',
@@ -102,9 +154,10 @@ function checkInput(client: DisputeProviderClient, rules: EvidenceRules, evidenc
     });
   }
   if (errors.length > 0) return failed(errors);
-  if (Object.keys(evidence).length === 0) {
+  const carriesMore = change.enhancedEvidence !== undefined || change.metadata !== undefined;
+  if (Object.keys(evidence).length === 0 && !carriesMore) {
     // Staging nothing changes nothing; a provider without staging takes the evidence with the submission.
-    if (!submit) return one('BAD_USER_INPUT', 'Give at least one evidence field to stage.', ['input', 'evidence']);
+    if (!submit) return one('BAD_USER_INPUT', 'Give at least one evidence field (or enhanced evidence, or metadata) to stage.', ['input', 'evidence']);
     if (!rules.staging)
       return one('BAD_USER_INPUT', `${name} takes the evidence in the submission itself: use updateDisputeEvidence with submit: true.`, ['input', 'evidence']);
   }
@@ -112,8 +165,9 @@ function checkInput(client: DisputeProviderClient, rules: EvidenceRules, evidenc
 }
 
 /** What the dispute's current state refuses: read first, nothing sent. */
-function checkState(rules: EvidenceRules, d: Dispute, evidence: EvidenceUpdate, now = Date.now()): CloseResult | null {
+function checkState(rules: EvidenceRules, d: Dispute, change: EvidenceChange, now = Date.now()): CloseResult | null {
   const name = providerDisplayName(d.provider);
+  const { evidence } = change;
   const reviewing = d.status === 'UNDER_REVIEW' || d.status === 'WARNING_UNDER_REVIEW';
   if (d.evidenceDetails.submissionCount > 0 && !rules.resubmission && (reviewing || RESPONDABLE.includes(d.status))) {
     return one('EVIDENCE_ALREADY_SUBMITTED', `Evidence for this dispute was already submitted, and ${name} takes it once; nothing was sent.`);
@@ -124,6 +178,8 @@ function checkState(rules: EvidenceRules, d: Dispute, evidence: EvidenceUpdate, 
   if (d.evidenceDetails.dueBy && d.evidenceDetails.dueBy.getTime() < now) {
     return one('DISPUTE_NOT_RESPONDABLE', `The deadline for evidence passed at ${d.evidenceDetails.dueBy.toISOString()}; nothing was sent.`);
   }
+  const refused = [...enhancedStateErrors(d, change.enhancedEvidence), ...metadataStateErrors(rules, d, change.metadata, name)];
+  if (refused.length > 0) return failed(refused);
   if (rules.maxTextCharacters !== null) {
     // The evidence as it will stand: what is staged, with this update over it.
     const merged = { ...(d.evidence as unknown as Record<string, unknown>), ...evidence };
@@ -147,13 +203,13 @@ async function attempt(
   s: EvidenceServices,
   client: DisputeProviderClient,
   ref: DisputeRef,
-  send: { evidence: EvidenceUpdate; submit: boolean },
+  send: Send,
   upstreamKey: string,
   claim: (note?: number) => Promise<void> = async () => {},
 ): Promise<CloseResult> {
   const current = await s.loaders.dispute.load(ref);
   if (!current) return one('NOT_FOUND', 'No dispute exists with this id.');
-  const refused = checkState(client.capabilities.evidence!, current, send.evidence);
+  const refused = checkState(client.capabilities.evidence!, current, send);
   if (refused) return refused;
   let updated: Dispute;
   try {
@@ -204,9 +260,10 @@ function providerRefusal(err: unknown, evidence: EvidenceUpdate): CloseResult | 
   return null;
 }
 
-const digest = (send: { evidence: EvidenceUpdate; submit: boolean }) =>
+const sorted = (o: object | undefined) => Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+const digest = (send: Send) =>
   createHash('sha256')
-    .update(JSON.stringify([send.submit, Object.entries(send.evidence).sort(([a], [b]) => (a < b ? -1 : 1))]))
+    .update(JSON.stringify([send.submit, sorted(send.evidence), send.enhancedEvidence ?? null, sorted(send.metadata)]))
     .digest('hex')
     .slice(0, 32);
 
@@ -228,7 +285,26 @@ export function sniffContentType(head: Uint8Array): string | null {
   if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf';
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
   if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (starts(0x47, 0x49, 0x46, 0x38) && (head[4] === 0x37 || head[4] === 0x39) && head[5] === 0x61) return 'image/gif';
   return null;
+}
+
+/**
+ * A PDF's page count, read cheaply from its page objects (`/Type /Page`, not `/Pages`); null when
+ * they cannot be seen that way (compressed object streams): then the provider decides.
+ */
+export function pdfPageCount(bytes: Uint8Array): number | null {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const n = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+  return n > 0 ? n : null;
+}
+
+/** The most pages a dispute's evidence may hold at its provider: the network's where it differs (Mastercard's 19 at Stripe). */
+function pageLimit(rules: EvidenceRules, d: Dispute): number | null {
+  const totals = rules.fileTotals;
+  if (!totals) return null;
+  const mastercard = d.paymentMethodDetails?.card?.brand === 'mastercard' || d.paymentMethodDetails?.card?.network === 'mastercard';
+  return mastercard && totals.maxPagesMastercard !== null ? totals.maxPagesMastercard : totals.maxPages;
 }
 
 const failedUpload = (code: string, message: string, field: string[] = ['input', 'file']): UploadResult => ({
@@ -276,6 +352,11 @@ export async function uploadDisputeEvidenceFile(
   const run = async (upstreamKey: string, claim: () => Promise<void> = async () => {}): Promise<UploadResult> => {
     const dispute = await s.loaders.dispute.load(ref);
     if (!dispute) return fail('NOT_FOUND', 'No dispute exists with this id.', ['input', 'disputeId']);
+    // One file over the whole evidence's page limit can never be sent; the total over files is the provider's to refuse.
+    const pages = upload.contentType === 'application/pdf' ? pdfPageCount(bytes) : null;
+    const limit = pageLimit(rules, dispute);
+    if (pages !== null && limit !== null && pages > limit)
+      return fail('FILE_TOO_LARGE', `The PDF has ${pages} pages; ${name} takes at most ${limit} pages of evidence for this dispute. Nothing was sent.`);
     if (!(await s.uploadBudget.spend(s.caller.name, file.size))) {
       return fail('RATE_LIMITED', `The key "${s.caller.name}" has used its hour's budget of evidence uploads; try again later. Nothing was sent.`);
     }

@@ -159,9 +159,10 @@ export const resolvers: Resolvers = {
       audited(
         ctx,
         'updateDisputeEvidence',
-        { ...input, fields: Object.keys(input.evidence) },
+        // Field names only: evidence contents and metadata values never reach the audit line.
+        { id: input.id, idempotencyKey: input.idempotencyKey, fields: Object.keys(input.evidence) },
         () => updateDisputeEvidence(ctx, { ...input, submit: input.submit ?? false }),
-        input.submit ? 'SUBMITTED' : 'STAGED',
+        input.validateOnly ? 'VALIDATED' : input.submit ? 'SUBMITTED' : 'STAGED',
       ),
     uploadDisputeEvidenceFile: (_, { input }, ctx) =>
       audited(
