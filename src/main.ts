@@ -153,7 +153,7 @@ function welcome(config: Config, url: string): void {
       `curl -s ${url} -H 'content-type: application/json' \\\n` +
       `  -d '{"query":"{ disputes(first: 3) { nodes { id provider amount currency status reason created } } }"}'\n\n` +
       EXAMPLE_QUERY.replace(/^/gm, '  ') +
-      `\nLive events (the fakes send signed webhooks for every change; GraphiQL's fifth tab runs this too):\n\n` +
+      `\nLive events (the fakes send signed webhooks for every change; GraphiQL's sixth tab runs this too):\n\n` +
       `curl -N ${url} -H 'accept: text/event-stream' -H 'content-type: application/json' \\\n` +
       `  -d '{"query":"subscription { disputeEvents { type provider occurredAt dispute { id status } } }"}'\n\n`,
   );

@@ -115,7 +115,44 @@ query Disputes {
 }
 `;
 
-/** GraphiQL's fourth tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
+/** GraphiQL's fourth tab: preparing evidence with the guidance, checked before anything is sent. */
+export const PREPARE_EVIDENCE = `# Prepare evidence: what wins this dispute's reason, what is still missing, then check an update
+# without sending it (validateOnly), then stage it. Paste a NEEDS_RESPONSE dispute's id from the
+# Inbox tab into the variables; run Guidance, then Check, then Stage (the ▶ button asks which).
+query Guidance($id: ID!) {
+  dispute(id: $id) {
+    provider reason status
+    evidenceDetails { dueBy submissionCount enhancedEligibility { visaCompellingEvidence3 { status requiredActions } visaCompliance { status } } }
+    evidenceGuidance {
+      summary variant completeness readyToSubmit blockers secondsToDeadline sources
+      items { field variant level group satisfied accepted why }
+    }
+  }
+}
+
+mutation Check($id: ID!) {
+  updateDisputeEvidence(input: {
+    id: $id
+    validateOnly: true
+    evidence: { productDescription: "Blue kettle, 1.7 l", shippingCarrier: "UPS", shippingTrackingNumber: "1Z999AA10123456784" }
+  }) {
+    userErrors { code field message }
+    guidance { completeness readyToSubmit blockers variant }
+  }
+}
+
+mutation Stage($id: ID!) {
+  updateDisputeEvidence(input: {
+    id: $id
+    evidence: { productDescription: "Blue kettle, 1.7 l", shippingCarrier: "UPS", shippingTrackingNumber: "1Z999AA10123456784" }
+  }) {
+    userErrors { code field message }
+    guidance { completeness readyToSubmit blockers }
+  }
+}
+`;
+
+/** GraphiQL's fifth tab: contesting a dispute (files are uploaded with curl: docs/behaviour.md, Contesting a dispute). */
 export const EVIDENCE_EXAMPLE = `# Contest a dispute: stage evidence, then submit it. Run Stage, then Submit
 # (the ▶ button asks which). Paste a NEEDS_RESPONSE dispute's id from the Inbox tab into the variables.
 # No idempotencyKey here: the gateway makes a fresh one for each call (and reuses it for that call's
@@ -140,7 +177,7 @@ mutation Submit($id: ID!) {
 }
 `;
 
-/** GraphiQL's fifth tab: live events over server-sent events (deadline reminders among them). */
+/** GraphiQL's sixth tab: live events over server-sent events (deadline reminders among them). */
 export const EVENTS_EXAMPLE = `# Live dispute events: run this and leave it open. Close or submit a dispute in another
 # tab (the sandbox's fakes also send their signed webhooks, and open a new dispute every few
 # minutes) and each change appears here as it happens. To catch up after a reconnect, pass the
@@ -161,7 +198,7 @@ subscription Events {
 
 /**
  * The GraphiQL page: the Inbox and the Dashboard (index only), the newest disputes (answered with
- * the index on or off), contesting a dispute, live events. A new tab starts with the newest disputes.
+ * the index on or off), preparing evidence, contesting a dispute, live events. A new tab starts with the newest disputes.
  */
 export const GRAPHIQL_OPTIONS = {
   title: 'Dispute Gateway',
@@ -170,6 +207,7 @@ export const GRAPHIQL_OPTIONS = {
     { query: INBOX_QUERY },
     { query: DASHBOARD_QUERY },
     { query: EXAMPLE_QUERY },
+    { query: PREPARE_EVIDENCE, variables: '{ "id": "<a dispute id from the Inbox>" }' },
     { query: EVIDENCE_EXAMPLE, variables: '{ "id": "<a dispute id from the Inbox>" }' },
     { query: EVENTS_EXAMPLE },
   ],

@@ -78,7 +78,7 @@ describe('GraphiQL in a browser', () => {
     await page.goto(h.gateway.url);
     await schema;
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(5);
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(6);
     expect(await tabs.nth(0).innerText()).toContain('Inbox');
     expect(await tabs.nth(1).innerText()).toContain('Dashboard');
     expect(await tabs.nth(2).innerText()).toContain('Disputes');
@@ -116,6 +116,8 @@ describe('GraphiQL in a browser', () => {
     await page.goto(h.gateway.url);
     await schema;
     await openTab(page, 1, 'query Dashboard');
+    // GraphiQL reads the tab's operation name from the editor after a debounce: run after it.
+    await page.waitForTimeout(1_000);
     const answer = page.waitForResponse(
       (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Dashboard'),
     );
@@ -152,7 +154,7 @@ describe('GraphiQL in a browser', () => {
     await schema;
     // The third tab holds the example query (the first, the Inbox; the second, the Dashboard).
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(5);
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(6);
     await openTab(page, 2, 'query Disputes');
     const answer = page.waitForResponse(
       (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Disputes'),
@@ -172,13 +174,66 @@ describe('GraphiQL in a browser', () => {
     expect(text).toContain(`"provider": "${body.data.disputes.nodes[0].provider}"`);
     expect(text).toContain('"hasNextPage": true');
     expect(await page.title()).toBe('Dispute Gateway');
-    // The third tab holds the contest example: staging, then submitting evidence; the fourth, live events.
-    expect(await tabs.nth(3).innerText()).toContain('Stage');
-    expect(await tabs.nth(4).innerText()).toContain('Events');
+    // Then preparing evidence (its guidance first), the contest example (staging, then submitting), live events.
+    expect(await tabs.nth(3).innerText()).toContain('Guidance');
+    expect(await tabs.nth(4).innerText()).toContain('Stage');
+    expect(await tabs.nth(5).innerText()).toContain('Events');
     expect(external).toEqual([]);
     expect(failed).toEqual([]);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/graphiql.png' });
+  }, 60_000);
+
+  it('prepares evidence: the guidance of a dispute the person pastes in, what is missing, and a check that sends nothing', async () => {
+    const open = await h.gql('{ disputes(first: 1, filter: { providers: [STRIPE], status: [NEEDS_RESPONSE] }) { nodes { id reason } } }');
+    const target = open.body.data.disputes.nodes[0] as { id: string; reason: string };
+    const page = await browser.newPage();
+    const schema = page.waitForResponse((r) => (r.request().postData() ?? '').includes('IntrospectionQuery'));
+    await page.goto(h.gateway.url);
+    await schema;
+    await openTab(page, 3, 'query Guidance');
+    // The person pastes the dispute's id into the variables.
+    const variables = page.locator('.graphiql-editor-tool .graphiql-editor').first();
+    if (!(await variables.isVisible()))
+      await page
+        .getByRole('button', { name: /variables/i })
+        .first()
+        .click();
+    await variables.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Backspace');
+    // Pasted as one piece (typing would have the editor close each bracket and quote itself).
+    await page.keyboard.insertText(JSON.stringify({ id: target.id }));
+
+    await page.waitForTimeout(1_000);
+    const answer = page.waitForResponse(
+      (r) => r.url() === h.gateway.url && r.request().method() === 'POST' && /"operationName":\s*"Guidance"/.test(r.request().postData() ?? ''),
+    );
+    await page.locator('.graphiql-execute-button').click();
+
+    // Several operations in the tab: GraphiQL asks which one.
+    await page.getByRole('menuitem', { name: 'Guidance' }).click();
+
+    const body = await (await answer).json();
+    expect(body.errors).toBeUndefined();
+    const g = body.data.dispute.evidenceGuidance;
+    expect(body.data.dispute.reason).toBe(target.reason);
+    expect(g.items.length).toBeGreaterThan(0);
+    expect(g.sources.length).toBeGreaterThan(0);
+    expect(g.completeness).toBeGreaterThanOrEqual(0);
+    await expect.poll(async () => resultText(page), { timeout: 15_000 }).toContain('"evidenceGuidance"');
+    // Check: the update is judged and the guidance shown as it would be; nothing reaches Stripe but reads.
+    const stripe = h.fakes.get('STRIPE')!.server;
+    const writesBefore = stripe.requests.filter((r) => r.method === 'POST').length;
+    const checked = page.waitForResponse((r) => r.url() === h.gateway.url && /"operationName":\s*"Check"/.test(r.request().postData() ?? ''));
+    await page.locator('.graphiql-execute-button').click();
+    await page.getByRole('menuitem', { name: 'Check' }).click();
+    const check = await (await checked).json();
+    expect(check.errors).toBeUndefined();
+    expect(check.data.updateDisputeEvidence.userErrors).toEqual([]);
+    expect(check.data.updateDisputeEvidence.guidance.completeness).toBeGreaterThanOrEqual(g.completeness);
+    expect(stripe.requests.filter((r) => r.method === 'POST').length).toBe(writesBefore);
+    await page.screenshot({ path: 'test-results/graphiql-prepare-evidence.png' });
   }, 60_000);
 
   it('the events tab subscribes, and a close made elsewhere appears in it live', async () => {
@@ -188,9 +243,9 @@ describe('GraphiQL in a browser', () => {
     await page.goto(h.gateway.url);
     await schema;
     const tabs = page.locator('.graphiql-tab');
-    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(5);
+    await expect.poll(async () => tabs.count(), { timeout: 10_000 }).toBe(6);
     // The tab's editor shows the subscription before it is run.
-    await openTab(page, 4, 'subscription Events');
+    await openTab(page, 5, 'subscription Events');
     // GraphiQL subscribes over server-sent events, with a GET.
     const opened = page.waitForRequest(
       (r) => r.url().startsWith(`${h.gateway.url}?`) && r.url().includes('subscription+Events') && r.headers().accept === 'text/event-stream',
