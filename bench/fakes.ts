@@ -17,7 +17,9 @@ const control = createServer((req, res) => {
 });
 await new Promise<void>((r) => control.listen(0, '127.0.0.1', () => r()));
 const ids = Object.fromEntries(sandbox.fakes.map(({ name, fake }) => [name, fake.ordered().slice(0, 50)]));
-// What the gateway must count: disputes per status over every fake, from the fakes' own data.
+// What the gateway must count, from the fakes' own data: disputes held (a fake may add a few to its
+// seeded count) and disputes per status over every fake.
+const held = Object.fromEntries(sandbox.fakes.map(({ name, fake }) => [name, fake.ordered().length]));
 const statuses: Partial<Record<DisputeStatus, number>> = {};
 for (const { fake } of sandbox.fakes) for (const d of fake.expected()) statuses[d.status] = (statuses[d.status] ?? 0) + 1;
-process.stdout.write(`${JSON.stringify({ env: sandbox.env, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, ids, statuses })}\n`);
+process.stdout.write(`${JSON.stringify({ env: sandbox.env, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, ids, held, statuses })}\n`);

@@ -125,6 +125,8 @@ export async function prepareIndex(o: {
   agent: Agent;
   warmup: number;
   duration: number;
+  /** How long both gateways' memory is watched after the backfill (RSS a second in, and at the end). */
+  settleSeconds: number;
 }): Promise<IndexBench> {
   const ask = async (url: string, query: string) => {
     const res = await request(url, { ...ASKED, dispatcher: o.agent, body: JSON.stringify({ query }) });
@@ -162,19 +164,28 @@ export async function prepareIndex(o: {
     await new Promise((r) => setTimeout(r, 250));
   }
   const backfillSeconds = (performance.now() - started) / 1000;
-  note(`every account LIVE after ${backfillSeconds.toFixed(1)} s; walking again`);
   const indexedCount = accounts.reduce((n, a) => n + a.disputes, 0);
-  if (indexedCount !== perProvider * 4) throw new Error(`index scenarios: ${indexedCount} disputes indexed, ${perProvider * 4} at the fakes`);
-  await settle();
-  const indexedRss = { peakBackfill: status(indexed.proc.pid!, 'VmHWM'), afterBackfill: status(indexed.proc.pid!, 'VmRSS') };
-  const indexedMemory = await memoryOf(o.agent, url);
-  walks.push(await walkLists(env));
-
-  note(`walked in ${walks[1]!.seconds.toFixed(1)} s; starting the gateway with INDEX=off`);
+  const held = Object.values(fakes.first.held as Record<string, number>).reduce((a, b) => a + b, 0);
+  if (indexedCount !== held || walks[0]!.disputes !== held)
+    throw new Error(`index scenarios: ${indexedCount} disputes indexed, ${walks[0]!.disputes} walked, ${held} at the fakes`);
+  const peakBackfill = status(indexed.proc.pid!, 'VmHWM');
   const off = await o.child(o.gatewayJs, { ...base, INDEX: 'off', DATA_DIR: dataDir });
-  await settle();
-  const offRss = { afterStart: status(off.proc.pid!, 'VmRSS') };
-  const offMemory = await memoryOf(o.agent, off.first.url);
+  note(`every account LIVE after ${backfillSeconds.toFixed(1)} s; walking again, and both gateways' memory watched for ${o.settleSeconds} s`);
+  // RSS a second after (the backfill's garbage still held) and at rest: V8 gives memory it no longer
+  // uses back to the system only after some idle seconds. Both gateways are read at the same moments.
+  const rss = () => ({ indexed: status(indexed.proc.pid!, 'VmRSS'), off: status(off.proc.pid!, 'VmRSS') });
+  const [, memory] = await Promise.all([
+    walkLists(env).then((w) => walks.push(w)),
+    (async () => {
+      await settle();
+      const first = rss();
+      await new Promise((r) => setTimeout(r, Math.max(0, o.settleSeconds - 1) * 1000));
+      return { first, rest: rss(), reported: { indexed: await memoryOf(o.agent, url), off: await memoryOf(o.agent, off.first.url) } };
+    })(),
+  ]);
+  note(`walked in ${walks[1]!.seconds.toFixed(1)} s`);
+  const indexedRss = { peakBackfill, afterBackfill: memory.first.indexed, atRest: memory.rest.indexed };
+  const offRss = { afterStart: memory.first.off, atRest: memory.rest.off };
 
   // The answers, checked before anything is timed.
   const inbox = (await ask(url, INDEX_QUERIES.inbox)).disputes;
@@ -238,11 +249,13 @@ export async function prepareIndex(o: {
         vsWalkSpread: { min: Math.min(...walks.map((w) => backfillRate / w.perSecond)), max: Math.max(...walks.map((w) => backfillRate / w.perSecond)) },
       },
       rssMiB: {
+        settleSeconds: o.settleSeconds,
         indexed: { ...indexedRss, peakInbox: peaks.inbox },
         off: { ...offRss, peakLoad: peaks.live },
         afterBackfillVsOff: indexedRss.afterBackfill / offRss.afterStart,
+        atRestVsOff: indexedRss.atRest / offRss.atRest,
         // At rest, as each gateway reports it (/metrics): where the difference lies.
-        atRest: { indexed: indexedMemory, off: offMemory },
+        reportedAtRest: memory.reported,
         peakInboxVsOff: peaks.inbox / peaks.live,
       },
     }),

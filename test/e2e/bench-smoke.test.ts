@@ -12,7 +12,7 @@ describe('npm run bench', () => {
     const out = join(tmpdir(), `bench-smoke-${process.pid}.json`);
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
       cwd: new URL('../../', import.meta.url).pathname,
-      // The index scenarios over 400 disputes (100 a provider) instead of 100,000.
+      // The index scenarios over 400 disputes (100 a provider) instead of 100,000, their RSS read at once.
       env: {
         ...process.env,
         BENCH_DURATION: '0.3',
@@ -20,6 +20,7 @@ describe('npm run bench', () => {
         BENCH_ROUNDS: '1',
         BENCH_CONNECTIONS: '1',
         BENCH_INDEX_DISPUTES: '400',
+        BENCH_INDEX_SETTLE_S: '1',
         BENCH_OUT: out,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,9 +50,10 @@ describe('npm run bench', () => {
       expect(r.ratios.throughputVsOne).toBeGreaterThan(0);
     }
     expect(report.results.inbox['1'].live.rps).toBeGreaterThan(0);
-    expect(report.index.disputes).toBe(400);
+    // At least what was asked: a fake may hold a few disputes beyond its seeded count.
+    expect(report.index.disputes).toBeGreaterThanOrEqual(400);
     expect(report.index.backfill.perSecond).toBeGreaterThan(0);
-    expect(report.index.rssMiB.indexed.afterBackfill).toBeGreaterThan(0);
+    expect(report.index.rssMiB.indexed.atRest).toBeGreaterThan(0);
     expect(report.errors).toBe(0);
   }, 120_000);
 });
