@@ -1,7 +1,9 @@
 // A fake of Stripe's dispute API that speaks its wire protocol: Basic (or Bearer) auth with the
 // secret key, bracketed form encoding, Stripe's error envelope, 400 on unknown parameters,
 // newest-first lists with starting_after / ending_before / has_more, idempotent POSTs, state
-// that changes on update and close, and the events list (GET /v1/events) of every change.
+// that changes on update and close, and the events list (GET /v1/events) of every change. An
+// update is checked as strictly as Stripe's spec allows (./evidence.ts): per-field lengths, what
+// cannot be unset, enhanced evidence by its programs' rules, metadata limits.
 import { characterCount } from '../../domain/dispute.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeForm } from '../../providers/form.js';
@@ -9,27 +11,13 @@ import { FakeServer, type FakeRequest, type FakeResponse } from '../fake-server.
 import { sliceByCursor } from '../list.js';
 import { FakeFiles, parseMultipart } from '../files.js';
 import type { FakeWebhookSender } from '../webhooks.js';
-import {
-  STRIPE_EVIDENCE_FILE_KEYS,
-  STRIPE_EVIDENCE_TEXT_KEYS,
-  type StripeDispute,
-  type StripeErrorBody,
-  type StripeEvent,
-} from '../../providers/kit/stripe-wire.js';
+import { STRIPE_EVIDENCE_TEXT_KEYS, type StripeDispute, type StripeEvent } from '../../providers/kit/stripe-wire.js';
 import { advanceDispute, FakeEventLog } from './events.js';
-
-type ErrorType = StripeErrorBody['error']['type'];
-
-const error = (status: number, type: ErrorType, message: string, extra: { code?: string; param?: string } = {}): FakeResponse => ({
-  status,
-  body: { error: { type, message, ...extra } },
-});
+import { applyEvidence, applyMetadata, stripeError as error, submissionRefusal } from './evidence.js';
 
 const LIST_PARAMS = new Set(['charge', 'payment_intent', 'created', 'limit', 'starting_after', 'ending_before', 'expand']);
 const EVENT_LIST_PARAMS = new Set(['type', 'types', 'created', 'limit', 'starting_after', 'ending_before']);
 const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
-const EVIDENCE_KEYS = new Set<string>([...STRIPE_EVIDENCE_TEXT_KEYS, ...STRIPE_EVIDENCE_FILE_KEYS]);
-const FILE_KEYS = new Set<string>(STRIPE_EVIDENCE_FILE_KEYS);
 
 const isResponse = (p: Record<string, unknown> | FakeResponse): p is FakeResponse => typeof p.status === 'number' && 'body' in p;
 
@@ -53,6 +41,8 @@ export interface StripeLikeOptions {
   closable: ReadonlySet<string>;
   /** Where its events list is served (Stripe's /v1/events); null: none, the path answers 404 like any unknown one. */
   eventsPath: string | null;
+  /** Whether updates take `evidence[enhanced_evidence]` (Stripe's; WooshPay shows none: an unknown parameter there). */
+  enhancedEvidence: boolean;
 }
 
 const STRIPE_OPTIONS: StripeLikeOptions = {
@@ -61,6 +51,7 @@ const STRIPE_OPTIONS: StripeLikeOptions = {
   closeRequiresJsonHeaders: false,
   closable: new Set(['needs_response', 'warning_needs_response']),
   eventsPath: '/v1/events',
+  enhancedEvidence: true,
 };
 
 export class StripeFake {
@@ -389,7 +380,11 @@ export class StripeFake {
     if (!this.opts.closable.has(d.status)) {
       return error(400, 'invalid_request_error', `This dispute is ${d.status} and its evidence can no longer be updated.`);
     }
+    if (p.submit !== undefined && p.submit !== 'true' && p.submit !== 'false')
+      return error(400, 'invalid_request_error', `Invalid boolean: ${String(p.submit)}`, { param: 'submit' });
     const before = { status: d.status, evidence_details: { ...d.evidence_details } };
+    // Checked on a copy and kept only when all of it is taken: a refused update changes nothing.
+    const next = structuredClone(d);
     if (p.evidence !== undefined) {
       if (typeof p.evidence !== 'object' || p.evidence === null) return error(400, 'invalid_request_error', 'Invalid hash', { param: 'evidence' });
       // Since 2026-09-30 an over-long bundle (text fields combined) is refused, submit or not.
@@ -400,28 +395,23 @@ export class StripeFake {
           code: 'dispute_evidence_page_limit_exceeded',
           param: 'evidence',
         });
-      for (const [k, v] of Object.entries(p.evidence)) {
-        if (!EVIDENCE_KEYS.has(k))
-          return error(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { code: 'parameter_unknown', param: `evidence[${k}]` });
-        if (FILE_KEYS.has(k) && v !== '' && !this.files.has(String(v)))
-          return error(400, 'invalid_request_error', `No such file upload: '${String(v)}'`, { code: 'resource_missing', param: `evidence[${k}]` });
-        (d.evidence as Record<string, unknown>)[k] = v === '' ? null : v;
-      }
-      d.evidence_details.has_evidence = true;
+      const refused = applyEvidence(next, p.evidence, { enhancedEvidence: this.opts.enhancedEvidence, fileExists: (f) => this.files.has(f) });
+      if (refused) return refused;
+      next.evidence_details.has_evidence = true;
     }
     if (p.metadata !== undefined) {
-      if (p.metadata === '') d.metadata = {};
-      else
-        for (const [k, v] of Object.entries(p.metadata as Record<string, string>)) {
-          if (v === '') delete d.metadata[k];
-          else d.metadata[k] = v;
-        }
+      const refused = applyMetadata(next, p.metadata);
+      if (refused) return refused;
     }
     // submit defaults to true with evidence; submit=true alone sends what is staged.
-    if (p.submit === 'true' || (p.submit === undefined && p.evidence !== undefined)) {
-      d.evidence_details.submission_count += 1;
-      d.status = d.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
+    const submit = p.submit === 'true' || (p.submit === undefined && p.evidence !== undefined);
+    if (submit) {
+      const refused = submissionRefusal(next);
+      if (refused) return refused;
+      next.evidence_details.submission_count += 1;
+      next.status = next.status === 'warning_needs_response' ? 'warning_under_review' : 'under_review';
     }
+    Object.assign(d, next);
     this.announce('charge.dispute.updated', d, before, req);
     return { status: 200, body: d };
   }

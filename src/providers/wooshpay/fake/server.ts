@@ -1,8 +1,9 @@
 // WooshPay's fake: Stripe's protocol (see sandbox/stripe-shape/server.ts) with WooshPay's list path
 // (/v1/disputes/list, and /v1/disputes too), JSON bodies (on GET as documented, and form bodies as
-// its introduction says), JSON headers required on close, and its own statuses. Whether WooshPay has
-// Stripe's events list is unconfirmed: by default /v1/events answers 404 like any unknown path (the
-// "not offered" reading); `eventsList: true` serves it (the other reading). Changes are recorded either way.
+// its introduction says), JSON headers required on close, its own statuses, and no enhanced
+// evidence. Whether WooshPay has Stripe's events list is unconfirmed: by default /v1/events answers
+// 404 like any unknown path (the "not offered" reading); `eventsList: true` serves it (the other
+// reading). Changes are recorded either way.
 import { randomBytes } from 'node:crypto';
 import { StripeFake } from '../../../sandbox/stripe-shape/server.js';
 import type { StripeDispute } from '../../kit/stripe-wire.js';
@@ -16,6 +17,8 @@ export class WooshPayFake extends StripeFake {
       closeRequiresJsonHeaders: true,
       closable: new Set(['needs_response', 'warning_needs_response']),
       eventsPath: opts.eventsList ? '/v1/events' : null,
+      // Its dispute object shows no enhanced_evidence: the parameter is unknown there.
+      enhancedEvidence: false,
     });
   }
 }
