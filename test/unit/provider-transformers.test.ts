@@ -60,11 +60,40 @@ describe('WooshPay', () => {
   it('maps every documented WooshPay status to a unified status of the same name', () => {
     expect(WOOSHPAY_STATUSES.map(mapWooshPayStatus)).toEqual(WOOSHPAY_STATUSES.map((s) => s.toUpperCase()));
     expect(mapWooshPayStatus('prevented')).toBe('UNKNOWN');
+    // Its docs show no appeal statuses: Stripe's newer values stay UNKNOWN there, raw value kept.
+    expect(mapWooshPayStatus('appeal_needs_response')).toBe('UNKNOWN');
+  });
+
+  it('reads the Stripe-shaped enhanced fields with the kit where present (its documents show none), else null', () => {
+    expect(wooshpayToDispute(example, 'default').evidence.enhancedEvidence).toBeNull();
+    const raw = structuredClone(example);
+    raw.evidence.enhanced_evidence = { visa_compliance: { fee_acknowledged: true } };
+    raw.evidence_details.submission_method = 'manual';
+    const d = wooshpayToDispute(raw, 'default');
+    expect(d.evidence.enhancedEvidence).toEqual({ visaCompellingEvidence3: null, visaCompliance: { feeAcknowledged: true }, mastercardCompliance: null });
+    expect(d.evidenceDetails.submissionMethod).toBe('manual');
   });
 });
 
 describe('Flex', () => {
   const example = fixture('flex/close-example.json');
+
+  it('reads Stripe’s enhanced fields and appeal statuses with the kit where Flex passes them (undocumented), naming the path when malformed', () => {
+    const raw = structuredClone(example);
+    raw.status = 'appeal_under_review';
+    raw.enhanced_eligibility_types = ['visa_compliance'];
+    raw.evidence.enhanced_evidence = { visa_compliance: { fee_acknowledged: false } };
+    raw.evidence_details.enhanced_eligibility = { visa_compliance: { status: 'requires_fee_acknowledgement' } };
+    raw.evidence_details.submission_method = 'not_submitted';
+    const d = flexToDispute(raw, 'default', 'full');
+    expect([d.status, d.providerStatus]).toEqual(['APPEAL_UNDER_REVIEW', 'appeal_under_review']);
+    expect(d.enhancedEligibilityTypes).toEqual(['visa_compliance']);
+    expect(d.evidence.enhancedEvidence!.visaCompliance).toEqual({ feeAcknowledged: false });
+    expect(d.evidenceDetails.enhancedEligibility!.visaCompliance).toEqual({ status: 'requires_fee_acknowledgement' });
+    expect(d.evidenceDetails.submissionMethod).toBe('not_submitted');
+    raw.evidence_details.enhanced_eligibility.visa_compliance.status = 7;
+    expect(() => flexToDispute(raw, 'default', 'full')).toThrowError('at dispute.evidence_details.enhanced_eligibility.visa_compliance.status:');
+  });
 
   it('reads the documented close response', () => {
     const d = flexToDispute(example, 'default', 'full');
@@ -86,7 +115,17 @@ describe('Flex', () => {
     });
     expect(d.evidence.customerName).toBe('string');
     expect(d.evidence.receipt).toEqual({ id: 'string', filename: 'string', stripeFileId: 'string' });
-    expect(d.evidenceDetails).toEqual({ dueBy: new Date('2024-01-01T00:00:00Z'), hasEvidence: false, pastDue: false, submissionCount: 0 });
+    // Flex documents no enhanced eligibility or submission method: read as null where absent.
+    expect(d.evidenceDetails).toEqual({
+      dueBy: new Date('2024-01-01T00:00:00Z'),
+      hasEvidence: false,
+      pastDue: false,
+      submissionCount: 0,
+      enhancedEligibility: null,
+      submissionMethod: null,
+      intendedSubmissionMethod: null,
+    });
+    expect(d.evidence.enhancedEvidence).toBeNull();
     expect(d.balanceTransactions).toEqual([
       {
         id: 'obj_01EXAMPLE00000000000000000',

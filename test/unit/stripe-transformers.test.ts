@@ -10,6 +10,11 @@ import { MalformedUpstream } from '../../src/providers/wire.js';
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/stripe/${name}`, import.meta.url), 'utf8'));
 const docsExample = fixture('dispute-docs-example.json');
 const fixture2026 = fixture('dispute-2026-fixture.json');
+// Written for issue 27 (not a Stripe sample): the 2026 fixture with every enhanced field filled as
+// stripe-node v22.5.0 types them (enhanced_evidence, enhanced_eligibility), evidence_details.
+// submission_method (Stripe's changelog, 2025-06-30.preview), intended_submission_method
+// (2025-09-30.preview) and an appeal status (2026-09-30.preview / 2026-10-28.endive).
+const enhanced = fixture('dispute-enhanced-fixture.json');
 
 describe('stripeToDispute', () => {
   it('reads the documented retrieve example', () => {
@@ -35,8 +40,18 @@ describe('stripeToDispute', () => {
       networkReasonCode: null,
       enhancedEligibilityTypes: [],
     });
-    expect(d.evidenceDetails).toEqual({ dueBy: new Date(1682294399 * 1000), hasEvidence: false, pastDue: false, submissionCount: 0 });
-    expect(Object.keys(d.evidence)).toHaveLength(27);
+    // The 2023 example predates enhanced evidence and submission methods: each reads as null.
+    expect(d.evidenceDetails).toEqual({
+      dueBy: new Date(1682294399 * 1000),
+      hasEvidence: false,
+      pastDue: false,
+      submissionCount: 0,
+      enhancedEligibility: null,
+      submissionMethod: null,
+      intendedSubmissionMethod: null,
+    });
+    expect(Object.keys(d.evidence)).toHaveLength(28);
+    expect(d.evidence.enhancedEvidence).toBeNull();
     expect(Object.values(d.evidence).every((v) => v === null)).toBe(true);
   });
 
@@ -135,8 +150,112 @@ describe('stripeToDispute', () => {
   });
 });
 
+describe('enhanced evidence, eligibility, submission methods and appeal statuses', () => {
+  it('reads each one from the fixture, in camelCase, values kept as Stripe sends them (merchandise_or_services upper-cased)', () => {
+    const d = stripeToDispute(enhanced, 'default');
+    expect([d.status, d.providerStatus]).toEqual(['APPEAL_NEEDS_RESPONSE', 'appeal_needs_response']);
+    expect(d.enhancedEligibilityTypes).toEqual(['visa_compelling_evidence_3', 'visa_compliance', 'mastercard_compliance']);
+    const who = {
+      customerAccountId: 'user-42',
+      customerDeviceFingerprint: null,
+      customerDeviceId: '356938035643809',
+      customerEmailAddress: 'ada@example.com',
+      customerPurchaseIp: '203.0.113.9',
+    };
+    const address = { city: 'Austin', country: 'US', line1: '1 Main St', line2: null, postalCode: '78701', state: 'TX' };
+    expect(d.evidence.enhancedEvidence).toEqual({
+      visaCompellingEvidence3: {
+        disputedTransaction: { ...who, productDescription: 'Headphones', shippingAddress: address, merchandiseOrServices: 'MERCHANDISE' },
+        priorUndisputedTransactions: [
+          { ...who, productDescription: 'Case', shippingAddress: null, charge: 'ch_prior0' },
+          { ...who, productDescription: 'Cable', shippingAddress: address, charge: 'ch_prior1' },
+        ],
+      },
+      visaCompliance: { feeAcknowledged: true },
+      mastercardCompliance: { feeAcknowledged: false },
+    });
+    expect(d.evidenceDetails).toMatchObject({
+      enhancedEligibility: {
+        visaCompellingEvidence3: { status: 'requires_action', requiredActions: ['missing_prior_undisputed_transaction_description'] },
+        visaCompliance: { status: 'fee_acknowledged' },
+        mastercardCompliance: { status: 'requires_fee_acknowledgement' },
+      },
+      submissionMethod: 'smart_disputes',
+      intendedSubmissionMethod: 'prefer_manual',
+    });
+  });
+
+  it('maps appeal_under_review too, and reads {} as no program, an absent one as null', () => {
+    const raw = { ...structuredClone(fixture2026), status: 'appeal_under_review' };
+    const d = stripeToDispute(raw, 'default');
+    expect([d.status, d.providerStatus]).toEqual(['APPEAL_UNDER_REVIEW', 'appeal_under_review']);
+    expect(d.evidence.enhancedEvidence).toEqual({ visaCompellingEvidence3: null, visaCompliance: null, mastercardCompliance: null });
+    expect(d.evidenceDetails.enhancedEligibility).toEqual({ visaCompellingEvidence3: null, visaCompliance: null, mastercardCompliance: null });
+    expect(d.evidenceDetails.submissionMethod).toBeNull();
+  });
+
+  it('reads a merchandise_or_services value Stripe may add later as null, not a guess', () => {
+    const raw = structuredClone(enhanced);
+    raw.evidence.enhanced_evidence.visa_compelling_evidence_3.disputed_transaction.merchandise_or_services = 'digital_goods';
+    expect(stripeToDispute(raw, 'default').evidence.enhancedEvidence!.visaCompellingEvidence3!.disputedTransaction!.merchandiseOrServices).toBeNull();
+  });
+
+  const CE3 = 'dispute.evidence.enhanced_evidence.visa_compelling_evidence_3';
+  it.each([
+    ['enhanced_evidence not an object', (r: any) => (r.evidence.enhanced_evidence = 'none'), 'dispute.evidence.enhanced_evidence'],
+    [
+      'a prior transaction without its charge',
+      (r: any) => delete r.evidence.enhanced_evidence.visa_compelling_evidence_3.prior_undisputed_transactions[1].charge,
+      `${CE3}.prior_undisputed_transactions[1].charge`,
+    ],
+    [
+      'prior_undisputed_transactions not a list',
+      (r: any) => (r.evidence.enhanced_evidence.visa_compelling_evidence_3.prior_undisputed_transactions = {}),
+      `${CE3}.prior_undisputed_transactions`,
+    ],
+    [
+      'a postal code as a number',
+      (r: any) => (r.evidence.enhanced_evidence.visa_compelling_evidence_3.disputed_transaction.shipping_address.postal_code = 78701),
+      `${CE3}.disputed_transaction.shipping_address.postal_code`,
+    ],
+    [
+      'a device id as a number',
+      (r: any) => (r.evidence.enhanced_evidence.visa_compelling_evidence_3.disputed_transaction.customer_device_id = 35693),
+      `${CE3}.disputed_transaction.customer_device_id`,
+    ],
+    [
+      'merchandise_or_services as a boolean',
+      (r: any) => (r.evidence.enhanced_evidence.visa_compelling_evidence_3.disputed_transaction.merchandise_or_services = true),
+      `${CE3}.disputed_transaction.merchandise_or_services`,
+    ],
+    [
+      'fee_acknowledged as a string',
+      (r: any) => (r.evidence.enhanced_evidence.mastercard_compliance.fee_acknowledged = 'true'),
+      'dispute.evidence.enhanced_evidence.mastercard_compliance.fee_acknowledged',
+    ],
+    [
+      'a required action as a number',
+      (r: any) => (r.evidence_details.enhanced_eligibility.visa_compelling_evidence_3.required_actions[0] = 3),
+      'dispute.evidence_details.enhanced_eligibility.visa_compelling_evidence_3.required_actions[0]',
+    ],
+    [
+      'an eligibility without its status',
+      (r: any) => (r.evidence_details.enhanced_eligibility.visa_compliance = {}),
+      'dispute.evidence_details.enhanced_eligibility.visa_compliance.status',
+    ],
+    ['submission_method as a number', (r: any) => (r.evidence_details.submission_method = 1), 'dispute.evidence_details.submission_method'],
+    ['intended_submission_method as an object', (r: any) => (r.intended_submission_method = {}), 'dispute.intended_submission_method'],
+  ])('rejects %s, naming the exact path', (_, breakIt, path) => {
+    const raw = structuredClone(enhanced);
+    breakIt(raw);
+    expect(() => stripeToDispute(raw, 'default')).toThrowError(MalformedUpstream);
+    expect(() => stripeToDispute(raw, 'default')).toThrowError(`at ${path}:`);
+  });
+});
+
 describe('status and reason mapping', () => {
-  it('maps every Stripe status to its own unified status', () => {
+  it('maps every Stripe status to its own unified status, the appeal statuses newer than the pinned version included', () => {
+    expect(STRIPE_STATUSES).toEqual(expect.arrayContaining(['appeal_needs_response', 'appeal_under_review']));
     const mapped = STRIPE_STATUSES.map(mapStripeStatus);
     expect(mapped).toEqual(STRIPE_STATUSES.map((s) => s.toUpperCase()));
     for (const s of mapped) expect(DISPUTE_STATUSES).toContain(s);
@@ -195,12 +314,36 @@ describe('non-card payment methods (2026 shape)', () => {
 
 describe('stripeEvidenceBody', () => {
   it('sends each field as evidence[<snake_case>], clears with an empty string, and says submit explicitly', async () => {
-    const { stripeEvidenceBody, stripeEvidenceKey } = await import('../../src/providers/kit/stripe-shape.js');
+    const { stripeEvidenceBody, stripeEvidenceKey } = await import('../../src/providers/kit/stripe-evidence.js');
     expect(stripeEvidenceKey('customerEmailAddress')).toBe('customer_email_address');
-    expect(stripeEvidenceBody({ productDescription: 'Kettle', receipt: 'file_1', customerName: null }, false)).toEqual({
+    expect(stripeEvidenceBody({ evidence: { productDescription: 'Kettle', receipt: 'file_1', customerName: null } }, false)).toEqual({
       evidence: { product_description: 'Kettle', receipt: 'file_1', customer_name: '' },
       submit: 'false',
     });
-    expect(stripeEvidenceBody({}, true)).toEqual({ evidence: {}, submit: 'true' });
+    expect(stripeEvidenceBody({ evidence: {} }, true)).toEqual({ evidence: {}, submit: 'true' });
+  });
+
+  it('writes a null (and an empty prior list) as "", Stripe’s unset, which its fake takes only where Emptyable', async () => {
+    const { stripeEvidenceBody } = await import('../../src/providers/kit/stripe-evidence.js');
+    const { encodeForm } = await import('../../src/providers/form.js');
+    const body = stripeEvidenceBody(
+      {
+        evidence: {},
+        enhancedEvidence: {
+          visaCompellingEvidence3: { priorUndisputedTransactions: [], disputedTransaction: { productDescription: null } },
+          mastercardCompliance: { feeAcknowledged: true },
+        },
+        metadata: { a: null, b: 'x' },
+      },
+      true,
+    );
+    expect([...new URLSearchParams(encodeForm(body))]).toEqual([
+      ['evidence[enhanced_evidence][visa_compelling_evidence_3][disputed_transaction][product_description]', ''],
+      ['evidence[enhanced_evidence][visa_compelling_evidence_3][prior_undisputed_transactions]', ''],
+      ['evidence[enhanced_evidence][mastercard_compliance][fee_acknowledged]', 'true'],
+      ['metadata[a]', ''],
+      ['metadata[b]', 'x'],
+      ['submit', 'true'],
+    ]);
   });
 });

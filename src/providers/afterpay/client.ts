@@ -32,7 +32,8 @@ import {
   afterpayExtras,
 } from './transformers.js';
 import { rawValuesFor } from '../kit/tables.js';
-import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus, EvidenceChange } from '../../domain/dispute.js';
+import { evidenceFieldsOnly } from '../kit/evidence-change.js';
 
 export interface AfterpayConfig {
   merchantId: string;
@@ -229,11 +230,12 @@ export class AfterpayClient implements DisputeProviderClient {
    * both before sending). Afterpay returns no evidence on a dispute, so the answer carries what was
    * sent. Sent once; a lost answer is recovered by reading back (the dispute is then under review).
    */
-  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
-    const evidence = Object.fromEntries(Object.entries(u.evidence).filter(([, v]) => v !== null));
+  async updateEvidence(id: string, u: EvidenceChange & { submit: boolean; idempotencyKey: string }) {
+    const fields = evidenceFieldsOnly('Afterpay', u);
+    const evidence = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
     const res = await this.http.send({ method: 'POST', path: upstreamPath`/v2/disputes/${id}`, body: { evidence }, encoding: 'json', retry: false });
     const d = decodeUpstream('AFTERPAY', res, (json) => this.toDispute(unwrapAfterpayDispute(json)));
-    return withEvidenceSent(d, u.evidence);
+    return withEvidenceSent(d, fields);
   }
 
   /**

@@ -226,15 +226,24 @@ export const AFTERPAY_EVIDENCE_FIELDS = [
   'uncategorizedText',
 ] as const satisfies readonly EvidenceField[];
 
+/**
+ * Afterpay's rules (Respond to Dispute, AP-RESP; its derived spec, AP-OAS): one submission, no
+ * staging, nothing to clear (nothing is staged). Per-field limits: 5,000 characters on
+ * productDescription, shippingAddress, shippingDate and shippingCarrier, as its reference states;
+ * the other text fields' limits and a total are unconfirmed (none enforced). Files: under 10 MB,
+ * GIF, PDF, JPEG or PNG (its documented 413 and 415 answers); "10 MB" read as 10 × 1024 × 1024
+ * bytes, which Afterpay does not say (the decimal reading would be 10,000,000), and "under" as at
+ * most one byte less.
+ */
 export const AFTERPAY_EVIDENCE_RULES: EvidenceRules = {
   fields: AFTERPAY_EVIDENCE_FIELDS,
   staging: false,
   resubmission: false,
   clearing: false,
-  // Its limits are undocumented: the gateway's default file size, the common types, no text limit.
-  maxFileBytes: 5 * 1024 * 1024,
-  fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
+  maxFileBytes: 10 * 1024 * 1024 - 1,
+  fileContentTypes: ['image/gif', 'application/pdf', 'image/jpeg', 'image/png'],
   maxTextCharacters: null,
+  fieldMaxCharacters: { productDescription: 5_000, shippingAddress: 5_000, shippingDate: 5_000, shippingCarrier: 5_000 },
 };
 
 /** A dispute as Afterpay answered it, with the evidence the gateway sent (Afterpay returns none). */

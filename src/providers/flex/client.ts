@@ -11,9 +11,11 @@ import type { DisputeProviderClient, EvidenceRules, EvidenceUpload, ListPage, Li
 import { readFlexErrorEnvelope } from './errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { flexToDispute, readFlexEnvelope, readFlexFile, readFlexList } from './transformers.js';
-import { STRIPE_STATUS_MAP, stripeEvidenceKey } from '../kit/stripe-shape.js';
+import { STRIPE_STATUS_MAP } from '../kit/stripe-shape.js';
+import { STRIPE_FIELD_MAX_CHARACTERS, stripeEvidenceKey } from '../kit/stripe-evidence.js';
+import { evidenceFieldsOnly } from '../kit/evidence-change.js';
 import { rawValuesFor } from '../kit/tables.js';
-import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus, EvidenceChange } from '../../domain/dispute.js';
 
 export interface FlexConfig {
   apiKey: string;
@@ -53,16 +55,26 @@ export class FlexClient implements DisputeProviderClient {
   };
   private readonly http: HttpPipeline;
 
+  /**
+   * Flex's update takes Stripe's 27 evidence keys (FLEX-UPD); its files are JPEG, PNG or PDF up to
+   * 5 MB (FLEX-FILE). Per-field limits: Stripe's (20,000 / 5,000), since Flex's evidence hash
+   * mirrors Stripe's and Flex resolves its files to Stripe's; whether Flex enforces them is
+   * unconfirmed (the conservative reading). Its total text limit is undocumented (none enforced).
+   * No enhanced evidence and no metadata: its documented body is `{"dispute":{"evidence","submit"}}`
+   * with neither, so passing them through is unconfirmed.
+   * Clearing stays off: FLEX-UPD confirms `""` clears a *file* field, but says nothing of text
+   * fields, and the rules' one flag covers both; a staged file is replaced, not removed.
+   */
   private evidenceRules(config: FlexConfig): EvidenceRules {
-    // Flex's files: JPEG, PNG or PDF up to 5 MB. Its text limit is undocumented (none enforced here).
     return {
       fields: EVIDENCE_FIELDS,
       staging: true,
       resubmission: config.resubmission,
-      clearing: true,
+      clearing: false,
       maxFileBytes: 5 * 1024 * 1024,
       fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
       maxTextCharacters: null,
+      fieldMaxCharacters: STRIPE_FIELD_MAX_CHARACTERS,
     };
   }
 
@@ -162,11 +174,12 @@ export class FlexClient implements DisputeProviderClient {
   }
 
   /**
-   * `{"dispute":{"evidence":{…Stripe's keys},"submit":bool}}`; omitted fields stay, an empty string
-   * clears one. Flex documents no idempotency: sent once, a lost answer is recovered by reading back.
+   * `{"dispute":{"evidence":{…Stripe's keys},"submit":bool}}`; omitted fields stay (an empty string
+   * clears a file field, FLEX-UPD; the gateway sends none while clearing is off). Flex documents no
+   * idempotency: sent once, a lost answer is recovered by reading back.
    */
-  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
-    const evidence = Object.fromEntries(Object.entries(u.evidence).map(([f, v]) => [stripeEvidenceKey(f), v ?? '']));
+  async updateEvidence(id: string, u: EvidenceChange & { submit: boolean; idempotencyKey: string }) {
+    const evidence = Object.fromEntries(Object.entries(evidenceFieldsOnly('Flex', u)).map(([f, v]) => [stripeEvidenceKey(f), v ?? '']));
     const res = await this.http.send({
       method: 'POST',
       path: upstreamPath`/v1/disputes/${id}`,

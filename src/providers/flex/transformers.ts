@@ -1,6 +1,7 @@
 // Pure transformations from Flex's wire shapes to the unified model.
 import type { BalanceTransaction, Dispute, DisputeEvidence, FileRef } from '../../domain/dispute.js';
 import { fileContentType, mapStripeReason, mapStripeStatus } from '../kit/stripe-shape.js';
+import { readEnhancedEligibility, readEnhancedEvidence, readIntendedSubmissionMethod } from '../kit/stripe-evidence.js';
 import { readEvidenceFields, arr, bool, boolOrNull, instantOrNull, int, intOrNull, isoTime, isoTimeOrNull, obj, str, strOrNull, type Obj } from '../wire.js';
 import { FLEX_EVIDENCE_FILE_KEYS, FLEX_EVIDENCE_TEXT_KEYS } from './wire.js';
 
@@ -16,9 +17,15 @@ function flexFile(v: unknown, path: string): FileRef | null {
   };
 }
 
+/**
+ * Flex documents no enhanced evidence, eligibility or submission method on its dispute: where it
+ * passes Stripe's through they are read as Stripe's (the kit's readers), else null.
+ */
 function flexEvidence(v: unknown, path: string): DisputeEvidence {
   const o: Obj = v === null || v === undefined ? {} : obj(v, path);
-  return readEvidenceFields(o, path, FLEX_EVIDENCE_TEXT_KEYS, FLEX_EVIDENCE_FILE_KEYS, flexFile) as unknown as DisputeEvidence;
+  const evidence = readEvidenceFields(o, path, FLEX_EVIDENCE_TEXT_KEYS, FLEX_EVIDENCE_FILE_KEYS, flexFile) as unknown as DisputeEvidence;
+  evidence.enhancedEvidence = readEnhancedEvidence(o.enhanced_evidence, `${path}.enhanced_evidence`);
+  return evidence;
 }
 
 function flexBalanceTransaction(v: unknown, path: string, currency: string): BalanceTransaction {
@@ -77,6 +84,9 @@ export function flexToDispute(v: unknown, account: string, detail: 'full' | 'sum
       hasEvidence: bool(details.has_evidence, `${path}.evidence_details.has_evidence`),
       pastDue: bool(details.past_due, `${path}.evidence_details.past_due`),
       submissionCount: int(details.submission_count, `${path}.evidence_details.submission_count`),
+      enhancedEligibility: readEnhancedEligibility(details.enhanced_eligibility, `${path}.evidence_details.enhanced_eligibility`),
+      submissionMethod: strOrNull(details.submission_method, `${path}.evidence_details.submission_method`),
+      intendedSubmissionMethod: readIntendedSubmissionMethod(o, path),
     },
     balanceTransactions:
       o.balance_transactions === undefined || o.balance_transactions === null
@@ -87,7 +97,10 @@ export function flexToDispute(v: unknown, account: string, detail: 'full' | 'sum
       card: card && { brand: str(card.brand, `${path}.payment_method_details.card.brand`), network: null, caseType: null, networkReasonCode },
     },
     networkReasonCode,
-    enhancedEligibilityTypes: [],
+    enhancedEligibilityTypes:
+      o.enhanced_eligibility_types === undefined || o.enhanced_eligibility_types === null
+        ? []
+        : arr(o.enhanced_eligibility_types, `${path}.enhanced_eligibility_types`).map((t, i) => str(t, `${path}.enhanced_eligibility_types[${i}]`)),
     extras: {
       clientReferenceId: strOrNull(o.client_reference_id, `${path}.client_reference_id`),
       stripeDisputeId: strOrNull(o.stripe_dispute_id, `${path}.stripe_dispute_id`),

@@ -1,9 +1,13 @@
 // Flex's dispute wire shapes (docs.withflex.com disputes API and the seed "Close Dispute" page):
 // Stripe's dispute in Flex's envelope and vocabulary of ids.
 
-/** The reference renders status as <unknown>; the guide uses Stripe's statuses, so Stripe's set. */
+/**
+ * The reference renders status as <unknown>; the guide uses Stripe's statuses, so Stripe's set at
+ * the pinned version (what its fake serves). Its mapping is Stripe's table, so a Stripe status
+ * newer than these (an appeal's) still maps, raw value kept.
+ */
 export {
-  STRIPE_STATUSES as FLEX_STATUSES,
+  STRIPE_PINNED_STATUSES as FLEX_STATUSES,
   STRIPE_REASONS as FLEX_REASONS,
   STRIPE_EVIDENCE_TEXT_KEYS as FLEX_EVIDENCE_TEXT_KEYS,
   STRIPE_EVIDENCE_FILE_KEYS as FLEX_EVIDENCE_FILE_KEYS,

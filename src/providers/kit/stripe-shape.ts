@@ -1,23 +1,12 @@
 // Pure transformations between Stripe's wire shapes and the unified model. No I/O.
 // Stripe-compatible providers (WooshPay) reuse these readers for the fields they share.
-import type {
-  BalanceTransaction,
-  Dispute,
-  DisputeEvidence,
-  DisputeEvidenceDetails,
-  DisputeReason,
-  DisputeStatus,
-  EvidenceUpdate,
-  FileRef,
-  PaymentMethodDetails,
-  ProviderName,
-} from '../../domain/dispute.js';
-import { EVIDENCE_FIELDS } from '../../domain/dispute.js';
-import type { EvidenceRules, ListFilter, ListPage } from '../types.js';
-import { arr, bool, boolOrNull, idOrExpanded, int, intOrNull, obj, str, strOrNull, readEvidenceFields, unixTime, type Obj, readListed } from '../wire.js';
+import type { BalanceTransaction, Dispute, DisputeReason, DisputeStatus, FileRef, PaymentMethodDetails, ProviderName } from '../../domain/dispute.js';
+import type { ListFilter, ListPage } from '../types.js';
+import { arr, bool, boolOrNull, idOrExpanded, int, intOrNull, obj, str, strOrNull, unixTime, type Obj, readListed } from '../wire.js';
 import { lookup } from './tables.js';
 import type { FormValue } from '../form.js';
-import { STRIPE_EVIDENCE_FILE_KEYS, STRIPE_EVIDENCE_TEXT_KEYS, type StripeDisputeReason, type StripeDisputeStatus } from './stripe-wire.js';
+import { readIntendedSubmissionMethod, readStripeEvidence, readStripeEvidenceDetails } from './stripe-evidence.js';
+import type { StripeDisputeReason, StripeDisputeStatus } from './stripe-wire.js';
 
 // Exhaustive by type: adding a value to STRIPE_STATUSES fails to compile until it is mapped here.
 export const STRIPE_STATUS_MAP: Record<StripeDisputeStatus, DisputeStatus> = {
@@ -29,6 +18,9 @@ export const STRIPE_STATUS_MAP: Record<StripeDisputeStatus, DisputeStatus> = {
   won: 'WON',
   lost: 'LOST',
   prevented: 'PREVENTED',
+  // Newer than the pinned version (2026-09-30.preview, 2026-10-28.endive): an appeal of a lost dispute.
+  appeal_needs_response: 'APPEAL_NEEDS_RESPONSE',
+  appeal_under_review: 'APPEAL_UNDER_REVIEW',
 };
 
 const REASON: Record<StripeDisputeReason, DisputeReason> = {
@@ -52,30 +44,6 @@ const REASON: Record<StripeDisputeReason, DisputeReason> = {
 export const mapStripeStatus = (raw: string): DisputeStatus => lookup(STRIPE_STATUS_MAP, raw, 'UNKNOWN');
 
 export const mapStripeReason = (raw: string | null): DisputeReason => lookup(REASON, raw, 'UNKNOWN');
-
-function fileRef(v: unknown, path: string): FileRef | null {
-  if (v === null || v === undefined || v === '') return null;
-  if (typeof v === 'string') return { id: v, filename: null };
-  const o = obj(v, path);
-  return { id: str(o.id, `${path}.id`), filename: strOrNull(o.filename, `${path}.filename`) };
-}
-
-export function readStripeEvidence(v: unknown, path: string): DisputeEvidence {
-  const o = v === null || v === undefined ? {} : obj(v, path);
-  return readEvidenceFields(o, path, STRIPE_EVIDENCE_TEXT_KEYS, STRIPE_EVIDENCE_FILE_KEYS, fileRef) as unknown as DisputeEvidence;
-}
-
-export function readStripeEvidenceDetails(v: unknown, path: string): DisputeEvidenceDetails {
-  const o = obj(v, path);
-  const due = intOrNull(o.due_by, `${path}.due_by`);
-  return {
-    // Stripe documents 0 as "no response allowed"; the unified model says that with null.
-    dueBy: due ? new Date(due * 1000) : null,
-    hasEvidence: bool(o.has_evidence, `${path}.has_evidence`),
-    pastDue: bool(o.past_due, `${path}.past_due`),
-    submissionCount: int(o.submission_count, `${path}.submission_count`),
-  };
-}
 
 function readBalanceTransaction(v: unknown, path: string): BalanceTransaction {
   const o = obj(v, path);
@@ -201,7 +169,10 @@ export function readStripeShapedDispute(
     livemode: bool(o.livemode, `${path}.livemode`),
     metadata: stringMap(o.metadata, `${path}.metadata`),
     evidence: readStripeEvidence(o.evidence, `${path}.evidence`),
-    evidenceDetails: readStripeEvidenceDetails(o.evidence_details, `${path}.evidence_details`),
+    evidenceDetails: {
+      ...readStripeEvidenceDetails(o.evidence_details, `${path}.evidence_details`),
+      intendedSubmissionMethod: readIntendedSubmissionMethod(o, path),
+    },
     balanceTransactions: bts.details,
     ...(bts.idsOnly && { balanceTransactionIds: bts.ids }),
     paymentMethodDetails: pmd,
@@ -260,31 +231,6 @@ export function stripeListParams(filter: ListFilter): Record<string, FormValue> 
     },
   };
 }
-
-/** Stripe's snake_case name of an evidence field (`customerEmailAddress` → `customer_email_address`). */
-export const stripeEvidenceKey = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/**
- * The body of Stripe's dispute update (`POST /v1/disputes/{id}`), also WooshPay's: each field as
- * `evidence[<snake_case>]`, an empty string clearing it, and `submit` always explicit (Stripe's
- * default is true).
- */
-export function stripeEvidenceBody(evidence: EvidenceUpdate, submit: boolean): { evidence: Record<string, string>; submit: string } {
-  const out: Record<string, string> = {};
-  for (const [field, value] of Object.entries(evidence)) out[stripeEvidenceKey(field)] = value ?? '';
-  return { evidence: out, submit: submit ? 'true' : 'false' };
-}
-
-/** Stripe's evidence rules (its docs): every field, staging, 150,000 characters of text in all. */
-export const STRIPE_EVIDENCE_RULES: EvidenceRules = {
-  fields: EVIDENCE_FIELDS,
-  staging: true,
-  resubmission: false,
-  clearing: true,
-  maxFileBytes: 5 * 1024 * 1024,
-  fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
-  maxTextCharacters: 150_000,
-};
 
 const FILE_TYPES: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
 

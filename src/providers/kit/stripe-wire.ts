@@ -1,7 +1,8 @@
 // Stripe's dispute wire shapes, exactly as they appear on the wire (API 2026-07-29 and the
 // 2023-08-16 OpenAPI spec, committed as test/fixtures/stripe/disputes-openapi.json). Fields new since 2023 are optional.
 
-export const STRIPE_STATUSES = [
+/** The statuses of the pinned API version (2026-07-29.dahlia; stripe-node v22.5.0's enum). */
+export const STRIPE_PINNED_STATUSES = [
   'warning_needs_response',
   'warning_under_review',
   'warning_closed',
@@ -11,6 +12,16 @@ export const STRIPE_STATUSES = [
   'lost',
   'prevented',
 ] as const;
+
+/**
+ * Statuses newer than the pinned version, in Stripe's changelog for 2026-09-30.preview and
+ * 2026-10-28.endive (an appeal of a lost dispute: appeal evidence only in appeal_needs_response,
+ * other evidence frozen then); absent from stripe-node v22.5.0. An account on a newer default
+ * version, or a webhook endpoint pinned to one, may still send them: they are mapped, not UNKNOWN.
+ */
+export const STRIPE_APPEAL_STATUSES = ['appeal_needs_response', 'appeal_under_review'] as const;
+
+export const STRIPE_STATUSES = [...STRIPE_PINNED_STATUSES, ...STRIPE_APPEAL_STATUSES] as const;
 export type StripeDisputeStatus = (typeof STRIPE_STATUSES)[number];
 
 export const STRIPE_REASONS = [

@@ -15,11 +15,12 @@ import type {
   ProviderDeps,
   ProviderEventPage,
 } from '../types.js';
-import { readStripeFile, STRIPE_EVIDENCE_RULES, STRIPE_STATUS_MAP, stripeEvidenceBody, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
+import { readStripeFile, STRIPE_STATUS_MAP, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
+import { STRIPE_EVIDENCE_RULES, stripeEvidenceBody } from '../kit/stripe-evidence.js';
 import { rawValuesFor } from '../kit/tables.js';
 import { listStripeShapedEvents } from '../kit/stripe-events.js';
 import { stripeToDispute } from './transformers.js';
-import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus, EvidenceChange } from '../../domain/dispute.js';
 
 export interface StripeConfig {
   secretKey: string;
@@ -142,12 +143,15 @@ export class StripeClient implements DisputeProviderClient {
     return res && decodeUpstream('STRIPE', res, (json) => stripeToDispute(json, this.account));
   }
 
-  /** Stripe replays a key, so an update is retried with its key like any POST. */
-  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
+  /**
+   * Fields, enhanced evidence (`evidence[enhanced_evidence][…]`) and metadata (`metadata[…]`) in one
+   * form. Stripe replays a key, so an update is retried with its key like any POST.
+   */
+  async updateEvidence(id: string, u: EvidenceChange & { submit: boolean; idempotencyKey: string }) {
     const res = await this.http.send({
       method: 'POST',
       path: upstreamPath`/v1/disputes/${id}`,
-      body: stripeEvidenceBody(u.evidence, u.submit),
+      body: stripeEvidenceBody(u, u.submit),
       encoding: 'form',
       idempotencyKey: u.idempotencyKey,
     });

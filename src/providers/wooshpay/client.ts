@@ -11,14 +11,26 @@ import type { WebhookSettings } from '../webhooks.js';
 import { stripeShouldRetry } from '../kit/stripe-errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../kit/stripe-errors.js';
-import { STRIPE_EVIDENCE_RULES, stripeEvidenceBody, stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
+import { stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
+import { STRIPE_FIELD_MAX_CHARACTERS, stripeEvidenceBody } from '../kit/stripe-evidence.js';
+import { evidenceFieldsOnly } from '../kit/evidence-change.js';
 import { rawValuesFor } from '../kit/tables.js';
 import { listStripeShapedEvents } from '../kit/stripe-events.js';
-import type { Dispute, DisputeStatus, EvidenceUpdate } from '../../domain/dispute.js';
+import type { Dispute, DisputeStatus, EvidenceChange } from '../../domain/dispute.js';
+import { EVIDENCE_FIELDS } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
-import type { DisputeProviderClient, EventListQuery, ListPage, ListQuery, ProviderCapabilities, ProviderDeps, ProviderEventPage } from '../types.js';
+import type {
+  DisputeProviderClient,
+  EventListQuery,
+  EvidenceRules,
+  ListPage,
+  ListQuery,
+  ProviderCapabilities,
+  ProviderDeps,
+  ProviderEventPage,
+} from '../types.js';
 import { WOOSHPAY_STATUS_MAP, wooshpayToDispute } from './transformers.js';
 
 export interface WooshPayConfig {
@@ -32,6 +44,27 @@ export interface WooshPayConfig {
   /** How an evidence update is encoded: its API intro says form bodies (default), its dispute pages JSON. */
   evidenceEncoding: 'form' | 'json';
 }
+/**
+ * WooshPay's evidence rules: Stripe's update on its path, so Stripe's fields, staging and text
+ * limits. Its docs state no limits of their own: Stripe's per-field limits (20,000 / 5,000) and
+ * 150,000 in all are applied because its API mirrors Stripe's evidence hash; whether WooshPay
+ * enforces them is unconfirmed (the conservative reading). No enhanced evidence: its dispute
+ * object shows no enhanced_evidence or enhanced_eligibility. No metadata: whether its update takes
+ * Stripe's metadata is unconfirmed. No clearing: `""` is not confirmed to clear a field at Stripe,
+ * and WooshPay documents nothing of it. Files: the client uploads none (its files API is
+ * undocumented); the file limits stated are Stripe's.
+ */
+export const WOOSHPAY_EVIDENCE_RULES: EvidenceRules = {
+  fields: EVIDENCE_FIELDS,
+  staging: true,
+  resubmission: false,
+  clearing: false,
+  maxFileBytes: 5 * 1024 * 1024,
+  fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
+  maxTextCharacters: 150_000,
+  fieldMaxCharacters: STRIPE_FIELD_MAX_CHARACTERS,
+};
+
 /** WooshPay follows Stripe's error envelope: resource_missing is "no such dispute". */
 export const WOOSHPAY_NOT_FOUND_CODES = ['resource_missing'] as const;
 
@@ -46,8 +79,7 @@ export class WooshPayClient implements DisputeProviderClient {
     // WooshPay's spec has no Idempotency-Key: the key is sent, but never relied on (see close).
     idempotentClose: false,
     maxPageSize: 100,
-    // Stripe's update, as WooshPay's navigation lists it; its limits are undocumented: Stripe's.
-    evidence: STRIPE_EVIDENCE_RULES,
+    evidence: WOOSHPAY_EVIDENCE_RULES,
   };
   private readonly http: HttpPipeline;
 
@@ -127,13 +159,13 @@ export class WooshPayClient implements DisputeProviderClient {
    * Stripe's update on WooshPay's path. Its key replay is unconfirmed, so an update is sent once:
    * a lost answer is recovered by the gateway reading the dispute back.
    */
-  async updateEvidence(id: string, u: { evidence: EvidenceUpdate; submit: boolean; idempotencyKey: string }) {
+  async updateEvidence(id: string, u: EvidenceChange & { submit: boolean; idempotencyKey: string }) {
+    const fields = { evidence: evidenceFieldsOnly('WooshPay', u) };
     const res = await this.http.send({
       method: 'POST',
       path: upstreamPath`/v1/disputes/${id}`,
       // JSON carries submit as a boolean; the form as the string Stripe's forms use.
-      body:
-        this.config.evidenceEncoding === 'json' ? { ...stripeEvidenceBody(u.evidence, u.submit), submit: u.submit } : stripeEvidenceBody(u.evidence, u.submit),
+      body: this.config.evidenceEncoding === 'json' ? { ...stripeEvidenceBody(fields, u.submit), submit: u.submit } : stripeEvidenceBody(fields, u.submit),
       encoding: this.config.evidenceEncoding,
       idempotencyKey: u.idempotencyKey,
       retry: false,

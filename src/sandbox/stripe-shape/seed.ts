@@ -6,7 +6,7 @@ import {
   STRIPE_EVIDENCE_FILE_KEYS,
   STRIPE_EVIDENCE_TEXT_KEYS,
   STRIPE_REASONS,
-  STRIPE_STATUSES,
+  STRIPE_PINNED_STATUSES,
   type StripeBalanceTransaction,
   type StripeDispute,
   type StripeDisputeStatus,
@@ -132,8 +132,8 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
   const rng = createRng(seed);
   const out: StripeDispute[] = [];
   for (let i = 0; i < count; i++) {
-    // The first ones walk every status and reason, so a small seed still covers them all.
-    const status = i < STRIPE_STATUSES.length ? STRIPE_STATUSES[i]! : rng.weighted(STATUS_WEIGHTS);
+    // The first ones walk every status (the pinned version's) and reason, so a small seed still covers them all.
+    const status = i < STRIPE_PINNED_STATUSES.length ? STRIPE_PINNED_STATUSES[i]! : rng.weighted(STATUS_WEIGHTS);
     const reason = i < STRIPE_REASONS.length ? STRIPE_REASONS[i]! : rng.pick(STRIPE_REASONS);
     const currency = i < CURRENCIES.length ? CURRENCIES[i]![0] : rng.weighted(CURRENCIES);
     // Every tenth dispute shares its creation second with the previous one: ties must page stably.
