@@ -8,6 +8,7 @@ import type { DisputeProviderClient, ListPage } from '../../src/providers/types.
 import { sandboxProviderOf } from '../../src/sandbox/registry.js';
 import type { ProviderFake } from '../../src/sandbox/types.js';
 
+/** Disputes seeded per fake; a fake may add some of its own (Stripe's adds one: seedStripeOpenCe3), so lengths are the fake's. */
 const COUNT = 37;
 const PAGE = 5;
 
@@ -49,7 +50,8 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
   it('lists every dispute forward, newest first, each once', async () => {
     const items = await walkForward();
     expect(items.map((i) => i.dispute.providerDisputeId)).toEqual(fake.ordered());
-    expect(items).toHaveLength(COUNT);
+    expect(items).toHaveLength(fake.expected().length);
+    expect(items.length).toBeGreaterThanOrEqual(COUNT);
     for (const { dispute } of items) expect(dispute.provider).toBe(def.name);
   });
 
@@ -71,7 +73,7 @@ describe.each(PROVIDER_DEFINITIONS.map((d) => [d.name, d] as const))('%s provide
   it('pages exactly at the end: a page that ends on the last dispute says there is no more', async () => {
     const ids = fake.ordered();
     const forward = await walkForward();
-    const page = await client.list({ limit: PAGE, startingAfter: forward[COUNT - PAGE - 1]!.position, filter: {} });
+    const page = await client.list({ limit: PAGE, startingAfter: forward[ids.length - PAGE - 1]!.position, filter: {} });
     expect(page.items.map((i) => i.dispute.providerDisputeId)).toEqual(ids.slice(-PAGE));
     expect(page.hasMore).toBe(false);
   });

@@ -1,17 +1,24 @@
 // Deterministic Stripe disputes for the sandbox and the tests: every status, every documented
 // reason, several currencies (JPY is zero-decimal), creation times over nine months with some
-// exact ties, staged and submitted evidence, and the balance transactions a dispute moves.
+// exact ties, staged and submitted evidence, and the balance transactions a dispute moves; enhanced
+// evidence eligibility (Visa CE 3.0, Visa and Mastercard compliance) and submission methods; and,
+// apart, an open CE 3.0 dispute (seedStripeOpenCe3) and two in the appeal statuses (seedStripeAppeals).
 import { createRng, DAY, sandboxEpoch, seedTimeline, type Rng } from '../random.js';
 import {
+  STRIPE_CE3_REQUIRED_ACTIONS,
   STRIPE_EVIDENCE_FILE_KEYS,
   STRIPE_EVIDENCE_TEXT_KEYS,
-  STRIPE_REASONS,
   STRIPE_PINNED_STATUSES,
+  STRIPE_REASONS,
+  type StripeAddress,
   type StripeBalanceTransaction,
+  type StripeCe3Transaction,
   type StripeDispute,
   type StripeDisputeStatus,
+  type StripeEnhancedEvidence,
   type StripeEvidence,
 } from '../../providers/kit/stripe-wire.js';
+import { emptyProgram } from './evidence.js';
 
 const STATUS_WEIGHTS: [StripeDisputeStatus, number][] = [
   ['needs_response', 25],
@@ -128,12 +135,91 @@ function walletOrMovements(rng: Rng, d: StripeDispute, n: number, epoch: number)
 /** Stripe's statuses that await the merchant's response (deadline ahead, or past due). */
 export const AWAITING_RESPONSE = ['needs_response', 'warning_needs_response'];
 
+/** Each eligible program in its empty state, as Stripe shows an eligible dispute before anything is staged. */
+export function emptyEnhancedEvidence(types: readonly string[]): StripeEnhancedEvidence {
+  const out: StripeEnhancedEvidence = {};
+  for (const t of types)
+    if (t === 'visa_compelling_evidence_3' || t === 'visa_compliance' || t === 'mastercard_compliance') Object.assign(out, { [t]: emptyProgram(t) });
+  return out;
+}
+
+const ADDRESSES: StripeAddress[] = [
+  { city: 'Portland', country: 'US', line1: '1 Main St', line2: 'Apt 4', postal_code: '97201', state: 'OR' },
+  { city: 'Austin', country: 'US', line1: '500 Congress Ave', line2: 'Suite 200', postal_code: '78701', state: 'TX' },
+];
+
+/** A CE 3.0 transaction as Stripe pre-fills one from the merchant's data (identifiers that match across all three). */
+function ce3Transaction(x: Rng, who: { account: string; email: string; ip: string; address: StripeAddress }, description: string): StripeCe3Transaction {
+  return {
+    customer_account_id: who.account,
+    customer_device_fingerprint: null,
+    customer_device_id: null,
+    customer_email_address: who.email,
+    customer_purchase_ip: who.ip,
+    product_description: description,
+    shipping_address: x.chance(0.5) ? { ...who.address } : null,
+  };
+}
+
+/**
+ * Enhanced evidence eligibility and submission methods, drawn from their own stream (`x`) so every
+ * dispute's other data stays as it was seeded before they existed. CE 3.0 where the seed made the
+ * dispute eligible (Visa, fraudulent): mostly requires_action with some required actions, some
+ * qualified (prior transactions pre-filled, as Stripe does where it can), some not qualified.
+ * Compliance for noncompliant Visa and Mastercard disputes: the fee acknowledged where evidence was
+ * submitted, else awaiting acknowledgement. submission_method (2025-06-30.preview) on some.
+ */
+function enhance(x: Rng, d: StripeDispute, brand: string, submitted: boolean): void {
+  const card = d.payment_method_details?.type === 'card';
+  if (card && d.reason === 'noncompliant' && (brand === 'visa' || brand === 'mastercard')) d.enhanced_eligibility_types = [`${brand}_compliance`];
+  const types = d.enhanced_eligibility_types ?? [];
+  d.evidence.enhanced_evidence = emptyEnhancedEvidence(types);
+  const eligibility: NonNullable<StripeDispute['evidence_details']['enhanced_eligibility']> = {};
+  if (types.includes('visa_compelling_evidence_3')) {
+    const status = x.weighted([
+      ['requires_action', 60],
+      ['qualified', 25],
+      ['not_qualified', 15],
+    ] as const);
+    const actions = STRIPE_CE3_REQUIRED_ACTIONS.filter(() => x.chance(0.4));
+    eligibility.visa_compelling_evidence_3 = {
+      status,
+      required_actions: status !== 'requires_action' ? [] : actions.length > 0 ? actions : ['missing_prior_undisputed_transactions'],
+    };
+    if (status === 'qualified') {
+      const who = {
+        account: x.id('acct_user_', 10),
+        email: `buyer${x.int(1, 999)}@example.com`,
+        ip: `198.51.100.${x.int(1, 254)}`,
+        address: x.pick(ADDRESSES),
+      };
+      d.evidence.enhanced_evidence.visa_compelling_evidence_3 = {
+        disputed_transaction: { ...ce3Transaction(x, who, 'Wireless headphones'), merchandise_or_services: 'merchandise' },
+        prior_undisputed_transactions: [
+          { ...ce3Transaction(x, who, 'Phone case'), charge: x.id('ch_') },
+          { ...ce3Transaction(x, who, 'USB-C cable'), charge: x.id('ch_') },
+        ],
+      };
+    }
+  }
+  for (const program of ['visa_compliance', 'mastercard_compliance'] as const) {
+    if (!types.includes(program)) continue;
+    eligibility[program] = { status: submitted ? 'fee_acknowledged' : 'requires_fee_acknowledgement' };
+    d.evidence.enhanced_evidence[program] = { fee_acknowledged: submitted };
+  }
+  d.evidence_details.enhanced_eligibility = eligibility;
+  if (x.chance(0.4)) d.evidence_details.submission_method = submitted ? x.pick(['manual', 'smart_disputes']) : 'not_submitted';
+}
+
+/** The statuses the first disputes walk: the pinned version's (the appeal statuses are seeded apart, by seedStripeAppeals). */
+const WALKED_STATUSES = STRIPE_PINNED_STATUSES;
+
 export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpoch()): StripeDispute[] {
-  const rng = createRng(seed);
+  const [rng, extra] = [createRng(seed), createRng(seed ^ 0x0ce3_5eed)]; // extra: enhance()'s own stream
   const out: StripeDispute[] = [];
   for (let i = 0; i < count; i++) {
-    // The first ones walk every status (the pinned version's) and reason, so a small seed still covers them all.
-    const status = i < STRIPE_PINNED_STATUSES.length ? STRIPE_PINNED_STATUSES[i]! : rng.weighted(STATUS_WEIGHTS);
+    // The first ones walk every status and reason, so a small seed still covers them all.
+    const status = i < WALKED_STATUSES.length ? WALKED_STATUSES[i]! : rng.weighted(STATUS_WEIGHTS);
     const reason = i < STRIPE_REASONS.length ? STRIPE_REASONS[i]! : rng.pick(STRIPE_REASONS);
     const currency = i < CURRENCIES.length ? CURRENCIES[i]![0] : rng.weighted(CURRENCIES);
     // Every tenth dispute shares its creation second with the previous one: ties must page stably.
@@ -183,9 +269,80 @@ export function seedStripeDisputes(seed: number, count = 260, epoch = sandboxEpo
       status,
     };
     walletOrMovements(rng, d, i, epoch);
+    enhance(extra, d, brand, submitted);
     out.push(d);
   }
   return out;
+}
+
+/** One extra dispute of the additions below: Visa, a chargeback, its own ids and amount. */
+function extraDispute(rng: Rng, status: StripeDisputeStatus, reason: string, code: string, created: number, dueBy: number): StripeDispute {
+  return {
+    id: rng.id('du_'),
+    object: 'dispute',
+    amount: rng.int(2_000, 90_000),
+    balance_transactions: [],
+    charge: rng.id('ch_'),
+    created,
+    currency: 'usd',
+    enhanced_eligibility_types: [],
+    evidence: emptyEvidence(),
+    evidence_details: { due_by: dueBy, has_evidence: false, past_due: false, submission_count: 0, enhanced_eligibility: {} },
+    is_charge_refundable: false,
+    livemode: false,
+    metadata: {},
+    network_reason_code: code,
+    payment_intent: rng.id('pi_'),
+    payment_method_details: { type: 'card', card: { brand: 'visa', case_type: 'chargeback', network: 'visa', network_reason_code: code } },
+    reason,
+    status,
+  };
+}
+
+/**
+ * The dispute the sandbox's Stripe adds after the seeded ones (its own stream and ids, so no seeded
+ * dispute changes): an open Visa fraud dispute (10.4) eligible for CE 3.0 and needing action, as
+ * the default seed has none open.
+ */
+export function seedStripeOpenCe3(seed: number, epoch = sandboxEpoch()): StripeDispute {
+  const rng = createRng(seed ^ 0x0ce3_0be1);
+  const due = epoch + rng.int(3, 9) * DAY;
+  const d = extraDispute(rng, 'needs_response', 'fraudulent', '10.4', due - 21 * DAY, due);
+  d.is_charge_refundable = true;
+  d.enhanced_eligibility_types = ['visa_compelling_evidence_3'];
+  d.evidence.enhanced_evidence = emptyEnhancedEvidence(d.enhanced_eligibility_types);
+  d.evidence_details.enhanced_eligibility = {
+    visa_compelling_evidence_3: { status: 'requires_action', required_actions: ['missing_merchandise_or_services', 'missing_prior_undisputed_transactions'] },
+  };
+  d.evidence_details.submission_method = 'not_submitted';
+  return d;
+}
+
+/**
+ * Two disputes in the appeal statuses, newer than the pinned version (Stripe's changelog,
+ * 2026-09-30.preview and 2026-10-28.endive): a lost dispute whose decision is appealed, one awaiting
+ * the appeal's evidence, one with it under review. Own stream and ids. Whether due_by then carries
+ * the appeal's deadline, and whether an appeal's submission counts in submission_count, is
+ * unconfirmed: the one awaiting a response has a deadline ahead, and both keep the original
+ * chargeback's one submission. (Not yet in the sandbox: see startStripeFake.)
+ */
+export function seedStripeAppeals(seed: number, epoch = sandboxEpoch()): StripeDispute[] {
+  const rng = createRng(seed ^ 0x0a99_ea15);
+  return (['appeal_needs_response', 'appeal_under_review'] as const).map((status, i) => {
+    const created = epoch - rng.int(60, 110) * DAY - rng.int(0, DAY - 1);
+    const d = extraDispute(
+      rng,
+      status,
+      'product_not_received',
+      '13.1',
+      created,
+      status === 'appeal_needs_response' ? epoch + rng.int(3, 9) * DAY : created + 21 * DAY,
+    );
+    fillEvidence(rng, d.evidence, 900 + i);
+    Object.assign(d.evidence_details, { has_evidence: true, submission_count: 1, submission_method: 'manual' });
+    d.balance_transactions.push(balanceTransaction(rng, d, created, 'withdrawal', epoch));
+    return d;
+  });
 }
 
 let opened = 0;
@@ -201,7 +358,7 @@ export function freshDispute(seed: number): StripeDispute {
     id: `du_new${now.toString(36)}${String(opened).padStart(4, '0')}`,
     status: 'needs_response',
     created: now,
-    evidence: emptyEvidence(),
+    evidence: { ...emptyEvidence(), enhanced_evidence: emptyEnhancedEvidence(d.enhanced_eligibility_types ?? []) },
     evidence_details: { ...d.evidence_details, due_by: now + 7 * 86_400, has_evidence: false, past_due: false, submission_count: 0 },
     is_charge_refundable: true,
   };

@@ -27,8 +27,10 @@ export function seedWooshPayDisputes(seed: number, count = 140, epoch = sandboxE
       d.evidence_details.due_by = t.dueBy;
       d.evidence_details.past_due = t.pastDue;
     }
+    // Its dispute shows Stripe's 27 evidence keys and the evidence_details quartet, nothing newer.
     delete d.evidence.enhanced_evidence;
     delete d.evidence_details.enhanced_eligibility;
+    delete d.evidence_details.submission_method;
     // Money moves for chargebacks only; a reinstatement only when won.
     if (!['needs_response', 'under_review', 'won', 'lost', 'charge_refunded'].includes(status)) d.balance_transactions = [];
     else if (status !== 'won') d.balance_transactions = (d.balance_transactions ?? []).slice(0, 1);
