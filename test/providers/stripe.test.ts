@@ -8,19 +8,29 @@ import { ProviderError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { StripeClient } from '../../src/providers/stripe/client.js';
 import { stripe } from '../../src/providers/stripe/index.js';
-import { seedStripeDisputes } from '../../src/sandbox/stripe-shape/seed.js';
+import { decodeForm } from '../../src/providers/form.js';
+import { seedStripeAppeals, seedStripeDisputes, seedStripeOpenCe3 } from '../../src/sandbox/stripe-shape/seed.js';
 import { StripeFake } from '../../src/sandbox/stripe-shape/server.js';
 
 const spec = JSON.parse(readFileSync(new URL('../fixtures/stripe/disputes-openapi.json', import.meta.url), 'utf8'));
 const delta = spec['x-delta-2026'];
+// Enhanced evidence, eligibility, submission_method and the appeal statuses, as JSON Schema (the
+// fixture's x-delta-evidence, written from the reference: see its `source`).
+const evidenceDelta = spec['x-delta-evidence'];
 
 // The extraction keeps the dispute schemas; objects they reference but do not include (charge,
 // payment_intent...) are expandable objects the fake never expands.
 const schemas = openApiToJsonSchema(structuredClone(spec.components.schemas));
 const referenced = JSON.stringify(spec).matchAll(/#\/components\/schemas\/([\w.]+)/g);
 for (const [, name] of referenced) schemas[name!] ??= { type: 'object' };
-// The fake speaks the 2026 API: `prevented` joined the status enum after the 2023 spec.
-schemas.dispute.properties.status.enum = delta['dispute.status.enum'];
+// The fake speaks the 2026 API: `prevented` joined the status enum after the 2023 spec, and the
+// appeal statuses after the pinned version (the fake holds them only where a test adds them).
+schemas.dispute.properties.status.enum = [...delta['dispute.status.enum'], ...evidenceDelta['dispute.status.enum.appeal']];
+// ...with enhanced evidence and eligibility checked field by field, and the submission method.
+Object.assign(schemas, structuredClone(evidenceDelta.schemas));
+schemas.dispute_evidence.properties.enhanced_evidence = { $ref: '#/components/schemas/dispute_enhanced_evidence' };
+schemas.dispute_evidence_details.properties.enhanced_eligibility = { $ref: '#/components/schemas/dispute_enhanced_eligibility' };
+schemas.dispute_evidence_details.properties.submission_method = { $ref: '#/components/schemas/dispute_submission_method' };
 // ...and payment methods besides card, as the 2026 delta describes them.
 {
   const pmd = schemas.dispute_payment_method_details;
@@ -54,6 +64,17 @@ ajv.addSchema({ $id: 'stripe', components: { schemas } });
 const validDispute = ajv.getSchema('stripe#/components/schemas/dispute')!;
 const validError = ajv.getSchema('stripe#/components/schemas/error')!;
 const validList = ajv.getSchema('stripe#/components/schemas/x_dispute_list')!;
+// The update's request body as a form decodes it: strings, so booleans are coerced; a form array
+// ([0], [1]) read back as an array. Unknown evidence keys refused, as Stripe's form is closed.
+const updateSchema = structuredClone(spec.paths['/v1/disputes/{dispute}'].post.requestBody.content['application/x-www-form-urlencoded'].schema);
+updateSchema.properties.evidence.properties.enhanced_evidence = evidenceDelta.schemas.request_enhanced_evidence;
+updateSchema.properties.evidence.additionalProperties = false;
+const validUpdate = new Ajv({ strict: false, allErrors: true, coerceTypes: true }).compile(updateSchema);
+const arraysBack = (v: unknown): unknown => {
+  if (typeof v !== 'object' || v === null) return v;
+  const entries = Object.entries(v).map(([k, x]) => [k, arraysBack(x)] as const);
+  return entries.length > 0 && entries.every(([k], i) => k === String(i)) ? entries.map(([, x]) => x) : Object.fromEntries(entries);
+};
 const known = new Set([...Object.keys(spec.components.schemas.dispute.properties), ...Object.keys(delta['dispute.added_properties'])]);
 
 const KEY = 'sk_test_providerTier0000000000000000';
@@ -62,7 +83,7 @@ let client: StripeClient;
 let agent: Agent;
 
 beforeAll(async () => {
-  fake = new StripeFake(KEY, seedStripeDisputes(3, 120));
+  fake = new StripeFake(KEY, [...seedStripeDisputes(3, 120), seedStripeOpenCe3(3), ...seedStripeAppeals(3)]);
   const url = await fake.start();
   agent = new Agent();
   client = new StripeClient(stripe.configFromEnv({ STRIPE_SECRET_KEY: KEY, STRIPE_API_BASE: url, STRIPE_RATE_LIMIT: '0' })!, {
@@ -97,6 +118,18 @@ describe('Stripe fake against the OpenAPI description', () => {
       expect(validDispute(d), JSON.stringify(validDispute.errors)).toBe(true);
       for (const k of Object.keys(d)) expect(known, k).toContain(k);
     }
+  });
+
+  it('seeds every enhanced program, the submission method and the appeal statuses, each checked against the schema', () => {
+    const all = fake.all();
+    const types = new Set(all.flatMap((d) => d.enhanced_eligibility_types ?? []));
+    expect([...types].sort()).toEqual(['mastercard_compliance', 'visa_compelling_evidence_3', 'visa_compliance']);
+    expect(new Set(all.map((d) => d.status))).toEqual(new Set([...delta['dispute.status.enum'], 'appeal_needs_response', 'appeal_under_review']));
+    expect(all.some((d) => d.evidence_details.submission_method === 'manual')).toBe(true);
+    const ce3 = all.find((d) => d.enhanced_eligibility_types?.includes('visa_compelling_evidence_3'))!;
+    const eligible = structuredClone(ce3);
+    eligible.evidence_details.enhanced_eligibility = { visa_compliance: { status: 'acknowledged' as never } };
+    expect(validDispute(eligible)).toBe(false);
   });
 
   it('answers list, retrieve and close with valid bodies', async () => {
@@ -201,6 +234,42 @@ describe('Stripe client against the fake', () => {
 
   it('retrieves null for a dispute Stripe does not have', async () => {
     expect(await client.retrieve('du_nothing_here')).toBeNull();
+  });
+
+  it("sends an update of fields, enhanced evidence and metadata that Stripe's request schema takes", async () => {
+    const ce3 = fake.all().find((d) => d.status === 'needs_response' && d.enhanced_eligibility_types?.includes('visa_compelling_evidence_3'))!;
+    const address = { city: 'Austin', country: 'US', line1: '1 Main St', line2: 'Unit 2', postalCode: '78701', state: 'TX' };
+    const who = { customerAccountId: 'user-42', customerEmailAddress: 'ada@example.com', customerPurchaseIp: '203.0.113.9', shippingAddress: address };
+    await client.updateEvidence(ce3.id, {
+      evidence: { productDescription: 'Headphones', customerName: 'Ada' },
+      enhancedEvidence: {
+        visaCompellingEvidence3: {
+          disputedTransaction: { ...who, customerDeviceId: 'IMEI-356938035643809', merchandiseOrServices: 'MERCHANDISE', productDescription: 'Headphones' },
+          priorUndisputedTransactions: [
+            { ...who, charge: 'ch_prior1', productDescription: 'Case' },
+            { ...who, charge: 'ch_prior2', productDescription: 'Cable', customerDeviceFingerprint: null },
+          ],
+        },
+      },
+      metadata: { order: 'A-1', stale: null },
+      submit: false,
+      idempotencyKey: 'k-schema',
+    });
+    const sent = fake.server.requests.at(-1)!;
+    expect(sent.path).toBe(`/v1/disputes/${ce3.id}`);
+    const body = arraysBack(decodeForm(sent.body));
+    expect(validUpdate(body), JSON.stringify(validUpdate.errors)).toBe(true);
+    // And the check can fail: three prior transactions, or an unknown evidence key.
+    const three = structuredClone(body) as any;
+    three.evidence.enhanced_evidence.visa_compelling_evidence_3.prior_undisputed_transactions.push({ charge: 'ch_3' });
+    expect(validUpdate(three)).toBe(false);
+    expect(validUpdate({ ...(body as object), evidence: { colour: 'red' } })).toBe(false);
+    // What the fake staged validates as Stripe's dispute, strictly enough to catch a wrong value deep inside.
+    const staged = fake.get(ce3.id)!;
+    expect(staged.evidence.enhanced_evidence!.visa_compelling_evidence_3!.prior_undisputed_transactions).toHaveLength(2);
+    expect(validDispute(staged), JSON.stringify(validDispute.errors)).toBe(true);
+    staged.evidence.enhanced_evidence!.visa_compelling_evidence_3!.disputed_transaction!.merchandise_or_services = 'goods' as never;
+    expect(validDispute(staged)).toBe(false);
   });
 
   it('raises typed errors the gateway can map', async () => {
