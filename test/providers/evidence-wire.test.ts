@@ -125,6 +125,40 @@ describe('WooshPay', () => {
 });
 
 describe('Afterpay', () => {
+  it('its fake takes files as documented: GIF too, under 10 MB (413 at 10 MB), other types 415', async () => {
+    const { fake, client } = await start('AFTERPAY');
+    try {
+      const up = (data: Buffer, contentType: string) =>
+        client.uploadFile!({ filename: 'f', contentType, size: data.length, data: new Blob([new Uint8Array(data)]) }, { idempotencyKey: 'dg1-f' }).catch(
+          (e: unknown) => e,
+        );
+      const gif = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(64)]);
+      expect(await up(gif, 'image/gif')).toMatchObject({ id: expect.stringMatching(/^fi_/) });
+      const limit = client.capabilities.evidence!.maxFileBytes!;
+      const pdfOf = (n: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(n - 9, 0x20)]);
+      expect(await up(pdfOf(limit), 'application/pdf')).toMatchObject({ id: expect.stringMatching(/^fi_/) });
+      expect(await up(pdfOf(limit + 1), 'application/pdf')).toMatchObject({ provider: 'AFTERPAY', status: 413 });
+      expect(await up(Buffer.from('just text'), 'text/plain')).toMatchObject({ provider: 'AFTERPAY', status: 415 });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('its fake refuses more than 5,000 characters in the four fields its reference limits', async () => {
+    const { fake, client, open } = await start('AFTERPAY');
+    try {
+      const id = await open();
+      const err = await client.updateEvidence!(id, { evidence: { shippingCarrier: 'x'.repeat(5_001) }, submit: true, idempotencyKey: 'dg1-long' }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ provider: 'AFTERPAY', status: 400 });
+      const d = await client.updateEvidence!(id, { evidence: { shippingCarrier: '😀'.repeat(5_000) }, submit: true, idempotencyKey: 'dg1-ok' });
+      expect(d.status).toBe('UNDER_REVIEW');
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('uploads multipart with fileType=dispute_evidence to /v2/disputes/files', async () => {
     const { fake, client } = await start('AFTERPAY');
     try {

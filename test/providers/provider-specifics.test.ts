@@ -12,6 +12,7 @@ import type { DisputeProviderClient, ListPage } from '../../src/providers/types.
 import { wooshpay } from '../../src/providers/wooshpay/index.js';
 import { seedWooshPayDisputes } from '../../src/providers/wooshpay/fake/seed.js';
 import { WooshPayFake } from '../../src/providers/wooshpay/fake/server.js';
+import { sandboxProviderOf } from '../../src/sandbox/registry.js';
 
 let agent: Agent;
 beforeAll(() => {
@@ -43,6 +44,36 @@ describe('Afterpay', () => {
     const config = afterpay.configFromEnv({ AFTERPAY_MERCHANT_ID: MERCHANT, AFTERPAY_SECRET_KEY: SECRET, AFTERPAY_API_BASE: url, ...env })!;
     return { fake, client: afterpay.create(config, { dispatcher: agent, logger: silentLogger }) };
   }
+
+  it('warns once at creation when the User-Agent would end without the merchant URL, and not when it has one', () => {
+    const warnings: [string, Record<string, unknown> | undefined][] = [];
+    const logger = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push([msg, fields]) };
+    const make = (env: Record<string, string>) =>
+      afterpay.create(afterpay.configFromEnv({ AFTERPAY_MERCHANT_ID: MERCHANT, AFTERPAY_SECRET_KEY: SECRET, ...env })!, { dispatcher: agent, logger });
+    make({});
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]![0]).toContain('AFTERPAY_MERCHANT_URL');
+    expect(warnings[0]![1]).toMatchObject({ provider: 'AFTERPAY', account: 'default', userAgent: expect.stringMatching(/Merchant\/100200300\)$/) });
+    make({ AFTERPAY_MERCHANT_URL: 'https://shop.example' });
+    make({ AFTERPAY_USER_AGENT: 'Shop/2.0 (Shop/2.0; Node.js/22; Merchant/100200300) https://shop.example' });
+    expect(warnings).toHaveLength(1);
+    make({ AFTERPAY_USER_AGENT: 'Shop/2.0' });
+    expect(warnings).toHaveLength(2);
+  });
+
+  it("the sandbox's Afterpay gives a merchant URL, so its User-Agent ends with it and nothing is warned", async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
+    const fake = await sandboxProviderOf('AFTERPAY').startFake({ seed: 1, count: 2 });
+    try {
+      const client = afterpay.create(afterpay.configFromEnv(fake.env)!, { dispatcher: agent, logger });
+      await client.list({ limit: 1, filter: {} });
+      expect(fake.server.requests.at(-1)!.headers['user-agent']).toMatch(/\) https:\/\/merchant\.sandbox\.invalid$/);
+      expect(warnings).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
 
   it('sends Basic merchantId:secretKey and a User-Agent in the documented form', async () => {
     const { fake, client } = await setup({}, { AFTERPAY_MERCHANT_URL: 'https://shop.example' });

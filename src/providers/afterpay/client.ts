@@ -65,6 +65,9 @@ export function decodePosition(s: string): Position {
   if (!m || !isProviderId(m[3])) throw new BadUserInput('not an Afterpay list position');
   return { offset: Number(m[1]), total: Number(m[2]), id: m[3]! };
 }
+/** Whether a User-Agent ends with a URL, as Afterpay's documented form `… (…; Merchant/id) https://merchant.example.com` does. */
+export const endsWithUrl = (userAgent: string): boolean => /\shttps?:\/\/\S+$/.test(userAgent);
+
 /** Afterpay's 404 "not found for this merchant" carries errorCode not_found. */
 export const AFTERPAY_NOT_FOUND_CODES = ['not_found'] as const;
 
@@ -93,6 +96,15 @@ export class AfterpayClient implements DisputeProviderClient {
     deps: ProviderDeps,
   ) {
     this.account = config.account;
+    // Afterpay documents the User-Agent as ending with the merchant's site; without one the header
+    // is sent all the same (its other parts are), said once here so an operator can add it.
+    if (!endsWithUrl(config.userAgent)) {
+      deps.logger.warn('Afterpay User-Agent has no merchant URL at its end: set AFTERPAY_MERCHANT_URL (merchantUrl) to the merchant site', {
+        provider: 'AFTERPAY',
+        account: config.account,
+        userAgent: config.userAgent,
+      });
+    }
     const authorization = `Basic ${Buffer.from(`${config.merchantId}:${config.secretKey}`).toString('base64')}`;
     this.http = new HttpPipeline({
       account: config.account,

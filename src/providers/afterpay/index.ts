@@ -14,7 +14,9 @@ import { guidance } from './guidance.js';
 /**
  * Afterpay requires a User-Agent of the form
  * `Module/version (Platform/version; Runtime/version; Merchant/id) https://merchant.example`.
- * The URL is the merchant's site: set AFTERPAY_MERCHANT_URL to include it (or the whole header).
+ * The URL is the merchant's site: set AFTERPAY_MERCHANT_URL to include it (or the whole header,
+ * AFTERPAY_USER_AGENT). Without it the header ends at `(…; Merchant/<id>)`, and the client warns
+ * once when it is made (the sandbox sets one, so it stays quiet).
  */
 export function defaultAfterpayUserAgent(merchantId: string, merchantUrl: string | undefined): string {
   const ua = `DisputeGateway/${VERSION} (DisputeGateway/${VERSION}; Node.js/${process.versions.node}; Merchant/${merchantId})`;

@@ -8,6 +8,9 @@ import { afterpayMac } from '../webhooks.js';
 import { seedAfterpayDisputes } from './seed.js';
 import { AfterpayFake, sandboxAfterpayCredentials } from './server.js';
 
+/** The sandbox merchant's site, the end of its User-Agent as Afterpay documents it (never fetched). */
+const SANDBOX_MERCHANT_URL = 'https://merchant.sandbox.invalid';
+
 /** The URL the sandbox's Afterpay signs with: the public URL it "was given" (never fetched). */
 const SANDBOX_AFTERPAY_WEBHOOK_URL = 'https://gateway.sandbox.invalid/webhooks/afterpay';
 
@@ -42,6 +45,7 @@ export async function startAfterpayFake({ seed, count, epoch, created }: FakeOpt
     AFTERPAY_SECRET_KEY: secretKey,
     AFTERPAY_API_BASE: url,
     AFTERPAY_ENVIRONMENT: 'sandbox',
+    AFTERPAY_MERCHANT_URL: SANDBOX_MERCHANT_URL,
     AFTERPAY_WEBHOOK_SECRET: webhooks.secret,
     AFTERPAY_WEBHOOK_URL: SANDBOX_AFTERPAY_WEBHOOK_URL,
   };

@@ -4,7 +4,8 @@
 // `acceptMethods` narrows it to test a client's fallback).
 import { randomBytes } from 'node:crypto';
 import { FakeServer, type FakeRequest, type FakeResponse } from '../../../sandbox/fake-server.js';
-import { FakeFiles, parseMultipart } from '../../../sandbox/files.js';
+import { FakeFiles, fileTypeOf, parseMultipart } from '../../../sandbox/files.js';
+import { characterCount } from '../../../domain/dispute.js';
 import type { FakeWebhookSender } from '../../../sandbox/webhooks.js';
 import type { AfterpayDispute } from '../wire.js';
 
@@ -22,6 +23,11 @@ const AFTERPAY_FIELDS = new Set([
   'uncategorizedFile',
   'uncategorizedText',
 ]);
+/** The fields its reference limits to 5,000 characters (the others' limits are unconfirmed). */
+const MAX_5000 = new Set(['productDescription', 'shippingAddress', 'shippingDate', 'shippingCarrier']);
+/** Its files: under 10 MB (413 past it), GIF, PDF, JPEG or PNG (415 otherwise). */
+const MAX_FILE_BYTES = 10 * 1024 * 1024 - 1;
+const isGif = (data: Buffer) => ['GIF87a', 'GIF89a'].includes(data.subarray(0, 6).toString('latin1'));
 
 const LIST_PARAMS = new Set(['offset', 'limit', 'openedAfter', 'openedBefore', 'status', 'order', 'merchant']);
 const newestFirst = (a: AfterpayDispute, b: AfterpayDispute) => Number(b.createdAt) - Number(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -35,7 +41,9 @@ export interface AfterpayFakeOptions {
 export class AfterpayFake {
   readonly server: FakeServer;
   private readonly disputes = new Map<string, AfterpayDispute>();
-  readonly files = new FakeFiles('fi_');
+  readonly files = new FakeFiles('fi_', MAX_FILE_BYTES);
+  /** GIFs it took (the shared file store knows PDF, PNG and JPEG only). */
+  private readonly gifs = new Set<string>();
   private byNewest: AfterpayDispute[] = [];
   private seq = 0;
   closesExecuted = 0;
@@ -164,9 +172,10 @@ export class AfterpayFake {
     for (const [k, v] of Object.entries(evidence)) {
       if (!AFTERPAY_FIELDS.has(k)) return this.error(400, 'invalid_request', `Unknown evidence field: ${k}.`);
       if (typeof v !== 'string' || v.length === 0) return this.error(400, 'invalid_request', `${k} must be a non-empty string.`);
+      if (MAX_5000.has(k) && characterCount(v) > 5000) return this.error(400, 'invalid_request', `${k} must be at most 5000 characters.`);
     }
     const unknownFile = ['refundPolicy', 'shippingDocumentation', 'uncategorizedFile'].find(
-      (k) => typeof evidence[k] === 'string' && !this.files.has(evidence[k] as string),
+      (k) => typeof evidence[k] === 'string' && !this.files.has(evidence[k] as string) && !this.gifs.has(evidence[k] as string),
     );
     if (unknownFile) return this.error(400, 'file_not_found', `No such file for ${unknownFile}.`);
     if (this.evidenceReceived.has(d.id)) return this.error(409, 'evidence_already_submitted', 'Evidence was already submitted for this dispute.');
@@ -197,6 +206,15 @@ export class AfterpayFake {
     }
     if (parts.find((p) => p.name === 'fileType')?.data.toString('utf8') !== 'dispute_evidence')
       return this.error(400, 'invalid_request', 'fileType must be dispute_evidence.');
+    const file = parts.find((p) => p.name === 'file' && p.filename !== null);
+    if (file && file.data.length > MAX_FILE_BYTES) return this.error(413, 'payload_too_large', 'The file must be under 10 MB.');
+    if (file && isGif(file.data)) {
+      const created = Math.floor(Date.now() / 1000);
+      const id = `fi_${randomBytes(12).toString('hex')}`;
+      this.gifs.add(id);
+      return { status: 200, body: { id, createdAt: String(created), expiresAt: String(created + 90 * 86_400) } };
+    }
+    if (file && !fileTypeOf(file.data)) return this.error(415, 'unsupported_media_type', 'The file must be a GIF, PDF, JPEG or PNG.');
     const stored = this.files.receive(parts);
     if ('refused' in stored) return this.error(400, 'invalid_request', stored.refused);
     return { status: 200, body: { id: stored.id, createdAt: String(stored.created), expiresAt: String(stored.expiresAt) } };
