@@ -88,13 +88,16 @@ async function closedLoop(agent: Agent, url: string, body: string, connections: 
     Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
         const t = performance.now();
+        let failed: string | null = null;
         try {
           const res = await request(url, { ...ASKED, dispatcher: agent, body });
           const answer = (await res.body.json()) as { errors?: unknown };
-          if (res.statusCode !== 200 || answer.errors) errors += 1;
-        } catch {
-          errors += 1;
+          if (res.statusCode !== 200 || answer.errors) failed = `${res.statusCode} ${JSON.stringify(answer.errors)}`;
+        } catch (err) {
+          failed = String(err);
         }
+        // The first failure of a run is shown: the count alone would not say what went wrong.
+        if (failed !== null && (errors += 1) === 1) note(`${body.slice(0, 60)}… failed: ${failed.slice(0, 300)}`);
         latencies.push(performance.now() - t);
       }
     }),
