@@ -2,43 +2,14 @@
 // the embedded store (sql.ts), `$n` parameters, migrations under an advisory lock (replicas
 // starting together migrate once), and the sync lease as a row (lease_holder, expiry).
 import pg from 'pg';
-import type { ProviderName } from '../domain/dispute.js';
-import { accountKey } from '../domain/ids.js';
-import {
-  DEFAULT_ORDER,
-  isNewer,
-  type DisputeRefKey,
-  type DueReminder,
-  type IndexFilter,
-  type IndexPage,
-  type IndexPageQuery,
-  type Observation,
-  type ReminderWindow,
-  type StatsDimension,
-  type StatsRow,
-} from './model.js';
-import {
-  COLUMNS,
-  indexedOf,
-  keysetOf,
-  newerThanStored,
-  orderOf,
-  rowOf,
-  reminderInsertSql,
-  remindersDueSql,
-  saveSyncSql,
-  statsRowOf,
-  statsSql,
-  syncOf,
-  syncValues,
-  whereOf,
-} from './sql.js';
+import { isNewer, type DisputeRefKey, type Observation } from './model.js';
+import { COLUMNS, newerThanStored, reminderInsertSql, rowOf } from './sql.js';
+import { SqlIndexStore } from './sql-store.js';
 import { migrations } from './schema.js';
-import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
+import { IndexUnavailable, type IndexStore } from './store.js';
 
 const MIGRATIONS = migrations('postgres');
 
-const SAVE_SYNC = saveSyncSql((i) => `$${i}`);
 const REMINDER_INSERT = reminderInsertSql((i) => `$${i}`);
 
 /** The advisory lock id that serialises migrations ("dgindex" in hex). */
@@ -95,12 +66,23 @@ async function migrate(pool: pg.Pool): Promise<void> {
 /** Rows per INSERT: 19 parameters each, well under PostgreSQL's 65,535. */
 const BATCH = 500;
 
-class PostgresStore implements IndexStore {
+class PostgresStore extends SqlIndexStore {
   readonly kind = 'postgres' as const;
+  protected readonly dialect = 'postgres' as const;
   private migrated: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    super();
+  }
+
+  protected placeholder(n: number): string {
+    return `$${n}`;
+  }
+
+  protected async rows(sql: string, params: readonly (string | number | null)[]): Promise<Record<string, unknown>[]> {
+    return (await this.query(sql, [...params])).rows;
+  }
 
   /** Migrates once; a failed attempt (the server away) is tried again by the next call. */
   ready(): Promise<void> {
@@ -138,39 +120,6 @@ class PostgresStore implements IndexStore {
     return changed;
   }
 
-  async page(q: IndexPageQuery): Promise<IndexPage> {
-    const params: (string | number)[] = [];
-    const param = (v: string | number) => `$${params.push(v)}`;
-    const where = whereOf(q.filter, param);
-    if (q.after) where.push(keysetOf(q.order, q.after, 'after', param));
-    if (q.before) where.push(keysetOf(q.order, q.before, 'before', param));
-    const sql = `SELECT body, synced_ms FROM disputes WHERE ${where.join(' AND ')} ORDER BY ${orderOf(q.order, q.direction)} LIMIT ${q.limit + 1}`;
-    const rows = (await this.query<{ body: string; synced_ms: string }>(sql, params)).rows;
-    const hasMore = rows.length > q.limit;
-    const page = rows.slice(0, q.limit).map((r) => indexedOf({ body: r.body, synced_ms: Number(r.synced_ms) }, q.order));
-    return { rows: q.direction === 'backward' ? page.reverse() : page, hasMore };
-  }
-
-  async count(filter: IndexFilter): Promise<number> {
-    const params: (string | number)[] = [];
-    const where = whereOf(filter, (v) => `$${params.push(v)}`);
-    return Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`, params)).rows[0]!.n);
-  }
-
-  async stats(filter: IndexFilter, groupBy: readonly StatsDimension[], nowMs: number): Promise<StatsRow[]> {
-    const params: (string | number)[] = [];
-    const sql = statsSql(filter, groupBy, nowMs, (v) => `$${params.push(v)}`, 'postgres');
-    return (await this.query(sql, params)).rows.map(statsRowOf);
-  }
-
-  async remindersDue(windows: readonly ReminderWindow[], nowMs: number, limit: number, refs?: readonly DisputeRefKey[]): Promise<DueReminder[]> {
-    if (windows.length === 0 || refs?.length === 0) return [];
-    const params: (string | number)[] = [];
-    const sql = remindersDueSql(windows, nowMs, limit, (v) => `$${params.push(v)}`, refs);
-    const rows = (await this.query<{ body: string; synced_ms: string; window_label: string }>(sql, params)).rows;
-    return rows.map((r) => ({ dispute: indexedOf({ body: r.body, synced_ms: Number(r.synced_ms) }, DEFAULT_ORDER).dispute, window: r.window_label }));
-  }
-
   async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
     if (this.closed) throw new IndexUnavailable('the index is closed');
     await this.ready();
@@ -195,38 +144,6 @@ class PostgresStore implements IndexStore {
     }
   }
 
-  async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {
-    if (refs.length === 0) return [];
-    const params: string[] = [];
-    const tuples = refs.map((r) => `(${[r.provider, r.account, r.providerDisputeId].map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
-    const rows = (
-      await this.query<{ provider: string; account: string; provider_dispute_id: string; synced_ms: string }>(
-        `SELECT provider, account, provider_dispute_id, synced_ms FROM disputes WHERE (provider, account, provider_dispute_id) IN (${tuples})`,
-        params,
-      )
-    ).rows;
-    const at = new Map(rows.map((r) => [`${r.provider}\0${r.account}\0${r.provider_dispute_id}`, new Date(Number(r.synced_ms))]));
-    return refs.map((r) => at.get(`${r.provider}\0${r.account}\0${r.providerDisputeId}`) ?? null);
-  }
-
-  async counts(): Promise<Map<string, number>> {
-    const rows = (
-      await this.query<{ provider: ProviderName; account: string; n: string }>(
-        'SELECT provider, account, count(*) AS n FROM disputes GROUP BY provider, account',
-      )
-    ).rows;
-    return new Map(rows.map((r) => [accountKey(r.provider, r.account), Number(r.n)]));
-  }
-
-  async sync(provider: ProviderName, account: string): Promise<AccountSync | null> {
-    const row = (await this.query('SELECT * FROM sync_accounts WHERE provider = $1 AND account = $2', [provider, account])).rows[0];
-    return row ? syncOf(row) : null;
-  }
-
-  async saveSync(s: AccountSync): Promise<void> {
-    await this.query(SAVE_SYNC, syncValues(s));
-  }
-
   async lease(holder: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     const r = await this.query<{ holder: string }>(
@@ -241,10 +158,6 @@ class PostgresStore implements IndexStore {
 
   async releaseLease(holder: string): Promise<void> {
     await this.query(`DELETE FROM sync_lease WHERE name = 'sync' AND holder = $1`, [holder]);
-  }
-
-  async ping(): Promise<void> {
-    await this.query('SELECT 1');
   }
 
   async close(): Promise<void> {

@@ -6,43 +6,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync as Database } from 'node:sqlite';
-import type { ProviderName } from '../domain/dispute.js';
-import { accountKey } from '../domain/ids.js';
-import {
-  DEFAULT_ORDER,
-  type DisputeRefKey,
-  type DueReminder,
-  type IndexFilter,
-  type IndexPage,
-  type IndexPageQuery,
-  type Observation,
-  type ReminderWindow,
-  type StatsDimension,
-  type StatsRow,
-} from './model.js';
-import {
-  COLUMNS,
-  indexedOf,
-  keysetOf,
-  newerThanStored,
-  orderOf,
-  rowOf,
-  reminderInsertSql,
-  remindersDueSql,
-  saveSyncSql,
-  statsRowOf,
-  statsSql,
-  syncOf,
-  syncValues,
-  whereOf,
-} from './sql.js';
+import type { DisputeRefKey, Observation } from './model.js';
+import { COLUMNS, newerThanStored, reminderInsertSql, rowOf } from './sql.js';
+import { SqlIndexStore } from './sql-store.js';
 import { migrations } from './schema.js';
-import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
+import { IndexUnavailable, type IndexStore } from './store.js';
 
 /** Each entry moves the schema one version up; applied in order, each once, in a transaction. */
 const MIGRATIONS = migrations('sqlite');
 
-const SAVE_SYNC = saveSyncSql((i) => `?${i}`);
 const REMINDER_INSERT = reminderInsertSql((i) => `?${i}`);
 
 const LOCK = 'index.lock';
@@ -143,124 +115,63 @@ const UPSERT =
     .join(', ') +
   ` WHERE ${newerThanStored('disputes', 'excluded')}`;
 
-class EmbeddedStore implements IndexStore {
+class EmbeddedStore extends SqlIndexStore {
   readonly kind = 'embedded' as const;
+  protected readonly dialect = 'sqlite' as const;
   private closed = false;
 
   constructor(
     private readonly db: Database,
     private readonly unlock: () => void,
-  ) {}
+  ) {
+    super();
+  }
 
   private open(): Database {
     if (this.closed) throw new IndexUnavailable('the index is closed');
     return this.db;
   }
 
+  protected placeholder(n: number): string {
+    return `?${n}`;
+  }
+
+  protected async rows(sql: string, params: readonly (string | number | null)[]): Promise<Record<string, unknown>[]> {
+    return this.open()
+      .prepare(sql)
+      .all(...params) as Record<string, unknown>[];
+  }
+
+  /** Statements in one transaction, rolled back whole on a failure. */
+  private transaction<T>(work: (db: Database) => T): T {
+    const db = this.open();
+    db.exec('BEGIN');
+    try {
+      const out = work(db);
+      db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
   async apply(observations: readonly Observation[], syncedAt = new Date()): Promise<number> {
-    const db = this.open();
-    const upsert = db.prepare(UPSERT);
-    let changed = 0;
-    db.exec('BEGIN');
-    try {
-      for (const o of observations) {
-        if (o.dispute.detail === 'unreadable') continue;
-        changed += Number(upsert.run(...rowOf(o, syncedAt)).changes);
-      }
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-    return changed;
-  }
-
-  async page(q: IndexPageQuery): Promise<IndexPage> {
-    const params: (string | number)[] = [];
-    const param = (v: string | number) => `?${params.push(v)}`;
-    const where = whereOf(q.filter, param);
-    if (q.after) where.push(keysetOf(q.order, q.after, 'after', param));
-    if (q.before) where.push(keysetOf(q.order, q.before, 'before', param));
-    const sql = `SELECT body, synced_ms FROM disputes WHERE ${where.join(' AND ')} ORDER BY ${orderOf(q.order, q.direction)} LIMIT ${q.limit + 1}`;
-    const rows = this.open()
-      .prepare(sql)
-      .all(...params) as { body: string; synced_ms: number }[];
-    const hasMore = rows.length > q.limit;
-    const page = rows.slice(0, q.limit).map((r) => indexedOf(r, q.order));
-    return { rows: q.direction === 'backward' ? page.reverse() : page, hasMore };
-  }
-
-  async count(filter: IndexFilter): Promise<number> {
-    const params: (string | number)[] = [];
-    const where = whereOf(filter, (v) => `?${params.push(v)}`);
-    const row = this.open()
-      .prepare(`SELECT count(*) AS n FROM disputes WHERE ${where.join(' AND ')}`)
-      .get(...params) as { n: number };
-    return Number(row.n);
-  }
-
-  async stats(filter: IndexFilter, groupBy: readonly StatsDimension[], nowMs: number): Promise<StatsRow[]> {
-    const params: (string | number)[] = [];
-    const sql = statsSql(filter, groupBy, nowMs, (v) => `?${params.push(v)}`, 'sqlite');
-    return (
-      this.open()
-        .prepare(sql)
-        .all(...params) as Record<string, unknown>[]
-    ).map(statsRowOf);
-  }
-
-  async remindersDue(windows: readonly ReminderWindow[], nowMs: number, limit: number, refs?: readonly DisputeRefKey[]): Promise<DueReminder[]> {
-    if (windows.length === 0 || refs?.length === 0) return [];
-    const params: (string | number)[] = [];
-    const sql = remindersDueSql(windows, nowMs, limit, (v) => `?${params.push(v)}`, refs);
-    const rows = this.open()
-      .prepare(sql)
-      .all(...params) as { body: string; synced_ms: number; window_label: string }[];
-    return rows.map((r) => ({ dispute: indexedOf(r, DEFAULT_ORDER).dispute, window: r.window_label }));
-  }
-
-  async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
-    const db = this.open();
-    const insert = db.prepare(REMINDER_INSERT);
-    db.exec('BEGIN');
-    try {
-      const claimed = Number(insert.run(ref.provider, ref.account, ref.providerDisputeId, window, dueMs, nowMs, 1).changes) === 1;
-      if (claimed) for (const w of passed) insert.run(ref.provider, ref.account, ref.providerDisputeId, w, dueMs, nowMs, 0);
-      db.exec('COMMIT');
-      return claimed;
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-  }
-
-  async syncedAt(refs: readonly { provider: ProviderName; account: string; providerDisputeId: string }[]): Promise<(Date | null)[]> {
-    const one = this.open().prepare('SELECT synced_ms FROM disputes WHERE provider = ? AND account = ? AND provider_dispute_id = ?');
-    return refs.map((r) => {
-      const row = one.get(r.provider, r.account, r.providerDisputeId) as { synced_ms: number } | undefined;
-      return row ? new Date(Number(row.synced_ms)) : null;
+    return this.transaction((db) => {
+      const upsert = db.prepare(UPSERT);
+      let changed = 0;
+      for (const o of observations) if (o.dispute.detail !== 'unreadable') changed += Number(upsert.run(...rowOf(o, syncedAt)).changes);
+      return changed;
     });
   }
 
-  async counts(): Promise<Map<string, number>> {
-    const rows = this.open().prepare('SELECT provider, account, count(*) AS n FROM disputes GROUP BY provider, account').all() as {
-      provider: ProviderName;
-      account: string;
-      n: number;
-    }[];
-    return new Map(rows.map((r) => [accountKey(r.provider, r.account), Number(r.n)]));
-  }
-
-  async sync(provider: ProviderName, account: string): Promise<AccountSync | null> {
-    const row = this.open().prepare('SELECT * FROM sync_accounts WHERE provider = ? AND account = ?').get(provider, account) as
-      Record<string, string | number | null> | undefined;
-    return row ? syncOf(row) : null;
-  }
-
-  async saveSync(s: AccountSync): Promise<void> {
-    this.open()
-      .prepare(SAVE_SYNC)
-      .run(...syncValues(s));
+  async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
+    return this.transaction((db) => {
+      const insert = db.prepare(REMINDER_INSERT);
+      const claimed = Number(insert.run(ref.provider, ref.account, ref.providerDisputeId, window, dueMs, nowMs, 1).changes) === 1;
+      if (claimed) for (const w of passed) insert.run(ref.provider, ref.account, ref.providerDisputeId, w, dueMs, nowMs, 0);
+      return claimed;
+    });
   }
 
   async lease(): Promise<boolean> {
@@ -269,10 +180,6 @@ class EmbeddedStore implements IndexStore {
   }
 
   async releaseLease(): Promise<void> {}
-
-  async ping(): Promise<void> {
-    this.open().prepare('SELECT 1').get();
-  }
 
   async close(): Promise<void> {
     if (this.closed) return;
