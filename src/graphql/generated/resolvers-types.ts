@@ -716,7 +716,7 @@ export type DisputeStatsGroup = {
   /** As dueWithin24h, in the next 72 hours (those within 24 hours included). */
   dueWithin72h: Scalars['Int']['output'];
   lost: Scalars['Int']['output'];
-  /** Awaiting a response or under review: `NEEDS_RESPONSE`, `WARNING_NEEDS_RESPONSE`, `UNDER_REVIEW`, `WARNING_UNDER_REVIEW`. */
+  /** Awaiting a response or under review: `NEEDS_RESPONSE`, `WARNING_NEEDS_RESPONSE`, `UNDER_REVIEW`, `WARNING_UNDER_REVIEW`, and an appeal (`APPEAL_NEEDS_RESPONSE`, `APPEAL_UNDER_REVIEW`). */
   open: Scalars['Int']['output'];
   /** Awaiting a response with `evidenceDetails.dueBy` already passed. */
   pastDue: Scalars['Int']['output'];
