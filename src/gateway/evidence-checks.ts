@@ -77,7 +77,8 @@ export function metadataStateErrors(rules: EvidenceRules, d: Dispute, metadata: 
 }
 
 const CE3_MIN: Record<string, number> = { customerDeviceId: 15, customerDeviceFingerprint: 20 };
-const ADDRESS_REQUIRED = ['line1', 'city', 'postalCode', 'state', 'country'] as const;
+/** Stripe: "all fields are required" for CE 3.0's addresses (stripe-node's docstring), line2 included. */
+const ADDRESS_REQUIRED = ['line1', 'line2', 'city', 'postalCode', 'state', 'country'] as const;
 
 /** One CE 3.0 transaction's identifiers: Stripe's minimum lengths, and a whole address. */
 function transactionErrors(t: Record<string, unknown> | null | undefined, path: (string | number)[]): UserError[] {
@@ -94,7 +95,7 @@ function transactionErrors(t: Record<string, unknown> | null | undefined, path: 
     if (missing.length > 0)
       out.push({
         code: 'BAD_USER_INPUT',
-        message: `shippingAddress needs ${missing.join(', ')} for Visa Compelling Evidence 3.0 (every field but line2).`,
+        message: `shippingAddress needs ${missing.join(', ')} for Visa Compelling Evidence 3.0 (Stripe requires every field).`,
         field: at(...path, 'shippingAddress'),
       });
   }

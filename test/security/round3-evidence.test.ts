@@ -1,5 +1,6 @@
 // Security round three, evidence length: characters are Unicode code points, as providers count
-// them. 100,000 emoji are 100,000 characters (200,000 UTF-16 units), within Stripe's 150,000.
+// them. 150,000 emoji, spread over the fields within each one's limit, are 150,000 characters
+// (300,000 UTF-16 units): exactly Stripe's total, and taken.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { gql, probeGateway, type ProbeGateway } from './helpers.js';
@@ -28,8 +29,25 @@ describe('security round three: evidence length', () => {
     await sandbox.close();
   });
 
-  it('item 14: 100,000 emoji count as 100,000 characters and are taken', async () => {
-    const res = await gql(probe.gateway.url, null, STAGE, { id, text: '😀'.repeat(100_000), k: 'emoji-100k' });
+  it('item 14: 150,000 emoji count as 150,000 characters and are taken', async () => {
+    const long = [
+      'accessActivityLog',
+      'cancellationPolicyDisclosure',
+      'cancellationRebuttal',
+      'duplicateChargeExplanation',
+      'productDescription',
+      'refundPolicyDisclosure',
+      'refundRefusalExplanation',
+    ];
+    const evidence: Record<string, string> = Object.fromEntries(long.map((f) => [f, '😀'.repeat(20_000)]));
+    evidence.customerName = '😀'.repeat(5_000);
+    evidence.billingAddress = '😀'.repeat(5_000);
+    const res = await gql(
+      probe.gateway.url,
+      null,
+      `mutation($id: ID!, $evidence: DisputeEvidenceInput!) { updateDisputeEvidence(input: { id: $id, evidence: $evidence, submit: false, idempotencyKey: "emoji-150k-taken" }) { dispute { id } userErrors { code field message } } }`,
+      { id, evidence },
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.updateDisputeEvidence.userErrors).toEqual([]);
     expect(res.body.data.updateDisputeEvidence.dispute.id).toBe(id);

@@ -2,20 +2,19 @@
 // WooshPay's, whose scheme is assumed to be Stripe's), and its events list's test switches.
 import { fakeHandle } from '../../../sandbox/fake-server.js';
 import type { FakeEventList, FakeOptions, ProviderFake, SandboxProvider } from '../../../sandbox/types.js';
-import { freshDispute, seedStripeDisputes, seedStripeOpenCe3 } from '../../../sandbox/stripe-shape/seed.js';
+import { freshDispute, seedStripeAppeals, seedStripeDisputes, seedStripeOpenCe3 } from '../../../sandbox/stripe-shape/seed.js';
 import { StripeFake, sandboxStripeKey } from '../../../sandbox/stripe-shape/server.js';
 import { signStripeScheme } from '../../../sandbox/stripe-shape/sign.js';
 import { fakeWebhookSecret, FakeWebhookSender } from '../../../sandbox/webhooks.js';
 import { mapStripeStatus } from '../../kit/stripe-shape.js';
 
 /**
- * The seeded disputes, then one the sandbox adds so it shows CE 3.0 on an open dispute
- * (seedStripeOpenCe3): `count` is the seeded number, the fake holds one more. The appeal statuses'
- * disputes (seedStripeAppeals) are not added yet: test/e2e/start.test.ts states the Stripe
- * sandbox's statuses as exactly the pinned version's eight.
+ * The seeded disputes, then those the sandbox adds so it shows what newer API versions bring: an
+ * open dispute eligible for CE 3.0 (seedStripeOpenCe3) and two in the appeal statuses
+ * (seedStripeAppeals). `count` is the seeded number; the fake holds three more.
  */
 export async function startStripeFake({ seed, count, epoch, created }: FakeOptions): Promise<ProviderFake> {
-  const disputes = [...seedStripeDisputes(seed, count, epoch), seedStripeOpenCe3(seed, epoch)].map((d) => (created ? { ...d, created: created() } : d));
+  const disputes = [...seedStripeDisputes(seed, count, epoch), seedStripeOpenCe3(seed, epoch), ...seedStripeAppeals(seed, epoch)].map((d) => (created ? { ...d, created: created() } : d));
   const fake = new StripeFake(sandboxStripeKey(), disputes);
   const url = await fake.start();
   const expected = () => disputes.map((d) => ({ id: d.id, created: d.created, status: mapStripeStatus(d.status), currency: d.currency }));
