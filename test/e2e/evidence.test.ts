@@ -366,6 +366,41 @@ describe('uploading evidence files (GraphQL multipart request spec)', () => {
     expect(uploadsSent('STRIPE')).toBe(before);
   });
 
+  it('refuses a PDF over the evidence page limit at upload: Stripe’s fewer than 50 pages, 19 for a Mastercard dispute; GIF only where taken (Afterpay)', async () => {
+    const pdf = (pages: number) =>
+      Buffer.concat([
+        Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Count ' + pages + ' >> endobj\n'),
+        ...Array.from({ length: pages }, (_, i) => Buffer.from(`${i + 3} 0 obj << /Type /Page /Parent 2 0 R >> endobj\n`)),
+        Buffer.from('%%EOF\n'),
+      ]);
+    const r = await h.gql(
+      `{ disputes(first: 100, filter: { providers: [STRIPE], status: [NEEDS_RESPONSE] }) { nodes { id paymentMethodDetails { card { brand } } evidenceDetails { dueBy } } } }`,
+    );
+    const open = r.body.data.disputes.nodes.filter((n: any) => Date.parse(n.evidenceDetails.dueBy) > Date.now());
+    const visa = open.find((n: any) => n.paymentMethodDetails?.card?.brand === 'visa');
+    const mastercard = open.find((n: any) => n.paymentMethodDetails?.card?.brand === 'mastercard');
+    expect(visa && mastercard, 'open Visa and Mastercard disputes at the Stripe fake').toBeTruthy();
+    const before = uploadsSent('STRIPE');
+    const over = await upload(visa.id, pdf(50), 'fifty.pdf', 'application/pdf');
+    expect(over.body.data.uploadDisputeEvidenceFile.userErrors).toEqual([
+      { code: 'FILE_TOO_LARGE', field: ['input', 'file'], message: expect.stringContaining('50 pages') },
+    ]);
+    const mcOver = await upload(mastercard.id, pdf(20), 'twenty.pdf', 'application/pdf');
+    expect(mcOver.body.data.uploadDisputeEvidenceFile.userErrors[0]).toMatchObject({
+      code: 'FILE_TOO_LARGE',
+      message: expect.stringContaining('at most 19 pages'),
+    });
+    expect(uploadsSent('STRIPE')).toBe(before);
+    expect((await upload(visa.id, pdf(49), 'fortynine.pdf', 'application/pdf')).body.data.uploadDisputeEvidenceFile.userErrors).toEqual([]);
+    expect((await upload(mastercard.id, pdf(19), 'nineteen.pdf', 'application/pdf')).body.data.uploadDisputeEvidenceFile.userErrors).toEqual([]);
+    const GIF = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(256, 1)]);
+    expect((await upload(visa.id, GIF, 'scan.gif', 'image/gif')).body.data.uploadDisputeEvidenceFile.userErrors[0]).toMatchObject({
+      code: 'FILE_TYPE_UNSUPPORTED',
+    });
+    const afterpay = await respondable('AFTERPAY');
+    expect((await upload(afterpay, GIF, 'scan.gif', 'image/gif')).body.data.uploadDisputeEvidenceFile.userErrors).toEqual([]);
+  });
+
   it('NOT_SUPPORTED at WooshPay (no files API), FILE_NOT_FOUND for a file id the provider does not know', async () => {
     const woosh = await respondable('WOOSHPAY');
     const r = await upload(woosh, PDF, 'a.pdf', 'application/pdf');
