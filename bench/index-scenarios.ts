@@ -153,6 +153,8 @@ export async function prepareIndex(o: {
   const walks: Walk[] = [await walkLists(env)];
   note(`walked in ${walks[0]!.seconds.toFixed(1)} s; starting the gateway with INDEX=on`);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-index-'));
+  // Gone however the run ends, a failed check included.
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   // Reconciliation (a re-walk back to the oldest open dispute) is kept out of the measurements.
   const base = { ...o.gatewayEnv, ...env, INDEX_RECONCILE_EVERY_S: '3600' };
   const started = performance.now();
