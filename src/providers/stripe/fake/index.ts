@@ -14,7 +14,9 @@ import { mapStripeStatus } from '../../kit/stripe-shape.js';
  * (seedStripeAppeals). `count` is the seeded number; the fake holds three more.
  */
 export async function startStripeFake({ seed, count, epoch, created }: FakeOptions): Promise<ProviderFake> {
-  const disputes = [...seedStripeDisputes(seed, count, epoch), seedStripeOpenCe3(seed, epoch), ...seedStripeAppeals(seed, epoch)].map((d) => (created ? { ...d, created: created() } : d));
+  const disputes = [...seedStripeDisputes(seed, count, epoch), seedStripeOpenCe3(seed, epoch), ...seedStripeAppeals(seed, epoch)].map((d) =>
+    created ? { ...d, created: created() } : d,
+  );
   const fake = new StripeFake(sandboxStripeKey(), disputes);
   const url = await fake.start();
   const expected = () => disputes.map((d) => ({ id: d.id, created: d.created, status: mapStripeStatus(d.status), currency: d.currency }));
