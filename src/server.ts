@@ -44,6 +44,7 @@ import { createProviderSet, type ConfiguredProvider } from './providers/registry
 import type { IndexStore } from './index/store.js';
 import { IndexSync } from './index/sync.js';
 import { DeadlineReminders } from './index/reminders.js';
+import { ReadCachedStore } from './index/cached.js';
 import type { ReminderWindow } from './index/model.js';
 import type { GatewayIndex } from './gateway/indexed.js';
 
@@ -506,15 +507,20 @@ function gatewayEdge(
 /** The index's sync started over the gateway's clients, told of every event published (here or, on a shared bus, by any replica), and its reminders. */
 function startIndex(index: NonNullable<GatewayOptions['index']>, services: GatewayServices, logger: Logger): GatewayIndex {
   const now = index.now ?? Date.now;
+  // The embedded store answers on the event loop (node:sqlite is synchronous): a question asked
+  // again before the index changes (a dashboard polling, an inbox reloaded) is answered from memory,
+  // exactly, since every write goes through this process. PostgreSQL answers off the loop, and other
+  // replicas write to it unseen: it is asked each time.
+  const store = index.store.kind === 'embedded' ? new ReadCachedStore(index.store, { maxPages: 50, maxCounts: 500 }) : index.store;
   let reminders: DeadlineReminders | undefined;
-  const sync = new IndexSync(index.store, services.clients.values(), logger, {
+  const sync = new IndexSync(store, services.clients.values(), logger, {
     reconcileEveryS: index.reconcileEveryS,
     leaseMs: index.leaseMs,
     metrics: services.metrics,
     applied: (disputes) => void reminders?.changed(disputes),
   });
   if (index.reminders?.windows.length) {
-    reminders = new DeadlineReminders(index.store, {
+    reminders = new DeadlineReminders(store, {
       ...index.reminders,
       now,
       logger,
@@ -528,7 +534,7 @@ function startIndex(index: NonNullable<GatewayOptions['index']>, services: Gatew
   });
   sync.start();
   reminders?.start();
-  return { store: index.store, sync, reminders, now };
+  return { store, sync, reminders, now };
 }
 
 /** What /readyz adds: the shared state's and the index's health. Neither makes it fail: the live path serves without them. */

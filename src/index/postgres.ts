@@ -3,14 +3,15 @@
 // starting together migrate once), and the sync lease as a row (lease_holder, expiry).
 import pg from 'pg';
 import { isNewer, type DisputeRefKey, type Observation } from './model.js';
-import { COLUMNS, newerThanStored, reminderInsertSql, rowOf } from './sql.js';
+import { COLUMNS, newerThanStored, reminderInsertSql, rowOf, saveSyncSql, syncValues } from './sql.js';
 import { SqlIndexStore } from './sql-store.js';
 import { migrations } from './schema.js';
-import { IndexUnavailable, type IndexStore } from './store.js';
+import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
 const MIGRATIONS = migrations('postgres');
 
 const REMINDER_INSERT = reminderInsertSql((i) => `$${i}`);
+const SAVE_SYNC = saveSyncSql((i) => `$${i}`);
 
 /** The advisory lock id that serialises migrations ("dgindex" in hex). */
 const MIGRATION_LOCK = 0x6467696e646578;
@@ -108,19 +109,23 @@ class PostgresStore extends SqlIndexStore {
     }
   }
 
-  async apply(observations: readonly Observation[], syncedAt = new Date()): Promise<number> {
+  async apply(observations: readonly Observation[], syncedAt = new Date(), checkpoint?: AccountSync): Promise<number> {
     const rows = observations.filter((o) => o.dispute.detail !== 'unreadable').map((o) => rowOf(o, syncedAt));
-    let changed = 0;
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const batch = dedupe(rows.slice(i, i + BATCH));
-      const params: unknown[] = [];
-      const values = batch.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
-      changed += (await this.query(UPSERT_HEAD + values + UPSERT_TAIL, params)).rowCount ?? 0;
-    }
-    return changed;
+    return this.transaction(async (c) => {
+      let changed = 0;
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const batch = dedupe(rows.slice(i, i + BATCH));
+        const params: unknown[] = [];
+        const values = batch.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(', ')})`).join(', ');
+        changed += (await c.query(UPSERT_HEAD + values + UPSERT_TAIL, params)).rowCount ?? 0;
+      }
+      if (checkpoint) await c.query(SAVE_SYNC, syncValues(checkpoint));
+      return changed;
+    });
   }
 
-  async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
+  /** Statements on one connection in one transaction, rolled back whole on a failure. */
+  private async transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.closed) throw new IndexUnavailable('the index is closed');
     await this.ready();
     let c: pg.PoolClient;
@@ -131,17 +136,26 @@ class PostgresStore extends SqlIndexStore {
     }
     try {
       await c.query('BEGIN');
-      const values = (w: string, sent: number) => [ref.provider, ref.account, ref.providerDisputeId, w, dueMs, nowMs, sent];
-      const claimed = ((await c.query(REMINDER_INSERT, values(window, 1))).rowCount ?? 0) === 1;
-      if (claimed) for (const w of passed) await c.query(REMINDER_INSERT, values(w, 0));
+      const out = await work(c);
       await c.query('COMMIT');
-      return claimed;
+      return out;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
-      throw err;
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code)) throw err;
+      throw new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
     } finally {
       c.release();
     }
+  }
+
+  async claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean> {
+    return this.transaction(async (c) => {
+      const values = (w: string, sent: number) => [ref.provider, ref.account, ref.providerDisputeId, w, dueMs, nowMs, sent];
+      const claimed = ((await c.query(REMINDER_INSERT, values(window, 1))).rowCount ?? 0) === 1;
+      if (claimed) for (const w of passed) await c.query(REMINDER_INSERT, values(w, 0));
+      return claimed;
+    });
   }
 
   async lease(holder: string, ttlMs: number): Promise<boolean> {

@@ -39,5 +39,17 @@ export function migrations(dialect: Dialect): string[] {
        PRIMARY KEY (provider, account, provider_dispute_id, reminder_window)
      );
      CREATE INDEX reminders_due ON reminders (due_ms);`,
+    // Reads answered from indexes alone, never the rows (whose bodies are large): the order indexes
+    // carry the provider too, so a page's or a count's account condition needs no row; and one index
+    // holds every column a GROUP BY of disputeStats looks at.
+    `DROP INDEX disputes_created;
+     DROP INDEX disputes_due;
+     DROP INDEX disputes_due_all;
+     DROP INDEX disputes_amount;
+     CREATE INDEX disputes_created ON disputes (created_ms, provider_rank, account, provider_dispute_id, provider);
+     CREATE INDEX disputes_due ON disputes (status, due_key, provider_rank, account, provider_dispute_id, provider);
+     CREATE INDEX disputes_due_all ON disputes (due_key, provider_rank, account, provider_dispute_id, provider);
+     CREATE INDEX disputes_amount ON disputes (amount, provider_rank, account, provider_dispute_id, provider);
+     CREATE INDEX disputes_facts ON disputes (provider, account, status, currency, reason, amount, due_ms, created_ms);`,
   ];
 }

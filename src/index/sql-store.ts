@@ -34,7 +34,7 @@ export abstract class SqlIndexStore implements IndexStore {
   /** Runs one statement: its rows (none for a write). */
   protected abstract rows(sql: string, params: readonly Value[]): Promise<Row[]>;
 
-  abstract apply(observations: readonly Observation[], syncedAt?: Date): Promise<number>;
+  abstract apply(observations: readonly Observation[], syncedAt?: Date, checkpoint?: AccountSync): Promise<number>;
   abstract claimReminder(ref: DisputeRefKey, window: string, passed: readonly string[], dueMs: number, nowMs: number): Promise<boolean>;
   abstract lease(holder: string, ttlMs: number): Promise<boolean>;
   abstract releaseLease(holder: string): Promise<void>;

@@ -7,15 +7,16 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync as Database } from 'node:sqlite';
 import type { DisputeRefKey, Observation } from './model.js';
-import { COLUMNS, newerThanStored, reminderInsertSql, rowOf } from './sql.js';
+import { COLUMNS, newerThanStored, reminderInsertSql, rowOf, saveSyncSql, syncValues } from './sql.js';
 import { SqlIndexStore } from './sql-store.js';
 import { migrations } from './schema.js';
-import { IndexUnavailable, type IndexStore } from './store.js';
+import { IndexUnavailable, type AccountSync, type IndexStore } from './store.js';
 
 /** Each entry moves the schema one version up; applied in order, each once, in a transaction. */
 const MIGRATIONS = migrations('sqlite');
 
 const REMINDER_INSERT = reminderInsertSql((i) => `?${i}`);
+const SAVE_SYNC = saveSyncSql((i) => `?${i}`);
 
 const LOCK = 'index.lock';
 
@@ -78,7 +79,7 @@ export async function openEmbeddedStore(dir: string): Promise<IndexStore> {
   const db = new DatabaseSync(join(dir, 'index.sqlite'));
   try {
     const unlock = takeLock(db, dir);
-    db.exec('PRAGMA synchronous = NORMAL;');
+    db.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;');
     migrate(db);
     return new EmbeddedStore(db, unlock);
   } catch (err) {
@@ -156,11 +157,12 @@ class EmbeddedStore extends SqlIndexStore {
     }
   }
 
-  async apply(observations: readonly Observation[], syncedAt = new Date()): Promise<number> {
+  async apply(observations: readonly Observation[], syncedAt = new Date(), checkpoint?: AccountSync): Promise<number> {
     return this.transaction((db) => {
       const upsert = db.prepare(UPSERT);
       let changed = 0;
       for (const o of observations) if (o.dispute.detail !== 'unreadable') changed += Number(upsert.run(...rowOf(o, syncedAt)).changes);
+      if (checkpoint) db.prepare(SAVE_SYNC).run(...syncValues(checkpoint));
       return changed;
     });
   }

@@ -27,8 +27,12 @@ export interface AccountSync {
 
 export interface IndexStore {
   readonly kind: 'embedded' | 'postgres';
-  /** Applies each observation unless the row already holds a newer state; returns how many rows changed. */
-  apply(observations: readonly Observation[], syncedAt?: Date): Promise<number>;
+  /**
+   * Applies each observation unless the row already holds a newer state; returns how many rows
+   * changed. With `checkpoint`, the account's sync progress is saved in the same transaction (a
+   * backfill page and its checkpoint land together, in one commit).
+   */
+  apply(observations: readonly Observation[], syncedAt?: Date, checkpoint?: AccountSync): Promise<number>;
   page(q: IndexPageQuery): Promise<IndexPage>;
   count(filter: IndexFilter): Promise<number>;
   /** The filter's disputes grouped (and split by currency), counted and summed by the store (sql.ts statsSql). */

@@ -265,8 +265,8 @@ export class IndexSync {
   }
 
   /** The one way into the store, counted by source: what changed a row, and what was older than the row. */
-  private async apply(observations: readonly Observation[], syncedAt?: Date): Promise<void> {
-    const changed = await this.store.apply(observations, syncedAt);
+  private async apply(observations: readonly Observation[], syncedAt?: Date, checkpoint?: AccountSync): Promise<void> {
+    const changed = await this.store.apply(observations, syncedAt, checkpoint);
     const source = observations[0]!.source;
     this.metrics.indexApplied(source, changed, observations.length - changed);
     this.opts.applied?.(observations.map((o) => o.dispute));
@@ -372,20 +372,23 @@ export class IndexSync {
         // Events from the walk's start on are replayed by the first reconciliation.
         a.sync.eventsSinceMs = now.getTime() - CLOCK_MARGIN_MS;
       }
-      if (page.items.length)
-        await this.apply(
-          page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'backfill' as const })),
-          now,
-        );
       const last = page.items.at(-1);
-      a.sync = {
+      const next: AccountSync = {
         ...a.sync,
         position: last?.position ?? a.sync.position,
         listed: a.sync.listed + page.items.length,
         total: page.total ?? a.sync.total,
         lastError: null,
       };
-      await this.store.saveSync(a.sync);
+      // The page and the checkpoint after it land together: a restart resumes exactly after what is stored.
+      if (page.items.length)
+        await this.apply(
+          page.items.map(({ dispute }) => ({ dispute, observedAt: now, source: 'backfill' as const })),
+          now,
+          next,
+        );
+      else await this.store.saveSync(next);
+      a.sync = next;
       if (Date.now() - lastLog >= (this.opts.progressEveryMs ?? 5_000)) {
         lastLog = Date.now();
         this.logger.info('index: backfilling', { provider: a.client.name, account: a.client.account, listed: a.sync.listed, total: a.sync.total });

@@ -213,7 +213,7 @@ function openGauges(registry: Registry, index: () => IndexGaugeSource | undefine
   const openRows = () => {
     const source = index();
     if (!source) return Promise.resolve(null);
-    if (!open || Date.now() - open.at > 1_000) open = { at: Date.now(), rows: source.openByProvider(Date.now()) };
+    if (!open || Date.now() - open.at > 1_000) open = { at: Date.now(), rows: source.openByProvider(Math.floor(Date.now() / 1000) * 1000) };
     return open.rows;
   };
   new Gauge({
