@@ -79,7 +79,7 @@ export async function openEmbeddedStore(dir: string): Promise<IndexStore> {
   const db = new DatabaseSync(join(dir, 'index.sqlite'));
   try {
     const unlock = takeLock(db, dir);
-    db.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;');
+    db.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 10000;');
     migrate(db);
     return new EmbeddedStore(db, unlock);
   } catch (err) {

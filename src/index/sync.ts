@@ -364,8 +364,17 @@ export class IndexSync {
 
   private async backfill(a: Account, active: () => boolean): Promise<void> {
     let lastLog = Date.now();
+    let ahead: ReturnType<IndexSync['list']> | null = null;
     while (active()) {
-      const page = await this.list(a, a.sync.position, 'backfill');
+      const page = await (ahead ?? this.list(a, a.sync.position, 'backfill'));
+      ahead = null;
+      // The next page is asked for before this one is stored: the provider answers while the store
+      // writes. (Its position is this page's last; the checkpoint below moves there too.)
+      const position = page.items.at(-1)?.position;
+      if (page.hasMore && position !== undefined) {
+        ahead = this.list(a, position, 'backfill');
+        ahead.catch(() => {}); // awaited on the next turn; a failure there is this loop's to handle
+      }
       const now = new Date();
       if (a.sync.position === null && a.sync.headCreatedMs === null) {
         a.sync.headCreatedMs = page.items[0]?.dispute.created.getTime() ?? 0;
