@@ -15,6 +15,7 @@
 //   BENCH_OUT (where results go; bench/results.json), BENCH_GATEWAY_NODE_OPTIONS (Node options for the gateway only),
 //   BENCH_INDEX_DISPUTES (disputes over the index scenarios' fakes, a quarter each; 100000),
 //   BENCH_INDEX_SETTLE_S (how long the index scenarios' gateways rest before their RSS is read at rest; 30)
+//   BENCH_INDEX_REMINDERS=on (the indexed gateway with its default deadline reminders; off otherwise, see index-scenarios.ts)
 //   --peers (or BENCH_PEERS=1): also variant (d), the peer; installs bench/peers/ on first use.
 //   --compression (or BENCH_COMPRESSION=1): what compressed answers cost: the page of 100 asked with
 //   each Accept-Encoding (identity, gzip, br, zstd) alternately; throughput and bytes per answer.
