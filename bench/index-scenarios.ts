@@ -159,7 +159,7 @@ export async function prepareIndex(o: {
   // so are deadline reminders (BENCH_INDEX_REMINDERS=on keeps them): the seeded deadlines put
   // thousands of disputes inside the windows at once, and their events are the event history's
   // memory (EVENT_RETENTION_COUNT), not the index's, which the RSS target is about.
-  const reminders = process.env.BENCH_INDEX_REMINDERS === 'on' ? {} : { DEADLINE_REMINDERS: 'off' };
+  const reminders: Record<string, string> = process.env.BENCH_INDEX_REMINDERS === 'on' ? {} : { DEADLINE_REMINDERS: 'off' };
   const base = { ...o.gatewayEnv, ...env, INDEX_RECONCILE_EVERY_S: '3600', ...reminders };
   const started = performance.now();
   const indexed = await o.child(o.gatewayJs, { ...base, INDEX: 'on', DATA_DIR: dataDir }, o.gatewayArgs);
