@@ -12,12 +12,11 @@ import { stripeShouldRetry } from '../kit/stripe-errors.js';
 import { closeStripeStyleWithReread } from '../safe-close.js';
 import { readStripeErrorEnvelope } from '../kit/stripe-errors.js';
 import { stripeListPage, stripeListParams } from '../kit/stripe-shape.js';
-import { STRIPE_FIELD_MAX_CHARACTERS, stripeEvidenceBody } from '../kit/stripe-evidence.js';
+import { STRIPE_EVIDENCE_RULES, stripeEvidenceBody } from '../kit/stripe-evidence.js';
 import { evidenceFieldsOnly } from '../kit/evidence-change.js';
 import { rawValuesFor } from '../kit/tables.js';
 import { listStripeShapedEvents } from '../kit/stripe-events.js';
 import type { Dispute, DisputeStatus, EvidenceChange } from '../../domain/dispute.js';
-import { EVIDENCE_FIELDS } from '../../domain/dispute.js';
 import { decodeUpstream, fromSettings, HttpPipeline, upstreamPath } from '../http.js';
 import { CARD_CLOSABLE, CLOSED_BY_CLOSE } from '../../domain/dispute.js';
 import type { PipelineSettings } from '../env.js';
@@ -54,16 +53,8 @@ export interface WooshPayConfig {
  * and WooshPay documents nothing of it. Files: the client uploads none (its files API is
  * undocumented); the file limits stated are Stripe's.
  */
-export const WOOSHPAY_EVIDENCE_RULES: EvidenceRules = {
-  fields: EVIDENCE_FIELDS,
-  staging: true,
-  resubmission: false,
-  clearing: false,
-  maxFileBytes: 5 * 1024 * 1024,
-  fileContentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
-  maxTextCharacters: 150_000,
-  fieldMaxCharacters: STRIPE_FIELD_MAX_CHARACTERS,
-};
+const { enhancedPrograms: _enhanced, metadata: _metadata, fileTotals: _totals, ...STRIPE_SHARED } = STRIPE_EVIDENCE_RULES;
+export const WOOSHPAY_EVIDENCE_RULES: EvidenceRules = STRIPE_SHARED;
 
 /** WooshPay follows Stripe's error envelope: resource_missing is "no such dispute". */
 export const WOOSHPAY_NOT_FOUND_CODES = ['resource_missing'] as const;
