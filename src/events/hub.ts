@@ -375,7 +375,7 @@ export class EventHub implements OwnChanges {
    * window), and never taken as the dispute's newest state.
    */
   async reminder(dispute: Dispute, window: string): Promise<void> {
-    const ref = `${dispute.provider}:${dispute.providerAccount}:${dispute.providerDisputeId}:${window}`;
+    const ref = `${refKey({ provider: dispute.provider, account: dispute.providerAccount, providerDisputeId: dispute.providerDisputeId })}:${window}`;
     const event: ProviderEvent = {
       type: 'DEADLINE_APPROACHING',
       provider: dispute.provider,

@@ -76,7 +76,7 @@ export async function updateDisputeEvidence(s: EvidenceServices, input: Evidence
     ...(enhancedEvidence !== undefined && enhancedEvidence !== null && { enhancedEvidence: withoutNulls(enhancedEvidence) as EnhancedEvidenceUpdate }),
     ...(input.metadata !== undefined && input.metadata !== null && { metadata: input.metadata as Record<string, string | null> }),
   };
-  const refused = checkInput(client, rules, change, input.metadata, input.submit);
+  const refused = checkInput(client, rules, change, input.submit);
   if (refused) return refused;
 
   const send = { ...change, submit: input.submit };
@@ -128,7 +128,7 @@ function applied(d: Dispute, send: Send): Dispute {
 type Send = EvidenceChange & { submit: boolean };
 
 /** What the input alone shows to be refused: nothing is read or sent. */
-function checkInput(client: DisputeProviderClient, rules: EvidenceRules, change: EvidenceChange, metadata: unknown, submit: boolean): CloseResult | null {
+function checkInput(client: DisputeProviderClient, rules: EvidenceRules, change: EvidenceChange, submit: boolean): CloseResult | null {
   const name = providerDisplayName(client.name);
   const { evidence } = change;
   const errors: UserError[] = [];
@@ -144,7 +144,8 @@ function checkInput(client: DisputeProviderClient, rules: EvidenceRules, change:
   errors.push(
     ...fieldLengthErrors(rules, evidence, name),
     ...enhancedInputErrors(rules, change.enhancedEvidence, name),
-    ...metadataErrors(rules, metadata, name),
+    // As GraphQL's JSON gave it: checked here to be an object of strings.
+    ...metadataErrors(rules, change.metadata, name),
   );
   if (!submit && !rules.staging) {
     errors.push({

@@ -1,7 +1,7 @@
 // Dispute.evidenceGuidance: a provider's reviewed table (providers/<name>/guidance.ts) applied to
 // one dispute — the variant it shows, what its evidence already satisfies, how complete it is, and
 // whether it is ready to submit. The rules are in the tables; this only reads the dispute.
-import { RESPONDABLE, type Dispute, type DisputeEvidence, type DisputeReason, type EnhancedEvidence } from '../domain/dispute.js';
+import { PROGRAM_OF, RESPONDABLE, type Dispute, type DisputeEvidence, type DisputeReason, type EnhancedEvidence } from '../domain/dispute.js';
 import {
   GOODS_VARIANTS,
   guidanceFor,
@@ -77,11 +77,8 @@ export function holds(evidence: DisputeEvidence, field: string): boolean {
 function takes(rules: EvidenceRules | undefined, field: string): boolean {
   if (!rules) return false;
   if (!field.startsWith('enhancedEvidence.')) return (rules.fields as readonly string[]).includes(field);
-  const program = field.split('.')[1];
-  const name = { visaCompellingEvidence3: 'visa_compelling_evidence_3', visaCompliance: 'visa_compliance', mastercardCompliance: 'mastercard_compliance' }[
-    program!
-  ];
-  return name !== undefined && (rules.enhancedPrograms ?? []).some((p) => p === name);
+  const program = PROGRAM_OF[field.split('.')[1] as keyof typeof PROGRAM_OF];
+  return program !== undefined && (rules.enhancedPrograms ?? []).includes(program);
 }
 
 /** What Stripe says CE 3.0 still needs (`required_actions`), as items: needed to qualify, not to submit. */

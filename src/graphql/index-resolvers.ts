@@ -2,7 +2,7 @@
 import { responsePathAsArray as pathToArray } from 'graphql';
 import { BadUserInput, IndexUnavailableError } from '../domain/errors.js';
 import { statsFromIndex } from '../gateway/stats.js';
-import { IndexUnavailable, isStoreFailure } from '../index/store.js';
+import { isStoreFailure } from '../index/store.js';
 import { SafeInt } from './scalars.js';
 import { accountKey, decodeDisputeId } from '../domain/ids.js';
 import { disputeRef } from '../gateway/loaders.js';
@@ -22,7 +22,7 @@ export const indexResolvers: Resolvers = {
         ctx.reports.index.push({ path: pathToArray(info.path), asOf: r.asOf, lagSeconds: r.lagSeconds, complete: r.complete });
         return { groups: r.groups, asOf: r.asOf };
       } catch (err) {
-        if (!(err instanceof IndexUnavailable) && !isStoreFailure(err)) throw err;
+        if (!isStoreFailure(err)) throw err;
         ctx.logger.warn('index: disputeStats could not be read from the store', { error: (err as Error).message });
         throw new IndexUnavailableError('disputeStats', 'unreachable');
       }

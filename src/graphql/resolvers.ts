@@ -11,7 +11,7 @@ import { eventById } from './event-resolvers.js';
 import { closeDispute } from '../gateway/close.js';
 import { AllProvidersFailed, listDisputes, type ConnectionArgs } from '../gateway/connection.js';
 import { indexFilterOf, indexOnlyArgument, listFromIndex } from '../gateway/indexed.js';
-import { IndexUnavailable, isStoreFailure } from '../index/store.js';
+import { isStoreFailure } from '../index/store.js';
 import { disputeRef } from '../gateway/loaders.js';
 import type { DisputeFilterField, Resolvers } from './generated/resolvers-types.js';
 import type { GatewayContext } from './context.js';
@@ -73,7 +73,7 @@ async function pageFromIndex(ctx: GatewayContext, args: ConnectionArgs) {
   try {
     return await listFromIndex({ clients: ctx.clients, cursorKeys: ctx.cursorKeys, index }, args);
   } catch (err) {
-    if (!(err instanceof IndexUnavailable) && !isStoreFailure(err)) throw err;
+    if (!isStoreFailure(err)) throw err;
     ctx.logger.warn('index: a page could not be read from the store', { error: (err as Error).message });
     if (only) throw new IndexUnavailableError(only, 'unreachable');
     return null;

@@ -40,7 +40,10 @@ class Lru<T> {
   }
 }
 
-/** The store with its page, count and aggregate reads cached until the next write (and at most ttlMs). */
+/** The largest page kept: a GraphQL page's (the sync's own reads of 500 go to the store, never into memory). */
+const MAX_CACHED_PAGE = 100;
+
+/** The store with its page, count and aggregate reads cached until the next write. */
 export class ReadCachedStore implements IndexStore {
   readonly kind: IndexStore['kind'];
   private version = 0;
@@ -84,6 +87,7 @@ export class ReadCachedStore implements IndexStore {
   }
 
   page(q: Parameters<IndexStore['page']>[0]) {
+    if (q.limit > MAX_CACHED_PAGE) return this.store.page(q);
     return this.cached(this.pages, JSON.stringify(q), () => this.store.page(q));
   }
   count(f: Parameters<IndexStore['count']>[0]) {

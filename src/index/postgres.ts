@@ -64,6 +64,16 @@ async function migrate(pool: pg.Pool): Promise<void> {
   }
 }
 
+/**
+ * What a failed statement means: one the server refused (SQLSTATE outside the connection and
+ * resource classes) is ours to fix and surfaces as it is; anything else is the server out of reach.
+ */
+function unreachable(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code)) return err;
+  return new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
+}
+
 /** Rows per INSERT: 19 parameters each, well under PostgreSQL's 65,535. */
 const BATCH = 500;
 
@@ -101,11 +111,7 @@ class PostgresStore extends SqlIndexStore {
     try {
       return await this.pool.query<R>(sql, params);
     } catch (err) {
-      // A statement the server refused (SQLSTATE outside connection and resource classes) is ours
-      // to fix and surfaces as it is; anything else means the server cannot be reached.
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code)) throw err;
-      throw new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
+      throw unreachable(err);
     }
   }
 
@@ -132,7 +138,7 @@ class PostgresStore extends SqlIndexStore {
     try {
       c = await this.pool.connect();
     } catch (err) {
-      throw new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
+      throw unreachable(err);
     }
     try {
       await c.query('BEGIN');
@@ -141,9 +147,7 @@ class PostgresStore extends SqlIndexStore {
       return out;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code)) throw err;
-      throw new IndexUnavailable(`the index on PostgreSQL is unreachable: ${(err as Error).message}`, { cause: err });
+      throw unreachable(err);
     } finally {
       c.release();
     }

@@ -5,9 +5,9 @@
 // client, so its rate limit, breaker and retries apply, and the sync is one more caller among
 // the others in the limit's round-robin. Whoever learns of a dispute's state (this sync, a
 // webhook, a read, the gateway's own change) hands it to one place, `IndexStore.apply`, and only
-// that decides whether it is newer than what the index holds (model.ts statusRank).
+// that decides whether it is newer than what the index holds (model.ts isNewer).
 import { randomUUID } from 'node:crypto';
-import { isFinal, type Dispute, type ProviderName } from '../domain/dispute.js';
+import type { Dispute, ProviderName } from '../domain/dispute.js';
 import { OPEN_STATUSES, STILL_CHANGING } from '../domain/outcome.js';
 import { ProviderError } from '../domain/errors.js';
 import { accountKey } from '../domain/ids.js';
@@ -533,7 +533,7 @@ export class IndexSync {
     let after;
     for (;;) {
       const page = await this.store.page({ filter, order: { field: 'CREATED', direction: 'DESC' }, direction: 'forward', limit: 500, ...(after && { after }) });
-      out.push(...page.rows.map((r) => r.dispute).filter((d) => !isFinal(d.status)));
+      out.push(...page.rows.map((r) => r.dispute));
       if (!page.hasMore) return out;
       after = page.rows.at(-1)!.key;
     }

@@ -70,6 +70,15 @@ describe('the read cache', () => {
     count.mockRestore();
   });
 
+  it('keeps no page larger than a GraphQL page (the sync reads open disputes 500 at a time)', async () => {
+    const pageOf = vi.spyOn(store, 'page');
+    const big = { ...page, limit: 500 };
+    await cached.page(big);
+    await cached.page(big);
+    expect(pageOf.mock.calls.length).toBe(2);
+    pageOf.mockRestore();
+  });
+
   it('keeps at most its bound of entries, the least recently used going first', async () => {
     const count = vi.spyOn(store, 'count');
     for (let i = 0; i < 7; i++) await cached.count({ ...filter, amount: { gte: i } });
